@@ -1,0 +1,55 @@
+//! `cargo xtask`: project automation for mobsync-rs.
+//!
+//! Each subcommand lives in its own module; `main` only parses the command
+//! line and dispatches.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod parse;
+mod regen;
+mod wine;
+
+/// Project automation for mobsync-rs.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse and check IDL files, one line per file, then `parsed X of Y files`.
+    Parse(parse::Args),
+    /// Regenerate the checked-in bindings from `idl/mobsync.idl`.
+    Regen(regen::Args),
+    /// Cross-build the example handler for Windows and drive it under Wine's COM runtime.
+    WineTest(wine::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Parse(args) => parse::run(args),
+        Command::Regen(args) => regen::run(args),
+        Command::WineTest(args) => wine::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of `xtask/`).
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
