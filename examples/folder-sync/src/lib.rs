@@ -1,1 +1,8 @@
-//! Work in progress.
+//! folder-sync: an example Sync Manager handler that copies folders.
+//!
+//! Work in progress: the COM handler lands once the runtime does.
+
+pub mod config;
+pub mod copier;
+pub mod item_id;
+pub mod items;

@@ -1,0 +1,426 @@
+//! The file logic of one item: bring a destination folder up to date with a source folder.
+//!
+//! - New files (missing at the destination) and changed files (different length or modification
+//!   time) are copied; the copy gets the source's modification time, so an unchanged file is not
+//!   copied again next time. Nothing is ever deleted at the destination.
+//! - Every copy is atomic: the bytes go to a temporary file beside the target, which is flushed and
+//!   then renamed over the target. A cancel or an error removes the temporary file, so the target
+//!   is always either the old version or the complete new one.
+//! - A file or folder that cannot be read is reported to the observer and skipped; the others go on.
+//! - Cancellation is polled before each file and between chunks of a file.
+//! - Symbolic links to files are followed; links to folders are not (no cycles).
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+/// Size of one copy chunk; cancellation is checked between chunks.
+pub const CHUNK: usize = 64 * 1024;
+
+/// The infix of temporary file names (`.<name>.folder-sync-partial-<pid>-<n>`).
+pub const PARTIAL_INFIX: &str = ".folder-sync-partial-";
+
+/// What the copier reports while it works, and how it learns about a cancel.
+pub trait CopyObserver {
+    /// About to copy file number `index` (0-based) of `total`; `rel` is relative to the item folder.
+    fn file_started(&mut self, index: usize, total: usize, rel: &Path);
+    /// File number `index` of `total` is done (copied, or failed and reported).
+    fn file_finished(&mut self, index: usize, total: usize, rel: &Path);
+    /// `rel` could not be read or written; the copier skips it and goes on.
+    fn file_failed(&mut self, rel: &Path, error: &io::Error);
+    /// Whether the item was cancelled; polled before each file and between chunks.
+    fn cancelled(&mut self) -> bool;
+}
+
+/// What happened to one folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FolderReport {
+    /// Files copied (new or changed).
+    pub copied: usize,
+    /// Files already up to date.
+    pub up_to_date: usize,
+    /// Bytes written by completed copies.
+    pub bytes: u64,
+    /// Paths (relative to the item folder) that failed, with the error text.
+    pub failed: Vec<(PathBuf, String)>,
+    /// Whether the copy stopped early because of a cancel.
+    pub cancelled: bool,
+}
+
+/// One file that needs copying.
+#[derive(Debug, Clone)]
+struct PlannedCopy {
+    rel: PathBuf,
+    modified: Option<SystemTime>,
+}
+
+/// Brings `dest` up to date with `source` (recursively), reporting to `observer`.
+///
+/// Returns `Err` only when `source` itself cannot be listed or `dest` cannot be created; problems
+/// with single files or subfolders land in [`FolderReport::failed`].
+pub fn sync_folder(
+    source: &Path,
+    dest: &Path,
+    observer: &mut dyn CopyObserver,
+) -> io::Result<FolderReport> {
+    let mut report = FolderReport::default();
+    let mut plan = Vec::new();
+    fs::read_dir(source)?; // the item folder itself must be readable
+    walk(
+        source,
+        dest,
+        Path::new(""),
+        &mut plan,
+        &mut report,
+        observer,
+    );
+    fs::create_dir_all(dest)?;
+    let total = plan.len();
+    for (index, file) in plan.iter().enumerate() {
+        if observer.cancelled() {
+            report.cancelled = true;
+            return Ok(report);
+        }
+        observer.file_started(index, total, &file.rel);
+        match copy_atomically(
+            &source.join(&file.rel),
+            &dest.join(&file.rel),
+            file,
+            observer,
+        ) {
+            Ok(Some(bytes)) => {
+                report.copied += 1;
+                report.bytes += bytes;
+            }
+            Ok(None) => {
+                report.cancelled = true;
+                return Ok(report);
+            }
+            Err(error) => {
+                observer.file_failed(&file.rel, &error);
+                report.failed.push((file.rel.clone(), error.to_string()));
+            }
+        }
+        observer.file_finished(index, total, &file.rel);
+    }
+    Ok(report)
+}
+
+/// Lists what needs copying below `source/rel`, in a stable (sorted) order.
+fn walk(
+    source_root: &Path,
+    dest_root: &Path,
+    rel: &Path,
+    plan: &mut Vec<PlannedCopy>,
+    report: &mut FolderReport,
+    observer: &mut dyn CopyObserver,
+) {
+    let mut fail = |path: PathBuf, error: io::Error, report: &mut FolderReport| {
+        observer.file_failed(&path, &error);
+        report.failed.push((path, error.to_string()));
+    };
+    let entries = match fs::read_dir(source_root.join(rel)) {
+        Ok(entries) => entries,
+        Err(error) => return fail(rel.to_path_buf(), error, report),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(entry) => names.push(entry.file_name()),
+            Err(error) => fail(rel.to_path_buf(), error, report),
+        }
+    }
+    names.sort();
+    let mut subdirs = Vec::new();
+    for name in names {
+        let child = rel.join(&name);
+        if name.to_string_lossy().contains(PARTIAL_INFIX) {
+            continue; // our own leftovers, never content
+        }
+        let link = match fs::symlink_metadata(source_root.join(&child)) {
+            Ok(meta) => meta,
+            Err(error) => {
+                fail(child, error, report);
+                continue;
+            }
+        };
+        if link.is_dir() {
+            subdirs.push(child);
+            continue;
+        }
+        // Follows a link to a file; a dangling link is an unreadable file.
+        let meta = match fs::metadata(source_root.join(&child)) {
+            Ok(meta) if meta.is_dir() => continue, // a link to a folder: not followed
+            Ok(meta) => meta,
+            Err(error) => {
+                fail(child, error, report);
+                continue;
+            }
+        };
+        let modified = meta.modified().ok();
+        if is_up_to_date(&dest_root.join(&child), meta.len(), modified) {
+            report.up_to_date += 1;
+        } else {
+            plan.push(PlannedCopy {
+                rel: child,
+                modified,
+            });
+        }
+    }
+    for dir in subdirs {
+        walk(source_root, dest_root, &dir, plan, report, observer);
+    }
+}
+
+fn is_up_to_date(dest: &Path, len: u64, modified: Option<SystemTime>) -> bool {
+    match (fs::metadata(dest), modified) {
+        (Ok(meta), Some(modified)) => {
+            meta.is_file() && meta.len() == len && meta.modified().ok() == Some(modified)
+        }
+        _ => false,
+    }
+}
+
+/// Copies one file through a temporary file; `Ok(None)` means cancelled (nothing left behind).
+fn copy_atomically(
+    from: &Path,
+    to: &Path,
+    planned: &PlannedCopy,
+    observer: &mut dyn CopyObserver,
+) -> io::Result<Option<u64>> {
+    let mut input = File::open(from)?;
+    let parent = to
+        .parent()
+        .expect("a file below the item folder has a parent");
+    fs::create_dir_all(parent)?;
+    let temp = temp_path(to);
+    let result = (|| {
+        let mut output = File::create(&temp)?;
+        let mut buffer = vec![0u8; CHUNK];
+        let mut written = 0u64;
+        loop {
+            if observer.cancelled() {
+                return Ok(None);
+            }
+            let n = match input.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            };
+            output.write_all(&buffer[..n])?;
+            written += n as u64;
+        }
+        if let Some(modified) = planned.modified {
+            output.set_modified(modified)?;
+        }
+        output.sync_all()?;
+        drop(output);
+        fs::rename(&temp, to)?;
+        Ok(Some(written))
+    })();
+    if !matches!(result, Ok(Some(_))) {
+        // Best effort: the temporary file may not exist if creating it failed.
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+fn temp_path(target: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = target
+        .file_name()
+        .expect("a file path has a name")
+        .to_string_lossy();
+    target.with_file_name(format!(".{name}{PARTIAL_INFIX}{}-{n}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records everything and cancels after a given number of `cancelled()` polls.
+    #[derive(Default)]
+    struct Recorder {
+        started: Vec<(usize, usize, PathBuf)>,
+        finished: usize,
+        failed: Vec<PathBuf>,
+        polls: usize,
+        cancel_after_polls: Option<usize>,
+    }
+
+    impl CopyObserver for Recorder {
+        fn file_started(&mut self, index: usize, total: usize, rel: &Path) {
+            self.started.push((index, total, rel.to_path_buf()));
+        }
+        fn file_finished(&mut self, _index: usize, _total: usize, _rel: &Path) {
+            self.finished += 1;
+        }
+        fn file_failed(&mut self, rel: &Path, _error: &io::Error) {
+            self.failed.push(rel.to_path_buf());
+        }
+        fn cancelled(&mut self) -> bool {
+            self.polls += 1;
+            self.cancel_after_polls.is_some_and(|n| self.polls > n)
+        }
+    }
+
+    fn write(path: &Path, bytes: &[u8]) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+
+    fn leftovers(dir: &Path) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        if let Ok(entries) = fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    found.extend(leftovers(&path));
+                } else if path.to_string_lossy().contains(PARTIAL_INFIX) {
+                    found.push(path);
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn copies_new_files_recursively_then_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (src, dst) = (tmp.path().join("src"), tmp.path().join("dst"));
+        write(&src.join("a.txt"), b"alpha");
+        write(&src.join("sub/b.txt"), b"beta");
+        write(&src.join("sub/deeper/c.bin"), &[7u8; 3 * CHUNK + 5]);
+
+        let mut rec = Recorder::default();
+        let report = sync_folder(&src, &dst, &mut rec).unwrap();
+        assert_eq!(report.copied, 3);
+        assert_eq!(report.bytes, 5 + 4 + 3 * CHUNK as u64 + 5);
+        assert!(report.failed.is_empty() && !report.cancelled);
+        assert_eq!(fs::read(dst.join("a.txt")).unwrap(), b"alpha");
+        assert_eq!(fs::read(dst.join("sub/b.txt")).unwrap(), b"beta");
+        assert_eq!(
+            fs::read(dst.join("sub/deeper/c.bin")).unwrap(),
+            vec![7u8; 3 * CHUNK + 5]
+        );
+        let order: Vec<_> = rec
+            .started
+            .iter()
+            .map(|(i, t, p)| (*i, *t, p.clone()))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                (0, 3, PathBuf::from("a.txt")),
+                (1, 3, PathBuf::from("sub/b.txt")),
+                (2, 3, PathBuf::from("sub/deeper/c.bin")),
+            ]
+        );
+        assert_eq!(rec.finished, 3);
+
+        // Second run: everything is up to date.
+        let mut rec = Recorder::default();
+        let report = sync_folder(&src, &dst, &mut rec).unwrap();
+        assert_eq!((report.copied, report.up_to_date), (0, 3));
+        assert!(rec.started.is_empty());
+    }
+
+    #[test]
+    fn copies_changed_files_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (src, dst) = (tmp.path().join("src"), tmp.path().join("dst"));
+        write(&src.join("same.txt"), b"same");
+        write(&src.join("grows.txt"), b"short");
+        sync_folder(&src, &dst, &mut Recorder::default()).unwrap();
+
+        write(&src.join("grows.txt"), b"much longer now");
+        write(&src.join("new.txt"), b"new");
+        let mut rec = Recorder::default();
+        let report = sync_folder(&src, &dst, &mut rec).unwrap();
+        assert_eq!((report.copied, report.up_to_date), (2, 1));
+        assert_eq!(fs::read(dst.join("grows.txt")).unwrap(), b"much longer now");
+        assert_eq!(fs::read(dst.join("new.txt")).unwrap(), b"new");
+
+        // Same length, different time: changed too.
+        let later = SystemTime::now() + std::time::Duration::from_secs(3600);
+        write(&src.join("same.txt"), b"SAME");
+        File::options()
+            .write(true)
+            .open(src.join("same.txt"))
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        let report = sync_folder(&src, &dst, &mut Recorder::default()).unwrap();
+        assert_eq!(report.copied, 1);
+        assert_eq!(fs::read(dst.join("same.txt")).unwrap(), b"SAME");
+    }
+
+    #[test]
+    fn cancel_mid_file_leaves_old_version_and_no_partial() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (src, dst) = (tmp.path().join("src"), tmp.path().join("dst"));
+        write(&src.join("big.bin"), &[1u8; 4 * CHUNK]);
+        write(&dst.join("big.bin"), b"old version");
+        // Poll 1: before the file; poll 2: before chunk 1; poll 3: before chunk 2 -> cancel.
+        let mut rec = Recorder {
+            cancel_after_polls: Some(2),
+            ..Default::default()
+        };
+        let report = sync_folder(&src, &dst, &mut rec).unwrap();
+        assert!(report.cancelled);
+        assert_eq!(report.copied, 0);
+        assert_eq!(fs::read(dst.join("big.bin")).unwrap(), b"old version");
+        assert_eq!(leftovers(&dst), Vec::<PathBuf>::new());
+        assert_eq!(rec.finished, 0, "a cancelled file is not reported finished");
+    }
+
+    #[test]
+    fn cancel_between_files_keeps_completed_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (src, dst) = (tmp.path().join("src"), tmp.path().join("dst"));
+        write(&src.join("1.txt"), b"one");
+        write(&src.join("2.txt"), b"two");
+        // Polls for file 1: before file, chunk, end-of-file read → 3; the 4th (before file 2) cancels.
+        let mut rec = Recorder {
+            cancel_after_polls: Some(3),
+            ..Default::default()
+        };
+        let report = sync_folder(&src, &dst, &mut rec).unwrap();
+        assert!(report.cancelled);
+        assert_eq!(report.copied, 1);
+        assert_eq!(fs::read(dst.join("1.txt")).unwrap(), b"one");
+        assert!(!dst.join("2.txt").exists());
+        assert_eq!(leftovers(&dst), Vec::<PathBuf>::new());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unreadable_files_are_reported_and_skipped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (src, dst) = (tmp.path().join("src"), tmp.path().join("dst"));
+        write(&src.join("good.txt"), b"good");
+        std::os::unix::fs::symlink(tmp.path().join("nowhere"), src.join("dangling.txt")).unwrap();
+        let mut rec = Recorder::default();
+        let report = sync_folder(&src, &dst, &mut rec).unwrap();
+        assert_eq!(report.copied, 1);
+        assert_eq!(rec.failed, vec![PathBuf::from("dangling.txt")]);
+        assert_eq!(report.failed.len(), 1);
+        assert_eq!(report.failed[0].0, PathBuf::from("dangling.txt"));
+        assert_eq!(fs::read(dst.join("good.txt")).unwrap(), b"good");
+    }
+
+    #[test]
+    fn missing_source_is_an_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let err = sync_folder(
+            &tmp.path().join("absent"),
+            &tmp.path().join("d"),
+            &mut Recorder::default(),
+        );
+        assert_eq!(err.unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
+}
