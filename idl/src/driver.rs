@@ -1,0 +1,480 @@
+//! The driver: loads files (from disk or from the bundled copy), runs preprocessor, parser,
+//! lowering and checks, and caches every file so imports are processed once per [`Session`].
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::model::{File, Item};
+use crate::source::{FileId, SourceMap, Span};
+use crate::symbols::{FileSet, Symbol, SymbolTable};
+
+/// Options of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Directories searched for imported and included files, in order, after the directory of
+    /// the importing file.
+    pub include_dirs: Vec<PathBuf>,
+    /// Preprocessor definitions (`-D NAME` gives `(NAME, None)`, `-D NAME=V` gives `(NAME, Some(V))`).
+    pub defines: Vec<(String, Option<String>)>,
+    /// Stop after parsing: no import resolution, no semantic checks, no evaluated values.
+    pub syntax_only: bool,
+}
+
+/// Reads a file's text; the driver calls it for root files, imports and includes.
+pub type Loader = dyn Fn(&Path) -> io::Result<String> + Send + Sync;
+
+/// The state of one loaded file.
+#[derive(Debug)]
+struct Unit {
+    /// `None` while the file is being processed (an import cycle reaching it is skipped, as
+    /// widl does), or when it could not be parsed.
+    file: Option<Arc<File>>,
+    /// Own diagnostics (not those of imports).
+    diags: Vec<Diagnostic>,
+    /// Whether this file or anything it imports has errors.
+    failed: bool,
+    /// This file and everything it imports, transitively.
+    closure: FileSet,
+    /// Files imported directly.
+    imports: Vec<FileId>,
+    done: bool,
+}
+
+/// Loads and checks IDL files, caching each file (and its imports) for the session's lifetime.
+///
+/// Use one session to process many files that share imports: each imported file is read,
+/// preprocessed, parsed and checked once.
+pub struct Session {
+    opts: Options,
+    loader: Box<Loader>,
+    map: SourceMap,
+    /// Normalized path → unit.
+    by_path: HashMap<PathBuf, FileId>,
+    units: HashMap<FileId, Unit>,
+    pub(crate) symbols: SymbolTable,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("opts", &self.opts)
+            .field("files", &self.by_path.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session reading files from disk.
+    pub fn new(opts: Options) -> Self {
+        Session::with_loader(opts, Box::new(|p: &Path| std::fs::read_to_string(p)))
+    }
+
+    /// A session reading files through `loader` (an in-memory file system, for example).
+    pub fn with_loader(opts: Options, loader: Box<Loader>) -> Self {
+        Session {
+            opts,
+            loader,
+            map: SourceMap::new(),
+            by_path: HashMap::new(),
+            units: HashMap::new(),
+            symbols: SymbolTable::default(),
+        }
+    }
+
+    /// The options of this session.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// Every file loaded so far.
+    pub fn source_map(&self) -> &SourceMap {
+        &self.map
+    }
+
+    /// Loads, parses and (unless `syntax_only`) checks `path` and everything it imports.
+    ///
+    /// On success returns the file's id; on failure, the diagnostics of the file and of the
+    /// imported files that failed. Loading the same path again returns the cached result.
+    pub fn load_file(&mut self, path: &Path) -> Result<FileId, Diagnostics> {
+        let key = normalize(path);
+        let id = match self.by_path.get(&key) {
+            Some(&id) => id,
+            None => match (self.loader)(path) {
+                Ok(text) => self.process(key, text),
+                Err(err) => {
+                    let d = Diagnostic::error_without_span(format!(
+                        "cannot read `{}`: {err}",
+                        path.display()
+                    ));
+                    return Err(Diagnostics::new(vec![d], self.map.clone()));
+                }
+            },
+        };
+        let unit = &self.units[&id];
+        if unit.failed {
+            Err(Diagnostics::new(self.collect_diags(id), self.map.clone()))
+        } else {
+            Ok(id)
+        }
+    }
+
+    /// Loads a file given its text directly (for tests and tools); `path` names it in
+    /// diagnostics and is the base for relative imports.
+    pub fn load_source(&mut self, path: &Path, text: &str) -> Result<FileId, Diagnostics> {
+        let key = normalize(path);
+        let id = match self.by_path.get(&key) {
+            Some(&id) => id,
+            None => self.process(key, text.to_string()),
+        };
+        if self.units[&id].failed {
+            Err(Diagnostics::new(self.collect_diags(id), self.map.clone()))
+        } else {
+            Ok(id)
+        }
+    }
+
+    /// The parsed file with this id, if it was loaded and parsed.
+    pub fn file(&self, id: FileId) -> Option<&Arc<File>> {
+        self.units.get(&id)?.file.as_ref()
+    }
+
+    /// Builds a [`Model`] whose roots are the given loaded files, consuming the session.
+    pub fn into_model(self, roots: Vec<FileId>) -> Model {
+        let mut visible = FileSet::default();
+        for root in &roots {
+            if let Some(unit) = self.units.get(root) {
+                visible.union_with(&unit.closure);
+            }
+        }
+        let mut files: Vec<Option<Arc<File>>> = vec![None; self.map.len()];
+        for (id, unit) in &self.units {
+            files[id.index()] = unit.file.clone();
+        }
+        Model {
+            map: self.map,
+            files,
+            roots,
+            symbols: self.symbols,
+            visible,
+        }
+    }
+
+    /// Diagnostics of `id` and of every failed file it imports (each file once).
+    fn collect_diags(&self, id: FileId) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut seen = FileSet::default();
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            if seen.contains(id) {
+                continue;
+            }
+            seen.insert(id);
+            if let Some(unit) = self.units.get(&id) {
+                if unit.failed {
+                    // Imports first, so errors read in the order widl would meet them.
+                    stack.extend(unit.imports.iter().rev().copied());
+                }
+                out.extend(unit.diags.iter().cloned());
+            }
+        }
+        out
+    }
+
+    /// Runs the whole pipeline on a new file.
+    fn process(&mut self, key: PathBuf, text: String) -> FileId {
+        let id = self.map.add(key.clone(), text);
+        self.by_path.insert(key.clone(), id);
+        let mut closure = FileSet::default();
+        closure.insert(id);
+        self.units.insert(
+            id,
+            Unit {
+                file: None,
+                diags: Vec::new(),
+                failed: false,
+                closure,
+                imports: Vec::new(),
+                done: false,
+            },
+        );
+
+        let mut diags = Vec::new();
+        let parsed = match crate::parse::preprocess_and_parse(
+            &mut self.map,
+            id,
+            &self.opts,
+            &*self.loader,
+        ) {
+            Ok(items) => Some(items),
+            Err(mut errs) => {
+                diags.append(&mut errs);
+                None
+            }
+        };
+        let file = parsed.map(|items| {
+            Arc::new(File {
+                id,
+                path: key.display().to_string(),
+                items,
+            })
+        });
+        if let Some(file) = &file {
+            // Published before checking so that an import cycle back to this file sees it.
+            if let Some(unit) = self.units.get_mut(&id) {
+                unit.file = Some(file.clone());
+            }
+            if !self.opts.syntax_only {
+                let mut errs = crate::check::check_file(self, id, file);
+                diags.append(&mut errs);
+            }
+        }
+        let failed_imports = self.units[&id]
+            .imports
+            .iter()
+            .any(|i| self.units.get(i).is_some_and(|u| u.failed));
+        let unit = self.units.get_mut(&id).expect("inserted above");
+        unit.failed = file.is_none() || failed_imports || diags.iter().any(Diagnostic::is_error);
+        unit.diags = diags;
+        unit.done = true;
+        id
+    }
+
+    /// Resolves and loads an import named `name` from file `from`; the imported file and its
+    /// closure become visible in `from`. Returns `None` when the file does not exist (the
+    /// caller reports it) and `Some(id)` otherwise (also for cycles, which are skipped).
+    pub(crate) fn import(&mut self, from: FileId, name: &str) -> Option<FileId> {
+        let base = self.map.path(from).parent().map(Path::to_path_buf);
+        let mut candidates = Vec::new();
+        if Path::new(name).is_absolute() {
+            candidates.push(PathBuf::from(name));
+        } else {
+            if let Some(base) = base {
+                candidates.push(base.join(name));
+            }
+            for dir in &self.opts.include_dirs {
+                candidates.push(dir.join(name));
+            }
+        }
+        let mut found = None;
+        for cand in candidates {
+            let key = normalize(&cand);
+            if let Some(&id) = self.by_path.get(&key) {
+                found = Some(id);
+                break;
+            }
+            if let Ok(text) = (self.loader)(&cand) {
+                found = Some(self.process(key, text));
+                break;
+            }
+        }
+        let id = found?;
+        let closure = self.units.get(&id).map(|u| (u.closure.clone(), u.done));
+        if let Some(unit) = self.units.get_mut(&from) {
+            if !unit.imports.contains(&id) {
+                unit.imports.push(id);
+            }
+            if let Some((closure, _)) = closure {
+                unit.closure.union_with(&closure);
+            }
+        }
+        Some(id)
+    }
+
+    /// Files visible from `file` (itself and its imports so far).
+    pub(crate) fn visible(&self, file: FileId) -> &FileSet {
+        &self.units[&file].closure
+    }
+
+    /// Looks a name up among the symbols visible from `file`.
+    pub(crate) fn lookup(&self, file: FileId, name: &str) -> Option<&Symbol> {
+        self.symbols.lookup(name, self.visible(file))
+    }
+
+    /// The source map, for building spans.
+    pub(crate) fn map(&self) -> &SourceMap {
+        &self.map
+    }
+}
+
+/// Removes `.` and resolvable `..` components so one file gets one key.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for comp in path.components() {
+        match comp {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// A loaded and checked set of files: the roots given to [`load`], everything they import,
+/// and a symbol table of the names visible from the roots.
+#[derive(Debug)]
+pub struct Model {
+    map: SourceMap,
+    files: Vec<Option<Arc<File>>>,
+    roots: Vec<FileId>,
+    symbols: SymbolTable,
+    visible: FileSet,
+}
+
+impl Model {
+    /// The first root file.
+    ///
+    /// # Panics
+    /// Never for a model returned by [`load`] or [`mobsync_model`] (they have at least one
+    /// root).
+    pub fn root(&self) -> &File {
+        self.file(self.roots[0]).expect("roots are parsed files")
+    }
+
+    /// All root files, in the order given.
+    pub fn roots(&self) -> impl Iterator<Item = &File> {
+        self.roots.iter().filter_map(|&id| self.file(id))
+    }
+
+    /// A parsed file by id.
+    pub fn file(&self, id: FileId) -> Option<&File> {
+        self.files.get(id.index())?.as_deref()
+    }
+
+    /// Every parsed file (roots and imports), in load order.
+    pub fn files(&self) -> impl Iterator<Item = &File> {
+        self.files.iter().filter_map(|f| f.as_deref())
+    }
+
+    /// The files imported (directly or not) by the roots, excluding the roots.
+    pub fn imported_files(&self) -> impl Iterator<Item = &File> {
+        self.files()
+            .filter(|f| self.visible.contains(f.id) && !self.roots.contains(&f.id))
+    }
+
+    /// Looks up a type, typedef, interface, constant, enumerator or function by name among the
+    /// declarations visible from the roots. Definitions win over forward declarations.
+    pub fn lookup(&self, name: &str) -> Option<&Symbol> {
+        self.symbols.lookup(name, &self.visible)
+    }
+
+    /// Looks up a `struct`/`union`/`enum` tag.
+    pub fn lookup_tag(&self, tag: &str) -> Option<&Symbol> {
+        self.symbols.lookup_tag(tag, &self.visible)
+    }
+
+    /// Every item of every root file, flattened through libraries, modules and namespaces.
+    pub fn root_items(&self) -> Vec<&Item> {
+        let mut out = Vec::new();
+        for file in self.roots() {
+            flatten(&file.items, &mut out);
+        }
+        out
+    }
+
+    /// The source map (for rendering spans).
+    pub fn source_map(&self) -> &SourceMap {
+        &self.map
+    }
+
+    /// The `file:line:col` of a span, with the file's path.
+    pub fn location(&self, span: Span) -> String {
+        format!(
+            "{}:{}:{}",
+            self.map
+                .get(span.file)
+                .map_or_else(|| span.file.to_string(), |f| f.name().to_string()),
+            span.line,
+            span.col
+        )
+    }
+
+    /// The model of the root files as JSON (what `cargo xtask parse --dump` prints).
+    pub fn to_json(&self) -> String {
+        let roots: Vec<&File> = self.roots().collect();
+        serde_json::to_string_pretty(&roots).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+fn flatten<'a>(items: &'a [Item], out: &mut Vec<&'a Item>) {
+    for item in items {
+        out.push(item);
+        match item {
+            Item::Library(l) | Item::Module(l) => flatten(&l.items, out),
+            Item::Namespace(n) => flatten(&n.items, out),
+            _ => {}
+        }
+    }
+}
+
+/// Loads and checks `paths` (and everything they import) with one [`Session`].
+///
+/// Returns the model, or every diagnostic of every file that failed.
+pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Model, Diagnostics> {
+    let mut session = Session::new(opts.clone());
+    let mut roots = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match session.load_file(path) {
+            Ok(id) => roots.push(id),
+            Err(d) => errors.extend(d.list().iter().cloned()),
+        }
+    }
+    if errors.is_empty() && !roots.is_empty() {
+        Ok(session.into_model(roots))
+    } else {
+        if roots.is_empty() && errors.is_empty() {
+            errors.push(Diagnostic::error_without_span("no input files"));
+        }
+        Err(Diagnostics::new(errors, session.source_map().clone()))
+    }
+}
+
+mod bundled {
+    include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+}
+
+/// The directory (inside this crate's sources) that holds the bundled base IDL files
+/// (`unknwn.idl`, `wtypes.idl` ...), for tools that want them on their include path.
+pub const BUNDLED_INCLUDE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/include");
+
+/// The virtual path under which bundled files are loaded by [`mobsync_model`].
+const BUNDLED_ROOT: &str = "idl";
+
+/// The checked model of the bundled `idl/mobsync.idl`, with its imports resolved against the
+/// bundled `idl/include/` files (compiled in, no file system access).
+///
+/// # Panics
+/// If the bundled IDL does not load; a unit test proves that it does.
+pub fn mobsync_model() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| match load_bundled() {
+        Ok(model) => model,
+        Err(diags) => panic!("the bundled mobsync.idl does not load:\n{diags}"),
+    })
+}
+
+/// Loads the bundled `mobsync.idl` through an in-memory loader.
+pub(crate) fn load_bundled() -> Result<Model, Diagnostics> {
+    let loader = |path: &Path| -> io::Result<String> {
+        let key = normalize(path);
+        bundled::FILES
+            .iter()
+            .find(|(name, _)| Path::new(BUNDLED_ROOT).join(name) == key)
+            .map(|(_, text)| (*text).to_string())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "not a bundled file"))
+    };
+    let opts = Options {
+        include_dirs: vec![Path::new(BUNDLED_ROOT).join("include")],
+        ..Options::default()
+    };
+    let mut session = Session::with_loader(opts, Box::new(loader));
+    let root = session.load_file(&Path::new(BUNDLED_ROOT).join("mobsync.idl"))?;
+    Ok(session.into_model(vec![root]))
+}
