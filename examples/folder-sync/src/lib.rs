@@ -4,5 +4,6 @@
 
 pub mod config;
 pub mod copier;
+pub mod engine;
 pub mod item_id;
 pub mod items;
