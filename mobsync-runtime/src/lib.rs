@@ -1,1 +1,4 @@
 //! Work in progress.
+
+pub mod registry;
+pub mod task_mem;
