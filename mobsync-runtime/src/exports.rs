@@ -1,0 +1,192 @@
+//! The four DLL exports of an in-process COM server, and [`export_handlers!`](crate::export_handlers).
+
+use std::ffi::c_void;
+use std::ptr;
+
+use windows_core::{GUID, HRESULT, Interface};
+
+use crate::factory::{Class, ClassFactory};
+use crate::hresults::{CLASS_E_CLASSNOTAVAILABLE, E_POINTER};
+use crate::object::ComObject;
+use crate::registry::{self, Registration, SyncMgrRegistration, ThreadingModel};
+use crate::threading::ThreadingPolicy;
+
+/// One exported class, as the export functions see it. Built by [`export_handlers!`](crate::export_handlers).
+#[derive(Clone, Copy, Debug)]
+pub struct ClassEntry {
+    /// What `DllRegisterServer` registers for the class.
+    pub registration: Registration<'static>,
+    /// Creates the class's factory object; returns its `IUnknown` with one reference.
+    new_factory: fn() -> *mut c_void,
+}
+
+impl ClassEntry {
+    /// The entry of class `C`.
+    pub const fn of<C: Class>() -> Self {
+        let threading_model =
+            match ThreadingModel::from_name(<C::Threading as ThreadingPolicy<C>>::MODEL) {
+                Some(model) => model,
+                None => panic!("a threading policy names an unknown ThreadingModel"),
+            };
+        ClassEntry {
+            registration: Registration {
+                clsid: C::CLSID,
+                name: C::NAME,
+                module_path: None,
+                threading_model,
+                sync_mgr: Some(SyncMgrRegistration {
+                    description: C::NAME,
+                    flags: C::SYNC_MGR_FLAGS,
+                }),
+            },
+            new_factory: new_factory::<C>,
+        }
+    }
+
+    /// The class identifier.
+    pub const fn clsid(&self) -> GUID {
+        self.registration.clsid
+    }
+}
+
+fn new_factory<C: Class>() -> *mut c_void {
+    ComObject::new(ClassFactory::<C>(std::marker::PhantomData)).into_raw()
+}
+
+/// Whether two GUIDs are equal, in a `const` context.
+pub const fn guid_eq(a: &GUID, b: &GUID) -> bool {
+    a.to_u128() == b.to_u128()
+}
+
+/// `DllGetClassObject`: a new factory for `*rclsid` queried for `*riid`, or
+/// `CLASS_E_CLASSNOTAVAILABLE`.
+///
+/// # Safety
+///
+/// Each pointer is null or valid as in the COM contract (`rclsid`, `riid` readable; `ppv` writable).
+pub unsafe fn dll_get_class_object(
+    classes: &[ClassEntry],
+    rclsid: *const GUID,
+    riid: *const GUID,
+    ppv: *mut *mut c_void,
+) -> HRESULT {
+    if ppv.is_null() {
+        return E_POINTER;
+    }
+    // SAFETY: non-null and writable per the contract.
+    unsafe { ppv.write(ptr::null_mut()) };
+    if rclsid.is_null() || riid.is_null() {
+        return E_POINTER;
+    }
+    // SAFETY: non-null and readable per the contract.
+    let clsid = unsafe { rclsid.read_unaligned() };
+    let Some(entry) = classes.iter().find(|c| c.clsid() == clsid) else {
+        return CLASS_E_CLASSNOTAVAILABLE;
+    };
+    crate::guard::catch("DllGetClassObject", || {
+        let unknown = (entry.new_factory)();
+        // SAFETY: `unknown` is a live factory's IUnknown with one reference, which `from_raw`
+        // adopts and releases after the query.
+        unsafe {
+            let unknown = windows_core::IUnknown::from_raw(unknown);
+            unknown.query(riid, ppv)
+        }
+    })
+}
+
+/// `DllCanUnloadNow`: `S_OK` when no object of this module is alive and no lock is held.
+pub fn dll_can_unload_now() -> HRESULT {
+    crate::module::can_unload_now()
+}
+
+/// `DllRegisterServer`: registers every class (HKCR\CLSID and Sync Manager).
+pub fn dll_register_server(classes: &[ClassEntry]) -> HRESULT {
+    crate::guard::catch("DllRegisterServer", || {
+        let registrations: Vec<_> = classes.iter().map(|c| c.registration).collect();
+        registry::dll_register_server(&registrations)
+    })
+}
+
+/// `DllUnregisterServer`: removes what [`dll_register_server`] added.
+pub fn dll_unregister_server(classes: &[ClassEntry]) -> HRESULT {
+    crate::guard::catch("DllUnregisterServer", || {
+        let registrations: Vec<_> = classes.iter().map(|c| c.registration).collect();
+        registry::dll_unregister_server(&registrations)
+    })
+}
+
+/// Exports `DllGetClassObject`, `DllCanUnloadNow`, `DllRegisterServer` and `DllUnregisterServer`
+/// for the listed classes (types with `#[derive(SyncMgrHandler)]`), from a `cdylib`.
+///
+/// Call it once per crate, at module level. Two classes with the same CLSID are a compile error.
+///
+/// ```ignore
+/// mobsync_runtime::export_handlers!(FolderSync, MailSync);
+/// ```
+#[macro_export]
+macro_rules! export_handlers {
+    ($($class:ty),+ $(,)?) => {
+        $crate::__export_handlers_distinct!($($class),+);
+
+        const _: () = {
+            const CLASSES: &[$crate::__private::ClassEntry] =
+                &[$($crate::__private::ClassEntry::of::<$class>()),+];
+
+            /// COM entry point: the class factory of a class this module exports.
+            ///
+            /// # Safety
+            ///
+            /// Called by COM with valid or null pointers.
+            #[unsafe(no_mangle)]
+            pub unsafe extern "system" fn DllGetClassObject(
+                rclsid: *const $crate::__private::GUID,
+                riid: *const $crate::__private::GUID,
+                ppv: *mut *mut ::core::ffi::c_void,
+            ) -> $crate::__private::HRESULT {
+                // SAFETY: the pointers come from COM, which passes valid or null pointers.
+                unsafe { $crate::__private::dll_get_class_object(CLASSES, rclsid, riid, ppv) }
+            }
+
+            /// COM entry point: whether the module may be unloaded.
+            #[unsafe(no_mangle)]
+            pub extern "system" fn DllCanUnloadNow() -> $crate::__private::HRESULT {
+                $crate::__private::dll_can_unload_now()
+            }
+
+            /// COM entry point: registers the module's classes.
+            #[unsafe(no_mangle)]
+            pub extern "system" fn DllRegisterServer() -> $crate::__private::HRESULT {
+                $crate::__private::dll_register_server(CLASSES)
+            }
+
+            /// COM entry point: removes the module's registrations.
+            #[unsafe(no_mangle)]
+            pub extern "system" fn DllUnregisterServer() -> $crate::__private::HRESULT {
+                $crate::__private::dll_unregister_server(CLASSES)
+            }
+        };
+    };
+}
+
+/// Compile-time check that no two exported classes share a CLSID (pairwise, naming the pair).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_handlers_distinct {
+    ($first:ty $(, $rest:ty)*) => {
+        $(
+            const _: () = ::core::assert!(
+                !$crate::__private::guid_eq(
+                    &<$first as $crate::__private::Class>::CLSID,
+                    &<$rest as $crate::__private::Class>::CLSID,
+                ),
+                ::core::concat!(
+                    "export_handlers!: `", ::core::stringify!($first), "` and `",
+                    ::core::stringify!($rest),
+                    "` have the same CLSID; give each class its own #[sync_mgr(clsid = \"...\")]"
+                ),
+            );
+        )*
+        $crate::__export_handlers_distinct!($($rest),*);
+    };
+    () => {};
+}
