@@ -32,6 +32,7 @@
 //! [`Session`] caches every file it has loaded, so a run over many files parses and checks each
 //! imported file once.
 
+pub mod codegen;
 pub mod diag;
 mod driver;
 pub mod model;

@@ -1,0 +1,468 @@
+//! The C header (`mobsync-runtime/include/mobsync_rs.h`) for C and C++ clients of handlers.
+//!
+//! Design:
+//! - The header declares the SDK's names (`SYNCMGRITEM`, `IID_ISyncMgrSynchronize`,
+//!   `ISyncMgrSynchronizeVtbl`, `ISyncMgrSynchronize_Initialize(This, ...)` ...) so that code
+//!   written against `<mobsync.h>` compiles against it. It takes `<mobsync.h>`'s place: it
+//!   refuses to be included after `<mobsync.h>` and defines `<mobsync.h>`'s include guard so a
+//!   later `#include <mobsync.h>` is a no-op.
+//! - Every scalar is a fixed-width `<stdint.h>` type (`DWORD` is `uint32_t`, `WCHAR` is
+//!   `uint16_t`), so the layout is the same for LP64 (Linux, macOS) and LLP64 (Windows)
+//!   clients. The header needs nothing but `<stdint.h>`.
+//! - The few base types it shares with the Windows SDK (`GUID`, `HRESULT`, `FILETIME`, handles,
+//!   `IUnknown`) sit behind the SDK's own guard macros and handle spellings, so the header can
+//!   be included before or after `<windows.h>`. On Windows, `GUID` and `HRESULT` use the
+//!   SDK's exact types (`unsigned long`, `long`: 32 bits there).
+//! - IIDs and CLSIDs are `static const GUID`s made by `MOBSYNC_RS_DEFINE_GUID`, which a client
+//!   may define first (for example to emit `extern` definitions in one translation unit).
+//! - Interfaces are C structs with an `lpVtbl` pointer, vtables list every slot (the
+//!   `IUnknown` ones included) with the calling convention `MOBSYNC_RS_CALL` (`__stdcall` on
+//!   Windows, which x64 ignores; nothing elsewhere), and `Interface_Method(This, ...)` call
+//!   macros are always defined.
+
+use std::fmt::Write as _;
+
+use super::abi::{Api, Decl, DeclKind, Interface, Method, NamedKind, Origin, Prim, Ty};
+use super::rust_sys::STAMP;
+use crate::model::Guid;
+
+/// The header's own include guard.
+const GUARD: &str = "MOBSYNC_RS_H";
+
+/// SDK guard macros and companion names of imported structs, so that the header and the SDK
+/// headers define each of them once, whichever comes first.
+const SDK_STRUCT_GUARDS: &[(&str, &str, &[&str])] =
+    &[("FILETIME", "_FILETIME_", &["PFILETIME", "LPFILETIME"])];
+
+/// Generates the text of `mobsync_rs.h`.
+pub fn generate(api: &Api) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "/* {STAMP} */");
+    let _ = writeln!(w);
+    comment(
+        w,
+        "",
+        "mobsync_rs.h: C declarations of the Windows Synchronization Manager interfaces \
+         (the SDK's <mobsync.h>), for C and C++ clients of mobsync-rs handlers.\n\n\
+         Every scalar has a fixed width (<stdint.h>), so the same header is correct for LP64 \
+         (Linux) and LLP64 (Windows) clients. The names are the SDK's; include this header \
+         instead of <mobsync.h>, not with it. It can be included before or after <windows.h>. \
+         Requires C11 or C++11.",
+    );
+    let _ = writeln!(w, "#ifndef {GUARD}");
+    let _ = writeln!(w, "#define {GUARD}");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "#ifdef __mobsync_h__");
+    let _ = writeln!(
+        w,
+        "#error \"mobsync_rs.h declares the names of <mobsync.h>: include only one of them\""
+    );
+    let _ = writeln!(w, "#endif");
+    let _ = writeln!(w, "/* Makes a later #include <mobsync.h> a no-op. */");
+    let _ = writeln!(w, "#define __mobsync_h__");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "#include <stdint.h>");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "/* The calling convention of COM methods. */");
+    let _ = writeln!(w, "#ifndef MOBSYNC_RS_CALL");
+    let _ = writeln!(w, "#if defined(_WIN32)");
+    let _ = writeln!(w, "#define MOBSYNC_RS_CALL __stdcall");
+    let _ = writeln!(w, "#else");
+    let _ = writeln!(w, "#define MOBSYNC_RS_CALL");
+    let _ = writeln!(w, "#endif");
+    let _ = writeln!(w, "#endif");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "#if defined(__GNUC__) || defined(__clang__)");
+    let _ = writeln!(w, "#define MOBSYNC_RS_UNUSED __attribute__((unused))");
+    let _ = writeln!(w, "#else");
+    let _ = writeln!(w, "#define MOBSYNC_RS_UNUSED");
+    let _ = writeln!(w, "#endif");
+    let _ = writeln!(w);
+    comment(
+        w,
+        "",
+        "Defines the GUID `name`. Defaults to a static const definition in every translation \
+         unit; define MOBSYNC_RS_DEFINE_GUID before including this header to change that.",
+    );
+    let _ = writeln!(w, "#ifndef MOBSYNC_RS_DEFINE_GUID");
+    let _ = writeln!(
+        w,
+        "#define MOBSYNC_RS_DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \\\n    \
+         static const GUID name MOBSYNC_RS_UNUSED = {{l, w1, w2, {{b1, b2, b3, b4, b5, b6, b7, b8}}}};"
+    );
+    let _ = writeln!(w, "#endif");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "#ifdef __cplusplus");
+    let _ = writeln!(w, "extern \"C\" {{");
+    let _ = writeln!(w, "#endif");
+    let _ = writeln!(w);
+
+    base_types(w, api);
+
+    // Interfaces are declared up front so that any declaration can point to them.
+    let interfaces: Vec<&Decl> = api.interfaces().map(|(d, _)| d).collect();
+    if !interfaces.is_empty() {
+        let _ = writeln!(w, "/* Interfaces. */");
+        for d in &interfaces {
+            let _ = writeln!(w, "typedef struct {0} {0};", d.name);
+        }
+        let _ = writeln!(w);
+    }
+
+    for d in api.decls.iter().filter(|d| d.origin == Origin::Imported) {
+        imported_decl(w, d);
+    }
+    for d in api.decls.iter().filter(|d| d.origin == Origin::Root) {
+        decl(w, d);
+    }
+
+    let _ = writeln!(w, "#ifdef __cplusplus");
+    let _ = writeln!(w, "}} /* extern \"C\" */");
+    let _ = writeln!(w, "#endif");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "#endif /* {GUARD} */");
+    out
+}
+
+/// Writes a `/** ... */` comment (or `/* ... */` for an empty `indent` file header) with
+/// lines wrapped at 96 columns.
+fn comment(w: &mut String, indent: &str, text: &str) {
+    let text = text.replace("*/", "* /");
+    let width = 96usize.saturating_sub(indent.len() + 3).max(40);
+    let _ = writeln!(w, "{indent}/**");
+    for (i, para) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            let _ = writeln!(w, "{indent} *");
+        }
+        for src_line in para.lines() {
+            let mut line = String::new();
+            let lead = src_line.len() - src_line.trim_start().len();
+            let lead = &src_line[..lead];
+            for word in src_line.split_whitespace() {
+                if !line.is_empty() && lead.len() + line.len() + 1 + word.len() > width {
+                    let _ = writeln!(w, "{indent} * {lead}{line}");
+                    line.clear();
+                }
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+            }
+            if line.is_empty() {
+                let _ = writeln!(w, "{indent} *");
+            } else {
+                let _ = writeln!(w, "{indent} * {lead}{line}");
+            }
+        }
+    }
+    let _ = writeln!(w, "{indent} */");
+}
+
+/// Whether any declaration uses a type satisfying `pred`.
+fn uses(api: &Api, pred: &dyn Fn(&Ty) -> bool) -> bool {
+    fn walk(ty: &Ty, pred: &dyn Fn(&Ty) -> bool) -> bool {
+        pred(ty)
+            || match ty {
+                Ty::Ptr { pointee, .. } => walk(pointee, pred),
+                Ty::Array { element, .. } => walk(element, pred),
+                Ty::Named {
+                    kind: NamedKind::Alias(t),
+                    ..
+                } => walk(t, pred),
+                _ => false,
+            }
+    }
+    let method = |m: &Method| walk(&m.ret, pred) || m.params.iter().any(|p| walk(&p.ty, pred));
+    api.decls.iter().any(|d| match &d.kind {
+        DeclKind::Struct(s) => s.fields.iter().any(|f| walk(&f.ty, pred)),
+        DeclKind::Alias(t) => walk(t, pred),
+        DeclKind::Const(c) => walk(&c.ty, pred),
+        DeclKind::Interface(i) => i.inherited.iter().chain(&i.methods).any(method),
+        _ => false,
+    })
+}
+
+/// `HRESULT`, `GUID` and `IUnknown`, behind the SDK's guards.
+fn base_types(w: &mut String, api: &Api) {
+    let _ = writeln!(w, "/* Base types, shared with the Windows SDK headers. */");
+    let _ = writeln!(w, "#ifndef _HRESULT_DEFINED");
+    let _ = writeln!(w, "#define _HRESULT_DEFINED");
+    let _ = writeln!(w, "#if defined(_WIN32)");
+    let _ = writeln!(w, "typedef long HRESULT;");
+    let _ = writeln!(w, "#else");
+    comment(
+        w,
+        "",
+        "A COM status code: negative for failures, zero or positive for success codes.",
+    );
+    let _ = writeln!(w, "typedef int32_t HRESULT;");
+    let _ = writeln!(w, "#endif");
+    let _ = writeln!(w, "#endif");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "#ifndef GUID_DEFINED");
+    let _ = writeln!(w, "#define GUID_DEFINED");
+    comment(w, "", "A 128-bit globally unique identifier.");
+    let _ = writeln!(w, "typedef struct _GUID {{");
+    let _ = writeln!(w, "#if defined(_WIN32)");
+    let _ = writeln!(w, "    unsigned long Data1;");
+    let _ = writeln!(w, "#else");
+    let _ = writeln!(w, "    uint32_t Data1;");
+    let _ = writeln!(w, "#endif");
+    let _ = writeln!(w, "    uint16_t Data2;");
+    let _ = writeln!(w, "    uint16_t Data3;");
+    let _ = writeln!(w, "    uint8_t Data4[8];");
+    let _ = writeln!(w, "}} GUID;");
+    let _ = writeln!(w, "#endif");
+    let _ = writeln!(w);
+    if uses(api, &|t| matches!(t, Ty::Interface(n) if n == "IUnknown")) {
+        let _ = writeln!(w, "#ifndef __IUnknown_FWD_DEFINED__");
+        let _ = writeln!(w, "#define __IUnknown_FWD_DEFINED__");
+        let _ = writeln!(w, "typedef struct IUnknown IUnknown;");
+        let _ = writeln!(w, "#endif");
+        let _ = writeln!(w);
+    }
+}
+
+/// The C spelling of a type (not arrays).
+pub(crate) fn c_ty(ty: &Ty) -> String {
+    match ty {
+        Ty::Void => "void".into(),
+        Ty::Prim(p) => prim(*p).into(),
+        Ty::Guid => "GUID".into(),
+        Ty::Hresult => "HRESULT".into(),
+        Ty::Interface(n) | Ty::Named { name: n, .. } => n.clone(),
+        Ty::Ptr { pointee, is_const } => {
+            let inner = c_ty(pointee);
+            match (is_const, matches!(**pointee, Ty::Ptr { .. })) {
+                (true, true) => format!("{inner} const *"),
+                (true, false) => format!("const {inner} *"),
+                (false, _) => format!("{inner} *"),
+            }
+        }
+        Ty::Array { element, len } => format!("{}[{len}]", c_ty(element)),
+    }
+}
+
+/// `type name` or `type name[N]`.
+fn c_decl(ty: &Ty, name: &str) -> String {
+    match ty {
+        Ty::Array { element, len } => {
+            let inner = c_decl(element, name);
+            format!("{inner}[{len}]")
+        }
+        other => {
+            let t = c_ty(other);
+            if t.ends_with('*') {
+                format!("{t}{name}")
+            } else {
+                format!("{t} {name}")
+            }
+        }
+    }
+}
+
+fn prim(p: Prim) -> &'static str {
+    match p {
+        Prim::Char => "char",
+        Prim::I8 => "int8_t",
+        Prim::U8 => "uint8_t",
+        Prim::I16 => "int16_t",
+        Prim::U16 | Prim::WChar => "uint16_t",
+        Prim::I32 => "int32_t",
+        Prim::U32 => "uint32_t",
+        Prim::I64 => "int64_t",
+        Prim::U64 => "uint64_t",
+        Prim::ISize => "intptr_t",
+        Prim::USize => "uintptr_t",
+        Prim::F32 => "float",
+        Prim::F64 => "double",
+    }
+}
+
+/// An integer literal for C: decimal below 10, else hexadecimal.
+fn c_int(value: i128) -> String {
+    if value == i128::from(i32::MIN) {
+        "(-2147483647 - 1)".into()
+    } else if value < 0 {
+        format!("({value})")
+    } else if value < 10 {
+        value.to_string()
+    } else if value > i128::from(i32::MAX) {
+        format!("{value:#x}u")
+    } else {
+        format!("{value:#x}")
+    }
+}
+
+fn guid_args(g: &Guid) -> String {
+    let d = &g.data4;
+    format!(
+        "{:#010x}, {:#06x}, {:#06x}, {:#04x}, {:#04x}, {:#04x}, {:#04x}, {:#04x}, {:#04x}, {:#04x}, {:#04x}",
+        g.data1, g.data2, g.data3, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]
+    )
+}
+
+/// Imported structs, enums and handles, behind guards that the SDK headers share.
+fn imported_decl(w: &mut String, d: &Decl) {
+    match &d.kind {
+        DeclKind::Handle => handle(w, d),
+        DeclKind::Struct(_) | DeclKind::Enum(_) => {
+            let (guard, extra) = SDK_STRUCT_GUARDS
+                .iter()
+                .find(|(name, _, _)| *name == d.name)
+                .map_or_else(
+                    || (format!("MOBSYNC_RS_{}_DEFINED", d.name), &[][..]),
+                    |(_, g, extra)| ((*g).to_string(), *extra),
+                );
+            let _ = writeln!(w, "#ifndef {guard}");
+            let _ = writeln!(w, "#define {guard}");
+            decl(w, d);
+            for name in extra {
+                let _ = writeln!(w, "typedef {} *{name};", d.name);
+            }
+            let _ = writeln!(w, "#endif");
+            let _ = writeln!(w);
+        }
+        _ => decl(w, d),
+    }
+}
+
+/// A handle: `struct NAME__ *` as the SDK's `STRICT` mode declares it, so that identical
+/// typedefs in `<windows.h>` and here agree.
+fn handle(w: &mut String, d: &Decl) {
+    comment(w, "", &d.doc);
+    let _ = writeln!(w, "#if defined(_WIN32) && defined(NO_STRICT)");
+    let _ = writeln!(w, "typedef void *{};", d.name);
+    let _ = writeln!(w, "#else");
+    let _ = writeln!(w, "typedef struct {0}__ *{0};", d.name);
+    let _ = writeln!(w, "#endif");
+    let _ = writeln!(w);
+}
+
+fn decl(w: &mut String, d: &Decl) {
+    match &d.kind {
+        DeclKind::Struct(s) => {
+            comment(w, "", &d.doc);
+            let tag = s.tag.as_deref().unwrap_or(&d.name);
+            let _ = writeln!(w, "typedef struct {tag} {{");
+            for f in &s.fields {
+                comment(w, "    ", &f.doc);
+                let _ = writeln!(w, "    {};", c_decl(&f.ty, &f.name));
+            }
+            let _ = writeln!(w, "}} {};", d.name);
+            let _ = writeln!(w);
+        }
+        DeclKind::Enum(e) => {
+            comment(w, "", &d.doc);
+            let tag = e.tag.as_deref().unwrap_or(&d.name);
+            let _ = writeln!(w, "typedef enum {tag} {{");
+            for v in &e.variants {
+                comment(w, "    ", &v.doc);
+                let _ = writeln!(w, "    {} = {},", v.name, c_int(v.value.into()));
+            }
+            let _ = writeln!(w, "}} {};", d.name);
+            let _ = writeln!(w);
+        }
+        DeclKind::Handle => handle(w, d),
+        DeclKind::Alias(ty) => {
+            comment(w, "", &d.doc);
+            let _ = writeln!(w, "typedef {};", c_decl(ty, &d.name));
+            let _ = writeln!(w);
+        }
+        DeclKind::Const(c) => {
+            comment(w, "", &d.doc);
+            let value = match c.ty.resolved() {
+                Ty::Hresult => format!("((HRESULT){})", c_int(c.value)),
+                _ => c_int(c.value),
+            };
+            let _ = writeln!(w, "#define {} {value}", d.name);
+            let _ = writeln!(w);
+        }
+        DeclKind::Interface(i) => interface(w, d, i),
+        DeclKind::Class(c) => {
+            let mut text = d.doc.clone();
+            if !c.interfaces.is_empty() {
+                text.push_str(&format!(
+                    "\n\nThe class identifier of {}, which implements {}.",
+                    d.name,
+                    c.interfaces.join(", ")
+                ));
+            }
+            comment(w, "", &text);
+            let _ = writeln!(
+                w,
+                "MOBSYNC_RS_DEFINE_GUID(CLSID_{}, {})",
+                d.name,
+                guid_args(&c.clsid)
+            );
+            let _ = writeln!(w);
+        }
+        DeclKind::CppQuote(text) => {
+            let _ = writeln!(w, "{text}");
+        }
+    }
+}
+
+fn interface(w: &mut String, d: &Decl, i: &Interface) {
+    let name = &d.name;
+    let _ = writeln!(
+        w,
+        "/* ---------------------------------------------------------------------------- */"
+    );
+    let _ = writeln!(w, "/* {name} */");
+    let _ = writeln!(w);
+    comment(w, "", &format!("The interface identifier of {name}."));
+    let _ = writeln!(
+        w,
+        "MOBSYNC_RS_DEFINE_GUID(IID_{name}, {})",
+        guid_args(&i.iid)
+    );
+    let _ = writeln!(w);
+    comment(
+        w,
+        "",
+        &format!(
+            "The vtable of {name}: {} slots in SDK order, the IUnknown ones included.",
+            i.slot_count()
+        ),
+    );
+    let _ = writeln!(w, "typedef struct {name}Vtbl {{");
+    for m in i.inherited.iter().chain(&i.methods) {
+        let text = if m.slot < i.base_slots {
+            format!("Slot {}: {} (inherited).", m.slot, m.name)
+        } else {
+            format!("Slot {}: {}", m.slot, m.doc)
+        };
+        comment(w, "    ", &text);
+        let mut params = vec![format!("{name} *This")];
+        params.extend(m.params.iter().map(|p| c_decl(&p.ty, &p.name)));
+        let _ = writeln!(
+            w,
+            "    {} (MOBSYNC_RS_CALL *{})({});",
+            c_ty(&m.ret),
+            m.name,
+            params.join(", ")
+        );
+    }
+    let _ = writeln!(w, "}} {name}Vtbl;");
+    let _ = writeln!(w);
+    comment(w, "", &d.doc);
+    let _ = writeln!(w, "struct {name} {{");
+    comment(w, "    ", "The object's vtable.");
+    let _ = writeln!(w, "    const struct {name}Vtbl *lpVtbl;");
+    let _ = writeln!(w, "}};");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "/* Call macros: {name}_Method(This, ...). */");
+    for m in i.inherited.iter().chain(&i.methods) {
+        let mut args = vec!["This".to_string()];
+        args.extend(m.params.iter().map(|p| p.name.clone()));
+        let list = args.join(", ");
+        let _ = writeln!(
+            w,
+            "#define {name}_{}({list}) ((This)->lpVtbl->{}({list}))",
+            m.name, m.name
+        );
+    }
+    let _ = writeln!(w);
+}
