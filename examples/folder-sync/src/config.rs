@@ -9,12 +9,15 @@
 //! ```
 //!
 //! - Keys are `source` and `dest` (ASCII, case-insensitive); both are required, each at most once.
+//! - An optional `pace_ms=N` (0 to 10000) makes the worker wait N milliseconds before each file,
+//!   so that progress can be watched in demos; the default is 0.
 //! - Whitespace around keys is ignored; values are taken verbatim (paths may contain spaces).
 //! - A literal `;` or `\` inside a value is written `\;` or `\\`.
 //! - A trailing NUL (C clients often count it) and a trailing `;` are accepted.
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The two directories one sync works on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +26,8 @@ pub struct FolderConfig {
     pub source: PathBuf,
     /// The directory that receives a copy of every selected subfolder.
     pub dest: PathBuf,
+    /// A pause before each file (`pace_ms`), for demonstrations.
+    pub pace: Duration,
 }
 
 /// Why a cookie could not be read.
@@ -42,6 +47,8 @@ pub enum CookieError {
     EmptyValue(String),
     /// A `\` not followed by `;` or `\`.
     BadEscape,
+    /// `pace_ms` is not a whole number from 0 to 10000.
+    BadPace(String),
 }
 
 impl fmt::Display for CookieError {
@@ -57,6 +64,10 @@ impl fmt::Display for CookieError {
             Self::MissingKey(key) => write!(f, "cookie lacks `{key}=...`"),
             Self::EmptyValue(key) => write!(f, "cookie key `{key}` has an empty value"),
             Self::BadEscape => write!(f, "a `\\` in the cookie must be followed by `;` or `\\`"),
+            Self::BadPace(value) => write!(
+                f,
+                "pace_ms must be a whole number from 0 to 10000, not `{value}`"
+            ),
         }
     }
 }
@@ -70,6 +81,7 @@ impl FolderConfig {
         let text = std::str::from_utf8(bytes).map_err(|_| CookieError::NotUtf8)?;
         let mut source = None;
         let mut dest = None;
+        let mut pace = None;
         for pair in split_unescaped(text)? {
             if pair.trim().is_empty() {
                 continue;
@@ -78,6 +90,19 @@ impl FolderConfig {
                 .split_once('=')
                 .ok_or_else(|| CookieError::MissingEquals(pair.clone()))?;
             let key = key.trim().to_ascii_lowercase();
+            if key == "pace_ms" {
+                if pace.is_some() {
+                    return Err(CookieError::DuplicateKey(key));
+                }
+                let ms: u64 = value
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|ms| *ms <= 10_000)
+                    .ok_or_else(|| CookieError::BadPace(value.to_string()))?;
+                pace = Some(Duration::from_millis(ms));
+                continue;
+            }
             let slot = match key.as_str() {
                 "source" => &mut source,
                 "dest" => &mut dest,
@@ -94,17 +119,21 @@ impl FolderConfig {
         Ok(Self {
             source: source.ok_or(CookieError::MissingKey("source"))?,
             dest: dest.ok_or(CookieError::MissingKey("dest"))?,
+            pace: pace.unwrap_or_default(),
         })
     }
 
     /// Writes the cookie that [`FolderConfig::from_cookie`] reads back (without a trailing NUL).
     pub fn to_cookie(&self) -> Vec<u8> {
-        format!(
+        let mut cookie = format!(
             "source={};dest={}",
             escape(&self.source),
             escape(&self.dest)
-        )
-        .into_bytes()
+        );
+        if !self.pace.is_zero() {
+            cookie.push_str(&format!(";pace_ms={}", self.pace.as_millis()));
+        }
+        cookie.into_bytes()
     }
 }
 
@@ -146,13 +175,16 @@ mod tests {
 
     #[test]
     fn round_trips_escapes() {
-        let cfg = FolderConfig {
+        let mut cfg = FolderConfig {
             source: PathBuf::from(r"C:\data;old"),
             dest: PathBuf::from("/x;y"),
+            pace: Duration::ZERO,
         };
         let cookie = cfg.to_cookie();
         assert_eq!(cookie, br"source=C:\\data\;old;dest=/x\;y".to_vec());
         assert_eq!(FolderConfig::from_cookie(&cookie).unwrap(), cfg);
+        cfg.pace = Duration::from_millis(25);
+        assert_eq!(FolderConfig::from_cookie(&cfg.to_cookie()).unwrap(), cfg);
     }
 
     #[test]

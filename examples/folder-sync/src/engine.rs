@@ -235,7 +235,12 @@ fn sync_item(
         return;
     }
     report("scanning".into(), status::UPDATING, 0, 1);
+    if is_cancelled(cancels, item.id) {
+        report("cancelled".into(), status::SKIPPED, 0, 0);
+        return;
+    }
     let mut observer = Observer {
+        pace: config.pace,
         item,
         cancels,
         reporter,
@@ -309,11 +314,15 @@ struct Observer<'a> {
     cancels: &'a Mutex<Cancels>,
     reporter: &'a dyn Reporter,
     total: usize,
+    pace: std::time::Duration,
 }
 
 impl CopyObserver for Observer<'_> {
     fn file_started(&mut self, index: usize, total: usize, rel: &Path) {
         self.total = total;
+        if !self.pace.is_zero() {
+            thread::sleep(self.pace);
+        }
         let verdict = self.reporter.progress(
             self.item.id,
             &ProgressReport {
@@ -439,6 +448,7 @@ mod tests {
         fs::write(source.join("not-a-folder.txt"), b"x").unwrap();
         let config = FolderConfig {
             source,
+            pace: std::time::Duration::ZERO,
             dest: tmp.path().join("dst"),
         };
         (tmp, config)
