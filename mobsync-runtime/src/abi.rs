@@ -11,7 +11,7 @@ use std::ptr;
 
 use windows_core::{GUID, HRESULT, Interface};
 
-use crate::hresults::{E_FAIL, E_INVALIDARG, E_NOINTERFACE, E_POINTER, S_FALSE, S_OK};
+use crate::hresults::{E_FAIL, E_INVALIDARG, E_NOINTERFACE, E_POINTER, E_UNEXPECTED, S_FALSE, S_OK};
 use crate::wstr::WStr;
 
 /// The result type of the shims' argument checks: the error is the HRESULT to return.
@@ -28,6 +28,33 @@ pub unsafe fn in_guid(ptr: *const GUID) -> Checked<GUID> {
     }
     // SAFETY: non-null and readable per the contract.
     Ok(unsafe { ptr.read_unaligned() })
+}
+
+/// `[in, unique] REFGUID`-like argument: `None` for null.
+///
+/// # Safety
+///
+/// `ptr` is null or readable for a `GUID`.
+pub unsafe fn in_guid_opt(ptr: *const GUID) -> Option<GUID> {
+    // SAFETY: forwarded contract.
+    unsafe { in_guid(ptr) }.ok()
+}
+
+/// `[in] T*` for a structure without `cbSize`: a reference (`E_POINTER` for null,
+/// `E_INVALIDARG` when misaligned).
+///
+/// # Safety
+///
+/// A non-null `ptr` points to a readable, initialized `T` unchanged for `'a`.
+pub unsafe fn in_ref<'a, T>(ptr: *const T) -> Checked<&'a T> {
+    if ptr.is_null() {
+        return Err(E_POINTER);
+    }
+    if !(ptr as usize).is_multiple_of(align_of::<T>()) {
+        return Err(E_INVALIDARG);
+    }
+    // SAFETY: non-null, aligned, valid per the contract.
+    Ok(unsafe { &*ptr })
 }
 
 /// `[in] size_is(len) T*` with `[in] count len`: a slice; a null pointer is allowed only with a
@@ -161,33 +188,93 @@ pub unsafe fn in_interface_required<I: Interface>(ptr: *mut c_void) -> Checked<I
     unsafe { in_interface(ptr) }.ok_or(E_POINTER)
 }
 
-/// `[out] T*`: checks the pointer (`E_POINTER` for null) and stores `T::default()` (null for
-/// pointers, zero for numbers) so a failing call leaves a defined value.
+/// `[out] T*` (a value, a pointer or an interface pointer): checks the pointer (`E_POINTER`
+/// for null) and stores zero (null for pointers), so a failing call leaves a defined value.
 ///
 /// # Safety
 ///
-/// A non-null `ptr` is writable for a `T`.
-pub unsafe fn out_init<T: Default>(ptr: *mut T) -> Checked<*mut T> {
+/// A non-null `ptr` is writable for a `T`, and all-zero bytes are a valid `T`.
+pub unsafe fn out_zeroed<T>(ptr: *mut T) -> Checked<*mut T> {
     if ptr.is_null() {
         return Err(E_POINTER);
     }
-    // SAFETY: writable per the contract; the previous content is not read or dropped.
-    unsafe { ptr.write_unaligned(T::default()) };
+    // SAFETY: writable per the contract; zero is a valid `T`; the old content is not dropped.
+    unsafe { ptr.write_unaligned(std::mem::zeroed()) };
     Ok(ptr)
 }
 
-/// `[out] void**` / `[out] I**`: checks the pointer and stores null.
+/// The `[out] ULONG *pceltFetched` of an enumerator's `Next`: may be null only when
+/// `requested == 1` (`E_POINTER` otherwise); stores 0.
 ///
 /// # Safety
 ///
-/// A non-null `ptr` is writable for a pointer.
-pub unsafe fn out_ptr_init(ptr: *mut *mut c_void) -> Checked<*mut *mut c_void> {
+/// A non-null `ptr` is writable for a `u32`.
+pub unsafe fn fetched_init(ptr: *mut u32, requested: u32) -> Checked<*mut u32> {
     if ptr.is_null() {
-        return Err(E_POINTER);
+        return if requested == 1 { Ok(ptr) } else { Err(E_POINTER) };
     }
     // SAFETY: writable per the contract.
-    unsafe { ptr.write_unaligned(ptr::null_mut()) };
+    unsafe { ptr.write_unaligned(0) };
     Ok(ptr)
+}
+
+/// After an enumerator's `Next` filled `filled` of `requested` elements: stores the count
+/// (when the caller gave a pointer) and returns `S_OK` when all were filled, else `S_FALSE`.
+/// A count larger than the buffer is a bug in the implementation: `E_UNEXPECTED`.
+///
+/// # Safety
+///
+/// `fetched` came from [`fetched_init`].
+pub unsafe fn finish_fetched(method: &str, filled: usize, requested: u32, fetched: *mut u32) -> Checked<HRESULT> {
+    let Ok(count) = u32::try_from(filled) else {
+        log::error!("{method} reported {filled} elements for a buffer of {requested}");
+        return Err(E_UNEXPECTED);
+    };
+    if count > requested {
+        log::error!("{method} reported {filled} elements for a buffer of {requested}");
+        return Err(E_UNEXPECTED);
+    }
+    if !fetched.is_null() {
+        // SAFETY: checked by `fetched_init`.
+        unsafe { fetched.write_unaligned(count) };
+    }
+    Ok(fetched_status(filled, requested as usize))
+}
+
+/// Stores a converted out value into a slot cleared by [`out_zeroed`].
+///
+/// # Safety
+///
+/// `slot` came from [`out_zeroed`].
+pub unsafe fn write_out<T>(slot: *mut T, value: T) {
+    // SAFETY: writable per `out_zeroed`'s check; the zero left there needs no drop.
+    unsafe { slot.write_unaligned(value) };
+}
+
+/// Runs a shim body whose argument checks return early with an HRESULT.
+pub fn respond(body: impl FnOnce() -> Checked<HRESULT>) -> HRESULT {
+    body().unwrap_or_else(|hr| hr)
+}
+
+/// Conversion of a trait method's returned value into the raw value stored in an out-parameter.
+///
+/// The identity for plain values; owned types such as [`HandlerInfo`](crate::HandlerInfo) move
+/// themselves into COM task memory.
+pub trait IntoAbi<Raw> {
+    /// The raw value (`E_OUTOFMEMORY` when an allocation fails).
+    fn into_abi(self) -> Checked<Raw>;
+}
+
+impl<T> IntoAbi<T> for T {
+    fn into_abi(self) -> Checked<T> {
+        Ok(self)
+    }
+}
+
+impl<T> IntoAbi<*mut T> for crate::task_mem::TaskBox<T> {
+    fn into_abi(self) -> Checked<*mut T> {
+        Ok(self.into_raw())
+    }
 }
 
 /// `[in, out] T*`: a mutable reference (`E_POINTER` for null).
@@ -210,9 +297,9 @@ pub unsafe fn in_out<'a, T>(ptr: *mut T) -> Checked<&'a mut T> {
 ///
 /// # Safety
 ///
-/// `slot` came from [`out_ptr_init`].
+/// `slot` came from [`out_zeroed`].
 pub unsafe fn write_interface<I: Interface>(slot: *mut *mut c_void, value: I) {
-    // SAFETY: writable per `out_ptr_init`'s check.
+    // SAFETY: writable per `out_zeroed`'s check.
     unsafe { slot.write_unaligned(value.into_raw()) };
 }
 
@@ -240,7 +327,7 @@ impl<'a> InterfaceOut<'a> {
     /// `riid` is null or readable; `ppv` is null or writable and exclusively ours for `'a`.
     pub unsafe fn new(riid: *const GUID, ppv: *mut *mut c_void) -> Checked<InterfaceOut<'a>> {
         // SAFETY: forwarded contract.
-        let ppv = unsafe { out_ptr_init(ppv) }?;
+        let ppv = unsafe { out_zeroed(ppv) }?;
         // SAFETY: forwarded contract.
         let iid = unsafe { in_guid(riid) }?;
         if !(ppv as usize).is_multiple_of(align_of::<*mut c_void>()) {
@@ -353,8 +440,10 @@ mod tests {
         let mut value = 7u32;
         // SAFETY: live out pointer and null.
         unsafe {
-            assert!(out_init(&mut value).is_ok());
-            assert_eq!(out_init::<u32>(ptr::null_mut()), Err(E_POINTER));
+            assert!(out_zeroed(&mut value).is_ok());
+            assert_eq!(out_zeroed::<u32>(ptr::null_mut()), Err(E_POINTER));
+            assert_eq!(fetched_init(ptr::null_mut(), 1), Ok(ptr::null_mut()));
+            assert_eq!(fetched_init(ptr::null_mut(), 2), Err(E_POINTER));
         }
         assert_eq!(value, 0);
         assert_eq!(fetched_status(1, 2), S_FALSE);
