@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod demo;
 mod parse;
 mod regen;
 mod wine;
@@ -28,6 +29,8 @@ enum Command {
     Regen(regen::Args),
     /// Cross-build the example handler for Windows and drive it under Wine's COM runtime.
     WineTest(wine::Args),
+    /// Build the folder-sync example, register it in a temporary store and sync a sample tree.
+    Demo(demo::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => parse::run(args),
         Command::Regen(args) => regen::run(args),
         Command::WineTest(args) => wine::run(args),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
         Ok(code) => code,
