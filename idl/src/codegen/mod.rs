@@ -24,6 +24,7 @@ use crate::driver::Model;
 
 pub mod abi;
 pub mod c_header;
+pub mod handler;
 pub mod rust_sys;
 
 /// The Rust bindings, relative to the workspace root.
@@ -62,6 +63,10 @@ pub fn outputs(model: &Model) -> Result<Vec<GeneratedFile>, Diagnostics> {
         GeneratedFile {
             path: C_HEADER_PATH,
             contents: c_header::generate(&api),
+        },
+        GeneratedFile {
+            path: handler::PATH,
+            contents: handler::generate(&api).map_err(internal)?,
         },
     ])
 }
