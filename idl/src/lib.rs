@@ -37,6 +37,7 @@ pub mod diag;
 mod driver;
 pub mod model;
 mod parse;
+pub mod preprocess;
 pub mod source;
 mod symbols;
 

@@ -1,0 +1,243 @@
+//! The C preprocessor stage of the front end, with every output byte mapped back to the
+//! original file and offset it came from.
+//!
+//! MIDL files are run through a C preprocessor before they are parsed (MIDL uses the
+//! compiler's `cl -E`, widl its own), so real-world IDL relies on `#include`, `#define` (object-like
+//! and function-like, including macros that expand to nothing to erase attributes),
+//! `#ifdef __WIDL__` and so on. [`preprocess`] implements that stage:
+//!
+//! - `#include "file"` (searched in the including file's directory, then the `-I` directories)
+//!   and `#include <file>` (the `-I` directories only); `#include_next`; `#pragma once`;
+//! - `#define` / `#undef`: object-like and function-like macros, variadic macros
+//!   (`...`/`__VA_ARGS__` and GNU `name...`), `#` stringizing, `##` pasting (with the GNU
+//!   `, ## __VA_ARGS__` comma elision), rescanning with C's rules for recursion;
+//! - `#if` / `#ifdef` / `#ifndef` / `#elif` / `#elifdef` / `#elifndef` / `#else` / `#endif`
+//!   with `defined` and 64-bit integer expressions (C's conversions, short-circuiting);
+//! - `#pragma`: kept in the output as a line `#pragma <text>` for the parser (never
+//!   macro-expanded, as widl does); `#pragma once` is handled here;
+//! - `#error` (an error) and `#warning` (a warning); `#line` and line markers
+//!   (`# 12 "file"`), which set `__LINE__` and `__FILE__`; `#ident` is ignored;
+//! - comments, line continuations (backslash-newline) anywhere.
+//!
+//! Comments in ordinary text are kept in the output so the parser can read doc comments;
+//! comments in directive lines and inside macro invocations are dropped. Directive lines leave
+//! their line feed in the output.
+//!
+//! # Predefined macros
+//!
+//! The same names as Wine's `widl` (version 8.0, checked with `widl-stable -E`):
+//!
+//! | name | value |
+//! |------|-------|
+//! | `__WIDL__` | `0x80000` (widl's version number) |
+//! | `_WIN32` | `1` |
+//! | `__FILE__` | the current file's path, as a string literal |
+//! | `__LINE__` | the current line |
+//! | `__DATE__`, `__TIME__` | the date and time of the run (or of `SOURCE_DATE_EPOCH`) |
+//!
+//! plus `__MOBSYNC_IDL__` (`1`) so files can tell this front end apart. widl defines neither
+//! `_WIN64` nor `__midl`; neither do we (use `-D`). [`PpOptions::predefined`] turns the
+//! predefined names off.
+//!
+//! # Locations
+//!
+//! [`Preprocessed::origin`] maps any byte of the output text to the original file and byte
+//! offset it came from: text copied from a file maps byte for byte; the expansion of a macro
+//! maps to the macro name at the invocation, except tokens that come from macro arguments
+//! written in the file, which keep their own place. `#line` and line markers do not change
+//! these locations (diagnostics always name the real file and line).
+//!
+//! # Limits
+//!
+//! The preprocessor never panics and never runs away: include depth, the number of files
+//! included, the nesting of macro arguments, the total work of macro expansion and the size
+//! of the output are bounded by [`PpLimits`]; passing a bound is an error diagnostic.
+
+mod engine;
+mod expr;
+mod lex;
+mod macros;
+mod output;
+
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::diag::Diagnostic;
+use crate::source::{FileId, SourceMap, Span};
+
+/// The version number `__WIDL__` expands to (widl 8.0).
+pub const WIDL_VERSION: &str = "0x80000";
+
+/// Options of a preprocessor run.
+#[derive(Debug, Clone)]
+pub struct PpOptions {
+    /// Directories searched for `#include`d files, in order (after the including file's
+    /// directory for the `"file"` form).
+    pub include_dirs: Vec<PathBuf>,
+    /// Command-line definitions: `-D NAME` is `(NAME, None)` (defined as `1`), `-D NAME=V` is
+    /// `(NAME, Some(V))`; `NAME` may carry a parameter list (`F(x)`).
+    pub defines: Vec<(String, Option<String>)>,
+    /// Names to undefine after the predefined names and the definitions (`-U NAME`).
+    pub undefines: Vec<String>,
+    /// Whether to define widl's predefined names (see the [module docs](self)).
+    pub predefined: bool,
+    /// Resource bounds.
+    pub limits: PpLimits,
+}
+
+impl Default for PpOptions {
+    fn default() -> Self {
+        PpOptions {
+            include_dirs: Vec::new(),
+            defines: Vec::new(),
+            undefines: Vec::new(),
+            predefined: true,
+            limits: PpLimits::default(),
+        }
+    }
+}
+
+/// Resource bounds of a preprocessor run; passing one is an error, not a panic or a hang.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PpLimits {
+    /// Deepest `#include` nesting (GCC's limit is 200).
+    pub max_include_depth: u32,
+    /// Most files included in one run (counting repeats).
+    pub max_includes: u32,
+    /// Deepest nesting of macro invocations inside macro arguments.
+    pub max_expansion_depth: u32,
+    /// Most tokens produced by macro substitution in one run.
+    pub max_expansion_tokens: u64,
+    /// Largest output, in bytes.
+    pub max_output_bytes: usize,
+    /// Most errors reported before the run stops.
+    pub max_errors: usize,
+}
+
+impl Default for PpLimits {
+    fn default() -> Self {
+        PpLimits {
+            max_include_depth: 200,
+            max_includes: 20_000,
+            max_expansion_depth: 200,
+            max_expansion_tokens: 20_000_000,
+            max_output_bytes: 256 << 20,
+            max_errors: 1000,
+        }
+    }
+}
+
+/// Splits a command-line definition `NAME=VALUE` (or `NAME`) into its parts.
+pub fn parse_define(arg: &str) -> (String, Option<String>) {
+    match arg.split_once('=') {
+        Some((name, value)) => (name.to_string(), Some(value.to_string())),
+        None => (arg.to_string(), None),
+    }
+}
+
+/// The result of preprocessing one file.
+#[derive(Debug, Clone)]
+pub struct Preprocessed {
+    /// The preprocessed text, for the parser.
+    pub text: String,
+    /// Warnings (`#warning`, redefined macros, extra tokens after a directive, ...).
+    pub warnings: Vec<Diagnostic>,
+    /// The files read through `#include`, in order of first inclusion.
+    pub includes: Vec<FileId>,
+    root: FileId,
+    root_len: u32,
+    segments: Vec<output::Segment>,
+    expansions: Vec<Expansion>,
+}
+
+/// One macro expansion in ordinary text (not the nested ones inside it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expansion {
+    /// The name of the macro.
+    pub name: String,
+    /// Where the macro was invoked (its name).
+    pub invocation: Span,
+    /// Where the macro was defined (its name in the `#define`), unless predefined.
+    pub definition: Option<Span>,
+    /// The bytes of [`Preprocessed::text`] the expansion produced.
+    pub output: Range<usize>,
+}
+
+impl Preprocessed {
+    /// The original file and byte offset of output byte `offset`. Offsets at or past the end
+    /// of the text map to the end of the preprocessed file.
+    pub fn origin(&self, offset: usize) -> (FileId, u32) {
+        if offset >= self.text.len() {
+            return (self.root, self.root_len);
+        }
+        match output::origin(&self.segments, offset) {
+            Some(loc) if loc.file != lex::NO_FILE => (FileId(loc.file), loc.off),
+            _ => (self.root, 0),
+        }
+    }
+
+    /// The original [`Span`] of the output range `start..end`: it starts at the origin of
+    /// `start` and, when `end - 1` comes from the same file further on, ends after it;
+    /// otherwise it covers the token at the origin of `start` (the macro name of an
+    /// expansion, for example).
+    pub fn span(&self, map: &SourceMap, start: usize, end: usize) -> Span {
+        let (file, s) = self.origin(start);
+        let Some(text) = map.get(file).map(|f| f.text()) else {
+            return map.span(file, 0, 0);
+        };
+        let s = (s as usize).min(text.len());
+        let mut e = s;
+        if end > start && start < self.text.len() {
+            let (f2, last) = self.origin(end - 1);
+            let last = last as usize;
+            if f2 == file && last >= s && last < text.len() {
+                e = last + lex::char_end(text.as_bytes(), last) - last;
+            }
+        }
+        if e <= s + 1 && s < text.len() {
+            // A single point: widen it to the token there.
+            let b = text.as_bytes();
+            e = if lex::is_ident_start(b[s]) {
+                lex::ident_end(b, s)
+            } else {
+                e.max(lex::char_end(b, s))
+            };
+        }
+        map.span(file, s, e.min(text.len()))
+    }
+
+    /// The expansion that produced output byte `offset`, if any (for "in expansion of macro"
+    /// notes).
+    pub fn expansion_at(&self, offset: usize) -> Option<&Expansion> {
+        let i = self
+            .expansions
+            .partition_point(|x| x.output.start <= offset);
+        let x = self.expansions.get(i.checked_sub(1)?)?;
+        x.output.contains(&offset).then_some(x)
+    }
+
+    /// Every top-level macro expansion, in output order.
+    pub fn expansions(&self) -> &[Expansion] {
+        &self.expansions
+    }
+
+    /// The preprocessed file.
+    pub fn root(&self) -> FileId {
+        self.root
+    }
+}
+
+/// Preprocesses `file` of `map`. Included files are read with `loader` and added to `map`
+/// (a path already in the map is not read again).
+///
+/// Returns the text with its location map and warnings, or every error and warning of the
+/// run when there is at least one error.
+pub fn preprocess(
+    map: &mut SourceMap,
+    file: FileId,
+    opts: &PpOptions,
+    loader: &dyn Fn(&Path) -> io::Result<String>,
+) -> Result<Preprocessed, Vec<Diagnostic>> {
+    engine::run(map, file, opts, loader)
+}
