@@ -11,7 +11,9 @@ use std::ptr;
 
 use windows_core::{GUID, HRESULT, Interface};
 
-use crate::hresults::{E_FAIL, E_INVALIDARG, E_NOINTERFACE, E_POINTER, E_UNEXPECTED, S_FALSE, S_OK};
+use crate::hresults::{
+    E_FAIL, E_INVALIDARG, E_NOINTERFACE, E_POINTER, E_UNEXPECTED, S_FALSE, S_OK,
+};
 use crate::wstr::WStr;
 
 /// The result type of the shims' argument checks: the error is the HRESULT to return.
@@ -211,7 +213,11 @@ pub unsafe fn out_zeroed<T>(ptr: *mut T) -> Checked<*mut T> {
 /// A non-null `ptr` is writable for a `u32`.
 pub unsafe fn fetched_init(ptr: *mut u32, requested: u32) -> Checked<*mut u32> {
     if ptr.is_null() {
-        return if requested == 1 { Ok(ptr) } else { Err(E_POINTER) };
+        return if requested == 1 {
+            Ok(ptr)
+        } else {
+            Err(E_POINTER)
+        };
     }
     // SAFETY: writable per the contract.
     unsafe { ptr.write_unaligned(0) };
@@ -225,7 +231,12 @@ pub unsafe fn fetched_init(ptr: *mut u32, requested: u32) -> Checked<*mut u32> {
 /// # Safety
 ///
 /// `fetched` came from [`fetched_init`].
-pub unsafe fn finish_fetched(method: &str, filled: usize, requested: u32, fetched: *mut u32) -> Checked<HRESULT> {
+pub unsafe fn finish_fetched(
+    method: &str,
+    filled: usize,
+    requested: u32,
+    fetched: *mut u32,
+) -> Checked<HRESULT> {
     let Ok(count) = u32::try_from(filled) else {
         log::error!("{method} reported {filled} elements for a buffer of {requested}");
         return Err(E_UNEXPECTED);
@@ -334,10 +345,8 @@ impl<'a> InterfaceOut<'a> {
             return Err(E_INVALIDARG);
         }
         // SAFETY: non-null, aligned, writable and ours for `'a`.
-        Ok(InterfaceOut {
-            iid,
-            slot: unsafe { &mut *ppv },
-        })
+        let slot = unsafe { &mut *ppv };
+        Ok(InterfaceOut { iid, slot })
     }
 
     /// The IID the caller asked for.

@@ -35,7 +35,7 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::abi::{Api, Decl, DeclKind, Interface, Method, NamedKind, Param, ParamRole, Prim, Ty};
-use super::rust_sys::{finish, ident, rust_ty};
+use super::rust_sys::{STAMP, ident, rust_ty};
 
 /// Where the generated file goes, relative to the workspace root.
 pub const PATH: &str = "mobsync-runtime/src/interfaces.rs";
@@ -122,8 +122,67 @@ fn module_doc(api: &Api) -> String {
          count without its array or a wrong `cbSize` gives `E_INVALIDARG`), clears \
          out-parameters first, and turns a panic into `E_UNEXPECTED`.",
         traits.join(", "),
-        super::rust_sys::STAMP
+        STAMP
     )
+}
+
+/// Formats the file with prettyplease, turns the `safety_comment__!("...")` markers (which
+/// prettyplease may spread over several lines) into `// SAFETY:` comments, and stamps it.
+fn finish(file: TokenStream) -> Result<String, String> {
+    let parsed: syn::File =
+        syn::parse2(file).map_err(|e| format!("generated Rust does not parse: {e}"))?;
+    let text = prettyplease::unparse(&parsed);
+    let mut out = format!("// {STAMP}\n\n");
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let Some(rest) = trimmed.strip_prefix("safety_comment__!(") else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let mut marker = rest.to_string();
+        while !marker.trim_end().ends_with(");") {
+            match lines.next() {
+                Some(next) => {
+                    marker.push(' ');
+                    marker.push_str(next.trim());
+                }
+                None => return Err("unterminated safety comment marker".to_string()),
+            }
+        }
+        let body = marker
+            .trim()
+            .trim_end_matches(';')
+            .trim_end_matches(')')
+            .trim();
+        let body = body.trim_matches('"');
+        let width = 96usize.saturating_sub(indent.len()).max(40);
+        let mut current = String::new();
+        let mut first = true;
+        let mut flush = |current: &mut String, first: &mut bool, out: &mut String| {
+            out.push_str(indent);
+            out.push_str(if *first { "// SAFETY: " } else { "// " });
+            out.push_str(current);
+            out.push('\n');
+            current.clear();
+            *first = false;
+        };
+        for word in body.split_whitespace() {
+            if !current.is_empty() && current.len() + 1 + word.len() > width {
+                flush(&mut current, &mut first, &mut out);
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        if !current.is_empty() || first {
+            flush(&mut current, &mut first, &mut out);
+        }
+    }
+    Ok(out)
 }
 
 // ----- names ---------------------------------------------------------------------------------
@@ -244,7 +303,7 @@ struct ParamPlan {
 struct Returns {
     /// The `T` of `windows_core::Result<T>`.
     ty: TokenStream,
-    /// The shim code that consumes `value` (the `Ok` payload) and evaluates to the HRESULT.
+    /// The shim's match arm for `Ok(value)`, evaluating to `Checked<HRESULT>`.
     finish: TokenStream,
 }
 
@@ -319,7 +378,7 @@ impl<'a> Generator<'a> {
         let unimplemented_label =
             format!("`{iname}` needs `impl {} for {{Self}}`", trait_name(iname));
         let unimplemented_note = format!(
-            "write `impl mobsync_runtime::{} for {{Self}} {{ ... }}` with the trait's required methods, \
+            "write `impl mobsync_runtime::{} for {{Self}} {{{{ ... }}}}` with the trait's required methods, \
              or remove `{iname}` from the derive's interface list",
             trait_name(iname)
         );
@@ -484,7 +543,10 @@ impl<'a> Generator<'a> {
 
         let mut notes: Vec<String> = plans.iter().filter_map(|p| p.note.clone()).collect();
         notes.dedup();
-        let mut text = format!("{}\n\nCalled through slot {} of `{what}`.", m.doc, m.slot);
+        let mut text = format!(
+            "{}\n\nCOM calls it through vtable slot {} (`{what}`).",
+            m.doc, m.slot
+        );
         if !notes.is_empty() {
             text.push_str(" Before it runs, the runtime checks the arguments: ");
             text.push_str(&notes.join(" "));
@@ -533,12 +595,10 @@ impl<'a> Generator<'a> {
                         abi::respond(|| {
                             #(#out_prep)*
                             #(#in_prep)*
-                            let result = <T as #trait_ident>::#rust_method(object, #(#args),*);
-                            let value = match result {
-                                Ok(value) => value,
-                                Err(error) => return Ok(abi::error_code(#what, error)),
-                            };
-                            #finish
+                            match <T as #trait_ident>::#rust_method(object, #(#args),*) {
+                                #finish
+                                Err(error) => Ok(abi::error_code(#what, error)),
+                            }
                         })
                     })
                 }
@@ -803,7 +863,7 @@ impl<'a> Generator<'a> {
                 return Ok(Returns {
                     ty: quote!(usize),
                     finish: quote! {
-                        abi::finish_fetched(#what, value, #count, #fetched)
+                        Ok(value) => abi::finish_fetched(#what, value, #count, #fetched),
                     },
                 });
             }
@@ -888,12 +948,14 @@ impl<'a> Generator<'a> {
             _ => quote!((#(#all),*)),
         };
         let finish = if writes.is_empty() && outcome.is_none() {
-            quote! { let () = value; Ok(#status) }
+            quote! { Ok(()) => Ok(#status), }
         } else {
             quote! {
-                let status = #status;
-                #(#writes)*
-                Ok(status)
+                Ok(value) => {
+                    let status = #status;
+                    #(#writes)*
+                    Ok(status)
+                }
             }
         };
         Ok(Returns { ty, finish })
