@@ -14,8 +14,8 @@
 //!    it `CoCreateInstance`s the handler and drives a full sync, then the copies are compared
 //!    byte for byte here.
 //! 6. `wine regsvr32 /u` and check that the keys are gone.
-//! 7. Run mobsync-runtime's registry tests under Wine (the Windows registry backend, with four
-//!    processes registering at once).
+//! 7. Run mobsync-runtime's registry tests under Wine (the Windows registry backend checked with
+//!    `reg.exe`, four processes registering at once) and its task allocator tests.
 //!
 //! Everything it builds or creates lives under `target/` (`target/windows`, `target/wineprefix`,
 //! `target/wine-test`).
@@ -492,21 +492,22 @@ impl Ctx {
     }
 
     fn runtime_tests(&self) -> Result<()> {
-        // One invocation, so the test harness and std are built once: `registry_concurrent`
-        // (harness = false) ignores the filter, which selects the task allocator's unit tests.
         let mut cmd = self.cross_cargo();
         cmd.args(["test", "-Zbuild-std=std,panic_abort", "--target", TARGET])
+            .args(["-p", "mobsync-runtime"])
             .args([
-                "-p",
-                "mobsync-runtime",
+                "--test",
+                "registry_windows",
                 "--test",
                 "registry_concurrent",
-                "--lib",
-            ])
-            .args(["--", "task_mem"]);
+            ]);
+        run_checked(&mut cmd, "mobsync-runtime's registry tests under Wine")?;
+        let mut cmd = self.cross_cargo();
+        cmd.args(["test", "-Zbuild-std=std,panic_abort", "--target", TARGET])
+            .args(["-p", "mobsync-runtime", "--lib", "--", "task_mem"]);
         run_checked(
             &mut cmd,
-            "mobsync-runtime's registry and task allocator tests under Wine",
+            "mobsync-runtime's task allocator tests under Wine",
         )
     }
 
