@@ -6,12 +6,12 @@
 //!
 //! Implement a trait for your type and name its interface in `#[derive(SyncMgrHandler)]` or `#[derive(ComObject)]`; the runtime builds the vtables from the shims here. Every shim checks its arguments before your method runs (null pointers give `E_POINTER`, a count without its array or a wrong `cbSize` gives `E_INVALIDARG`), clears out-parameters first, and turns a panic into `E_UNEXPECTED`.
 #![allow(non_snake_case, non_camel_case_types, clippy::too_many_arguments)]
+use core::ffi::c_void;
+use windows_core::{GUID, HRESULT};
 use crate::abi::{self, IntoAbi as _, IntoSuccess as _};
 use crate::object::{ComClass, Implement, dispatch, unknown_vtable};
 #[allow(unused_imports)]
 use crate::sys::*;
-use core::ffi::c_void;
-use windows_core::{GUID, HRESULT};
 /// The successful outcomes of [`SyncMgrSynchronize::initialize`]: the success codes `ISyncMgrSynchronize::Initialize` is documented to return. Return the one that applies; the shim passes its code to the caller unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum InitializeOutcome {
@@ -144,7 +144,11 @@ pub trait SyncMgrSynchronize {
     /// COM calls it through vtable slot 7 (`ISyncMgrSynchronize::ShowProperties`). Before it runs, the runtime checks the arguments: `ItemID` must not be null (`E_POINTER`).
     ///
     /// Optional: the default implementation returns `E_NOTIMPL`.
-    fn show_properties(&self, _hwnd_parent: HWND, _item_id: &GUID) -> windows_core::Result<()> {
+    fn show_properties(
+        &self,
+        _hwnd_parent: HWND,
+        _item_id: &GUID,
+    ) -> windows_core::Result<()> {
         Err(crate::hresults::E_NOTIMPL.into())
     }
     /// Gives the handler the callback interface it uses to report progress,
@@ -183,7 +187,11 @@ pub trait SyncMgrSynchronize {
     /// skips it. `dwSyncMgrStatus` is a `SYNCMGRSTATUS` value.
     ///
     /// COM calls it through vtable slot 11 (`ISyncMgrSynchronize::SetItemStatus`). Before it runs, the runtime checks the arguments: `pItemID` must not be null (`E_POINTER`).
-    fn set_item_status(&self, item_id: &GUID, sync_mgr_status: u32) -> windows_core::Result<()>;
+    fn set_item_status(
+        &self,
+        item_id: &GUID,
+        sync_mgr_status: u32,
+    ) -> windows_core::Result<()>;
     /// Shows more about the logged error `ErrorID` (the user double-clicked
     /// it in the error list), in a dialog owned by `hWndParent`. The handler
     /// reports completion through
@@ -192,15 +200,18 @@ pub trait SyncMgrSynchronize {
     /// COM calls it through vtable slot 12 (`ISyncMgrSynchronize::ShowError`). Before it runs, the runtime checks the arguments: `ErrorID` must not be null (`E_POINTER`).
     ///
     /// Optional: the default implementation returns `E_NOTIMPL`.
-    fn show_error(&self, _hwnd_parent: HWND, _error_id: &GUID) -> windows_core::Result<()> {
+    fn show_error(
+        &self,
+        _hwnd_parent: HWND,
+        _error_id: &GUID,
+    ) -> windows_core::Result<()> {
         Err(crate::hresults::E_NOTIMPL.into())
     }
 }
 // SAFETY: every slot is a shim for the same method of ISyncMgrSynchronize that treats this as slot K of an
 // Object<T> through dispatch, and the base slots come from the runtime.
 unsafe impl<T: SyncMgrSynchronize + ComClass, const K: usize> Implement<T, K>
-    for ISyncMgrSynchronize
-{
+for ISyncMgrSynchronize {
     const VTABLE: ISyncMgrSynchronize_Vtbl = ISyncMgrSynchronize_Vtbl {
         base__: unknown_vtable::<T, K>(),
         Initialize: ISyncMgrSynchronize_Initialize::<T, K>,
@@ -230,83 +241,108 @@ unsafe extern "system" fn ISyncMgrSynchronize_Initialize<
     // ISyncMgrSynchronize::Initialize describe; every pointer is checked before use by the abi
     // helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronize::Initialize", |object| {
-            abi::respond(|| {
-                let lpCookie: &[u8] = abi::in_slice(lpCookie, cbCookie)?;
-                match <T as SyncMgrSynchronize>::initialize(
-                    object,
-                    dwReserved,
-                    dwSyncMgrFlags,
-                    lpCookie,
-                ) {
-                    Ok(value) => {
-                        let status = value.into_success();
-                        Ok(status)
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronize::Initialize",
+            |object| {
+                abi::respond(|| {
+                    let lpCookie: &[u8] = abi::in_slice(lpCookie, cbCookie)?;
+                    match <T as SyncMgrSynchronize>::initialize(
+                        object,
+                        dwReserved,
+                        dwSyncMgrFlags,
+                        lpCookie,
+                    ) {
+                        Ok(value) => {
+                            let status = value.into_success();
+                            Ok(status)
+                        }
+                        Err(error) => {
+                            Ok(abi::error_code("ISyncMgrSynchronize::Initialize", error))
+                        }
                     }
-                    Err(error) => Ok(abi::error_code("ISyncMgrSynchronize::Initialize", error)),
-                }
-            })
-        })
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrSynchronize_GetHandlerInfo<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    ppSyncMgrHandlerInfo: *mut LPSYNCMGRHANDLERINFO,
-) -> HRESULT {
+>(this: *mut c_void, ppSyncMgrHandlerInfo: *mut LPSYNCMGRHANDLERINFO) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
     // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
     // ISyncMgrSynchronize::GetHandlerInfo describe; every pointer is checked before use by the abi
     // helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronize::GetHandlerInfo", |object| {
-            abi::respond(|| {
-                let ppSyncMgrHandlerInfo = abi::out_zeroed(ppSyncMgrHandlerInfo)?;
-                match <T as SyncMgrSynchronize>::get_handler_info(object) {
-                    Ok(value) => {
-                        let status = crate::hresults::S_OK;
-                        abi::write_out(ppSyncMgrHandlerInfo, value.into_abi()?);
-                        Ok(status)
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronize::GetHandlerInfo",
+            |object| {
+                abi::respond(|| {
+                    let ppSyncMgrHandlerInfo = abi::out_zeroed(ppSyncMgrHandlerInfo)?;
+                    match <T as SyncMgrSynchronize>::get_handler_info(object) {
+                        Ok(value) => {
+                            let status = crate::hresults::S_OK;
+                            abi::write_out(ppSyncMgrHandlerInfo, value.into_abi()?);
+                            Ok(status)
+                        }
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronize::GetHandlerInfo",
+                                    error,
+                                ),
+                            )
+                        }
                     }
-                    Err(error) => Ok(abi::error_code(
-                        "ISyncMgrSynchronize::GetHandlerInfo",
-                        error,
-                    )),
-                }
-            })
-        })
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrSynchronize_EnumSyncMgrItems<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    ppSyncMgrEnumItems: *mut *mut c_void,
-) -> HRESULT {
+>(this: *mut c_void, ppSyncMgrEnumItems: *mut *mut c_void) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
     // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
     // ISyncMgrSynchronize::EnumSyncMgrItems describe; every pointer is checked before use by the
     // abi helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronize::EnumSyncMgrItems", |object| {
-            abi::respond(|| {
-                let ppSyncMgrEnumItems = abi::out_zeroed(ppSyncMgrEnumItems)?;
-                match <T as SyncMgrSynchronize>::enum_sync_mgr_items(object) {
-                    Ok(value) => {
-                        let status = crate::hresults::S_OK;
-                        abi::write_interface(ppSyncMgrEnumItems, value);
-                        Ok(status)
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronize::EnumSyncMgrItems",
+            |object| {
+                abi::respond(|| {
+                    let ppSyncMgrEnumItems = abi::out_zeroed(ppSyncMgrEnumItems)?;
+                    match <T as SyncMgrSynchronize>::enum_sync_mgr_items(object) {
+                        Ok(value) => {
+                            let status = crate::hresults::S_OK;
+                            abi::write_interface(ppSyncMgrEnumItems, value);
+                            Ok(status)
+                        }
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronize::EnumSyncMgrItems",
+                                    error,
+                                ),
+                            )
+                        }
                     }
-                    Err(error) => Ok(abi::error_code(
-                        "ISyncMgrSynchronize::EnumSyncMgrItems",
-                        error,
-                    )),
-                }
-            })
-        })
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrSynchronize_GetItemObject<
@@ -323,69 +359,108 @@ unsafe extern "system" fn ISyncMgrSynchronize_GetItemObject<
     // ISyncMgrSynchronize::GetItemObject describe; every pointer is checked before use by the abi
     // helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronize::GetItemObject", |object| {
-            abi::respond(|| {
-                let ppv = abi::InterfaceOut::new(riid, ppv)?;
-                let ItemID = abi::in_guid(ItemID)?;
-                match <T as SyncMgrSynchronize>::get_item_object(object, &ItemID, ppv) {
-                    Ok(()) => Ok(crate::hresults::S_OK),
-                    Err(error) => Ok(abi::error_code("ISyncMgrSynchronize::GetItemObject", error)),
-                }
-            })
-        })
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronize::GetItemObject",
+            |object| {
+                abi::respond(|| {
+                    let ppv = abi::InterfaceOut::new(riid, ppv)?;
+                    let ItemID = abi::in_guid(ItemID)?;
+                    match <T as SyncMgrSynchronize>::get_item_object(
+                        object,
+                        &ItemID,
+                        ppv,
+                    ) {
+                        Ok(()) => Ok(crate::hresults::S_OK),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code("ISyncMgrSynchronize::GetItemObject", error),
+                            )
+                        }
+                    }
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrSynchronize_ShowProperties<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    hWndParent: HWND,
-    ItemID: REFSYNCMGRITEMID,
-) -> HRESULT {
+>(this: *mut c_void, hWndParent: HWND, ItemID: REFSYNCMGRITEMID) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
     // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
     // ISyncMgrSynchronize::ShowProperties describe; every pointer is checked before use by the abi
     // helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronize::ShowProperties", |object| {
-            abi::respond(|| {
-                let ItemID = abi::in_guid(ItemID)?;
-                match <T as SyncMgrSynchronize>::show_properties(object, hWndParent, &ItemID) {
-                    Ok(()) => Ok(crate::hresults::S_OK),
-                    Err(error) => Ok(abi::error_code(
-                        "ISyncMgrSynchronize::ShowProperties",
-                        error,
-                    )),
-                }
-            })
-        })
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronize::ShowProperties",
+            |object| {
+                abi::respond(|| {
+                    let ItemID = abi::in_guid(ItemID)?;
+                    match <T as SyncMgrSynchronize>::show_properties(
+                        object,
+                        hWndParent,
+                        &ItemID,
+                    ) {
+                        Ok(()) => Ok(crate::hresults::S_OK),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronize::ShowProperties",
+                                    error,
+                                ),
+                            )
+                        }
+                    }
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrSynchronize_SetProgressCallback<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    lpCallBack: *mut c_void,
-) -> HRESULT {
+>(this: *mut c_void, lpCallBack: *mut c_void) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
     // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
     // ISyncMgrSynchronize::SetProgressCallback describe; every pointer is checked before use by
     // the abi helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronize::SetProgressCallback", |object| {
-            abi::respond(|| {
-                let lpCallBack = abi::in_interface::<ISyncMgrSynchronizeCallback>(lpCallBack);
-                match <T as SyncMgrSynchronize>::set_progress_callback(object, lpCallBack) {
-                    Ok(()) => Ok(crate::hresults::S_OK),
-                    Err(error) => Ok(abi::error_code(
-                        "ISyncMgrSynchronize::SetProgressCallback",
-                        error,
-                    )),
-                }
-            })
-        })
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronize::SetProgressCallback",
+            |object| {
+                abi::respond(|| {
+                    let lpCallBack = abi::in_interface::<
+                        ISyncMgrSynchronizeCallback,
+                    >(lpCallBack);
+                    match <T as SyncMgrSynchronize>::set_progress_callback(
+                        object,
+                        lpCallBack,
+                    ) {
+                        Ok(()) => Ok(crate::hresults::S_OK),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronize::SetProgressCallback",
+                                    error,
+                                ),
+                            )
+                        }
+                    }
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrSynchronize_PrepareForSync<
@@ -403,94 +478,138 @@ unsafe extern "system" fn ISyncMgrSynchronize_PrepareForSync<
     // ISyncMgrSynchronize::PrepareForSync describe; every pointer is checked before use by the abi
     // helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronize::PrepareForSync", |object| {
-            abi::respond(|| {
-                let pItemIDs: &[windows_core::GUID] = abi::in_slice(pItemIDs, cbNumItems)?;
-                match <T as SyncMgrSynchronize>::prepare_for_sync(
-                    object, pItemIDs, hWndParent, dwReserved,
-                ) {
-                    Ok(value) => {
-                        let status = value.into_success();
-                        Ok(status)
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronize::PrepareForSync",
+            |object| {
+                abi::respond(|| {
+                    let pItemIDs: &[windows_core::GUID] = abi::in_slice(
+                        pItemIDs,
+                        cbNumItems,
+                    )?;
+                    match <T as SyncMgrSynchronize>::prepare_for_sync(
+                        object,
+                        pItemIDs,
+                        hWndParent,
+                        dwReserved,
+                    ) {
+                        Ok(value) => {
+                            let status = value.into_success();
+                            Ok(status)
+                        }
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronize::PrepareForSync",
+                                    error,
+                                ),
+                            )
+                        }
                     }
-                    Err(error) => Ok(abi::error_code(
-                        "ISyncMgrSynchronize::PrepareForSync",
-                        error,
-                    )),
-                }
-            })
-        })
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrSynchronize_Synchronize<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    hWndParent: HWND,
-) -> HRESULT {
+>(this: *mut c_void, hWndParent: HWND) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
     // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
     // ISyncMgrSynchronize::Synchronize describe; every pointer is checked before use by the abi
     // helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronize::Synchronize", |object| {
-            abi::respond(
-                || match <T as SyncMgrSynchronize>::synchronize(object, hWndParent) {
-                    Ok(()) => Ok(crate::hresults::S_OK),
-                    Err(error) => Ok(abi::error_code("ISyncMgrSynchronize::Synchronize", error)),
-                },
-            )
-        })
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronize::Synchronize",
+            |object| {
+                abi::respond(|| {
+                    match <T as SyncMgrSynchronize>::synchronize(object, hWndParent) {
+                        Ok(()) => Ok(crate::hresults::S_OK),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code("ISyncMgrSynchronize::Synchronize", error),
+                            )
+                        }
+                    }
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrSynchronize_SetItemStatus<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    pItemID: REFSYNCMGRITEMID,
-    dwSyncMgrStatus: u32,
-) -> HRESULT {
+>(this: *mut c_void, pItemID: REFSYNCMGRITEMID, dwSyncMgrStatus: u32) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
     // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
     // ISyncMgrSynchronize::SetItemStatus describe; every pointer is checked before use by the abi
     // helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronize::SetItemStatus", |object| {
-            abi::respond(|| {
-                let pItemID = abi::in_guid(pItemID)?;
-                match <T as SyncMgrSynchronize>::set_item_status(object, &pItemID, dwSyncMgrStatus)
-                {
-                    Ok(()) => Ok(crate::hresults::S_OK),
-                    Err(error) => Ok(abi::error_code("ISyncMgrSynchronize::SetItemStatus", error)),
-                }
-            })
-        })
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronize::SetItemStatus",
+            |object| {
+                abi::respond(|| {
+                    let pItemID = abi::in_guid(pItemID)?;
+                    match <T as SyncMgrSynchronize>::set_item_status(
+                        object,
+                        &pItemID,
+                        dwSyncMgrStatus,
+                    ) {
+                        Ok(()) => Ok(crate::hresults::S_OK),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code("ISyncMgrSynchronize::SetItemStatus", error),
+                            )
+                        }
+                    }
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrSynchronize_ShowError<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    hWndParent: HWND,
-    ErrorID: REFSYNCMGRERRORID,
-) -> HRESULT {
+>(this: *mut c_void, hWndParent: HWND, ErrorID: REFSYNCMGRERRORID) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
     // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
     // ISyncMgrSynchronize::ShowError describe; every pointer is checked before use by the abi
     // helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronize::ShowError", |object| {
-            abi::respond(|| {
-                let ErrorID = abi::in_guid(ErrorID)?;
-                match <T as SyncMgrSynchronize>::show_error(object, hWndParent, &ErrorID) {
-                    Ok(()) => Ok(crate::hresults::S_OK),
-                    Err(error) => Ok(abi::error_code("ISyncMgrSynchronize::ShowError", error)),
-                }
-            })
-        })
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronize::ShowError",
+            |object| {
+                abi::respond(|| {
+                    let ErrorID = abi::in_guid(ErrorID)?;
+                    match <T as SyncMgrSynchronize>::show_error(
+                        object,
+                        hWndParent,
+                        &ErrorID,
+                    ) {
+                        Ok(()) => Ok(crate::hresults::S_OK),
+                        Err(error) => {
+                            Ok(abi::error_code("ISyncMgrSynchronize::ShowError", error))
+                        }
+                    }
+                })
+            },
+        )
     }
 }
 /// The successful outcomes of [`SyncMgrSynchronizeCallback::enable_modeless`]: the success codes `ISyncMgrSynchronizeCallback::EnableModeless` is documented to return. Return the one that applies; the shim passes its code to the caller unchanged.
@@ -588,17 +707,26 @@ pub trait SyncMgrSynchronizeCallback {
     /// result `hr`.
     ///
     /// COM calls it through vtable slot 3 (`ISyncMgrSynchronizeCallback::ShowPropertiesCompleted`).
-    fn show_properties_completed(&self, hr: windows_core::HRESULT) -> windows_core::Result<()>;
+    fn show_properties_completed(
+        &self,
+        hr: windows_core::HRESULT,
+    ) -> windows_core::Result<()>;
     /// Signals that `ISyncMgrSynchronize::PrepareForSync` finished, with
     /// result `hr`.
     ///
     /// COM calls it through vtable slot 4 (`ISyncMgrSynchronizeCallback::PrepareForSyncCompleted`).
-    fn prepare_for_sync_completed(&self, hr: windows_core::HRESULT) -> windows_core::Result<()>;
+    fn prepare_for_sync_completed(
+        &self,
+        hr: windows_core::HRESULT,
+    ) -> windows_core::Result<()>;
     /// Signals that `ISyncMgrSynchronize::Synchronize` finished, with result
     /// `hr`.
     ///
     /// COM calls it through vtable slot 5 (`ISyncMgrSynchronizeCallback::SynchronizeCompleted`).
-    fn synchronize_completed(&self, hr: windows_core::HRESULT) -> windows_core::Result<()>;
+    fn synchronize_completed(
+        &self,
+        hr: windows_core::HRESULT,
+    ) -> windows_core::Result<()>;
     /// Signals that `ISyncMgrSynchronize::ShowError` finished, with result
     /// `hr`. When `hr` is `S_SYNCMGR_RETRYSYNC`, `pItemIDs` lists the
     /// `cbNumItems` items to synchronize again.
@@ -616,7 +744,10 @@ pub trait SyncMgrSynchronizeCallback {
     /// COM calls it through vtable slot 7 (`ISyncMgrSynchronizeCallback::EnableModeless`).
     ///
     /// Succeeds with one of the documented success codes, as [`EnableModelessOutcome`].
-    fn enable_modeless(&self, enable: bool) -> windows_core::Result<EnableModelessOutcome>;
+    fn enable_modeless(
+        &self,
+        enable: bool,
+    ) -> windows_core::Result<EnableModelessOutcome>;
     /// Reports the progress of the item `pItemID`; `lpSyncProgressItem`
     /// says what changed. May return `S_SYNCMGR_CANCELITEM` or
     /// `S_SYNCMGR_CANCELALL` when the user cancelled.
@@ -644,7 +775,11 @@ pub trait SyncMgrSynchronizeCallback {
     /// handler's errors when it is `GUID_NULL`). `dwReserved` must be zero.
     ///
     /// COM calls it through vtable slot 10 (`ISyncMgrSynchronizeCallback::DeleteLogError`). Before it runs, the runtime checks the arguments: `ErrorID` must not be null (`E_POINTER`).
-    fn delete_log_error(&self, error_id: &GUID, reserved: u32) -> windows_core::Result<()>;
+    fn delete_log_error(
+        &self,
+        error_id: &GUID,
+        reserved: u32,
+    ) -> windows_core::Result<()>;
     /// Asks Sync Center to establish the network connection named
     /// `lpwszConnection` (the default connection when null). `dwReserved`
     /// must be zero.
@@ -659,12 +794,17 @@ pub trait SyncMgrSynchronizeCallback {
 // SAFETY: every slot is a shim for the same method of ISyncMgrSynchronizeCallback that treats this as slot
 // K of an Object<T> through dispatch, and the base slots come from the runtime.
 unsafe impl<T: SyncMgrSynchronizeCallback + ComClass, const K: usize> Implement<T, K>
-    for ISyncMgrSynchronizeCallback
-{
+for ISyncMgrSynchronizeCallback {
     const VTABLE: ISyncMgrSynchronizeCallback_Vtbl = ISyncMgrSynchronizeCallback_Vtbl {
         base__: unknown_vtable::<T, K>(),
-        ShowPropertiesCompleted: ISyncMgrSynchronizeCallback_ShowPropertiesCompleted::<T, K>,
-        PrepareForSyncCompleted: ISyncMgrSynchronizeCallback_PrepareForSyncCompleted::<T, K>,
+        ShowPropertiesCompleted: ISyncMgrSynchronizeCallback_ShowPropertiesCompleted::<
+            T,
+            K,
+        >,
+        PrepareForSyncCompleted: ISyncMgrSynchronizeCallback_PrepareForSyncCompleted::<
+            T,
+            K,
+        >,
         SynchronizeCompleted: ISyncMgrSynchronizeCallback_SynchronizeCompleted::<T, K>,
         ShowErrorCompleted: ISyncMgrSynchronizeCallback_ShowErrorCompleted::<T, K>,
         EnableModeless: ISyncMgrSynchronizeCallback_EnableModeless::<T, K>,
@@ -677,30 +817,35 @@ unsafe impl<T: SyncMgrSynchronizeCallback + ComClass, const K: usize> Implement<
 unsafe extern "system" fn ISyncMgrSynchronizeCallback_ShowPropertiesCompleted<
     T: SyncMgrSynchronizeCallback + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    hr: windows_core::HRESULT,
-) -> HRESULT {
+>(this: *mut c_void, hr: windows_core::HRESULT) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
     // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
     // attributes of ISyncMgrSynchronizeCallback::ShowPropertiesCompleted describe; every pointer
     // is checked before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(
+        dispatch::<
+            T,
+            K,
+        >(
             this,
             "ISyncMgrSynchronizeCallback::ShowPropertiesCompleted",
             |object| {
-                abi::respond(
-                    || match <T as SyncMgrSynchronizeCallback>::show_properties_completed(
-                        object, hr,
+                abi::respond(|| {
+                    match <T as SyncMgrSynchronizeCallback>::show_properties_completed(
+                        object,
+                        hr,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => Ok(abi::error_code(
-                            "ISyncMgrSynchronizeCallback::ShowPropertiesCompleted",
-                            error,
-                        )),
-                    },
-                )
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronizeCallback::ShowPropertiesCompleted",
+                                    error,
+                                ),
+                            )
+                        }
+                    }
+                })
             },
         )
     }
@@ -708,30 +853,35 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_ShowPropertiesCompleted<
 unsafe extern "system" fn ISyncMgrSynchronizeCallback_PrepareForSyncCompleted<
     T: SyncMgrSynchronizeCallback + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    hr: windows_core::HRESULT,
-) -> HRESULT {
+>(this: *mut c_void, hr: windows_core::HRESULT) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
     // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
     // attributes of ISyncMgrSynchronizeCallback::PrepareForSyncCompleted describe; every pointer
     // is checked before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(
+        dispatch::<
+            T,
+            K,
+        >(
             this,
             "ISyncMgrSynchronizeCallback::PrepareForSyncCompleted",
             |object| {
-                abi::respond(
-                    || match <T as SyncMgrSynchronizeCallback>::prepare_for_sync_completed(
-                        object, hr,
+                abi::respond(|| {
+                    match <T as SyncMgrSynchronizeCallback>::prepare_for_sync_completed(
+                        object,
+                        hr,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => Ok(abi::error_code(
-                            "ISyncMgrSynchronizeCallback::PrepareForSyncCompleted",
-                            error,
-                        )),
-                    },
-                )
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronizeCallback::PrepareForSyncCompleted",
+                                    error,
+                                ),
+                            )
+                        }
+                    }
+                })
             },
         )
     }
@@ -739,26 +889,33 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_PrepareForSyncCompleted<
 unsafe extern "system" fn ISyncMgrSynchronizeCallback_SynchronizeCompleted<
     T: SyncMgrSynchronizeCallback + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    hr: windows_core::HRESULT,
-) -> HRESULT {
+>(this: *mut c_void, hr: windows_core::HRESULT) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
     // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
     // attributes of ISyncMgrSynchronizeCallback::SynchronizeCompleted describe; every pointer is
     // checked before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(
+        dispatch::<
+            T,
+            K,
+        >(
             this,
             "ISyncMgrSynchronizeCallback::SynchronizeCompleted",
             |object| {
                 abi::respond(|| {
-                    match <T as SyncMgrSynchronizeCallback>::synchronize_completed(object, hr) {
+                    match <T as SyncMgrSynchronizeCallback>::synchronize_completed(
+                        object,
+                        hr,
+                    ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => Ok(abi::error_code(
-                            "ISyncMgrSynchronizeCallback::SynchronizeCompleted",
-                            error,
-                        )),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronizeCallback::SynchronizeCompleted",
+                                    error,
+                                ),
+                            )
+                        }
                     }
                 })
             },
@@ -779,20 +936,32 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_ShowErrorCompleted<
     // attributes of ISyncMgrSynchronizeCallback::ShowErrorCompleted describe; every pointer is
     // checked before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(
+        dispatch::<
+            T,
+            K,
+        >(
             this,
             "ISyncMgrSynchronizeCallback::ShowErrorCompleted",
             |object| {
                 abi::respond(|| {
-                    let pItemIDs: &[windows_core::GUID] = abi::in_slice(pItemIDs, cbNumItems)?;
+                    let pItemIDs: &[windows_core::GUID] = abi::in_slice(
+                        pItemIDs,
+                        cbNumItems,
+                    )?;
                     match <T as SyncMgrSynchronizeCallback>::show_error_completed(
-                        object, hr, pItemIDs,
+                        object,
+                        hr,
+                        pItemIDs,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => Ok(abi::error_code(
-                            "ISyncMgrSynchronizeCallback::ShowErrorCompleted",
-                            error,
-                        )),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronizeCallback::ShowErrorCompleted",
+                                    error,
+                                ),
+                            )
+                        }
                     }
                 })
             },
@@ -802,16 +971,16 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_ShowErrorCompleted<
 unsafe extern "system" fn ISyncMgrSynchronizeCallback_EnableModeless<
     T: SyncMgrSynchronizeCallback + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    fEnable: i32,
-) -> HRESULT {
+>(this: *mut c_void, fEnable: i32) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
     // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
     // attributes of ISyncMgrSynchronizeCallback::EnableModeless describe; every pointer is checked
     // before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(
+        dispatch::<
+            T,
+            K,
+        >(
             this,
             "ISyncMgrSynchronizeCallback::EnableModeless",
             |object| {
@@ -824,10 +993,14 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_EnableModeless<
                             let status = value.into_success();
                             Ok(status)
                         }
-                        Err(error) => Ok(abi::error_code(
-                            "ISyncMgrSynchronizeCallback::EnableModeless",
-                            error,
-                        )),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronizeCallback::EnableModeless",
+                                    error,
+                                ),
+                            )
+                        }
                     }
                 })
             },
@@ -847,32 +1020,43 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_Progress<
     // attributes of ISyncMgrSynchronizeCallback::Progress describe; every pointer is checked
     // before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronizeCallback::Progress", |object| {
-            abi::respond(|| {
-                let pItemID = abi::in_guid(pItemID)?;
-                let lpSyncProgressItem = if lpSyncProgressItem.is_null() {
-                    None
-                } else {
-                    Some(abi::in_sized_struct(lpSyncProgressItem)?)
-                };
-                let lpSyncProgressItem =
-                    lpSyncProgressItem.map(|raw| crate::ProgressItem::from_checked(raw));
-                match <T as SyncMgrSynchronizeCallback>::progress(
-                    object,
-                    &pItemID,
-                    lpSyncProgressItem,
-                ) {
-                    Ok(value) => {
-                        let status = value.into_success();
-                        Ok(status)
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronizeCallback::Progress",
+            |object| {
+                abi::respond(|| {
+                    let pItemID = abi::in_guid(pItemID)?;
+                    let lpSyncProgressItem = if lpSyncProgressItem.is_null() {
+                        None
+                    } else {
+                        Some(abi::in_sized_struct(lpSyncProgressItem)?)
+                    };
+                    let lpSyncProgressItem = lpSyncProgressItem
+                        .map(|raw| crate::ProgressItem::from_checked(raw));
+                    match <T as SyncMgrSynchronizeCallback>::progress(
+                        object,
+                        &pItemID,
+                        lpSyncProgressItem,
+                    ) {
+                        Ok(value) => {
+                            let status = value.into_success();
+                            Ok(status)
+                        }
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronizeCallback::Progress",
+                                    error,
+                                ),
+                            )
+                        }
                     }
-                    Err(error) => Ok(abi::error_code(
-                        "ISyncMgrSynchronizeCallback::Progress",
-                        error,
-                    )),
-                }
-            })
-        })
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrSynchronizeCallback_LogError<
@@ -889,59 +1073,75 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_LogError<
     // attributes of ISyncMgrSynchronizeCallback::LogError describe; every pointer is checked
     // before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronizeCallback::LogError", |object| {
-            abi::respond(|| {
-                let lpcErrorText = abi::in_wstr(lpcErrorText)?;
-                let lpSyncLogError = if lpSyncLogError.is_null() {
-                    None
-                } else {
-                    Some(abi::in_sized_struct(lpSyncLogError)?)
-                };
-                let lpSyncLogError =
-                    lpSyncLogError.map(|raw| crate::LogErrorInfo::from_checked(raw));
-                match <T as SyncMgrSynchronizeCallback>::log_error(
-                    object,
-                    dwErrorLevel,
-                    lpcErrorText,
-                    lpSyncLogError,
-                ) {
-                    Ok(()) => Ok(crate::hresults::S_OK),
-                    Err(error) => Ok(abi::error_code(
-                        "ISyncMgrSynchronizeCallback::LogError",
-                        error,
-                    )),
-                }
-            })
-        })
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronizeCallback::LogError",
+            |object| {
+                abi::respond(|| {
+                    let lpcErrorText = abi::in_wstr(lpcErrorText)?;
+                    let lpSyncLogError = if lpSyncLogError.is_null() {
+                        None
+                    } else {
+                        Some(abi::in_sized_struct(lpSyncLogError)?)
+                    };
+                    let lpSyncLogError = lpSyncLogError
+                        .map(|raw| crate::LogErrorInfo::from_checked(raw));
+                    match <T as SyncMgrSynchronizeCallback>::log_error(
+                        object,
+                        dwErrorLevel,
+                        lpcErrorText,
+                        lpSyncLogError,
+                    ) {
+                        Ok(()) => Ok(crate::hresults::S_OK),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronizeCallback::LogError",
+                                    error,
+                                ),
+                            )
+                        }
+                    }
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrSynchronizeCallback_DeleteLogError<
     T: SyncMgrSynchronizeCallback + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    ErrorID: REFSYNCMGRERRORID,
-    dwReserved: u32,
-) -> HRESULT {
+>(this: *mut c_void, ErrorID: REFSYNCMGRERRORID, dwReserved: u32) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
     // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
     // attributes of ISyncMgrSynchronizeCallback::DeleteLogError describe; every pointer is checked
     // before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(
+        dispatch::<
+            T,
+            K,
+        >(
             this,
             "ISyncMgrSynchronizeCallback::DeleteLogError",
             |object| {
                 abi::respond(|| {
                     let ErrorID = abi::in_guid(ErrorID)?;
                     match <T as SyncMgrSynchronizeCallback>::delete_log_error(
-                        object, &ErrorID, dwReserved,
+                        object,
+                        &ErrorID,
+                        dwReserved,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => Ok(abi::error_code(
-                            "ISyncMgrSynchronizeCallback::DeleteLogError",
-                            error,
-                        )),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronizeCallback::DeleteLogError",
+                                    error,
+                                ),
+                            )
+                        }
                     }
                 })
             },
@@ -951,17 +1151,16 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_DeleteLogError<
 unsafe extern "system" fn ISyncMgrSynchronizeCallback_EstablishConnection<
     T: SyncMgrSynchronizeCallback + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    lpwszConnection: *const u16,
-    dwReserved: u32,
-) -> HRESULT {
+>(this: *mut c_void, lpwszConnection: *const u16, dwReserved: u32) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
     // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
     // attributes of ISyncMgrSynchronizeCallback::EstablishConnection describe; every pointer is
     // checked before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(
+        dispatch::<
+            T,
+            K,
+        >(
             this,
             "ISyncMgrSynchronizeCallback::EstablishConnection",
             |object| {
@@ -973,10 +1172,14 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_EstablishConnection<
                         dwReserved,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => Ok(abi::error_code(
-                            "ISyncMgrSynchronizeCallback::EstablishConnection",
-                            error,
-                        )),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronizeCallback::EstablishConnection",
+                                    error,
+                                ),
+                            )
+                        }
                     }
                 })
             },
@@ -1053,7 +1256,8 @@ pub trait SyncMgrEnumItems {
 }
 // SAFETY: every slot is a shim for the same method of ISyncMgrEnumItems that treats this as slot K of an
 // Object<T> through dispatch, and the base slots come from the runtime.
-unsafe impl<T: SyncMgrEnumItems + ComClass, const K: usize> Implement<T, K> for ISyncMgrEnumItems {
+unsafe impl<T: SyncMgrEnumItems + ComClass, const K: usize> Implement<T, K>
+for ISyncMgrEnumItems {
     const VTABLE: ISyncMgrEnumItems_Vtbl = ISyncMgrEnumItems_Vtbl {
         base__: unknown_vtable::<T, K>(),
         Next: ISyncMgrEnumItems_Next::<T, K>,
@@ -1062,7 +1266,10 @@ unsafe impl<T: SyncMgrEnumItems + ComClass, const K: usize> Implement<T, K> for 
         Clone: ISyncMgrEnumItems_Clone::<T, K>,
     };
 }
-unsafe extern "system" fn ISyncMgrEnumItems_Next<T: SyncMgrEnumItems + ComClass, const K: usize>(
+unsafe extern "system" fn ISyncMgrEnumItems_Next<
+    T: SyncMgrEnumItems + ComClass,
+    const K: usize,
+>(
     this: *mut c_void,
     celt: u32,
     rgelt: LPSYNCMGRITEM,
@@ -1072,82 +1279,122 @@ unsafe extern "system" fn ISyncMgrEnumItems_Next<T: SyncMgrEnumItems + ComClass,
     // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
     // ISyncMgrEnumItems::Next describe; every pointer is checked before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrEnumItems::Next", |object| {
-            abi::respond(|| {
-                let pceltFetched = abi::fetched_init(pceltFetched, celt)?;
-                let rgelt: &mut [SYNCMGRITEM] = abi::out_slice(rgelt, celt)?;
-                let pceltFetched = abi::out_zeroed(pceltFetched)?;
-                match <T as SyncMgrEnumItems>::next(object, &mut *rgelt) {
-                    Ok(value) => {
-                        abi::finish_fetched("ISyncMgrEnumItems::Next", value, celt, pceltFetched)
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrEnumItems::Next",
+            |object| {
+                abi::respond(|| {
+                    let pceltFetched = abi::fetched_init(pceltFetched, celt)?;
+                    let rgelt: &mut [SYNCMGRITEM] = abi::out_slice(rgelt, celt)?;
+                    let pceltFetched = abi::out_zeroed(pceltFetched)?;
+                    match <T as SyncMgrEnumItems>::next(object, &mut *rgelt) {
+                        Ok(value) => {
+                            abi::finish_fetched(
+                                "ISyncMgrEnumItems::Next",
+                                value,
+                                celt,
+                                pceltFetched,
+                            )
+                        }
+                        Err(error) => {
+                            Ok(abi::error_code("ISyncMgrEnumItems::Next", error))
+                        }
                     }
-                    Err(error) => Ok(abi::error_code("ISyncMgrEnumItems::Next", error)),
-                }
-            })
-        })
+                })
+            },
+        )
     }
 }
-unsafe extern "system" fn ISyncMgrEnumItems_Skip<T: SyncMgrEnumItems + ComClass, const K: usize>(
-    this: *mut c_void,
-    celt: u32,
-) -> HRESULT {
+unsafe extern "system" fn ISyncMgrEnumItems_Skip<
+    T: SyncMgrEnumItems + ComClass,
+    const K: usize,
+>(this: *mut c_void, celt: u32) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrEnumItems vtable with this = slot K of a live Object<T>
     // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
     // ISyncMgrEnumItems::Skip describe; every pointer is checked before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrEnumItems::Skip", |object| {
-            abi::respond(|| match <T as SyncMgrEnumItems>::skip(object, celt) {
-                Ok(value) => {
-                    let status = value.into_success();
-                    Ok(status)
-                }
-                Err(error) => Ok(abi::error_code("ISyncMgrEnumItems::Skip", error)),
-            })
-        })
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrEnumItems::Skip",
+            |object| {
+                abi::respond(|| {
+                    match <T as SyncMgrEnumItems>::skip(object, celt) {
+                        Ok(value) => {
+                            let status = value.into_success();
+                            Ok(status)
+                        }
+                        Err(error) => {
+                            Ok(abi::error_code("ISyncMgrEnumItems::Skip", error))
+                        }
+                    }
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrEnumItems_Reset<
     T: SyncMgrEnumItems + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-) -> HRESULT {
+>(this: *mut c_void) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrEnumItems vtable with this = slot K of a live Object<T>
     // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
     // ISyncMgrEnumItems::Reset describe; every pointer is checked before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrEnumItems::Reset", |object| {
-            abi::respond(|| match <T as SyncMgrEnumItems>::reset(object) {
-                Ok(()) => Ok(crate::hresults::S_OK),
-                Err(error) => Ok(abi::error_code("ISyncMgrEnumItems::Reset", error)),
-            })
-        })
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrEnumItems::Reset",
+            |object| {
+                abi::respond(|| {
+                    match <T as SyncMgrEnumItems>::reset(object) {
+                        Ok(()) => Ok(crate::hresults::S_OK),
+                        Err(error) => {
+                            Ok(abi::error_code("ISyncMgrEnumItems::Reset", error))
+                        }
+                    }
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrEnumItems_Clone<
     T: SyncMgrEnumItems + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-    ppenum: *mut *mut c_void,
-) -> HRESULT {
+>(this: *mut c_void, ppenum: *mut *mut c_void) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrEnumItems vtable with this = slot K of a live Object<T>
     // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
     // ISyncMgrEnumItems::Clone describe; every pointer is checked before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrEnumItems::Clone", |object| {
-            abi::respond(|| {
-                let ppenum = abi::out_zeroed(ppenum)?;
-                match <T as SyncMgrEnumItems>::clone_com(object) {
-                    Ok(value) => {
-                        let status = crate::hresults::S_OK;
-                        abi::write_interface(ppenum, value);
-                        Ok(status)
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrEnumItems::Clone",
+            |object| {
+                abi::respond(|| {
+                    let ppenum = abi::out_zeroed(ppenum)?;
+                    match <T as SyncMgrEnumItems>::clone_com(object) {
+                        Ok(value) => {
+                            let status = crate::hresults::S_OK;
+                            abi::write_interface(ppenum, value);
+                            Ok(status)
+                        }
+                        Err(error) => {
+                            Ok(abi::error_code("ISyncMgrEnumItems::Clone", error))
+                        }
                     }
-                    Err(error) => Ok(abi::error_code("ISyncMgrEnumItems::Clone", error)),
-                }
-            })
-        })
+                })
+            },
+        )
     }
 }
 /// Implemented by the SyncMgr class: lets an application start a
@@ -1181,8 +1428,7 @@ pub trait SyncMgrSynchronizeInvoke {
 // SAFETY: every slot is a shim for the same method of ISyncMgrSynchronizeInvoke that treats this as slot K
 // of an Object<T> through dispatch, and the base slots come from the runtime.
 unsafe impl<T: SyncMgrSynchronizeInvoke + ComClass, const K: usize> Implement<T, K>
-    for ISyncMgrSynchronizeInvoke
-{
+for ISyncMgrSynchronizeInvoke {
     const VTABLE: ISyncMgrSynchronizeInvoke_Vtbl = ISyncMgrSynchronizeInvoke_Vtbl {
         base__: unknown_vtable::<T, K>(),
         UpdateItems: ISyncMgrSynchronizeInvoke_UpdateItems::<T, K>,
@@ -1204,48 +1450,68 @@ unsafe extern "system" fn ISyncMgrSynchronizeInvoke_UpdateItems<
     // attributes of ISyncMgrSynchronizeInvoke::UpdateItems describe; every pointer is checked
     // before use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronizeInvoke::UpdateItems", |object| {
-            abi::respond(|| {
-                let rclsid = abi::in_guid(rclsid)?;
-                let lpCookie: &[u8] = abi::in_slice(lpCookie, cbCookie)?;
-                match <T as SyncMgrSynchronizeInvoke>::update_items(
-                    object,
-                    dwInvokeFlags,
-                    &rclsid,
-                    lpCookie,
-                ) {
-                    Ok(()) => Ok(crate::hresults::S_OK),
-                    Err(error) => Ok(abi::error_code(
-                        "ISyncMgrSynchronizeInvoke::UpdateItems",
-                        error,
-                    )),
-                }
-            })
-        })
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronizeInvoke::UpdateItems",
+            |object| {
+                abi::respond(|| {
+                    let rclsid = abi::in_guid(rclsid)?;
+                    let lpCookie: &[u8] = abi::in_slice(lpCookie, cbCookie)?;
+                    match <T as SyncMgrSynchronizeInvoke>::update_items(
+                        object,
+                        dwInvokeFlags,
+                        &rclsid,
+                        lpCookie,
+                    ) {
+                        Ok(()) => Ok(crate::hresults::S_OK),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronizeInvoke::UpdateItems",
+                                    error,
+                                ),
+                            )
+                        }
+                    }
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrSynchronizeInvoke_UpdateAll<
     T: SyncMgrSynchronizeInvoke + ComClass,
     const K: usize,
->(
-    this: *mut c_void,
-) -> HRESULT {
+>(this: *mut c_void) -> HRESULT {
     // SAFETY: COM calls this slot of the ISyncMgrSynchronizeInvoke vtable with this = slot K of a live
     // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
     // attributes of ISyncMgrSynchronizeInvoke::UpdateAll describe; every pointer is checked before
     // use by the abi helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrSynchronizeInvoke::UpdateAll", |object| {
-            abi::respond(
-                || match <T as SyncMgrSynchronizeInvoke>::update_all(object) {
-                    Ok(()) => Ok(crate::hresults::S_OK),
-                    Err(error) => Ok(abi::error_code(
-                        "ISyncMgrSynchronizeInvoke::UpdateAll",
-                        error,
-                    )),
-                },
-            )
-        })
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrSynchronizeInvoke::UpdateAll",
+            |object| {
+                abi::respond(|| {
+                    match <T as SyncMgrSynchronizeInvoke>::update_all(object) {
+                        Ok(()) => Ok(crate::hresults::S_OK),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrSynchronizeInvoke::UpdateAll",
+                                    error,
+                                ),
+                            )
+                        }
+                    }
+                })
+            },
+        )
     }
 }
 /// The successful outcomes of [`SyncMgrRegister::get_handler_registration_info`]: the success codes `ISyncMgrRegister::GetHandlerRegistrationInfo` is documented to return. Return the one that applies; the shim passes its code to the caller unchanged.
@@ -1330,7 +1596,8 @@ pub trait SyncMgrRegister {
 }
 // SAFETY: every slot is a shim for the same method of ISyncMgrRegister that treats this as slot K of an
 // Object<T> through dispatch, and the base slots come from the runtime.
-unsafe impl<T: SyncMgrRegister + ComClass, const K: usize> Implement<T, K> for ISyncMgrRegister {
+unsafe impl<T: SyncMgrRegister + ComClass, const K: usize> Implement<T, K>
+for ISyncMgrRegister {
     const VTABLE: ISyncMgrRegister_Vtbl = ISyncMgrRegister_Vtbl {
         base__: unknown_vtable::<T, K>(),
         RegisterSyncMgrHandler: ISyncMgrRegister_RegisterSyncMgrHandler::<T, K>,
@@ -1352,24 +1619,35 @@ unsafe extern "system" fn ISyncMgrRegister_RegisterSyncMgrHandler<
     // ISyncMgrRegister::RegisterSyncMgrHandler describe; every pointer is checked before use by
     // the abi helpers.
     unsafe {
-        dispatch::<T, K>(this, "ISyncMgrRegister::RegisterSyncMgrHandler", |object| {
-            abi::respond(|| {
-                let rclsidHandler = abi::in_guid(rclsidHandler)?;
-                let pwszDescription = abi::in_wstr_opt(pwszDescription)?;
-                match <T as SyncMgrRegister>::register_sync_mgr_handler(
-                    object,
-                    &rclsidHandler,
-                    pwszDescription,
-                    dwSyncMgrRegisterFlags,
-                ) {
-                    Ok(()) => Ok(crate::hresults::S_OK),
-                    Err(error) => Ok(abi::error_code(
-                        "ISyncMgrRegister::RegisterSyncMgrHandler",
-                        error,
-                    )),
-                }
-            })
-        })
+        dispatch::<
+            T,
+            K,
+        >(
+            this,
+            "ISyncMgrRegister::RegisterSyncMgrHandler",
+            |object| {
+                abi::respond(|| {
+                    let rclsidHandler = abi::in_guid(rclsidHandler)?;
+                    let pwszDescription = abi::in_wstr_opt(pwszDescription)?;
+                    match <T as SyncMgrRegister>::register_sync_mgr_handler(
+                        object,
+                        &rclsidHandler,
+                        pwszDescription,
+                        dwSyncMgrRegisterFlags,
+                    ) {
+                        Ok(()) => Ok(crate::hresults::S_OK),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrRegister::RegisterSyncMgrHandler",
+                                    error,
+                                ),
+                            )
+                        }
+                    }
+                })
+            },
+        )
     }
 }
 unsafe extern "system" fn ISyncMgrRegister_UnregisterSyncMgrHandler<
@@ -1385,7 +1663,10 @@ unsafe extern "system" fn ISyncMgrRegister_UnregisterSyncMgrHandler<
     // ISyncMgrRegister::UnregisterSyncMgrHandler describe; every pointer is checked before use by
     // the abi helpers.
     unsafe {
-        dispatch::<T, K>(
+        dispatch::<
+            T,
+            K,
+        >(
             this,
             "ISyncMgrRegister::UnregisterSyncMgrHandler",
             |object| {
@@ -1397,10 +1678,14 @@ unsafe extern "system" fn ISyncMgrRegister_UnregisterSyncMgrHandler<
                         dwReserved,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => Ok(abi::error_code(
-                            "ISyncMgrRegister::UnregisterSyncMgrHandler",
-                            error,
-                        )),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrRegister::UnregisterSyncMgrHandler",
+                                    error,
+                                ),
+                            )
+                        }
                     }
                 })
             },
@@ -1420,7 +1705,10 @@ unsafe extern "system" fn ISyncMgrRegister_GetHandlerRegistrationInfo<
     // ISyncMgrRegister::GetHandlerRegistrationInfo describe; every pointer is checked before use
     // by the abi helpers.
     unsafe {
-        dispatch::<T, K>(
+        dispatch::<
+            T,
+            K,
+        >(
             this,
             "ISyncMgrRegister::GetHandlerRegistrationInfo",
             |object| {
@@ -1436,10 +1724,14 @@ unsafe extern "system" fn ISyncMgrRegister_GetHandlerRegistrationInfo<
                             let status = value.into_success();
                             Ok(status)
                         }
-                        Err(error) => Ok(abi::error_code(
-                            "ISyncMgrRegister::GetHandlerRegistrationInfo",
-                            error,
-                        )),
+                        Err(error) => {
+                            Ok(
+                                abi::error_code(
+                                    "ISyncMgrRegister::GetHandlerRegistrationInfo",
+                                    error,
+                                ),
+                            )
+                        }
                     }
                 })
             },

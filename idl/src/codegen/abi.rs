@@ -145,6 +145,8 @@ pub struct Variant {
     pub doc: String,
     /// The value (C enums are `int`).
     pub value: i32,
+    /// Whether the IDL writes the value in hexadecimal (or as an expression): a display hint.
+    pub hex: bool,
 }
 
 /// An integer constant.
@@ -154,6 +156,8 @@ pub struct Const {
     pub ty: Ty,
     /// The value, converted to the declared type.
     pub value: i128,
+    /// Whether the IDL writes the value in hexadecimal (or as an expression): a display hint.
+    pub hex: bool,
 }
 
 /// A COM interface.
@@ -873,6 +877,7 @@ impl<'m> Lower<'m> {
                 name: v.name.name.clone(),
                 doc: doc_or(&v.doc, || format!("The `{}` value.", v.name.name)),
                 value,
+                hex: v.expr.as_ref().is_some_and(written_in_hex),
             });
         }
         Some(Enum {
@@ -924,7 +929,11 @@ impl<'m> Lower<'m> {
             doc: doc_or(&c.doc, || format!("The `{}` constant.", c.name.name)),
             origin: Origin::Root,
             span: c.span,
-            kind: DeclKind::Const(Const { ty, value }),
+            kind: DeclKind::Const(Const {
+                ty,
+                value,
+                hex: written_in_hex(&c.expr),
+            }),
         });
     }
 
@@ -1370,6 +1379,18 @@ fn collect_named_defs(items: &[Item], out: &mut HashMap<usize, String>) {
             Item::Namespace(n) => collect_named_defs(&n.items, out),
             _ => {}
         }
+    }
+}
+
+/// Whether a value is written in hexadecimal (or octal), or computed by an expression.
+fn written_in_hex(expr: &model::Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Int { non_decimal, .. } => *non_decimal,
+        ExprKind::Unary {
+            op: UnaryOp::Neg | UnaryOp::Plus,
+            operand,
+        } => written_in_hex(operand),
+        _ => true,
     }
 }
 

@@ -10,9 +10,11 @@
 //!   `uint16_t`), so the layout is the same for LP64 (Linux, macOS) and LLP64 (Windows)
 //!   clients. The header needs nothing but `<stdint.h>`.
 //! - The few base types it shares with the Windows SDK (`GUID`, `HRESULT`, `FILETIME`, handles,
-//!   `IUnknown`) sit behind the SDK's own guard macros and handle spellings, so the header can
-//!   be included before or after `<windows.h>`. On Windows, `GUID` and `HRESULT` use the
-//!   SDK's exact types (`unsigned long`, `long`: 32 bits there).
+//!   `IUnknown`) sit behind the SDK's own guard macros and handle spellings. On Windows the
+//!   header includes `<windows.h>` first, as the SDK's `<mobsync.h>` does (the SDK defines
+//!   `FILETIME` unconditionally), so it can be included before or after `<windows.h>`; with
+//!   `MOBSYNC_RS_STANDALONE` defined it uses its own definitions and needs nothing else. On Windows, `GUID` and `HRESULT` use the SDK's
+//!   exact types (`unsigned long`, `long`: 32 bits there).
 //! - IIDs and CLSIDs are `static const GUID`s made by `MOBSYNC_RS_DEFINE_GUID`, which a client
 //!   may define first (for example to emit `extern` definitions in one translation unit).
 //! - Interfaces are C structs with an `lpVtbl` pointer, vtables list every slot (the
@@ -47,8 +49,7 @@ pub fn generate(api: &Api) -> String {
          (the SDK's <mobsync.h>), for C and C++ clients of mobsync-rs handlers.\n\n\
          Every scalar has a fixed width (<stdint.h>), so the same header is correct for LP64 \
          (Linux) and LLP64 (Windows) clients. The names are the SDK's; include this header \
-         instead of <mobsync.h>, not with it. It can be included before or after <windows.h>. \
-         Requires C11 or C++11.",
+         instead of <mobsync.h>, not with it. Requires C11 or C++11.",
     );
     let _ = writeln!(w, "#ifndef {GUARD}");
     let _ = writeln!(w, "#define {GUARD}");
@@ -63,6 +64,18 @@ pub fn generate(api: &Api) -> String {
     let _ = writeln!(w, "#define __mobsync_h__");
     let _ = writeln!(w);
     let _ = writeln!(w, "#include <stdint.h>");
+    let _ = writeln!(w);
+    comment(
+        w,
+        "",
+        "On Windows the SDK's base headers define GUID, HRESULT, FILETIME and the handle types, \
+         and they do not tolerate earlier definitions, so this header includes <windows.h> \
+         there (as the SDK's <mobsync.h> does). Define MOBSYNC_RS_STANDALONE to use this \
+         header's own definitions instead; then do not include <windows.h> after it.",
+    );
+    let _ = writeln!(w, "#if defined(_WIN32) && !defined(MOBSYNC_RS_STANDALONE)");
+    let _ = writeln!(w, "#include <windows.h>");
+    let _ = writeln!(w, "#endif");
     let _ = writeln!(w);
     let _ = writeln!(w, "/* The calling convention of COM methods. */");
     let _ = writeln!(w, "#ifndef MOBSYNC_RS_CALL");
@@ -280,18 +293,18 @@ fn prim(p: Prim) -> &'static str {
     }
 }
 
-/// An integer literal for C: decimal below 10, else hexadecimal.
-fn c_int(value: i128) -> String {
+/// An integer literal for C, hexadecimal when `hex` and at least 10.
+fn c_int(value: i128, hex: bool) -> String {
     if value == i128::from(i32::MIN) {
         "(-2147483647 - 1)".into()
     } else if value < 0 {
         format!("({value})")
-    } else if value < 10 {
-        value.to_string()
     } else if value > i128::from(i32::MAX) {
         format!("{value:#x}u")
-    } else {
+    } else if hex && value >= 10 {
         format!("{value:#x}")
+    } else {
+        value.to_string()
     }
 }
 
@@ -359,7 +372,7 @@ fn decl(w: &mut String, d: &Decl) {
             let _ = writeln!(w, "typedef enum {tag} {{");
             for v in &e.variants {
                 comment(w, "    ", &v.doc);
-                let _ = writeln!(w, "    {} = {},", v.name, c_int(v.value.into()));
+                let _ = writeln!(w, "    {} = {},", v.name, c_int(v.value.into(), v.hex));
             }
             let _ = writeln!(w, "}} {};", d.name);
             let _ = writeln!(w);
@@ -373,8 +386,8 @@ fn decl(w: &mut String, d: &Decl) {
         DeclKind::Const(c) => {
             comment(w, "", &d.doc);
             let value = match c.ty.resolved() {
-                Ty::Hresult => format!("((HRESULT){})", c_int(c.value)),
-                _ => c_int(c.value),
+                Ty::Hresult => format!("((HRESULT){})", c_int(c.value, true)),
+                _ => c_int(c.value, c.hex),
             };
             let _ = writeln!(w, "#define {} {value}", d.name);
             let _ = writeln!(w);

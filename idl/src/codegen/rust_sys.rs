@@ -67,28 +67,72 @@ pub(crate) fn finish(file: TokenStream) -> Result<String, String> {
         syn::parse2(file).map_err(|e| format!("generated Rust does not parse: {e}"))?;
     let text = prettyplease::unparse(&parsed);
     let mut out = format!("// {STAMP}\n\n");
-    for line in text.lines() {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0;
+    let mut prev = "";
+    while i < lines.len() {
+        let line = lines[i];
         let trimmed = line.trim_start();
         let indent = &line[..line.len() - trimmed.len()];
-        if let Some(rest) = trimmed.strip_prefix("safety_comment__!(") {
-            let text = rest
-                .trim_end_matches(';')
-                .trim_end_matches(')')
-                .trim()
-                .trim_matches('"');
-            for (i, chunk) in wrap(text, 96 - indent.len().min(60)).iter().enumerate() {
-                let lead = if i == 0 { "// SAFETY: " } else { "// " };
+        if trimmed.starts_with("safety_comment__!(") {
+            // `safety_comment__!("text");`, possibly over several lines.
+            let mut call = String::from(trimmed);
+            while !call.trim_end().ends_with(");") && i + 1 < lines.len() {
+                i += 1;
+                call.push(' ');
+                call.push_str(lines[i].trim());
+            }
+            let text = match (call.find('"'), call.rfind('"')) {
+                (Some(a), Some(b)) if a < b => &call[a + 1..b],
+                _ => return Err(format!("malformed comment marker: {call}")),
+            };
+            for (n, chunk) in wrap(text, 89usize.saturating_sub(indent.len()).max(40))
+                .iter()
+                .enumerate()
+            {
+                let lead = if n == 0 { "// SAFETY: " } else { "// " };
                 out.push_str(indent);
                 out.push_str(lead);
                 out.push_str(chunk);
                 out.push('\n');
             }
-        } else {
-            out.push_str(line);
+            prev = "// SAFETY:";
+            i += 1;
+            continue;
+        }
+        if needs_blank_line(prev, line) {
             out.push('\n');
         }
+        out.push_str(line);
+        out.push('\n');
+        prev = line;
+        i += 1;
     }
     Ok(out)
+}
+
+/// Whether to separate `line` from the `prev` one with a blank line: between top-level items
+/// and between the methods of an impl block.
+fn needs_blank_line(prev: &str, line: &str) -> bool {
+    if prev.is_empty() || line.trim().is_empty() {
+        return false;
+    }
+    if prev.starts_with("//!") && !line.starts_with("//!") {
+        return true;
+    }
+    let top_level_end = !prev.starts_with(' ')
+        && (prev == "}" || prev == ")]" || (prev.ends_with(';') && !prev.starts_with("//")));
+    if top_level_end && !line.starts_with(' ') && !line.starts_with('}') {
+        return true;
+    }
+    let member_start = ["/// ", "///\n", "pub fn ", "fn ", "pub unsafe fn ", "#["]
+        .iter()
+        .any(|p| line.trim_start().starts_with(p) || line.trim() == "///");
+    prev.trim() == "}"
+        && prev.len() - prev.trim_start().len() == 4
+        && line.starts_with("    ")
+        && !line.starts_with("     ")
+        && member_start
 }
 
 /// Splits text into lines of at most `width` characters at spaces.
@@ -115,20 +159,30 @@ fn module_doc(api: &Api) -> String {
         .interfaces()
         .map(|(d, _)| format!("[`{}`]", d.name))
         .collect();
-    format!(
+    let paragraphs = [
         "Raw bindings for the Windows Synchronization Manager (`mobsync.h`), generated from \
-         `idl/mobsync.idl`.\n\n\
-         {STAMP}\n\n\
-         The names are the SDK's, the layouts are the Windows x64 ABI's, and the conventions \
-         are those of `windows-core`: every interface ({}) is a `#[repr(transparent)]` owner \
-         of one COM reference implementing [`windows_core::Interface`] (it clones with \
-         `AddRef` and drops with `Release`), with a `#[repr(C)]` `_Vtbl` struct whose slots \
-         are `unsafe extern \"system\" fn`s in SDK order. Methods whose MIDL attributes say \
-         enough to make them safe take references, slices and interfaces and return values; \
-         the others are `unsafe fn`s over the raw ABI. Methods that can succeed with more than \
-         `S_OK` return the `HRESULT` itself so that no success code is lost.",
-        interfaces.join(", ")
-    )
+         `idl/mobsync.idl`."
+            .to_string(),
+        STAMP.to_string(),
+        format!(
+            "The names are the SDK's, the layouts are the Windows x64 ABI's, and the conventions \
+             are those of `windows-core`: every interface ({}) is a `#[repr(transparent)]` owner \
+             of one COM reference implementing [`windows_core::Interface`] (it clones with \
+             `AddRef` and drops with `Release`), with a `#[repr(C)]` `_Vtbl` struct whose slots \
+             are `unsafe extern \"system\" fn`s in SDK order.",
+            interfaces.join(", ")
+        ),
+        "Methods whose MIDL attributes say enough to make them safe take references, slices \
+         and interfaces and return values; the others are `unsafe fn`s over the raw ABI. \
+         Methods that can succeed with more than `S_OK` return the `HRESULT` itself, so that no \
+         success code is lost."
+            .to_string(),
+    ];
+    paragraphs
+        .iter()
+        .map(|p| wrap(p, 96).join("\n"))
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 // ----- helpers for tokens ----------------------------------------------------------------
@@ -183,13 +237,13 @@ pub(crate) fn ident(name: &str) -> Ident {
     }
 }
 
-/// An integer literal: decimal below 10, else hexadecimal; negative values as `-n`.
-fn int_lit(value: i128) -> TokenStream {
+/// An integer literal, hexadecimal when `hex` and at least 10; negative values as `-n`.
+fn int_lit(value: i128, hex: bool) -> TokenStream {
     let magnitude = value.unsigned_abs();
-    let text = if magnitude < 10 {
-        magnitude.to_string()
-    } else {
+    let text = if hex && magnitude >= 10 {
         format!("{magnitude:#x}")
+    } else {
+        magnitude.to_string()
     };
     let lit: Literal = text.parse().expect("an integer literal");
     if value < 0 {
@@ -293,6 +347,16 @@ fn has_float(api: &Api, ty: &Ty) -> bool {
     }
 }
 
+/// Whether `#[derive(Default)]` works for a field type (arrays implement `Default` up to 32
+/// elements; raw pointers not at all).
+fn derives_default(ty: &Ty) -> bool {
+    match ty.resolved() {
+        Ty::Ptr { .. } | Ty::Void | Ty::Interface(_) => false,
+        Ty::Array { element, len } => *len <= 32 && derives_default(element),
+        _ => true,
+    }
+}
+
 fn is_wide_text(ty: &Ty) -> bool {
     matches!(ty.resolved(), Ty::Array { element, .. } if matches!(element.resolved(), Ty::Prim(Prim::WChar)))
 }
@@ -337,7 +401,7 @@ impl Emitter<'_> {
                 }
             }
             DeclKind::Const(c) => {
-                let value = int_lit(c.value);
+                let value = int_lit(c.value, c.hex);
                 match c.ty.resolved() {
                     Ty::Hresult => {
                         let value = if c.value < 0 {
@@ -417,19 +481,29 @@ impl Emitter<'_> {
         if s.fields.iter().any(|f| is_wide_text(&f.ty)) {
             self.wide_text = true;
         }
+        let (derive_default, default_impl) = if s.fields.iter().all(|f| derives_default(&f.ty)) {
+            (quote!(Default,), quote!())
+        } else {
+            (
+                quote!(),
+                quote! {
+                    impl Default for #name {
+                        fn default() -> Self {
+                            Self { #(#defaults)* }
+                        }
+                    }
+                },
+            )
+        };
         quote! {
             #doc
             #[repr(C)]
-            #[derive(Clone, Copy, PartialEq, #eq)]
+            #[derive(Clone, Copy, PartialEq, #eq #derive_default)]
             pub struct #name {
                 #(#fields)*
             }
 
-            impl Default for #name {
-                fn default() -> Self {
-                    Self { #(#defaults)* }
-                }
-            }
+            #default_impl
 
             impl core::fmt::Debug for #name {
                 fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -688,7 +762,7 @@ fn enumeration(name: &Ident, e: &Enum, doc: &TokenStream) -> TokenStream {
     let consts = e.variants.iter().map(|v| {
         let vdoc = doc_attrs(&v.doc);
         let vname = ident(&v.name);
-        let value = int_lit(v.value.into());
+        let value = int_lit(v.value.into(), v.hex);
         quote! {
             #vdoc
             pub const #vname: #name = #name(#value);
