@@ -1,5 +1,41 @@
-//! mobsync-host: plays Windows Sync Manager's part anywhere.
+//! mobsync-host: plays Windows Sync Manager's part anywhere, so handlers can be developed and
+//! tested on any OS.
 //!
-//! Work in progress.
+//! - [`Host`] loads handlers ([`HandlerSource`]: by CLSID through the registration store, from a
+//!   module path, or from an in-process class factory) and drives the documented sequence over
+//!   the raw ABI: `Initialize` (`S_FALSE`: the handler declines) → `GetHandlerInfo` (freed with
+//!   the task allocator) → `EnumSyncMgrItems` (`Next` in batches) → `SetProgressCallback` →
+//!   `PrepareForSync` → `PrepareForSyncCompleted` → `Synchronize` → `SynchronizeCompleted`, then
+//!   optionally `ShowError` → `ShowErrorCompleted` and a retry on `S_SYNCMGR_RETRYSYNC`.
+//!   `S_SYNCMGR_ENUMITEMS`/`S_SYNCMGR_ITEMDELETED` make it enumerate again and
+//!   `S_SYNCMGR_MISSINGITEMS` keeps items the enumerator left out. After the last `Release` it
+//!   asks `DllCanUnloadNow` and reports a leak.
+//! - Every returned pointer and count is validated; a handler that hangs (a call that does not
+//!   return, a completion that never comes), fails, panics or completes twice is reported in its
+//!   [`model::HandlerReport`] and never blocks the other handlers, which run concurrently.
+//! - Its `ISyncMgrSynchronizeCallback` is a COM object built with the runtime's derive; it records
+//!   progress, statuses and logged errors per item and answers `Progress` with
+//!   `S_SYNCMGR_CANCELITEM`/`S_SYNCMGR_CANCELALL` after [`CancelHandle`] calls, sending
+//!   `SetItemStatus(..., SYNCMGRSTATUS_SKIPPED)` for every cancelled item.
+//! - [`objects::Registrar`] (`ISyncMgrRegister`) and [`objects::Invoker`]
+//!   (`ISyncMgrSynchronizeInvoke`) are COM objects applications can call.
+//!
+//! Handler modules stay loaded for the life of the process (a handler that was abandoned may
+//! still run code in its module).
 
+mod callback;
+pub mod events;
+mod host;
+pub mod hresult;
+mod loader;
 pub mod model;
+pub mod objects;
+mod options;
+mod raw;
+mod session;
+
+pub use events::{EventSink, HostEvent};
+pub use host::{CancelHandle, Host};
+pub use loader::{HandlerSource, InProcessFactory, InProcessHandler, LoadError, Module};
+pub use mobsync_runtime::registry;
+pub use options::{ItemSelection, SyncEvent, SyncOptions};

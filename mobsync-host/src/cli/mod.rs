@@ -1,0 +1,4 @@
+//! The `mobsync-host` command line.
+
+pub mod table;
+pub mod ui;

@@ -1,0 +1,387 @@
+//! Where handlers come from: a module found through the registration store, a module path, or a
+//! class factory already in the process; and the module side of `DllCanUnloadNow`.
+//!
+//! Modules are loaded once per path and stay loaded for the life of the process (a handler that
+//! was abandoned may still run code in it; Windows' COM also unloads only on request). After the
+//! last handler of a module is released, the host asks its `DllCanUnloadNow`: `S_FALSE` then means
+//! an object or a server lock leaked.
+
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use mobsync_runtime::factory::IClassFactory_Vtbl;
+use mobsync_runtime::registry::Store;
+use mobsync_runtime::sys;
+use windows_core::{GUID, HRESULT, Interface};
+
+use crate::hresult::{CO_E_ERRORINDLL, E_POINTER, REGDB_E_CLASSNOTREG};
+use crate::model::guid_string;
+use crate::raw::ComRef;
+
+type DllGetClassObjectFn =
+    unsafe extern "system" fn(*const GUID, *const GUID, *mut *mut c_void) -> HRESULT;
+type DllHresultFn = unsafe extern "system" fn() -> HRESULT;
+
+/// Why a handler could not be created.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct LoadError {
+    /// The HRESULT COM would give.
+    pub hr: HRESULT,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl LoadError {
+    fn new(hr: HRESULT, message: impl Into<String>) -> Self {
+        Self {
+            hr,
+            message: message.into(),
+        }
+    }
+}
+
+/// A loaded handler module (a `.so`, `.dll` or `.dylib` with the four COM exports).
+#[derive(Debug)]
+pub struct Module {
+    path: PathBuf,
+    library: libloading::Library,
+    /// Handler runs currently using the module.
+    active: AtomicUsize,
+}
+
+fn modules() -> &'static Mutex<HashMap<PathBuf, Arc<Module>>> {
+    static MODULES: OnceLock<Mutex<HashMap<PathBuf, Arc<Module>>>> = OnceLock::new();
+    MODULES.get_or_init(Default::default)
+}
+
+impl Module {
+    /// Loads `path` (once per canonical path; later calls share the module).
+    pub fn load(path: &Path) -> Result<Arc<Module>, LoadError> {
+        let canonical = path.canonicalize().map_err(|e| {
+            LoadError::new(
+                CO_E_ERRORINDLL,
+                format!("cannot find {}: {e}", path.display()),
+            )
+        })?;
+        let mut map = modules().lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(module) = map.get(&canonical) {
+            return Ok(Arc::clone(module));
+        }
+        // SAFETY: loading a library runs its initialisers; a handler module is trusted code by
+        // definition (COM would load it the same way).
+        let library = unsafe { libloading::Library::new(&canonical) }.map_err(|e| {
+            LoadError::new(
+                CO_E_ERRORINDLL,
+                format!("cannot load {}: {e}", canonical.display()),
+            )
+        })?;
+        let module = Arc::new(Module {
+            path: canonical.clone(),
+            library,
+            active: AtomicUsize::new(0),
+        });
+        map.insert(canonical, Arc::clone(&module));
+        Ok(module)
+    }
+
+    /// The module's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn symbol<T: Copy>(&self, name: &str) -> Result<T, LoadError> {
+        // SAFETY: the caller names `T` as the export's documented signature; the library stays
+        // loaded for the life of the process, so the copied function pointer stays valid.
+        unsafe { self.library.get::<T>(name.as_bytes()) }
+            .map(|symbol| *symbol)
+            .map_err(|e| {
+                LoadError::new(
+                    CO_E_ERRORINDLL,
+                    format!("{} lacks {name}: {e}", self.path.display()),
+                )
+            })
+    }
+
+    /// Calls `DllRegisterServer`.
+    pub fn register_server(&self) -> Result<HRESULT, LoadError> {
+        let f: DllHresultFn = self.symbol("DllRegisterServer")?;
+        // SAFETY: the documented signature `HRESULT DllRegisterServer(void)`.
+        Ok(unsafe { f() })
+    }
+
+    /// Calls `DllUnregisterServer`.
+    pub fn unregister_server(&self) -> Result<HRESULT, LoadError> {
+        let f: DllHresultFn = self.symbol("DllUnregisterServer")?;
+        // SAFETY: the documented signature `HRESULT DllUnregisterServer(void)`.
+        Ok(unsafe { f() })
+    }
+
+    /// Calls `DllCanUnloadNow`: `S_OK` when no object is alive and the server is not locked.
+    pub fn can_unload_now(&self) -> Result<HRESULT, LoadError> {
+        let f: DllHresultFn = self.symbol("DllCanUnloadNow")?;
+        // SAFETY: the documented signature `HRESULT DllCanUnloadNow(void)`.
+        Ok(unsafe { f() })
+    }
+
+    /// Calls `DllGetClassObject(clsid, IID_IClassFactory)`.
+    pub(crate) fn class_factory(&self, clsid: &GUID) -> Result<ComRef, LoadError> {
+        let f: DllGetClassObjectFn = self.symbol("DllGetClassObject")?;
+        let mut out = std::ptr::null_mut();
+        let iid = mobsync_runtime::factory::IClassFactory::IID;
+        // SAFETY: the documented signature; all three pointers are valid for the call.
+        let hr = unsafe { f(clsid, &iid, &mut out) };
+        if hr.is_err() {
+            return Err(LoadError::new(
+                hr,
+                format!(
+                    "DllGetClassObject({}) in {} failed: {}",
+                    guid_string(clsid),
+                    self.path.display(),
+                    crate::hresult::describe(hr)
+                ),
+            ));
+        }
+        // SAFETY: on success `out` carries one reference for us.
+        unsafe { ComRef::from_raw(out) }.ok_or_else(|| {
+            LoadError::new(
+                E_POINTER,
+                "DllGetClassObject succeeded but returned a null factory",
+            )
+        })
+    }
+}
+
+/// A class factory in this process, for handlers that are not in a separate module (tests,
+/// applications that embed their handler).
+pub struct InProcessFactory {
+    clsid: GUID,
+    factory: ComRef,
+    can_unload: Option<Box<dyn Fn() -> HRESULT + Send>>,
+}
+
+impl std::fmt::Debug for InProcessFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InProcessFactory")
+            .field("clsid", &guid_string(&self.clsid))
+            .finish_non_exhaustive()
+    }
+}
+
+impl InProcessFactory {
+    /// Wraps a class factory (for example `mobsync_runtime::class_factory::<MyHandler>()`).
+    pub fn new(clsid: GUID, factory: mobsync_runtime::factory::IClassFactory) -> Self {
+        let raw = factory.into_raw();
+        // SAFETY: `into_raw` hands over the factory's reference.
+        let factory = unsafe { ComRef::from_raw(raw) }.expect("an interface value is never null");
+        Self {
+            clsid,
+            factory,
+            can_unload: None,
+        }
+    }
+
+    /// Takes ownership of a raw `IClassFactory` pointer (one reference).
+    ///
+    /// # Safety
+    ///
+    /// `factory` is a valid `IClassFactory` pointer whose reference the caller gives up.
+    pub unsafe fn from_raw(clsid: GUID, factory: *mut c_void) -> Option<Self> {
+        // SAFETY: forwarded from the caller.
+        unsafe { ComRef::from_raw(factory) }.map(|factory| Self {
+            clsid,
+            factory,
+            can_unload: None,
+        })
+    }
+
+    /// The check run after the last release, standing in for `DllCanUnloadNow` (return `S_OK`
+    /// when nothing of the handler is alive, `S_FALSE` otherwise).
+    pub fn with_unload_check(mut self, check: impl Fn() -> HRESULT + Send + 'static) -> Self {
+        self.can_unload = Some(Box::new(check));
+        self
+    }
+}
+
+/// A handler object that already exists in this process (one reference, handed to the host).
+pub struct InProcessHandler {
+    clsid: GUID,
+    handler: ComRef,
+    can_unload: Option<Box<dyn Fn() -> HRESULT + Send>>,
+}
+
+impl std::fmt::Debug for InProcessHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InProcessHandler")
+            .field("clsid", &guid_string(&self.clsid))
+            .finish_non_exhaustive()
+    }
+}
+
+impl InProcessHandler {
+    /// Takes an object (any of its interfaces) and asks it for `ISyncMgrSynchronize`.
+    pub fn new(clsid: GUID, object: windows_core::IUnknown) -> Result<Self, LoadError> {
+        // SAFETY: `into_raw` hands over the IUnknown's reference.
+        let unknown = unsafe { ComRef::from_raw(object.into_raw()) }
+            .expect("an interface value is never null");
+        let handler = unknown.query(&sys::IID_ISyncMgrSynchronize).map_err(|hr| {
+            LoadError::new(
+                hr,
+                format!(
+                    "the object does not implement ISyncMgrSynchronize: {}",
+                    crate::hresult::describe(hr)
+                ),
+            )
+        })?;
+        Ok(Self {
+            clsid,
+            handler,
+            can_unload: None,
+        })
+    }
+
+    /// The check run after the last release, standing in for `DllCanUnloadNow`.
+    pub fn with_unload_check(mut self, check: impl Fn() -> HRESULT + Send + 'static) -> Self {
+        self.can_unload = Some(Box::new(check));
+        self
+    }
+}
+
+/// Where a handler comes from.
+#[derive(Debug)]
+pub enum HandlerSource {
+    /// Look the CLSID up in the registration store (`InprocServer32`).
+    Registered(GUID),
+    /// Load this module and ask it for the CLSID.
+    Module {
+        /// The module.
+        path: PathBuf,
+        /// The class.
+        clsid: GUID,
+    },
+    /// A class factory in this process.
+    Factory(InProcessFactory),
+    /// A handler object in this process.
+    Instance(InProcessHandler),
+}
+
+impl HandlerSource {
+    /// The handler's CLSID.
+    pub fn clsid(&self) -> GUID {
+        match self {
+            Self::Registered(clsid) | Self::Module { clsid, .. } => *clsid,
+            Self::Factory(f) => f.clsid,
+            Self::Instance(h) => h.clsid,
+        }
+    }
+
+    /// Creates the handler object (`ISyncMgrSynchronize`).
+    pub(crate) fn load(self) -> Result<LoadedHandler, LoadError> {
+        match self {
+            Self::Registered(clsid) => {
+                let store = Store::open()
+                    .map_err(|e| LoadError::new(e.hresult(), format!("registration store: {e}")))?;
+                let entry = store
+                    .handler(&clsid)
+                    .map_err(|e| LoadError::new(e.hresult(), format!("registration store: {e}")))?
+                    .ok_or_else(|| {
+                        LoadError::new(
+                            REGDB_E_CLASSNOTREG,
+                            format!("{} is not registered", guid_string(&clsid)),
+                        )
+                    })?;
+                let path = entry.module_path.ok_or_else(|| {
+                    LoadError::new(
+                        REGDB_E_CLASSNOTREG,
+                        format!("{} has no InprocServer32 module", guid_string(&clsid)),
+                    )
+                })?;
+                Self::Module { path, clsid }.load()
+            }
+            Self::Module { path, clsid } => {
+                let module = Module::load(&path)?;
+                let factory = module.class_factory(&clsid)?;
+                let handler = create_instance(&factory)?;
+                drop(factory);
+                module.active.fetch_add(1, Ordering::AcqRel);
+                Ok(LoadedHandler {
+                    handler,
+                    unload: UnloadCheck::Module(module),
+                })
+            }
+            Self::Factory(f) => {
+                let handler = create_instance(&f.factory)?;
+                drop(f.factory);
+                Ok(LoadedHandler {
+                    handler,
+                    unload: UnloadCheck::Function(f.can_unload),
+                })
+            }
+            Self::Instance(h) => Ok(LoadedHandler {
+                handler: h.handler,
+                unload: UnloadCheck::Function(h.can_unload),
+            }),
+        }
+    }
+}
+
+/// `IClassFactory::CreateInstance(NULL, IID_ISyncMgrSynchronize)`.
+fn create_instance(factory: &ComRef) -> Result<ComRef, LoadError> {
+    let mut out = std::ptr::null_mut();
+    // SAFETY: `factory` is an IClassFactory pointer; the arguments are valid for the call.
+    let hr = unsafe {
+        (factory.vtable::<IClassFactory_Vtbl>().CreateInstance)(
+            factory.as_raw(),
+            std::ptr::null_mut(),
+            &sys::IID_ISyncMgrSynchronize,
+            &mut out,
+        )
+    };
+    if hr.is_err() {
+        return Err(LoadError::new(
+            hr,
+            format!(
+                "IClassFactory::CreateInstance failed: {}",
+                crate::hresult::describe(hr)
+            ),
+        ));
+    }
+    // SAFETY: on success `out` carries one reference for us.
+    unsafe { ComRef::from_raw(out) }.ok_or_else(|| {
+        LoadError::new(
+            E_POINTER,
+            "IClassFactory::CreateInstance succeeded but returned null",
+        )
+    })
+}
+
+/// A created handler and how to check for leaks once it is gone.
+pub(crate) struct LoadedHandler {
+    pub handler: ComRef,
+    pub unload: UnloadCheck,
+}
+
+pub(crate) enum UnloadCheck {
+    Module(Arc<Module>),
+    Function(Option<Box<dyn Fn() -> HRESULT + Send>>),
+}
+
+impl UnloadCheck {
+    /// After the last release: `Some(true)` for a leak, `Some(false)` for none, `None` when it
+    /// cannot be told (no check given, or other runs still use the module).
+    pub fn leaked(self) -> Result<Option<bool>, LoadError> {
+        match self {
+            Self::Module(module) => {
+                if module.active.fetch_sub(1, Ordering::AcqRel) != 1 {
+                    return Ok(None);
+                }
+                Ok(Some(module.can_unload_now()? != crate::hresult::S_OK))
+            }
+            Self::Function(Some(check)) => Ok(Some(check() != crate::hresult::S_OK)),
+            Self::Function(None) => Ok(None),
+        }
+    }
+}

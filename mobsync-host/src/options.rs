@@ -1,0 +1,129 @@
+//! How a sync is run: the event, the cookie, which items, and the time limits.
+
+use std::time::Duration;
+
+use windows_core::GUID;
+
+/// The event that starts a sync (`SYNCMGRFLAG_*` event values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncEvent {
+    /// `SYNCMGRFLAG_CONNECT`: a network connection was made.
+    Connect,
+    /// `SYNCMGRFLAG_PENDINGDISCONNECT`: a connection is about to close.
+    PendingDisconnect,
+    /// `SYNCMGRFLAG_MANUAL`: the user asked for it.
+    Manual,
+    /// `SYNCMGRFLAG_IDLE`: the machine is idle.
+    Idle,
+    /// `SYNCMGRFLAG_INVOKE`: an application called `ISyncMgrSynchronizeInvoke::UpdateItems`.
+    Invoke,
+    /// `SYNCMGRFLAG_SCHEDULED`: a scheduled sync.
+    Scheduled,
+}
+
+impl SyncEvent {
+    /// The `SYNCMGRFLAG` event value.
+    pub fn flag(self) -> u32 {
+        match self {
+            Self::Connect => 0x1,
+            Self::PendingDisconnect => 0x2,
+            Self::Manual => 0x3,
+            Self::Idle => 0x4,
+            Self::Invoke => 0x5,
+            Self::Scheduled => 0x6,
+        }
+    }
+
+    /// Whether a handler registered with `SYNCMGRREGISTERFLAG_*` flags `register_flags` takes part:
+    /// connect, pending-disconnect and idle syncs only go to handlers registered for them; the
+    /// others go to every handler.
+    pub fn wanted_by(self, register_flags: u32) -> bool {
+        match self {
+            Self::Connect => register_flags & 0x1 != 0,
+            Self::PendingDisconnect => register_flags & 0x2 != 0,
+            Self::Idle => register_flags & 0x4 != 0,
+            Self::Manual | Self::Invoke | Self::Scheduled => true,
+        }
+    }
+}
+
+/// Which items to synchronize.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ItemSelection {
+    /// The items the handler proposes checked (`SYNCMGRITEMSTATE_CHECKED`).
+    #[default]
+    Checked,
+    /// Every item.
+    All,
+    /// Items named by ID (`{GUID}`) or by exact item name; unknown ones are reported.
+    Named(Vec<String>),
+}
+
+/// Options of one sync.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// The event passed to `Initialize`.
+    pub event: SyncEvent,
+    /// Add `SYNCMGRFLAG_MAYBOTHERUSER` (the handler may show user interface).
+    pub may_bother_user: bool,
+    /// The cookie passed to `Initialize` (empty: a null cookie).
+    pub cookie: Vec<u8>,
+    /// Which items.
+    pub items: ItemSelection,
+    /// How many items to ask `ISyncMgrEnumItems::Next` for at once.
+    pub batch: u32,
+    /// Limit for a synchronous call (`Initialize`, `GetHandlerInfo`, `Next`, ...) to return.
+    pub call_timeout: Duration,
+    /// Limit for `PrepareForSyncCompleted` after `PrepareForSync` was called.
+    pub prepare_timeout: Duration,
+    /// Limit for `SynchronizeCompleted` after `Synchronize` was called.
+    pub sync_timeout: Duration,
+    /// Limit for `ShowErrorCompleted` / `ShowPropertiesCompleted`.
+    pub dialog_timeout: Duration,
+    /// After a cancel, how long the handler has to finish before the host stops waiting.
+    pub cancel_grace: Duration,
+    /// Call `ShowError` for each logged error that has an error ID (as if the user double-clicked
+    /// it), and retry when the handler answers `S_SYNCMGR_RETRYSYNC`.
+    pub show_errors: bool,
+    /// At most this many retries per handler.
+    pub max_retries: u32,
+    /// Call `ShowProperties` for this item (`GUID_NULL`: the handler) before preparing, as if the
+    /// user clicked "Properties"; `S_SYNCMGR_ENUMITEMS` then makes the host enumerate again.
+    pub show_properties: Option<GUID>,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            event: SyncEvent::Manual,
+            may_bother_user: false,
+            cookie: Vec::new(),
+            items: ItemSelection::Checked,
+            batch: 8,
+            call_timeout: Duration::from_secs(30),
+            prepare_timeout: Duration::from_secs(60),
+            sync_timeout: Duration::from_secs(600),
+            dialog_timeout: Duration::from_secs(60),
+            cancel_grace: Duration::from_secs(10),
+            show_errors: false,
+            max_retries: 1,
+            show_properties: None,
+        }
+    }
+}
+
+impl SyncOptions {
+    /// The `dwSyncMgrFlags` for `Initialize`.
+    pub fn initialize_flags(&self) -> u32 {
+        self.event.flag() | if self.may_bother_user { 0x200 } else { 0 }
+    }
+
+    /// Sets every completion limit to `limit` (handy for tests and the CLI's `--timeout`).
+    pub fn with_timeouts(mut self, limit: Duration) -> Self {
+        self.call_timeout = limit;
+        self.prepare_timeout = limit;
+        self.sync_timeout = limit;
+        self.dialog_timeout = limit;
+        self
+    }
+}

@@ -1,0 +1,166 @@
+//! The C client proof: `tests/c/client_folder_sync.c`, compiled with `cc` against the generated
+//! header `mobsync-runtime/include/mobsync_rs.h`, dlopen()s the folder-sync example's shared
+//! library and runs the whole Sync Manager protocol with a callback object written in C.
+
+#![cfg(target_os = "linux")]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the workspace")
+        .to_path_buf()
+}
+
+/// `<target>/<profile>` of this test binary (`.../deps/c_client-<hash>` is two levels below).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in <target>/<profile>/deps")
+        .to_path_buf()
+}
+
+/// Builds the example's cdylib with the same cargo, target directory and profile as this test.
+fn build_folder_sync() -> PathBuf {
+    let profile_dir = profile_dir();
+    let target_dir = profile_dir.parent().expect("<target>/<profile>");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(workspace_root())
+        .args(["build", "--quiet", "-p", "folder-sync", "--lib"]);
+    build.env("CARGO_TARGET_DIR", target_dir);
+    if profile_dir.file_name().is_some_and(|p| p == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("cargo runs");
+    assert!(status.success(), "cargo build -p folder-sync failed");
+    let library = profile_dir.join("libfolder_sync.so");
+    assert!(library.is_file(), "{} was not built", library.display());
+    library
+}
+
+fn compile_client(out_dir: &Path) -> PathBuf {
+    let root = workspace_root();
+    let exe = out_dir.join("client_folder_sync");
+    let output = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args([
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-O1",
+            "-g",
+        ])
+        .arg("-I")
+        .arg(root.join("mobsync-runtime/include"))
+        .arg(root.join("tests/c/client_folder_sync.c"))
+        .arg("-o")
+        .arg(&exe)
+        .args(["-ldl", "-lpthread"])
+        .output()
+        .expect("a C compiler (cc) is installed");
+    assert!(
+        output.status.success(),
+        "compiling the C client failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    exe
+}
+
+/// Source tree: three subfolders (items), nested folders, an empty file and a larger one.
+fn sample_tree(source: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let files: Vec<(PathBuf, Vec<u8>)> = vec![
+        ("Alpha/readme.txt".into(), b"alpha\n".to_vec()),
+        ("Alpha/empty.dat".into(), Vec::new()),
+        (
+            "Beta/nested/deeper/data.bin".into(),
+            (0..200_000u32).map(|i| (i % 251) as u8).collect(),
+        ),
+        ("Beta/top.txt".into(), b"beta top".to_vec()),
+        ("Gamma/one.txt".into(), b"1".to_vec()),
+    ];
+    for (path, bytes) in &files {
+        let path = source.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+    fs::write(source.join("loose-file.txt"), b"not an item").unwrap();
+    files
+}
+
+fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            if e.path().is_dir() {
+                count_files(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn c_client_runs_the_whole_protocol_against_folder_sync() {
+    let library = build_folder_sync();
+    let tmp = tempfile::tempdir().unwrap();
+    let client = compile_client(tmp.path());
+    let (source, dest, cancel_dest) = (
+        tmp.path().join("source"),
+        tmp.path().join("dest"),
+        tmp.path().join("cancelled"),
+    );
+    let files = sample_tree(&source);
+
+    let output = Command::new(&client)
+        .arg(&library)
+        .arg(&source)
+        .arg(&dest)
+        .arg(&cancel_dest)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "the C client failed (exit {:?})",
+        output.status.code()
+    );
+    let summary = stdout.lines().last().unwrap_or_default();
+    assert!(
+        summary.ends_with("passed, 0 failed"),
+        "summary line: {summary}"
+    );
+    let passed: usize = summary.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(passed >= 40, "only {passed} checks ran");
+
+    for (path, bytes) in &files {
+        assert_eq!(
+            &fs::read(dest.join(path)).unwrap(),
+            bytes,
+            "{} copied exactly",
+            path.display()
+        );
+    }
+    assert_eq!(
+        count_files(&dest),
+        files.len(),
+        "nothing but the items' files is copied"
+    );
+    assert_eq!(
+        count_files(&cancel_dest),
+        0,
+        "the cancelled run copied nothing"
+    );
+}

@@ -1,0 +1,147 @@
+//! mobsync-host driving in-process test handlers (built with our derive) through the whole
+//! protocol: early and asynchronous completion, declining, double completion, re-enumeration.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Finish, Script, guid, source};
+use mobsync_host::model::{HandlerOutcome, ItemStatus};
+use mobsync_host::{Host, SyncOptions};
+
+fn options() -> SyncOptions {
+    SyncOptions::default().with_timeouts(Duration::from_secs(20))
+}
+
+#[test]
+fn early_completion_runs_every_step() {
+    let (src, probe) = source(Script::default());
+    let report = Host::new(options()).sync(vec![src]);
+    let handler = &report.handlers[0];
+    assert_eq!(handler.outcome, HandlerOutcome::Completed, "{handler:#?}");
+    assert_eq!(handler.name, "Test Handler");
+    assert_eq!(handler.enumerations, 1);
+    assert_eq!(handler.items.len(), 2);
+    for item in &handler.items {
+        assert!(item.selected && item.checked);
+        assert_eq!(item.status, ItemStatus::Succeeded);
+        assert_eq!(item.progress_calls, 2);
+        assert_eq!((item.progress, item.max), (2, 2));
+        assert_eq!(item.status_text.as_deref(), Some("done"));
+    }
+    assert!(handler.problems.is_empty(), "{:?}", handler.problems);
+    assert_eq!(handler.leaked, Some(false));
+    assert_eq!(
+        probe.drops.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the handler was released"
+    );
+    assert!(report.succeeded());
+}
+
+#[test]
+fn asynchronous_completion_from_other_threads() {
+    let script = Script {
+        prepare: Finish::Async(50),
+        sync: Finish::Async(50),
+        ..Script::default()
+    };
+    let (src, _probe) = source(script);
+    let report = Host::new(options()).sync(vec![src]);
+    let handler = &report.handlers[0];
+    assert_eq!(handler.outcome, HandlerOutcome::Completed, "{handler:#?}");
+    assert!(
+        handler
+            .items
+            .iter()
+            .all(|i| i.status == ItemStatus::Succeeded)
+    );
+    assert!(report.succeeded());
+}
+
+#[test]
+fn declining_initialize_is_not_a_failure() {
+    let (src, probe) = source(Script {
+        decline: true,
+        ..Script::default()
+    });
+    let report = Host::new(options()).sync(vec![src]);
+    assert_eq!(report.handlers[0].outcome, HandlerOutcome::Declined);
+    assert_eq!(
+        probe.enumerations.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing after S_FALSE"
+    );
+    assert!(report.succeeded());
+}
+
+#[test]
+fn completion_twice_is_reported_as_a_problem() {
+    let script = Script {
+        prepare: Finish::Twice,
+        sync: Finish::Twice,
+        ..Script::default()
+    };
+    let (src, _probe) = source(script);
+    let report = Host::new(options()).sync(vec![src]);
+    let handler = &report.handlers[0];
+    assert_eq!(handler.outcome, HandlerOutcome::Completed);
+    let doubles: Vec<_> = handler
+        .problems
+        .iter()
+        .filter(|p| p.contains("2 times"))
+        .collect();
+    assert_eq!(doubles.len(), 2, "{:?}", handler.problems);
+    assert!(
+        doubles[0].contains("PrepareForSyncCompleted")
+            && doubles[1].contains("SynchronizeCompleted")
+    );
+}
+
+#[test]
+fn enumitems_completion_makes_the_host_enumerate_again() {
+    let script = Script {
+        add_item_during_sync: Some((guid(3), "Third".into())),
+        missing_on_second_enum: vec![guid(2)],
+        ..Script::default()
+    };
+    let (src, probe) = source(script);
+    let report = Host::new(options()).sync(vec![src]);
+    let handler = &report.handlers[0];
+    assert_eq!(handler.outcome, HandlerOutcome::Completed, "{handler:#?}");
+    assert_eq!(handler.enumerations, 2);
+    assert_eq!(
+        probe.enumerations.load(std::sync::atomic::Ordering::SeqCst),
+        2
+    );
+    let third = handler
+        .items
+        .iter()
+        .find(|i| i.id == guid(3))
+        .expect("the new item is listed");
+    assert_eq!(
+        (third.name.as_str(), third.selected, third.status),
+        ("Third", false, ItemStatus::NotSelected)
+    );
+    // Item 2 was synchronized and then disappeared: its result stays.
+    let second = handler.items.iter().find(|i| i.id == guid(2)).unwrap();
+    assert_eq!(second.status, ItemStatus::Succeeded);
+    assert!(report.succeeded());
+}
+
+#[test]
+fn failed_completion_fails_the_handler() {
+    let script = Script {
+        sync_hr: mobsync_runtime::hresults::E_FAIL,
+        ..Script::default()
+    };
+    let (src, _probe) = source(script);
+    let report = Host::new(options()).sync(vec![src]);
+    let handler = &report.handlers[0];
+    assert!(
+        matches!(handler.outcome, HandlerOutcome::Failed { .. }),
+        "{:?}",
+        handler.outcome
+    );
+    assert!(!report.succeeded());
+}
