@@ -210,7 +210,7 @@ fn try_expand(input: &DeriveInput, kind: Kind) -> syn::Result<TokenStream> {
             quote! { | (::mobsync_runtime::sys::#constant.0 as u32) }
         });
         let create = quote_spanned! {ident.span()=>
-            <Self as ::core::default::Default>::default()
+            ::mobsync_runtime::__private::handler_is_created_with_default::<Self>()
         };
         quote! {
             impl ::mobsync_runtime::__private::Class for #ident {

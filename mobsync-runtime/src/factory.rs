@@ -73,6 +73,11 @@ impl IClassFactory {
 /// A class that a DLL exports: a [`ComClass`] with a CLSID, a name and a way to create a value.
 ///
 /// Implemented by `#[derive(SyncMgrHandler)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a handler class",
+    label = "not a `#[derive(SyncMgrHandler)]` type",
+    note = "derive it: `#[derive(Default, SyncMgrHandler)] #[sync_mgr(clsid = \"...\", name = \"...\")]`"
+)]
 pub trait Class: ComClass {
     /// The class identifier.
     const CLSID: GUID;
@@ -149,6 +154,12 @@ unsafe extern "system" fn lock_server<C: Class, const K: usize>(
             }
         })
     }
+}
+
+/// Creates a handler's value for its class factory (what `#[derive(SyncMgrHandler)]` calls):
+/// handlers are created with `Default`.
+pub fn handler_is_created_with_default<C: Default>() -> C {
+    C::default()
 }
 
 /// A new class factory for `C`, as `DllGetClassObject` hands out (one reference).

@@ -85,7 +85,9 @@ unsafe impl<const N: usize> VtableArray for [VtablePtr; N] {
 /// # Safety
 ///
 /// `VTABLES[k]` must point to a vtable for the interface `IIDS[k]` whose functions treat `this`
-/// as slot `k` of an `Object<Self>`; `IIDS.len() == Self::Vtables::LEN >= 1`.
+/// as slot `k` of an `Object<Self>`; `IIDS.len() == Self::Vtables::LEN >= 1`. Unless `Threading`
+/// is [`Apartment`](crate::threading::Apartment), `Self` must be `Send + Sync` (the derives
+/// assert it).
 pub unsafe trait ComClass: Sized + 'static {
     /// `[VtablePtr; N]`.
     type Vtables: VtableArray;

@@ -1,8 +1,10 @@
 //! Threading models: what COM may do with an object, and what Rust then requires of its type.
 //!
 //! - [`Both`] (the default) and [`Free`]: COM may call the object from any thread at the same
-//!   time and release it on any thread, so the type must be `Send + Sync`. The requirement is a
-//!   bound on the policy, checked where `#[derive(SyncMgrHandler)]` expands.
+//!   time and release it on any thread, so the type must be `Send + Sync`.
+//!   `#[derive(SyncMgrHandler)]` and `#[derive(ComObject)]` assert it where they expand (an error
+//!   names `handler_must_be_send_and_sync_or_use_threading_apartment`), and the unsafe
+//!   [`ComClass`](crate::object::ComClass) contract requires it of any other implementation.
 //! - [`Apartment`]: COM calls the object only on the thread that created it (through proxies
 //!   from other apartments), so the type need not be `Send` or `Sync`. The runtime enforces the
 //!   promise: a method called on another thread returns `RPC_E_WRONG_THREAD` without touching the
@@ -15,8 +17,9 @@ use std::thread::ThreadId;
 ///
 /// # Safety
 ///
-/// An implementation with `CHECKS_THREAD == false` must only exist for types that are
-/// `Send + Sync`: the runtime then shares the value across threads freely.
+/// `CHECKS_THREAD` must be true unless the runtime may share the value across threads freely;
+/// whether a given type may (`Send + Sync`) is part of the [`ComClass`](crate::object::ComClass)
+/// contract.
 pub unsafe trait ThreadingPolicy<T: ?Sized>: 'static {
     /// The registry value: `"Both"`, `"Free"` or `"Apartment"`.
     const MODEL: &'static str;
@@ -37,14 +40,14 @@ pub enum Free {}
 #[derive(Debug)]
 pub enum Apartment {}
 
-// SAFETY: the bound guarantees the type may be shared and dropped across threads.
-unsafe impl<T: ?Sized + Send + Sync> ThreadingPolicy<T> for Both {
+// SAFETY: `ComClass` implementations choosing `Both` guarantee `Send + Sync`.
+unsafe impl<T: ?Sized> ThreadingPolicy<T> for Both {
     const MODEL: &'static str = "Both";
     const CHECKS_THREAD: bool = false;
 }
 
 // SAFETY: as for `Both`.
-unsafe impl<T: ?Sized + Send + Sync> ThreadingPolicy<T> for Free {
+unsafe impl<T: ?Sized> ThreadingPolicy<T> for Free {
     const MODEL: &'static str = "Free";
     const CHECKS_THREAD: bool = false;
 }
