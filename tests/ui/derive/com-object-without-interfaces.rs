@@ -1,0 +1,6 @@
+use mobsync_runtime::ComObject;
+
+#[derive(ComObject)]
+struct Callback;
+
+fn main() {}

@@ -1,0 +1,7 @@
+use mobsync_runtime::SyncMgrHandler;
+
+#[derive(Default, SyncMgrHandler)]
+#[sync_mgr(clsid = "3F2A7C10-5B1E-4D7A-9C61-2E8F0A4B7D00", name = "Handler", threading = "neutral")]
+struct Handler;
+
+fn main() {}

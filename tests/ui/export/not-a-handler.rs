@@ -1,0 +1,5 @@
+struct Plain;
+
+mobsync_runtime::export_handlers!(Plain);
+
+fn main() {}
