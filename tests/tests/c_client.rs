@@ -4,45 +4,13 @@
 
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is in the workspace")
-        .to_path_buf()
-}
-
-/// `<target>/<profile>` of this test binary (`.../deps/c_client-<hash>` is two levels below).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("test binaries live in <target>/<profile>/deps")
-        .to_path_buf()
-}
-
-/// Builds the example's cdylib with the same cargo, target directory and profile as this test.
-fn build_folder_sync() -> PathBuf {
-    let profile_dir = profile_dir();
-    let target_dir = profile_dir.parent().expect("<target>/<profile>");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    build
-        .current_dir(workspace_root())
-        .args(["build", "--quiet", "-p", "folder-sync", "--lib"]);
-    build.env("CARGO_TARGET_DIR", target_dir);
-    if profile_dir.file_name().is_some_and(|p| p == "release") {
-        build.arg("--release");
-    }
-    let status = build.status().expect("cargo runs");
-    assert!(status.success(), "cargo build -p folder-sync failed");
-    let library = profile_dir.join("libfolder_sync.so");
-    assert!(library.is_file(), "{} was not built", library.display());
-    library
-}
+use common::build::{folder_sync_module, workspace_root};
 
 fn compile_client(out_dir: &Path) -> PathBuf {
     let root = workspace_root();
@@ -112,7 +80,7 @@ fn count_files(dir: &Path) -> usize {
 
 #[test]
 fn c_client_runs_the_whole_protocol_against_folder_sync() {
-    let library = build_folder_sync();
+    let library = folder_sync_module();
     let tmp = tempfile::tempdir().unwrap();
     let client = compile_client(tmp.path());
     let (source, dest, cancel_dest) = (

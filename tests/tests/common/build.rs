@@ -1,0 +1,62 @@
+//! Building workspace artifacts (the folder-sync module, the mobsync-host binary) from a test,
+//! with the same cargo, target directory and profile as the test itself.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the workspace")
+        .to_path_buf()
+}
+
+/// `<target>/<profile>` of this test binary (`.../deps/<test>-<hash>` is two levels below).
+pub fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in <target>/<profile>/deps")
+        .to_path_buf()
+}
+
+/// `cargo build -p <package>...` into this test's target directory and profile.
+pub fn cargo_build(packages: &[&str]) {
+    let profile_dir = profile_dir();
+    let target_dir = profile_dir.parent().expect("<target>/<profile>");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(workspace_root())
+        .args(["build", "--quiet"]);
+    for package in packages {
+        build.args(["-p", package]);
+    }
+    build.env("CARGO_TARGET_DIR", target_dir);
+    if profile_dir.file_name().is_some_and(|p| p == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("cargo runs");
+    assert!(status.success(), "cargo build {packages:?} failed");
+}
+
+/// Builds the folder-sync handler module and returns its path.
+pub fn folder_sync_module() -> PathBuf {
+    cargo_build(&["folder-sync"]);
+    let module = profile_dir().join(format!(
+        "{}folder_sync{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    assert!(module.is_file(), "{} was not built", module.display());
+    module
+}
+
+/// Builds folder-sync and mobsync-host; returns (module, host binary).
+pub fn folder_sync_and_host() -> (PathBuf, PathBuf) {
+    cargo_build(&["folder-sync", "mobsync-host"]);
+    let host = profile_dir().join(format!("mobsync-host{}", std::env::consts::EXE_SUFFIX));
+    assert!(host.is_file(), "{} was not built", host.display());
+    (folder_sync_module(), host)
+}
