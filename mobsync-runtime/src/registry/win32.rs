@@ -10,6 +10,7 @@ use windows_core::{GUID, HRESULT};
 
 use super::RegistryError;
 use super::keys::{ReadKeys, Value, WriteKeys};
+use crate::sys::{CLSID_SyncMgr, IID_ISyncMgrRegister, ISyncMgrRegister_Vtbl};
 
 type Hkey = *mut c_void;
 type Lstatus = i32;
@@ -376,10 +377,6 @@ impl WriteKeys for RegistryView {
 
 // ---- Sync Manager ----
 
-/// `CLSID_SyncMgr`.
-const CLSID_SYNC_MGR: GUID = GUID::from_u128(0x6295df27_35ee_11d1_8707_00c04fd93327);
-/// `IID_ISyncMgrRegister`.
-const IID_ISYNC_MGR_REGISTER: GUID = GUID::from_u128(0x6295df42_35ee_11d1_8707_00c04fd93327);
 const CLSCTX_INPROC_SERVER: u32 = 0x1;
 const CLSCTX_LOCAL_SERVER: u32 = 0x4;
 const COINIT_APARTMENTTHREADED: u32 = 0x2;
@@ -393,18 +390,6 @@ const SYNC_MGR_ABSENT: [HRESULT; 4] = [
     HRESULT(0x8007_0002_u32 as i32), // HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)
     HRESULT(0x8007_007E_u32 as i32), // HRESULT_FROM_WIN32(ERROR_MOD_NOT_FOUND)
 ];
-
-/// The `ISyncMgrRegister` vtable (IUnknown, then the three methods in SDK order).
-#[repr(C)]
-struct ISyncMgrRegisterVtbl {
-    base: windows_core::IUnknown_Vtbl,
-    register_sync_mgr_handler:
-        unsafe extern "system" fn(*mut c_void, *const GUID, *const u16, u32) -> HRESULT,
-    unregister_sync_mgr_handler:
-        unsafe extern "system" fn(*mut c_void, *const GUID, u32) -> HRESULT,
-    get_handler_registration_info:
-        unsafe extern "system" fn(*mut c_void, *const GUID, *mut u32) -> HRESULT,
-}
 
 /// COM initialized for the current thread for the guard's lifetime (if it was not already).
 struct ComScope {
@@ -443,17 +428,17 @@ impl Drop for ComScope {
 
 /// Calls `f` with Sync Manager's `ISyncMgrRegister`; `Ok(None)` when Sync Manager is not there.
 fn with_sync_mgr<R>(
-    f: impl FnOnce(*mut c_void, &ISyncMgrRegisterVtbl) -> R,
+    f: impl FnOnce(*mut c_void, &ISyncMgrRegister_Vtbl) -> R,
 ) -> Result<Option<R>, RegistryError> {
     let _com = ComScope::enter()?;
     let mut object: *mut c_void = null_mut();
     // SAFETY: CLSID/IID point at valid GUIDs; `object` is a valid out pointer.
     let hr = unsafe {
         CoCreateInstance(
-            &CLSID_SYNC_MGR,
+            &CLSID_SyncMgr,
             null_mut(),
             CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
-            &IID_ISYNC_MGR_REGISTER,
+            &IID_ISyncMgrRegister,
             &mut object,
         )
     };
@@ -469,9 +454,9 @@ fn with_sync_mgr<R>(
     // SAFETY: CoCreateInstance succeeded, so `object` is an ISyncMgrRegister whose first field is
     // its vtable pointer, valid until the Release below.
     let result = unsafe {
-        let vtbl = &**object.cast::<*const ISyncMgrRegisterVtbl>();
+        let vtbl = &**object.cast::<*const ISyncMgrRegister_Vtbl>();
         let result = f(object, vtbl);
-        (vtbl.base.Release)(object);
+        (vtbl.base__.Release)(object);
         result
     };
     Ok(Some(result))
@@ -487,7 +472,7 @@ pub(crate) fn sync_mgr_register(
     let hr = with_sync_mgr(|this, vtbl| {
         // SAFETY: `this` is a live ISyncMgrRegister; the CLSID and the NUL-terminated description
         // outlive the call.
-        unsafe { (vtbl.register_sync_mgr_handler)(this, clsid, description.as_ptr(), flags) }
+        unsafe { (vtbl.RegisterSyncMgrHandler)(this, clsid, description.as_ptr(), flags) }
     })?;
     match hr {
         None => Ok(false),
@@ -503,7 +488,7 @@ pub(crate) fn sync_mgr_register(
 pub(crate) fn sync_mgr_unregister(clsid: &GUID) -> Result<bool, RegistryError> {
     let hr = with_sync_mgr(|this, vtbl| {
         // SAFETY: `this` is a live ISyncMgrRegister; the CLSID outlives the call.
-        unsafe { (vtbl.unregister_sync_mgr_handler)(this, clsid, 0) }
+        unsafe { (vtbl.UnregisterSyncMgrHandler)(this, clsid, 0) }
     })?;
     match hr {
         None => Ok(false),
@@ -521,7 +506,7 @@ pub(crate) fn sync_mgr_flags(clsid: &GUID) -> Result<Option<u32>, RegistryError>
     let mut flags = 0u32;
     let hr = with_sync_mgr(|this, vtbl| {
         // SAFETY: `this` is a live ISyncMgrRegister; the CLSID and `flags` outlive the call.
-        unsafe { (vtbl.get_handler_registration_info)(this, clsid, &mut flags) }
+        unsafe { (vtbl.GetHandlerRegistrationInfo)(this, clsid, &mut flags) }
     })?;
     match hr {
         None => Ok(None),
