@@ -145,3 +145,75 @@ fn failed_completion_fails_the_handler() {
     );
     assert!(!report.succeeded());
 }
+
+#[test]
+fn show_error_retry_synchronizes_the_failed_item_again() {
+    let script = Script {
+        fail_once_then_retry: true,
+        ..Script::default()
+    };
+    let (src, probe) = source(script);
+    let report = Host::new(SyncOptions {
+        show_errors: true,
+        ..options()
+    })
+    .sync(vec![src]);
+    let handler = &report.handlers[0];
+    assert_eq!(handler.outcome, HandlerOutcome::Completed, "{handler:#?}");
+    assert_eq!(*probe.shown_errors.lock().unwrap(), vec![common::ERROR_ID], "{handler:#?}");
+    assert_eq!(handler.retries, 1);
+    assert_eq!(
+        probe.sync_rounds.load(std::sync::atomic::Ordering::SeqCst),
+        2
+    );
+    assert_eq!(handler.errors.len(), 1);
+    assert_eq!(handler.errors[0].error_id, Some(common::ERROR_ID));
+    assert_eq!(handler.errors[0].item, Some(guid(1)));
+    assert!(
+        handler
+            .items
+            .iter()
+            .all(|i| i.status == ItemStatus::Succeeded),
+        "{:#?}",
+        handler.items
+    );
+    assert!(report.succeeded());
+
+    // Without --show-errors the failure stands.
+    let (src, probe) = source(Script {
+        fail_once_then_retry: true,
+        ..Script::default()
+    });
+    let report = Host::new(options()).sync(vec![src]);
+    assert!(probe.shown_errors.lock().unwrap().is_empty());
+    assert_eq!(report.handlers[0].items[0].status, ItemStatus::Failed);
+    assert!(!report.succeeded());
+}
+
+#[test]
+fn show_properties_enumitems_makes_the_host_enumerate_before_preparing() {
+    let script = Script {
+        add_item_in_properties: Some((guid(9), "Ninth".into())),
+        ..Script::default()
+    };
+    let (src, probe) = source(script);
+    let options = SyncOptions {
+        show_properties: Some(windows_core::GUID::zeroed()),
+        ..options()
+    };
+    let report = Host::new(options).sync(vec![src]);
+    let handler = &report.handlers[0];
+    assert_eq!(handler.outcome, HandlerOutcome::Completed, "{handler:#?}");
+    assert_eq!(
+        *probe.shown_properties.lock().unwrap(),
+        vec![windows_core::GUID::zeroed()]
+    );
+    assert_eq!(handler.enumerations, 2);
+    let ninth = handler
+        .items
+        .iter()
+        .find(|i| i.id == guid(9))
+        .expect("enumerated again");
+    assert!(ninth.selected, "the new checked item takes part");
+    assert_eq!(ninth.status, ItemStatus::Succeeded);
+}

@@ -15,12 +15,12 @@ use mobsync_host::{HandlerSource, InProcessHandler};
 use mobsync_runtime::hresults::{E_INVALIDARG, S_FALSE, S_OK};
 use mobsync_runtime::interfaces::{InitializeOutcome, PrepareForSyncOutcome, SyncMgrSynchronize};
 use mobsync_runtime::sys::{
-    HWND, ISyncMgrEnumItems, ISyncMgrSynchronizeCallback, S_SYNCMGR_ENUMITEMS,
-    SYNCMGRSTATUS_SKIPPED, SYNCMGRSTATUS_SUCCEEDED, SYNCMGRSTATUS_UPDATING,
+    HWND, ISyncMgrEnumItems, ISyncMgrSynchronizeCallback, S_SYNCMGR_ENUMITEMS, S_SYNCMGR_RETRYSYNC,
+    SYNCMGRSTATUS_FAILED, SYNCMGRSTATUS_SKIPPED, SYNCMGRSTATUS_SUCCEEDED, SYNCMGRSTATUS_UPDATING,
 };
 use mobsync_runtime::{
-    ComObject, HandlerInfo, ItemEnumerator, ProgressResponse, ProgressUpdate, SyncCallback,
-    SyncItem, SyncMgrHandler,
+    ComObject, HandlerInfo, ItemEnumerator, LogDetails, LogLevel, ProgressResponse, ProgressUpdate,
+    SyncCallback, SyncItem, SyncMgrHandler,
 };
 use windows_core::{GUID, HRESULT};
 
@@ -66,7 +66,15 @@ pub struct Script {
     pub missing_on_second_enum: Vec<GUID>,
     /// A reference to the handler is never released: a leak.
     pub leak_self: bool,
+    /// The first Synchronize fails the first item and logs an error with an ID; `ShowError` for
+    /// it answers `S_SYNCMGR_RETRYSYNC` for that item.
+    pub fail_once_then_retry: bool,
+    /// `ShowProperties` adds this item and answers `S_SYNCMGR_ENUMITEMS`.
+    pub add_item_in_properties: Option<(GUID, String)>,
 }
+
+/// The error ID the test handler logs.
+pub const ERROR_ID: GUID = GUID::from_u128(0xE000_0000_0000_4000_8000_0000_0000_00E1);
 
 impl Default for Script {
     fn default() -> Self {
@@ -80,6 +88,8 @@ impl Default for Script {
             add_item_during_sync: None,
             missing_on_second_enum: Vec::new(),
             leak_self: false,
+            fail_once_then_retry: false,
+            add_item_in_properties: None,
         }
     }
 }
@@ -96,6 +106,9 @@ pub struct Probe {
     pub responses: Mutex<Vec<(GUID, ProgressResponse)>>,
     pub drops: AtomicUsize,
     pub enumerations: AtomicUsize,
+    pub sync_rounds: AtomicUsize,
+    pub shown_errors: Mutex<Vec<GUID>>,
+    pub shown_properties: Mutex<Vec<GUID>>,
     gate: Mutex<bool>,
     opened: Condvar,
 }
@@ -191,6 +204,7 @@ fn work(
     skipped: &Mutex<HashSet<u128>>,
     probe: &Probe,
 ) {
+    let round = probe.sync_rounds.fetch_add(1, Ordering::SeqCst) + 1;
     let mut all_cancelled = false;
     for id in selected {
         let report = |update: ProgressUpdate| {
@@ -208,6 +222,20 @@ fn work(
             continue;
         }
         match script.work {
+            Work::Quick if script.fail_once_then_retry && round == 1 && *id == selected[0] => {
+                let details = LogDetails {
+                    error_id: Some(ERROR_ID),
+                    item_id: Some(*id),
+                    jump_text: true,
+                };
+                cb.log_error(LogLevel::Error, "first attempt failed", Some(&details))
+                    .unwrap();
+                report(
+                    ProgressUpdate::new()
+                        .status(SYNCMGRSTATUS_FAILED.0 as u32)
+                        .text("failed"),
+                );
+            }
             Work::Quick => {
                 report(
                     ProgressUpdate::new()
@@ -362,6 +390,24 @@ impl SyncMgrSynchronize for TestHandler {
             Finish::Panic => panic!("test handler: Synchronize panics"),
         }
         Ok(())
+    }
+
+    fn show_properties(&self, _parent: HWND, item: &GUID) -> windows_core::Result<()> {
+        self.probe.shown_properties.lock().unwrap().push(*item);
+        let Some(extra) = self.script.add_item_in_properties.clone() else {
+            return Err(mobsync_runtime::hresults::E_NOTIMPL.into());
+        };
+        self.items.lock().unwrap().push(extra);
+        callback_of(self).show_properties_completed(S_SYNCMGR_ENUMITEMS)
+    }
+
+    fn show_error(&self, _parent: HWND, error: &GUID) -> windows_core::Result<()> {
+        self.probe.shown_errors.lock().unwrap().push(*error);
+        if !self.script.fail_once_then_retry || *error != ERROR_ID {
+            return Err(E_INVALIDARG.into());
+        }
+        let first = self.selected.lock().unwrap()[0];
+        callback_of(self).show_error_completed(S_SYNCMGR_RETRYSYNC, &[first])
     }
 
     fn set_item_status(&self, item: &GUID, status: u32) -> windows_core::Result<()> {
