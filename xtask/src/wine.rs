@@ -75,6 +75,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let ctx = Ctx::new(&root, Duration::from_secs(args.timeout));
     check_tools()?;
     fs::create_dir_all(&ctx.work).with_context(|| format!("creating {}", ctx.work.display()))?;
+    // One wine-test at a time per checkout: they share the prefix, its registry and the work dir.
+    let lock_path = root.join("target").join("wine-test.lock");
+    let lock = fs::File::create(&lock_path)
+        .with_context(|| format!("creating {}", lock_path.display()))?;
+    if lock.try_lock().is_err() {
+        println!("waiting for another `cargo xtask wine-test` in this checkout to finish");
+        lock.lock()
+            .with_context(|| format!("locking {}", lock_path.display()))?;
+    }
 
     step("cross-building the handler");
     let dll = match &args.dll {
@@ -156,6 +165,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 
     ctx.wineserver_wait()?;
+    drop(lock);
     println!(
         "\nwine-test: all steps passed in {:.0} s",
         started.elapsed().as_secs_f64()
@@ -553,11 +563,21 @@ fn run_checked(cmd: &mut Command, what: &str) -> Result<()> {
     Ok(())
 }
 
+fn cannot_run(cmd: &Command) -> String {
+    match cmd.get_current_dir() {
+        Some(dir) => format!(
+            "cannot run {:?} in {} (exists: {})",
+            cmd.get_program(),
+            dir.display(),
+            dir.is_dir()
+        ),
+        None => format!("cannot run {:?}", cmd.get_program()),
+    }
+}
+
 /// Runs `cmd` with inherited output; kills it after `timeout`.
 fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<i32> {
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
+    let mut child = cmd.spawn().with_context(|| cannot_run(cmd))?;
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(status) = child.try_wait()? {
@@ -584,7 +604,7 @@ fn capture_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<(i32, St
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
+        .with_context(|| cannot_run(cmd))?;
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
     let out_reader = std::thread::spawn(move || {
