@@ -160,7 +160,11 @@ fn show_error_retry_synchronizes_the_failed_item_again() {
     .sync(vec![src]);
     let handler = &report.handlers[0];
     assert_eq!(handler.outcome, HandlerOutcome::Completed, "{handler:#?}");
-    assert_eq!(*probe.shown_errors.lock().unwrap(), vec![common::ERROR_ID], "{handler:#?}");
+    assert_eq!(
+        *probe.shown_errors.lock().unwrap(),
+        vec![common::ERROR_ID],
+        "{handler:#?}"
+    );
     assert_eq!(handler.retries, 1);
     assert_eq!(
         probe.sync_rounds.load(std::sync::atomic::Ordering::SeqCst),
@@ -216,4 +220,18 @@ fn show_properties_enumitems_makes_the_host_enumerate_before_preparing() {
         .expect("enumerated again");
     assert!(ninth.selected, "the new checked item takes part");
     assert_eq!(ninth.status, ItemStatus::Succeeded);
+}
+
+#[test]
+fn an_in_process_class_factory_is_a_handler_source() {
+    let factory = mobsync_runtime::class_factory::<common::TestHandler>();
+    let source = mobsync_host::HandlerSource::Factory(mobsync_host::InProcessFactory::new(
+        common::test_clsid(),
+        factory,
+    ));
+    let report = Host::new(options()).sync(vec![source]);
+    let handler = &report.handlers[0];
+    assert_eq!(handler.outcome, HandlerOutcome::Completed, "{handler:#?}");
+    assert_eq!(handler.items.len(), 2);
+    assert!(report.succeeded());
 }
