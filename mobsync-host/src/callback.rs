@@ -67,8 +67,9 @@ impl SyncMgrSynchronizeCallback for HostCallback {
         self.complete(Completion::ShowError, hr, items.to_vec())
     }
 
-    fn enable_modeless(&self, enable: bool) -> windows_core::Result<EnableModelessOutcome> {
-        self.shared.enable_modeless(enable);
+    fn enable_modeless(&self, _enable: bool) -> windows_core::Result<EnableModelessOutcome> {
+        // The host shows no modal user interface of its own, so a handler's dialog never
+        // conflicts with one: always allowed.
         Ok(EnableModelessOutcome::S_OK)
     }
 

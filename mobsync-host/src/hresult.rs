@@ -1,29 +1,10 @@
-//! HRESULT values the host checks for or returns, and their descriptions.
+//! HRESULT values the host checks for or returns (the runtime's standard ones, plus the COM
+//! loader's), and their descriptions.
 
 use windows_core::HRESULT;
 
-/// `S_OK`.
-pub const S_OK: HRESULT = HRESULT(0);
-/// `S_FALSE`.
-pub const S_FALSE: HRESULT = HRESULT(1);
-/// `E_NOTIMPL`.
-pub const E_NOTIMPL: HRESULT = HRESULT(0x8000_4001_u32 as i32);
-/// `E_NOINTERFACE`.
-pub const E_NOINTERFACE: HRESULT = HRESULT(0x8000_4002_u32 as i32);
-/// `E_POINTER`.
-pub const E_POINTER: HRESULT = HRESULT(0x8000_4003_u32 as i32);
-/// `E_FAIL`.
-pub const E_FAIL: HRESULT = HRESULT(0x8000_4005_u32 as i32);
-/// `E_UNEXPECTED`.
-pub const E_UNEXPECTED: HRESULT = HRESULT(0x8000_FFFF_u32 as i32);
-/// `E_OUTOFMEMORY`.
-pub const E_OUTOFMEMORY: HRESULT = HRESULT(0x8007_000E_u32 as i32);
-/// `E_INVALIDARG`.
-pub const E_INVALIDARG: HRESULT = HRESULT(0x8007_0057_u32 as i32);
-/// `CLASS_E_NOAGGREGATION`.
-pub const CLASS_E_NOAGGREGATION: HRESULT = HRESULT(0x8004_0110_u32 as i32);
-/// `CLASS_E_CLASSNOTAVAILABLE`.
-pub const CLASS_E_CLASSNOTAVAILABLE: HRESULT = HRESULT(0x8004_0111_u32 as i32);
+pub use mobsync_runtime::hresults::*;
+
 /// `REGDB_E_CLASSNOTREG`: the CLSID is not in the registration store.
 pub const REGDB_E_CLASSNOTREG: HRESULT = HRESULT(0x8004_0154_u32 as i32);
 /// `CO_E_ERRORINDLL`: the module could not be loaded or lacks an export.

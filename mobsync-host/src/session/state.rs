@@ -98,7 +98,6 @@ pub(crate) struct State {
     pub phase: Option<Phase>,
     /// When the cancel was requested (the cancel grace counts from there).
     pub cancelled_at: Option<Instant>,
-    pub modeless_disabled: bool,
     /// When the current step began.
     pub phase_started: Option<Instant>,
 }
@@ -176,7 +175,7 @@ impl Shared {
 
     /// Records a problem and tells the sink.
     pub fn problem(&self, text: String) {
-        log::warn!("handler #{}: {text}", self.handler);
+        log::debug!("handler #{}: {text}", self.handler);
         self.with_report(|r| r.problems.push(text.clone()));
         self.emit(HostEvent::Problem {
             handler: self.handler,
@@ -561,11 +560,6 @@ impl Shared {
             }
             found
         })
-    }
-
-    /// An `EnableModeless` call.
-    pub fn enable_modeless(&self, enable: bool) {
-        self.lock().modeless_disabled = !enable;
     }
 
     /// Gives the final report (the driver's last act).
