@@ -60,21 +60,17 @@ extern "C" {
 /* Base types, shared with the Windows SDK headers. */
 #ifndef _HRESULT_DEFINED
 #define _HRESULT_DEFINED
+/** A COM status code: negative for failures, zero or positive for success codes. */
 #if defined(_WIN32)
 typedef long HRESULT;
 #else
-/**
- * A COM status code: negative for failures, zero or positive for success codes.
- */
 typedef int32_t HRESULT;
 #endif
 #endif
 
 #ifndef GUID_DEFINED
 #define GUID_DEFINED
-/**
- * A 128-bit globally unique identifier.
- */
+/** A 128-bit globally unique identifier. */
 typedef struct _GUID {
 #if defined(_WIN32)
     unsigned long Data1;
@@ -94,18 +90,14 @@ typedef struct ISyncMgrEnumItems ISyncMgrEnumItems;
 typedef struct ISyncMgrSynchronizeInvoke ISyncMgrSynchronizeInvoke;
 typedef struct ISyncMgrRegister ISyncMgrRegister;
 
-/**
- * An opaque handle to a window.
- */
+/** An opaque handle to a window. */
 #if defined(_WIN32) && defined(NO_STRICT)
 typedef void *HWND;
 #else
 typedef struct HWND__ *HWND;
 #endif
 
-/**
- * An opaque handle to an icon.
- */
+/** An opaque handle to an icon. */
 #if defined(_WIN32) && defined(NO_STRICT)
 typedef void *HICON;
 #else
@@ -115,17 +107,13 @@ typedef struct HICON__ *HICON;
 #ifndef _FILETIME_
 #define _FILETIME_
 /**
- * A point in time as the number of 100-nanosecond intervals since
- * 1601-01-01 00:00 UTC, split into two 32-bit halves.
+ * A point in time as the number of 100-nanosecond intervals since 1601-01-01 00:00 UTC, split
+ * into two 32-bit halves.
  */
 typedef struct _FILETIME {
-    /**
-     * The low 32 bits of the interval count.
-     */
+    /** The low 32 bits of the interval count. */
     uint32_t dwLowDateTime;
-    /**
-     * The high 32 bits of the interval count.
-     */
+    /** The high 32 bits of the interval count. */
     uint32_t dwHighDateTime;
 } FILETIME;
 
@@ -134,111 +122,84 @@ typedef FILETIME *LPFILETIME;
 #endif
 
 /**
- * Identifies one item (a unit of synchronization) within a handler. The
- * handler chooses these GUIDs and must keep them stable across sessions.
+ * Identifies one item (a unit of synchronization) within a handler. The handler chooses these
+ * GUIDs and must keep them stable across sessions.
  */
 typedef GUID SYNCMGRITEMID;
 
-/**
- * A pointer to a constant `SYNCMGRITEMID`, as passed by reference.
- */
+/** A pointer to a constant `SYNCMGRITEMID`, as passed by reference. */
 typedef const GUID *REFSYNCMGRITEMID;
 
 /**
- * Identifies one error that a handler logged through
- * `ISyncMgrSynchronizeCallback::LogError`, so that it can later be shown or
- * deleted.
+ * Identifies one error that a handler logged through `ISyncMgrSynchronizeCallback::LogError`,
+ * so that it can later be shown or deleted.
  */
 typedef GUID SYNCMGRERRORID;
 
-/**
- * A pointer to a constant `SYNCMGRERRORID`, as passed by reference.
- */
+/** A pointer to a constant `SYNCMGRERRORID`, as passed by reference. */
 typedef const GUID *REFSYNCMGRERRORID;
 
 /**
- * A success code meaning that some of the requested items could not be
- * found; the operation went on with the others.
+ * A success code meaning that some of the requested items could not be found; the operation
+ * went on with the others.
  */
 #define S_SYNCMGR_MISSINGITEMS ((HRESULT)0x40201)
 
 /**
- * Passed to `ISyncMgrSynchronizeCallback::ShowErrorCompleted` to ask Sync
- * Center to prepare and synchronize the listed items again.
+ * Passed to `ISyncMgrSynchronizeCallback::ShowErrorCompleted` to ask Sync Center to prepare and
+ * synchronize the listed items again.
  */
 #define S_SYNCMGR_RETRYSYNC ((HRESULT)0x40202)
 
 /**
- * Returned by `ISyncMgrSynchronizeCallback::Progress` when the user
- * cancelled the item; the handler should stop working on it soon.
+ * Returned by `ISyncMgrSynchronizeCallback::Progress` when the user cancelled the item; the
+ * handler should stop working on it soon.
  */
 #define S_SYNCMGR_CANCELITEM ((HRESULT)0x40203)
 
 /**
- * Returned by `ISyncMgrSynchronizeCallback::Progress` when the user
- * cancelled all of the handler's items; the handler should stop soon.
+ * Returned by `ISyncMgrSynchronizeCallback::Progress` when the user cancelled all of the
+ * handler's items; the handler should stop soon.
  */
 #define S_SYNCMGR_CANCELALL ((HRESULT)0x40204)
 
 /**
- * A success code telling Sync Center that an item was deleted (for
- * example from its properties dialog) and must leave its lists.
+ * A success code telling Sync Center that an item was deleted (for example from its properties
+ * dialog) and must leave its lists.
  */
 #define S_SYNCMGR_ITEMDELETED ((HRESULT)0x40210)
 
 /**
- * Passed to `ISyncMgrSynchronizeCallback::ShowPropertiesCompleted` when
- * the handler's set of items changed and must be enumerated again.
+ * Passed to `ISyncMgrSynchronizeCallback::ShowPropertiesCompleted` when the handler's set of
+ * items changed and must be enumerated again.
  */
 #define S_SYNCMGR_ENUMITEMS ((HRESULT)0x40211)
 
-/**
- * A pointer to an `ISyncMgrSynchronize` interface.
- */
+/** A pointer to an `ISyncMgrSynchronize` interface. */
 typedef ISyncMgrSynchronize *LPSYNCMGRSYNCHRONIZE;
 
 /**
- * Why Sync Center started a synchronization session, passed to
- * `Initialize`. The low byte (`SYNCMGRFLAG_EVENTMASK`) holds the event;
- * the higher bits are modifiers.
+ * Why Sync Center started a synchronization session, passed to `Initialize`. The low byte
+ * (`SYNCMGRFLAG_EVENTMASK`) holds the event; the higher bits are modifiers.
  */
 typedef enum _tagSYNCMGRFLAG {
-    /**
-     * The session runs because a network connection was made.
-     */
+    /** The session runs because a network connection was made. */
     SYNCMGRFLAG_CONNECT = 1,
-    /**
-     * The session runs because a network connection is about to close.
-     */
+    /** The session runs because a network connection is about to close. */
     SYNCMGRFLAG_PENDINGDISCONNECT = 2,
-    /**
-     * The user asked for the session from the user interface.
-     */
+    /** The user asked for the session from the user interface. */
     SYNCMGRFLAG_MANUAL = 3,
-    /**
-     * The session runs because the computer is idle.
-     */
+    /** The session runs because the computer is idle. */
     SYNCMGRFLAG_IDLE = 4,
-    /**
-     * An application started the session through
-     * `ISyncMgrSynchronizeInvoke`.
-     */
+    /** An application started the session through `ISyncMgrSynchronizeInvoke`. */
     SYNCMGRFLAG_INVOKE = 5,
-    /**
-     * The session runs on a schedule.
-     */
+    /** The session runs on a schedule. */
     SYNCMGRFLAG_SCHEDULED = 6,
-    /**
-     * Masks the event value out of the flags.
-     */
+    /** Masks the event value out of the flags. */
     SYNCMGRFLAG_EVENTMASK = 0xff,
-    /**
-     * Sync Center initialized the handler only to show its settings.
-     */
+    /** Sync Center initialized the handler only to show its settings. */
     SYNCMGRFLAG_SETTINGS = 0x100,
-    /**
-     * The handler may show user interface during this session.
-     */
+    /** The handler may show user interface during this session. */
     SYNCMGRFLAG_MAYBOTHERUSER = 0x200,
 } SYNCMGRFLAG;
 
@@ -248,211 +209,145 @@ typedef enum _tagSYNCMGRFLAG {
  */
 #define MAX_SYNCMGRHANDLERNAME 32
 
-/**
- * All valid `SYNCMGRHANDLERFLAGS` bits.
- */
+/** All valid `SYNCMGRHANDLERFLAGS` bits. */
 #define SYNCMGRHANDLERFLAG_MASK 7
 
-/**
- * Capabilities of a handler, reported in
- * `SYNCMGRHANDLERINFO::SyncMgrHandlerFlags`.
- */
+/** Capabilities of a handler, reported in `SYNCMGRHANDLERINFO::SyncMgrHandlerFlags`. */
 typedef enum _tagSYNCMGRHANDLERFLAGS {
-    /**
-     * The handler can show a properties dialog (`ShowProperties`).
-     */
+    /** The handler can show a properties dialog (`ShowProperties`). */
     SYNCMGRHANDLER_HASPROPERTIES = 1,
-    /**
-     * The handler may establish a network connection itself.
-     */
+    /** The handler may establish a network connection itself. */
     SYNCMGRHANDLER_MAYESTABLISHCONNECTION = 2,
-    /**
-     * The handler is listed in the choice dialog even when it has no
-     * items.
-     */
+    /** The handler is listed in the choice dialog even when it has no items. */
     SYNCMGRHANDLER_ALWAYSLISTHANDLER = 4,
 } SYNCMGRHANDLERFLAGS;
 
-/**
- * Describes a handler to Sync Center; returned by `GetHandlerInfo`.
- */
+/** Describes a handler to Sync Center; returned by `GetHandlerInfo`. */
 typedef struct _tagSYNCMGRHANDLERINFO {
-    /**
-     * The size of this structure in bytes; must be set by the handler.
-     */
+    /** The size of this structure in bytes; must be set by the handler. */
     uint32_t cbSize;
-    /**
-     * The icon that represents the handler.
-     */
+    /** The icon that represents the handler. */
     HICON hIcon;
-    /**
-     * A combination of `SYNCMGRHANDLERFLAGS` values.
-     */
+    /** A combination of `SYNCMGRHANDLERFLAGS` values. */
     uint32_t SyncMgrHandlerFlags;
-    /**
-     * The display name of the handler, NUL-terminated.
-     */
+    /** The display name of the handler, NUL-terminated. */
     uint16_t wszHandlerName[32];
 } SYNCMGRHANDLERINFO;
 
-/**
- * A pointer to a `SYNCMGRHANDLERINFO`.
- */
+/** A pointer to a `SYNCMGRHANDLERINFO`. */
 typedef SYNCMGRHANDLERINFO *LPSYNCMGRHANDLERINFO;
 
-/**
- * The item is not selected for synchronization.
- */
+/** The item is not selected for synchronization. */
 #define SYNCMGRITEMSTATE_UNCHECKED 0
 
-/**
- * The item is selected for synchronization.
- */
+/** The item is selected for synchronization. */
 #define SYNCMGRITEMSTATE_CHECKED 1
 
 /**
- * The state of an item's synchronization, passed to `SetItemStatus` and
- * reported through `SYNCMGRPROGRESSITEM::dwStatusType`.
+ * The state of an item's synchronization, passed to `SetItemStatus` and reported through
+ * `SYNCMGRPROGRESSITEM::dwStatusType`.
  */
 typedef enum _tagSYNCMGRSTATUS {
-    /**
-     * The item is not being synchronized.
-     */
+    /** The item is not being synchronized. */
     SYNCMGRSTATUS_STOPPED = 0,
-    /**
-     * The item is skipped in this session.
-     */
+    /** The item is skipped in this session. */
     SYNCMGRSTATUS_SKIPPED = 1,
-    /**
-     * The item waits for its turn.
-     */
+    /** The item waits for its turn. */
     SYNCMGRSTATUS_PENDING = 2,
-    /**
-     * The item is being synchronized.
-     */
+    /** The item is being synchronized. */
     SYNCMGRSTATUS_UPDATING = 3,
-    /**
-     * The item was synchronized successfully.
-     */
+    /** The item was synchronized successfully. */
     SYNCMGRSTATUS_SUCCEEDED = 4,
-    /**
-     * The item's synchronization failed.
-     */
+    /** The item's synchronization failed. */
     SYNCMGRSTATUS_FAILED = 5,
-    /**
-     * The item's synchronization is paused.
-     */
+    /** The item's synchronization is paused. */
     SYNCMGRSTATUS_PAUSED = 6,
-    /**
-     * The item's synchronization resumes after a pause.
-     */
+    /** The item's synchronization resumes after a pause. */
     SYNCMGRSTATUS_RESUMING = 7,
-    /**
-     * The item was deleted.
-     */
+    /** The item was deleted. */
     SYNCMGRSTATUS_DELETED = 0x100,
 } SYNCMGRSTATUS;
 
 /* ---------------------------------------------------------------------------- */
 /* ISyncMgrSynchronize */
 
-/**
- * The interface identifier of ISyncMgrSynchronize.
- */
+/** The interface identifier of ISyncMgrSynchronize. */
 MOBSYNC_RS_DEFINE_GUID(IID_ISyncMgrSynchronize, 0x6295df40, 0x35ee, 0x11d1, 0x87, 0x07, 0x00, 0xc0, 0x4f, 0xd9, 0x33, 0x27)
 
-/**
- * The vtable of ISyncMgrSynchronize: 13 slots in SDK order, the IUnknown ones included.
- */
+/** The vtable of ISyncMgrSynchronize: 13 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrSynchronizeVtbl {
-    /**
-     * Slot 0: QueryInterface (inherited).
-     */
-    HRESULT (MOBSYNC_RS_CALL *QueryInterface)(ISyncMgrSynchronize *This, const GUID *riid, void * *ppvObject);
-    /**
-     * Slot 1: AddRef (inherited).
-     */
+    /** Slot 0: QueryInterface (inherited). */
+    HRESULT (MOBSYNC_RS_CALL *QueryInterface)(ISyncMgrSynchronize *This, const GUID *riid, void **ppvObject);
+    /** Slot 1: AddRef (inherited). */
     uint32_t (MOBSYNC_RS_CALL *AddRef)(ISyncMgrSynchronize *This);
-    /**
-     * Slot 2: Release (inherited).
-     */
+    /** Slot 2: Release (inherited). */
     uint32_t (MOBSYNC_RS_CALL *Release)(ISyncMgrSynchronize *This);
     /**
-     * Slot 3: Called first: tells the handler why a session starts and lets it
-     * decline. `dwReserved` must be zero; `dwSyncMgrFlags` is a
-     * combination of `SYNCMGRFLAG` values; `lpCookie` points to
-     * `cbCookie` bytes of data that an application passed to
-     * `ISyncMgrSynchronizeInvoke::UpdateItems` (null when there is none).
-     * Returns `S_FALSE` when the handler does not take part.
+     * Slot 3: Called first: tells the handler why a session starts and lets it decline.
+     * `dwReserved` must be zero; `dwSyncMgrFlags` is a combination of `SYNCMGRFLAG` values;
+     * `lpCookie` points to `cbCookie` bytes of data that an application passed to
+     * `ISyncMgrSynchronizeInvoke::UpdateItems` (null when there is none). Returns `S_FALSE`
+     * when the handler does not take part.
      */
     HRESULT (MOBSYNC_RS_CALL *Initialize)(ISyncMgrSynchronize *This, uint32_t dwReserved, uint32_t dwSyncMgrFlags, uint32_t cbCookie, const uint8_t *lpCookie);
     /**
-     * Slot 4: Returns a description of the handler in `*ppSyncMgrHandlerInfo`,
-     * allocated with the COM task allocator; Sync Center frees it.
+     * Slot 4: Returns a description of the handler in `*ppSyncMgrHandlerInfo`, allocated with
+     * the COM task allocator; Sync Center frees it.
      */
     HRESULT (MOBSYNC_RS_CALL *GetHandlerInfo)(ISyncMgrSynchronize *This, LPSYNCMGRHANDLERINFO *ppSyncMgrHandlerInfo);
+    /** Slot 5: Returns an enumerator over the handler's items in `*ppSyncMgrEnumItems`. */
+    HRESULT (MOBSYNC_RS_CALL *EnumSyncMgrItems)(ISyncMgrSynchronize *This, ISyncMgrEnumItems **ppSyncMgrEnumItems);
     /**
-     * Slot 5: Returns an enumerator over the handler's items in
-     * `*ppSyncMgrEnumItems`.
+     * Slot 6: Returns the interface `riid` of the item `ItemID` in `*ppv`. Sync Center does not
+     * currently call this; handlers may return `E_NOTIMPL`.
      */
-    HRESULT (MOBSYNC_RS_CALL *EnumSyncMgrItems)(ISyncMgrSynchronize *This, ISyncMgrEnumItems * *ppSyncMgrEnumItems);
+    HRESULT (MOBSYNC_RS_CALL *GetItemObject)(ISyncMgrSynchronize *This, REFSYNCMGRITEMID ItemID, const GUID *riid, void **ppv);
     /**
-     * Slot 6: Returns the interface `riid` of the item `ItemID` in `*ppv`. Sync
-     * Center does not currently call this; handlers may return `E_NOTIMPL`.
-     */
-    HRESULT (MOBSYNC_RS_CALL *GetItemObject)(ISyncMgrSynchronize *This, REFSYNCMGRITEMID ItemID, const GUID *riid, void * *ppv);
-    /**
-     * Slot 7: Shows the properties of the item `ItemID` in a dialog owned by
-     * `hWndParent`. The handler reports completion through
-     * `ISyncMgrSynchronizeCallback::ShowPropertiesCompleted`. Only called
-     * when the handler or item reports `..._HASPROPERTIES`.
+     * Slot 7: Shows the properties of the item `ItemID` in a dialog owned by `hWndParent`. The
+     * handler reports completion through
+     * `ISyncMgrSynchronizeCallback::ShowPropertiesCompleted`. Only called when the handler or
+     * item reports `..._HASPROPERTIES`.
      */
     HRESULT (MOBSYNC_RS_CALL *ShowProperties)(ISyncMgrSynchronize *This, HWND hWndParent, REFSYNCMGRITEMID ItemID);
     /**
-     * Slot 8: Gives the handler the callback interface it uses to report progress,
-     * errors and completion. The handler keeps a reference.
+     * Slot 8: Gives the handler the callback interface it uses to report progress, errors and
+     * completion. The handler keeps a reference.
      */
     HRESULT (MOBSYNC_RS_CALL *SetProgressCallback)(ISyncMgrSynchronize *This, ISyncMgrSynchronizeCallback *lpCallBack);
     /**
-     * Slot 9: Prepares the `cbNumItems` items listed in `pItemIDs` for
-     * synchronization, showing any needed user interface (for example a
-     * log-on dialog) owned by `hWndParent`. `dwReserved` must be zero. The
-     * handler reports completion through
-     * `ISyncMgrSynchronizeCallback::PrepareForSyncCompleted`. Returns
-     * `S_FALSE` when it would need user interface but the session's flags
-     * lack `SYNCMGRFLAG_MAYBOTHERUSER`.
+     * Slot 9: Prepares the `cbNumItems` items listed in `pItemIDs` for synchronization, showing
+     * any needed user interface (for example a log-on dialog) owned by `hWndParent`.
+     * `dwReserved` must be zero. The handler reports completion through
+     * `ISyncMgrSynchronizeCallback::PrepareForSyncCompleted`. Returns `S_FALSE` when it would
+     * need user interface but the session's flags lack `SYNCMGRFLAG_MAYBOTHERUSER`.
      */
     HRESULT (MOBSYNC_RS_CALL *PrepareForSync)(ISyncMgrSynchronize *This, uint32_t cbNumItems, SYNCMGRITEMID *pItemIDs, HWND hWndParent, uint32_t dwReserved);
     /**
-     * Slot 10: Synchronizes the items chosen in `PrepareForSync`. The handler
-     * reports completion through
-     * `ISyncMgrSynchronizeCallback::SynchronizeCompleted`.
+     * Slot 10: Synchronizes the items chosen in `PrepareForSync`. The handler reports
+     * completion through `ISyncMgrSynchronizeCallback::SynchronizeCompleted`.
      */
     HRESULT (MOBSYNC_RS_CALL *Synchronize)(ISyncMgrSynchronize *This, HWND hWndParent);
     /**
-     * Slot 11: Changes the status of the item `pItemID` while it is being prepared
-     * or synchronized, typically to `SYNCMGRSTATUS_SKIPPED` when the user
-     * skips it. `dwSyncMgrStatus` is a `SYNCMGRSTATUS` value.
+     * Slot 11: Changes the status of the item `pItemID` while it is being prepared or
+     * synchronized, typically to `SYNCMGRSTATUS_SKIPPED` when the user skips it.
+     * `dwSyncMgrStatus` is a `SYNCMGRSTATUS` value.
      */
     HRESULT (MOBSYNC_RS_CALL *SetItemStatus)(ISyncMgrSynchronize *This, REFSYNCMGRITEMID pItemID, uint32_t dwSyncMgrStatus);
     /**
-     * Slot 12: Shows more about the logged error `ErrorID` (the user double-clicked
-     * it in the error list), in a dialog owned by `hWndParent`. The handler
-     * reports completion through
+     * Slot 12: Shows more about the logged error `ErrorID` (the user double-clicked it in the
+     * error list), in a dialog owned by `hWndParent`. The handler reports completion through
      * `ISyncMgrSynchronizeCallback::ShowErrorCompleted`.
      */
     HRESULT (MOBSYNC_RS_CALL *ShowError)(ISyncMgrSynchronize *This, HWND hWndParent, REFSYNCMGRERRORID ErrorID);
 } ISyncMgrSynchronizeVtbl;
 
 /**
- * The main interface of a synchronization handler. Sync Center calls it to
- * initialize the handler, list its items, prepare for and run a
- * synchronization, and show item properties and logged errors.
+ * The main interface of a synchronization handler. Sync Center calls it to initialize the
+ * handler, list its items, prepare for and run a synchronization, and show item properties and
+ * logged errors.
  */
 struct ISyncMgrSynchronize {
-    /**
-     * The object's vtable.
-     */
+    /** The object's vtable. */
     const struct ISyncMgrSynchronizeVtbl *lpVtbl;
 };
 
@@ -471,232 +366,159 @@ struct ISyncMgrSynchronize {
 #define ISyncMgrSynchronize_SetItemStatus(This, pItemID, dwSyncMgrStatus) ((This)->lpVtbl->SetItemStatus(This, pItemID, dwSyncMgrStatus))
 #define ISyncMgrSynchronize_ShowError(This, hWndParent, ErrorID) ((This)->lpVtbl->ShowError(This, hWndParent, ErrorID))
 
-/**
- * A pointer to an `ISyncMgrSynchronizeCallback` interface.
- */
+/** A pointer to an `ISyncMgrSynchronizeCallback` interface. */
 typedef ISyncMgrSynchronizeCallback *LPSYNCMGRSYNCHRONIZECALLBACK;
 
-/**
- * `SYNCMGRPROGRESSITEM::lpcStatusText` is valid.
- */
+/** `SYNCMGRPROGRESSITEM::lpcStatusText` is valid. */
 #define SYNCMGRPROGRESSITEM_STATUSTEXT 1
 
-/**
- * `SYNCMGRPROGRESSITEM::dwStatusType` is valid.
- */
+/** `SYNCMGRPROGRESSITEM::dwStatusType` is valid. */
 #define SYNCMGRPROGRESSITEM_STATUSTYPE 2
 
-/**
- * `SYNCMGRPROGRESSITEM::iProgValue` is valid.
- */
+/** `SYNCMGRPROGRESSITEM::iProgValue` is valid. */
 #define SYNCMGRPROGRESSITEM_PROGVALUE 4
 
-/**
- * `SYNCMGRPROGRESSITEM::iMaxValue` is valid.
- */
+/** `SYNCMGRPROGRESSITEM::iMaxValue` is valid. */
 #define SYNCMGRPROGRESSITEM_MAXVALUE 8
 
 /**
- * The progress of one item, passed to `Progress`. `mask` says which of
- * the other fields are valid.
+ * The progress of one item, passed to `Progress`. `mask` says which of the other fields are
+ * valid.
  */
 typedef struct _tagSYNCMGRPROGRESSITEM {
-    /**
-     * The size of this structure in bytes.
-     */
+    /** The size of this structure in bytes. */
     uint32_t cbSize;
-    /**
-     * A combination of `SYNCMGRPROGRESSITEM_*` bits naming the valid
-     * fields.
-     */
+    /** A combination of `SYNCMGRPROGRESSITEM_*` bits naming the valid fields. */
     uint32_t mask;
-    /**
-     * A status message to display, NUL-terminated.
-     */
+    /** A status message to display, NUL-terminated. */
     const uint16_t *lpcStatusText;
-    /**
-     * The item's status, a `SYNCMGRSTATUS` value.
-     */
+    /** The item's status, a `SYNCMGRSTATUS` value. */
     uint32_t dwStatusType;
-    /**
-     * The current progress value, between zero and `iMaxValue`.
-     */
+    /** The current progress value, between zero and `iMaxValue`. */
     int32_t iProgValue;
-    /**
-     * The progress value that means complete.
-     */
+    /** The progress value that means complete. */
     int32_t iMaxValue;
 } SYNCMGRPROGRESSITEM;
 
-/**
- * A pointer to a `SYNCMGRPROGRESSITEM`.
- */
+/** A pointer to a `SYNCMGRPROGRESSITEM`. */
 typedef SYNCMGRPROGRESSITEM *LPSYNCMGRPROGRESSITEM;
 
-/**
- * The severity of a message passed to `LogError`.
- */
+/** The severity of a message passed to `LogError`. */
 typedef enum _tagSYNCMGRLOGLEVEL {
-    /**
-     * An informational message.
-     */
+    /** An informational message. */
     SYNCMGRLOGLEVEL_INFORMATION = 1,
-    /**
-     * A warning.
-     */
+    /** A warning. */
     SYNCMGRLOGLEVEL_WARNING = 2,
-    /**
-     * An error.
-     */
+    /** An error. */
     SYNCMGRLOGLEVEL_ERROR = 3,
 } SYNCMGRLOGLEVEL;
 
-/**
- * `SYNCMGRLOGERRORINFO::dwSyncMgrErrorFlags` is valid.
- */
+/** `SYNCMGRLOGERRORINFO::dwSyncMgrErrorFlags` is valid. */
 #define SYNCMGRLOGERROR_ERRORFLAGS 1
 
-/**
- * `SYNCMGRLOGERRORINFO::ErrorID` is valid.
- */
+/** `SYNCMGRLOGERRORINFO::ErrorID` is valid. */
 #define SYNCMGRLOGERROR_ERRORID 2
 
-/**
- * `SYNCMGRLOGERRORINFO::ItemID` is valid.
- */
+/** `SYNCMGRLOGERRORINFO::ItemID` is valid. */
 #define SYNCMGRLOGERROR_ITEMID 4
 
-/**
- * Options for a logged error, in
- * `SYNCMGRLOGERRORINFO::dwSyncMgrErrorFlags`.
- */
+/** Options for a logged error, in `SYNCMGRLOGERRORINFO::dwSyncMgrErrorFlags`. */
 typedef enum _tagSYNCMGRERRORFLAGS {
-    /**
-     * Sync Center shows a link that calls
-     * `ISyncMgrSynchronize::ShowError` for this error.
-     */
+    /** Sync Center shows a link that calls `ISyncMgrSynchronize::ShowError` for this error. */
     SYNCMGRERRORFLAG_ENABLEJUMPTEXT = 1,
 } SYNCMGRERRORFLAGS;
 
 /**
- * Extra information about a logged error, passed to `LogError`.
- * `mask` says which of the other fields are valid.
+ * Extra information about a logged error, passed to `LogError`. `mask` says which of the other
+ * fields are valid.
  */
 typedef struct _tagSYNCMGRLOGERRORINFO {
-    /**
-     * The size of this structure in bytes.
-     */
+    /** The size of this structure in bytes. */
     uint32_t cbSize;
-    /**
-     * A combination of `SYNCMGRLOGERROR_*` bits naming the valid
-     * fields.
-     */
+    /** A combination of `SYNCMGRLOGERROR_*` bits naming the valid fields. */
     uint32_t mask;
-    /**
-     * A combination of `SYNCMGRERRORFLAGS` values.
-     */
+    /** A combination of `SYNCMGRERRORFLAGS` values. */
     uint32_t dwSyncMgrErrorFlags;
     /**
      * The handler's identifier for this error, later passed to
      * `ISyncMgrSynchronize::ShowError`.
      */
     SYNCMGRERRORID ErrorID;
-    /**
-     * The item that the error is about.
-     */
+    /** The item that the error is about. */
     SYNCMGRITEMID ItemID;
 } SYNCMGRLOGERRORINFO;
 
-/**
- * A pointer to a `SYNCMGRLOGERRORINFO`.
- */
+/** A pointer to a `SYNCMGRLOGERRORINFO`. */
 typedef SYNCMGRLOGERRORINFO *LPSYNCMGRLOGERRORINFO;
 
 /* ---------------------------------------------------------------------------- */
 /* ISyncMgrSynchronizeCallback */
 
-/**
- * The interface identifier of ISyncMgrSynchronizeCallback.
- */
+/** The interface identifier of ISyncMgrSynchronizeCallback. */
 MOBSYNC_RS_DEFINE_GUID(IID_ISyncMgrSynchronizeCallback, 0x6295df41, 0x35ee, 0x11d1, 0x87, 0x07, 0x00, 0xc0, 0x4f, 0xd9, 0x33, 0x27)
 
 /**
  * The vtable of ISyncMgrSynchronizeCallback: 12 slots in SDK order, the IUnknown ones included.
  */
 typedef struct ISyncMgrSynchronizeCallbackVtbl {
-    /**
-     * Slot 0: QueryInterface (inherited).
-     */
-    HRESULT (MOBSYNC_RS_CALL *QueryInterface)(ISyncMgrSynchronizeCallback *This, const GUID *riid, void * *ppvObject);
-    /**
-     * Slot 1: AddRef (inherited).
-     */
+    /** Slot 0: QueryInterface (inherited). */
+    HRESULT (MOBSYNC_RS_CALL *QueryInterface)(ISyncMgrSynchronizeCallback *This, const GUID *riid, void **ppvObject);
+    /** Slot 1: AddRef (inherited). */
     uint32_t (MOBSYNC_RS_CALL *AddRef)(ISyncMgrSynchronizeCallback *This);
-    /**
-     * Slot 2: Release (inherited).
-     */
+    /** Slot 2: Release (inherited). */
     uint32_t (MOBSYNC_RS_CALL *Release)(ISyncMgrSynchronizeCallback *This);
     /**
-     * Slot 3: Signals that `ISyncMgrSynchronize::ShowProperties` finished, with
-     * result `hr`.
+     * Slot 3: Signals that `ISyncMgrSynchronize::ShowProperties` finished, with result `hr`.
      */
     HRESULT (MOBSYNC_RS_CALL *ShowPropertiesCompleted)(ISyncMgrSynchronizeCallback *This, HRESULT hr);
     /**
-     * Slot 4: Signals that `ISyncMgrSynchronize::PrepareForSync` finished, with
-     * result `hr`.
+     * Slot 4: Signals that `ISyncMgrSynchronize::PrepareForSync` finished, with result `hr`.
      */
     HRESULT (MOBSYNC_RS_CALL *PrepareForSyncCompleted)(ISyncMgrSynchronizeCallback *This, HRESULT hr);
-    /**
-     * Slot 5: Signals that `ISyncMgrSynchronize::Synchronize` finished, with result
-     * `hr`.
-     */
+    /** Slot 5: Signals that `ISyncMgrSynchronize::Synchronize` finished, with result `hr`. */
     HRESULT (MOBSYNC_RS_CALL *SynchronizeCompleted)(ISyncMgrSynchronizeCallback *This, HRESULT hr);
     /**
-     * Slot 6: Signals that `ISyncMgrSynchronize::ShowError` finished, with result
-     * `hr`. When `hr` is `S_SYNCMGR_RETRYSYNC`, `pItemIDs` lists the
-     * `cbNumItems` items to synchronize again.
+     * Slot 6: Signals that `ISyncMgrSynchronize::ShowError` finished, with result `hr`. When
+     * `hr` is `S_SYNCMGR_RETRYSYNC`, `pItemIDs` lists the `cbNumItems` items to synchronize
+     * again.
      */
     HRESULT (MOBSYNC_RS_CALL *ShowErrorCompleted)(ISyncMgrSynchronizeCallback *This, HRESULT hr, uint32_t cbNumItems, SYNCMGRITEMID *pItemIDs);
     /**
-     * Slot 7: Tells Sync Center that the handler is about to show (`fEnable`
-     * false) or has closed (`fEnable` true) a modal dialog. Returns
-     * `S_FALSE` when the handler must not show the dialog now.
+     * Slot 7: Tells Sync Center that the handler is about to show (`fEnable` false) or has
+     * closed (`fEnable` true) a modal dialog. Returns `S_FALSE` when the handler must not show
+     * the dialog now.
      */
     HRESULT (MOBSYNC_RS_CALL *EnableModeless)(ISyncMgrSynchronizeCallback *This, int32_t fEnable);
     /**
-     * Slot 8: Reports the progress of the item `pItemID`; `lpSyncProgressItem`
-     * says what changed. May return `S_SYNCMGR_CANCELITEM` or
-     * `S_SYNCMGR_CANCELALL` when the user cancelled.
+     * Slot 8: Reports the progress of the item `pItemID`; `lpSyncProgressItem` says what
+     * changed. May return `S_SYNCMGR_CANCELITEM` or `S_SYNCMGR_CANCELALL` when the user
+     * cancelled.
      */
     HRESULT (MOBSYNC_RS_CALL *Progress)(ISyncMgrSynchronizeCallback *This, REFSYNCMGRITEMID pItemID, LPSYNCMGRPROGRESSITEM lpSyncProgressItem);
     /**
-     * Slot 9: Adds the message `lpcErrorText`, of severity `dwErrorLevel` (a
-     * `SYNCMGRLOGLEVEL` value), to the error list; `lpSyncLogError`
-     * optionally names the error and its item.
+     * Slot 9: Adds the message `lpcErrorText`, of severity `dwErrorLevel` (a `SYNCMGRLOGLEVEL`
+     * value), to the error list; `lpSyncLogError` optionally names the error and its item.
      */
     HRESULT (MOBSYNC_RS_CALL *LogError)(ISyncMgrSynchronizeCallback *This, uint32_t dwErrorLevel, const uint16_t *lpcErrorText, LPSYNCMGRLOGERRORINFO lpSyncLogError);
     /**
-     * Slot 10: Removes the logged error `ErrorID` from the error list (all of the
-     * handler's errors when it is `GUID_NULL`). `dwReserved` must be zero.
+     * Slot 10: Removes the logged error `ErrorID` from the error list (all of the handler's
+     * errors when it is `GUID_NULL`). `dwReserved` must be zero.
      */
     HRESULT (MOBSYNC_RS_CALL *DeleteLogError)(ISyncMgrSynchronizeCallback *This, REFSYNCMGRERRORID ErrorID, uint32_t dwReserved);
     /**
-     * Slot 11: Asks Sync Center to establish the network connection named
-     * `lpwszConnection` (the default connection when null). `dwReserved`
-     * must be zero.
+     * Slot 11: Asks Sync Center to establish the network connection named `lpwszConnection`
+     * (the default connection when null). `dwReserved` must be zero.
      */
     HRESULT (MOBSYNC_RS_CALL *EstablishConnection)(ISyncMgrSynchronizeCallback *This, const uint16_t *lpwszConnection, uint32_t dwReserved);
 } ISyncMgrSynchronizeCallbackVtbl;
 
 /**
  * Implemented by Sync Center and handed to a handler through
- * `ISyncMgrSynchronize::SetProgressCallback`: the handler reports
- * progress, logs errors and signals completion of asynchronous calls.
+ * `ISyncMgrSynchronize::SetProgressCallback`: the handler reports progress, logs errors and
+ * signals completion of asynchronous calls.
  */
 struct ISyncMgrSynchronizeCallback {
-    /**
-     * The object's vtable.
-     */
+    /** The object's vtable. */
     const struct ISyncMgrSynchronizeCallbackVtbl *lpVtbl;
 };
 
@@ -714,140 +536,82 @@ struct ISyncMgrSynchronizeCallback {
 #define ISyncMgrSynchronizeCallback_DeleteLogError(This, ErrorID, dwReserved) ((This)->lpVtbl->DeleteLogError(This, ErrorID, dwReserved))
 #define ISyncMgrSynchronizeCallback_EstablishConnection(This, lpwszConnection, dwReserved) ((This)->lpVtbl->EstablishConnection(This, lpwszConnection, dwReserved))
 
-/**
- * A pointer to an `ISyncMgrEnumItems` interface.
- */
+/** A pointer to an `ISyncMgrEnumItems` interface. */
 typedef ISyncMgrEnumItems *LPSYNCMGRENUMITEMS;
 
-/**
- * All valid `SYNCMGRITEMFLAGS` bits.
- */
+/** All valid `SYNCMGRITEMFLAGS` bits. */
 #define SYNCMGRITEM_ITEMFLAGMASK 0x1f
 
 /**
- * The capacity, in UTF-16 units including the terminating NUL, of
- * `SYNCMGRITEM::wszItemName`.
+ * The capacity, in UTF-16 units including the terminating NUL, of `SYNCMGRITEM::wszItemName`.
  */
 #define MAX_SYNCMGRITEMNAME 128
 
-/**
- * Properties of an item, in `SYNCMGRITEM::dwFlags`.
- */
+/** Properties of an item, in `SYNCMGRITEM::dwFlags`. */
 typedef enum _tagSYNCMGRITEMFLAGS {
-    /**
-     * The item can show a properties dialog.
-     */
+    /** The item can show a properties dialog. */
     SYNCMGRITEM_HASPROPERTIES = 1,
-    /**
-     * The item exists only for this session and is not remembered.
-     */
+    /** The item exists only for this session and is not remembered. */
     SYNCMGRITEM_TEMPORARY = 2,
-    /**
-     * The item follows a roaming user profile.
-     */
+    /** The item follows a roaming user profile. */
     SYNCMGRITEM_ROAMINGUSER = 4,
-    /**
-     * `SYNCMGRITEM::ftLastUpdate` is valid.
-     */
+    /** `SYNCMGRITEM::ftLastUpdate` is valid. */
     SYNCMGRITEM_LASTUPDATETIME = 8,
-    /**
-     * The user may delete the item from the choice dialog.
-     */
+    /** The user may delete the item from the choice dialog. */
     SYNCMGRITEM_MAYDELETEITEM = 0x10,
 } SYNCMGRITEMFLAGS;
 
-/**
- * Describes one item of a handler, as returned by `Next`.
- */
+/** Describes one item of a handler, as returned by `Next`. */
 typedef struct _tagSYNCMGRITEM {
-    /**
-     * The size of this structure in bytes.
-     */
+    /** The size of this structure in bytes. */
     uint32_t cbSize;
-    /**
-     * A combination of `SYNCMGRITEMFLAGS` values.
-     */
+    /** A combination of `SYNCMGRITEMFLAGS` values. */
     uint32_t dwFlags;
-    /**
-     * The item's identifier.
-     */
+    /** The item's identifier. */
     SYNCMGRITEMID ItemID;
-    /**
-     * `SYNCMGRITEMSTATE_CHECKED` or `SYNCMGRITEMSTATE_UNCHECKED`.
-     */
+    /** `SYNCMGRITEMSTATE_CHECKED` or `SYNCMGRITEMSTATE_UNCHECKED`. */
     uint32_t dwItemState;
-    /**
-     * The icon that represents the item.
-     */
+    /** The icon that represents the item. */
     HICON hIcon;
-    /**
-     * The display name of the item, NUL-terminated.
-     */
+    /** The display name of the item, NUL-terminated. */
     uint16_t wszItemName[128];
-    /**
-     * When the item was last synchronized; valid with
-     * `SYNCMGRITEM_LASTUPDATETIME`.
-     */
+    /** When the item was last synchronized; valid with `SYNCMGRITEM_LASTUPDATETIME`. */
     FILETIME ftLastUpdate;
 } SYNCMGRITEM;
 
-/**
- * A pointer to a `SYNCMGRITEM`.
- */
+/** A pointer to a `SYNCMGRITEM`. */
 typedef SYNCMGRITEM *LPSYNCMGRITEM;
 
 /* ---------------------------------------------------------------------------- */
 /* ISyncMgrEnumItems */
 
-/**
- * The interface identifier of ISyncMgrEnumItems.
- */
+/** The interface identifier of ISyncMgrEnumItems. */
 MOBSYNC_RS_DEFINE_GUID(IID_ISyncMgrEnumItems, 0x6295df2a, 0x35ee, 0x11d1, 0x87, 0x07, 0x00, 0xc0, 0x4f, 0xd9, 0x33, 0x27)
 
-/**
- * The vtable of ISyncMgrEnumItems: 7 slots in SDK order, the IUnknown ones included.
- */
+/** The vtable of ISyncMgrEnumItems: 7 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrEnumItemsVtbl {
-    /**
-     * Slot 0: QueryInterface (inherited).
-     */
-    HRESULT (MOBSYNC_RS_CALL *QueryInterface)(ISyncMgrEnumItems *This, const GUID *riid, void * *ppvObject);
-    /**
-     * Slot 1: AddRef (inherited).
-     */
+    /** Slot 0: QueryInterface (inherited). */
+    HRESULT (MOBSYNC_RS_CALL *QueryInterface)(ISyncMgrEnumItems *This, const GUID *riid, void **ppvObject);
+    /** Slot 1: AddRef (inherited). */
     uint32_t (MOBSYNC_RS_CALL *AddRef)(ISyncMgrEnumItems *This);
-    /**
-     * Slot 2: Release (inherited).
-     */
+    /** Slot 2: Release (inherited). */
     uint32_t (MOBSYNC_RS_CALL *Release)(ISyncMgrEnumItems *This);
     /**
-     * Slot 3: Copies up to `celt` items into the array `rgelt` and stores how many
-     * were copied in `*pceltFetched`. Returns `S_FALSE` when fewer than
-     * `celt` items were left.
+     * Slot 3: Copies up to `celt` items into the array `rgelt` and stores how many were copied
+     * in `*pceltFetched`. Returns `S_FALSE` when fewer than `celt` items were left.
      */
     HRESULT (MOBSYNC_RS_CALL *Next)(ISyncMgrEnumItems *This, uint32_t celt, LPSYNCMGRITEM rgelt, uint32_t *pceltFetched);
-    /**
-     * Slot 4: Skips the next `celt` items. Returns `S_FALSE` when fewer were left.
-     */
+    /** Slot 4: Skips the next `celt` items. Returns `S_FALSE` when fewer were left. */
     HRESULT (MOBSYNC_RS_CALL *Skip)(ISyncMgrEnumItems *This, uint32_t celt);
-    /**
-     * Slot 5: Restarts the enumeration at the first item.
-     */
+    /** Slot 5: Restarts the enumeration at the first item. */
     HRESULT (MOBSYNC_RS_CALL *Reset)(ISyncMgrEnumItems *This);
-    /**
-     * Slot 6: Returns a new enumerator at the same position in `*ppenum`.
-     */
-    HRESULT (MOBSYNC_RS_CALL *Clone)(ISyncMgrEnumItems *This, ISyncMgrEnumItems * *ppenum);
+    /** Slot 6: Returns a new enumerator at the same position in `*ppenum`. */
+    HRESULT (MOBSYNC_RS_CALL *Clone)(ISyncMgrEnumItems *This, ISyncMgrEnumItems **ppenum);
 } ISyncMgrEnumItemsVtbl;
 
-/**
- * Enumerates the items of a handler, returned by
- * `ISyncMgrSynchronize::EnumSyncMgrItems`.
- */
+/** Enumerates the items of a handler, returned by `ISyncMgrSynchronize::EnumSyncMgrItems`. */
 struct ISyncMgrEnumItems {
-    /**
-     * The object's vtable.
-     */
+    /** The object's vtable. */
     const struct ISyncMgrEnumItemsVtbl *lpVtbl;
 };
 
@@ -860,71 +624,52 @@ struct ISyncMgrEnumItems {
 #define ISyncMgrEnumItems_Reset(This) ((This)->lpVtbl->Reset(This))
 #define ISyncMgrEnumItems_Clone(This, ppenum) ((This)->lpVtbl->Clone(This, ppenum))
 
-/**
- * A pointer to an `ISyncMgrSynchronizeInvoke` interface.
- */
+/** A pointer to an `ISyncMgrSynchronizeInvoke` interface. */
 typedef ISyncMgrSynchronizeInvoke *LPSYNCMGRSYNCHRONIZEINVOKE;
 
-/**
- * How `UpdateItems` starts the session.
- */
+/** How `UpdateItems` starts the session. */
 typedef enum _tagSYNCMGRINVOKEFLAGS {
-    /**
-     * Start synchronizing at once, without showing the choice dialog.
-     */
+    /** Start synchronizing at once, without showing the choice dialog. */
     SYNCMGRINVOKE_STARTSYNC = 2,
-    /**
-     * Show the progress dialog minimized.
-     */
+    /** Show the progress dialog minimized. */
     SYNCMGRINVOKE_MINIMIZED = 4,
 } SYNCMGRINVOKEFLAGS;
 
 /* ---------------------------------------------------------------------------- */
 /* ISyncMgrSynchronizeInvoke */
 
-/**
- * The interface identifier of ISyncMgrSynchronizeInvoke.
- */
+/** The interface identifier of ISyncMgrSynchronizeInvoke. */
 MOBSYNC_RS_DEFINE_GUID(IID_ISyncMgrSynchronizeInvoke, 0x6295df2c, 0x35ee, 0x11d1, 0x87, 0x07, 0x00, 0xc0, 0x4f, 0xd9, 0x33, 0x27)
 
 /**
  * The vtable of ISyncMgrSynchronizeInvoke: 5 slots in SDK order, the IUnknown ones included.
  */
 typedef struct ISyncMgrSynchronizeInvokeVtbl {
-    /**
-     * Slot 0: QueryInterface (inherited).
-     */
-    HRESULT (MOBSYNC_RS_CALL *QueryInterface)(ISyncMgrSynchronizeInvoke *This, const GUID *riid, void * *ppvObject);
-    /**
-     * Slot 1: AddRef (inherited).
-     */
+    /** Slot 0: QueryInterface (inherited). */
+    HRESULT (MOBSYNC_RS_CALL *QueryInterface)(ISyncMgrSynchronizeInvoke *This, const GUID *riid, void **ppvObject);
+    /** Slot 1: AddRef (inherited). */
     uint32_t (MOBSYNC_RS_CALL *AddRef)(ISyncMgrSynchronizeInvoke *This);
-    /**
-     * Slot 2: Release (inherited).
-     */
+    /** Slot 2: Release (inherited). */
     uint32_t (MOBSYNC_RS_CALL *Release)(ISyncMgrSynchronizeInvoke *This);
     /**
-     * Slot 3: Starts a session for the handler `rclsid`. `dwInvokeFlags` is a
-     * combination of `SYNCMGRINVOKEFLAGS`; the `cbCookie` bytes at
-     * `lpCookie` are passed to the handler's
+     * Slot 3: Starts a session for the handler `rclsid`. `dwInvokeFlags` is a combination of
+     * `SYNCMGRINVOKEFLAGS`; the `cbCookie` bytes at `lpCookie` are passed to the handler's
      * `ISyncMgrSynchronize::Initialize`.
      */
     HRESULT (MOBSYNC_RS_CALL *UpdateItems)(ISyncMgrSynchronizeInvoke *This, uint32_t dwInvokeFlags, const GUID *rclsid, uint32_t cbCookie, const uint8_t *lpCookie);
     /**
-     * Slot 4: Starts a session for every registered handler, as if the user chose
-     * "Synchronize" in the user interface.
+     * Slot 4: Starts a session for every registered handler, as if the user chose "Synchronize"
+     * in the user interface.
      */
     HRESULT (MOBSYNC_RS_CALL *UpdateAll)(ISyncMgrSynchronizeInvoke *This);
 } ISyncMgrSynchronizeInvokeVtbl;
 
 /**
- * Implemented by the SyncMgr class: lets an application start a
- * synchronization of its own items or of everything.
+ * Implemented by the SyncMgr class: lets an application start a synchronization of its own
+ * items or of everything.
  */
 struct ISyncMgrSynchronizeInvoke {
-    /**
-     * The object's vtable.
-     */
+    /** The object's vtable. */
     const struct ISyncMgrSynchronizeInvokeVtbl *lpVtbl;
 };
 
@@ -935,86 +680,60 @@ struct ISyncMgrSynchronizeInvoke {
 #define ISyncMgrSynchronizeInvoke_UpdateItems(This, dwInvokeFlags, rclsid, cbCookie, lpCookie) ((This)->lpVtbl->UpdateItems(This, dwInvokeFlags, rclsid, cbCookie, lpCookie))
 #define ISyncMgrSynchronizeInvoke_UpdateAll(This) ((This)->lpVtbl->UpdateAll(This))
 
-/**
- * A pointer to an `ISyncMgrRegister` interface.
- */
+/** A pointer to an `ISyncMgrRegister` interface. */
 typedef ISyncMgrRegister *LPSYNCMGRREGISTER;
 
-/**
- * All valid `SYNCMGRREGISTERFLAGS` bits.
- */
+/** All valid `SYNCMGRREGISTERFLAGS` bits. */
 #define SYNCMGRREGISTERFLAGS_MASK 7
 
-/**
- * The events a handler is registered for, passed to
- * `RegisterSyncMgrHandler`.
- */
+/** The events a handler is registered for, passed to `RegisterSyncMgrHandler`. */
 typedef enum _tagSYNCMGRREGISTERFLAGS {
-    /**
-     * Synchronize when a network connection is made.
-     */
+    /** Synchronize when a network connection is made. */
     SYNCMGRREGISTERFLAG_CONNECT = 1,
-    /**
-     * Synchronize before a network connection closes.
-     */
+    /** Synchronize before a network connection closes. */
     SYNCMGRREGISTERFLAG_PENDINGDISCONNECT = 2,
-    /**
-     * Synchronize when the computer is idle.
-     */
+    /** Synchronize when the computer is idle. */
     SYNCMGRREGISTERFLAG_IDLE = 4,
 } SYNCMGRREGISTERFLAGS;
 
 /* ---------------------------------------------------------------------------- */
 /* ISyncMgrRegister */
 
-/**
- * The interface identifier of ISyncMgrRegister.
- */
+/** The interface identifier of ISyncMgrRegister. */
 MOBSYNC_RS_DEFINE_GUID(IID_ISyncMgrRegister, 0x6295df42, 0x35ee, 0x11d1, 0x87, 0x07, 0x00, 0xc0, 0x4f, 0xd9, 0x33, 0x27)
 
-/**
- * The vtable of ISyncMgrRegister: 6 slots in SDK order, the IUnknown ones included.
- */
+/** The vtable of ISyncMgrRegister: 6 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrRegisterVtbl {
-    /**
-     * Slot 0: QueryInterface (inherited).
-     */
-    HRESULT (MOBSYNC_RS_CALL *QueryInterface)(ISyncMgrRegister *This, const GUID *riid, void * *ppvObject);
-    /**
-     * Slot 1: AddRef (inherited).
-     */
+    /** Slot 0: QueryInterface (inherited). */
+    HRESULT (MOBSYNC_RS_CALL *QueryInterface)(ISyncMgrRegister *This, const GUID *riid, void **ppvObject);
+    /** Slot 1: AddRef (inherited). */
     uint32_t (MOBSYNC_RS_CALL *AddRef)(ISyncMgrRegister *This);
-    /**
-     * Slot 2: Release (inherited).
-     */
+    /** Slot 2: Release (inherited). */
     uint32_t (MOBSYNC_RS_CALL *Release)(ISyncMgrRegister *This);
     /**
      * Slot 3: Registers the handler class `rclsidHandler` with the display text
-     * `pwszDescription` for the events in `dwSyncMgrRegisterFlags` (a
-     * combination of `SYNCMGRREGISTERFLAGS`).
+     * `pwszDescription` for the events in `dwSyncMgrRegisterFlags` (a combination of
+     * `SYNCMGRREGISTERFLAGS`).
      */
     HRESULT (MOBSYNC_RS_CALL *RegisterSyncMgrHandler)(ISyncMgrRegister *This, const GUID *rclsidHandler, const uint16_t *pwszDescription, uint32_t dwSyncMgrRegisterFlags);
     /**
-     * Slot 4: Removes the registration of the handler class `rclsidHandler`.
-     * `dwReserved` must be zero.
+     * Slot 4: Removes the registration of the handler class `rclsidHandler`. `dwReserved` must
+     * be zero.
      */
     HRESULT (MOBSYNC_RS_CALL *UnregisterSyncMgrHandler)(ISyncMgrRegister *This, const GUID *rclsidHandler, uint32_t dwReserved);
     /**
      * Slot 5: Returns in `*pdwSyncMgrRegisterFlags` the events the handler class
-     * `rclsidHandler` is registered for. Returns `S_FALSE` when it is not
-     * registered.
+     * `rclsidHandler` is registered for. Returns `S_FALSE` when it is not registered.
      */
     HRESULT (MOBSYNC_RS_CALL *GetHandlerRegistrationInfo)(ISyncMgrRegister *This, const GUID *rclsidHandler, uint32_t *pdwSyncMgrRegisterFlags);
 } ISyncMgrRegisterVtbl;
 
 /**
- * Implemented by the SyncMgr class: registers and unregisters handlers and
- * the events they synchronize on.
+ * Implemented by the SyncMgr class: registers and unregisters handlers and the events they
+ * synchronize on.
  */
 struct ISyncMgrRegister {
-    /**
-     * The object's vtable.
-     */
+    /** The object's vtable. */
     const struct ISyncMgrRegisterVtbl *lpVtbl;
 };
 
@@ -1027,8 +746,8 @@ struct ISyncMgrRegister {
 #define ISyncMgrRegister_GetHandlerRegistrationInfo(This, rclsidHandler, pdwSyncMgrRegisterFlags) ((This)->lpVtbl->GetHandlerRegistrationInfo(This, rclsidHandler, pdwSyncMgrRegisterFlags))
 
 /**
- * The Synchronization Manager itself (mobsync.exe). Applications create it
- * to start sessions and to register handlers.
+ * The Synchronization Manager itself (mobsync.exe). Applications create it to start sessions
+ * and to register handlers.
  *
  * The class identifier of SyncMgr, which implements ISyncMgrSynchronizeInvoke,
  * ISyncMgrRegister.

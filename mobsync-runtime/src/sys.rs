@@ -324,6 +324,8 @@ impl ISyncMgrSynchronize {
     ///
     /// Calls vtable slot 3 of `ISyncMgrSynchronize`. Documented success codes: `S_OK`, `S_FALSE`.
     ///
+    /// `cbCookie` is the length of `lpCookie` (`E_INVALIDARG` when it does not fit).
+    ///
     /// Returns the method's `HRESULT` unchanged, success codes included.
     pub fn Initialize(
         &self,
@@ -419,13 +421,15 @@ impl ISyncMgrSynchronize {
     ///
     /// Calls vtable slot 6 of `ISyncMgrSynchronize`.
     ///
+    /// `riid` is the IID of `T`, the interface returned in `ppv`.
+    ///
     /// # Errors
     ///
     /// The method's failure `HRESULT`.
-    pub fn GetItemObject<T__: windows_core::Interface>(
+    pub fn GetItemObject<T: windows_core::Interface>(
         &self,
         ItemID: &windows_core::GUID,
-    ) -> windows_core::Result<T__> {
+    ) -> windows_core::Result<T> {
         let mut ppv__: *mut c_void = core::ptr::null_mut();
         // SAFETY: self is a live reference to an object with this vtable, and every argument was
         // built from references, slices and interfaces that stay valid for the call, as the
@@ -435,7 +439,7 @@ impl ISyncMgrSynchronize {
                 .GetItemObject)(
                 windows_core::Interface::as_raw(self),
                 core::ptr::from_ref(ItemID),
-                &<T__ as windows_core::Interface>::IID,
+                &<T as windows_core::Interface>::IID,
                 &mut ppv__,
             )
         };
@@ -445,7 +449,7 @@ impl ISyncMgrSynchronize {
         } else {
             // SAFETY: on success the callee stored an owned reference of the requested interface
             // (or null), which we take over exactly once.
-            unsafe { <T__ as windows_core::Interface>::from_raw(ppv__) }
+            unsafe { <T as windows_core::Interface>::from_raw(ppv__) }
         };
         Ok(ppv)
     }
@@ -507,6 +511,8 @@ impl ISyncMgrSynchronize {
     /// lack `SYNCMGRFLAG_MAYBOTHERUSER`.
     ///
     /// Calls vtable slot 9 of `ISyncMgrSynchronize`. Documented success codes: `S_OK`, `S_FALSE`.
+    ///
+    /// `cbNumItems` is the length of `pItemIDs` (`E_INVALIDARG` when it does not fit).
     ///
     /// Returns the method's `HRESULT` unchanged, success codes included.
     pub fn PrepareForSync(
@@ -942,6 +948,8 @@ impl ISyncMgrSynchronizeCallback {
     ///
     /// Calls vtable slot 6 of `ISyncMgrSynchronizeCallback`.
     ///
+    /// `cbNumItems` is the length of `pItemIDs` (`E_INVALIDARG` when it does not fit).
+    ///
     /// Returns the method's `HRESULT` unchanged, success codes included.
     pub fn ShowErrorCompleted(
         &self,
@@ -971,7 +979,8 @@ impl ISyncMgrSynchronizeCallback {
     /// false) or has closed (`fEnable` true) a modal dialog. Returns
     /// `S_FALSE` when the handler must not show the dialog now.
     ///
-    /// Calls vtable slot 7 of `ISyncMgrSynchronizeCallback`. Documented success codes: `S_OK`, `S_FALSE`.
+    /// Calls vtable slot 7 of `ISyncMgrSynchronizeCallback`. Documented success codes: `S_OK`,
+    /// `S_FALSE`.
     ///
     /// Returns the method's `HRESULT` unchanged, success codes included.
     pub fn EnableModeless(&self, fEnable: i32) -> windows_core::HRESULT {
@@ -988,7 +997,8 @@ impl ISyncMgrSynchronizeCallback {
     /// says what changed. May return `S_SYNCMGR_CANCELITEM` or
     /// `S_SYNCMGR_CANCELALL` when the user cancelled.
     ///
-    /// Calls vtable slot 8 of `ISyncMgrSynchronizeCallback`. Documented success codes: `S_OK`, `S_SYNCMGR_CANCELITEM`, `S_SYNCMGR_CANCELALL`.
+    /// Calls vtable slot 8 of `ISyncMgrSynchronizeCallback`. Documented success codes: `S_OK`,
+    /// `S_SYNCMGR_CANCELITEM`, `S_SYNCMGR_CANCELALL`.
     ///
     /// Returns the method's `HRESULT` unchanged, success codes included.
     pub fn Progress(
@@ -1320,7 +1330,10 @@ impl ISyncMgrEnumItems {
     ///
     /// Calls vtable slot 3 of `ISyncMgrEnumItems`. Documented success codes: `S_OK`, `S_FALSE`.
     ///
-    /// Returns the method's `HRESULT` unchanged (success codes included); the out values are stored through the `&mut` arguments.
+    /// `celt` is the length of `rgelt` (`E_INVALIDARG` when it does not fit).
+    ///
+    /// Returns the method's `HRESULT` unchanged (success codes included); the out values are stored
+    /// through the `&mut` arguments.
     pub fn Next(
         &self,
         rgelt: &mut [SYNCMGRITEM],
@@ -1518,6 +1531,8 @@ impl ISyncMgrSynchronizeInvoke {
     /// `ISyncMgrSynchronize::Initialize`.
     ///
     /// Calls vtable slot 3 of `ISyncMgrSynchronizeInvoke`.
+    ///
+    /// `cbCookie` is the length of `lpCookie` (`E_INVALIDARG` when it does not fit).
     ///
     /// Returns the method's `HRESULT` unchanged, success codes included.
     pub fn UpdateItems(

@@ -138,38 +138,52 @@ pub fn generate(api: &Api) -> String {
     out
 }
 
-/// Writes a `/** ... */` comment (or `/* ... */` for an empty `indent` file header) with
-/// lines wrapped at 96 columns.
+/// Writes a `/** ... */` comment, paragraphs refilled to 96 columns; a short one-line text
+/// stays on one line.
 fn comment(w: &mut String, indent: &str, text: &str) {
     let text = text.replace("*/", "* /");
     let width = 96usize.saturating_sub(indent.len() + 3).max(40);
+    let paragraphs: Vec<Vec<String>> = text
+        .split("\n\n")
+        .map(|para| fill(&para.split_whitespace().collect::<Vec<_>>(), width))
+        .filter(|lines| !lines.is_empty())
+        .collect();
+    if let [lines] = paragraphs.as_slice()
+        && let [line] = lines.as_slice()
+        && indent.len() + line.len() + 7 <= 96
+    {
+        let _ = writeln!(w, "{indent}/** {line} */");
+        return;
+    }
     let _ = writeln!(w, "{indent}/**");
-    for (i, para) in text.split("\n\n").enumerate() {
+    for (i, lines) in paragraphs.iter().enumerate() {
         if i > 0 {
             let _ = writeln!(w, "{indent} *");
         }
-        for src_line in para.lines() {
-            let mut line = String::new();
-            let lead = src_line.len() - src_line.trim_start().len();
-            let lead = &src_line[..lead];
-            for word in src_line.split_whitespace() {
-                if !line.is_empty() && lead.len() + line.len() + 1 + word.len() > width {
-                    let _ = writeln!(w, "{indent} * {lead}{line}");
-                    line.clear();
-                }
-                if !line.is_empty() {
-                    line.push(' ');
-                }
-                line.push_str(word);
-            }
-            if line.is_empty() {
-                let _ = writeln!(w, "{indent} *");
-            } else {
-                let _ = writeln!(w, "{indent} * {lead}{line}");
-            }
+        for line in lines {
+            let _ = writeln!(w, "{indent} * {line}");
         }
     }
     let _ = writeln!(w, "{indent} */");
+}
+
+/// Fills words into lines of at most `width` characters.
+fn fill(words: &[&str], width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in words {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// Whether any declaration uses a type satisfying `pred`.
@@ -201,14 +215,14 @@ fn base_types(w: &mut String, api: &Api) {
     let _ = writeln!(w, "/* Base types, shared with the Windows SDK headers. */");
     let _ = writeln!(w, "#ifndef _HRESULT_DEFINED");
     let _ = writeln!(w, "#define _HRESULT_DEFINED");
-    let _ = writeln!(w, "#if defined(_WIN32)");
-    let _ = writeln!(w, "typedef long HRESULT;");
-    let _ = writeln!(w, "#else");
     comment(
         w,
         "",
         "A COM status code: negative for failures, zero or positive for success codes.",
     );
+    let _ = writeln!(w, "#if defined(_WIN32)");
+    let _ = writeln!(w, "typedef long HRESULT;");
+    let _ = writeln!(w, "#else");
     let _ = writeln!(w, "typedef int32_t HRESULT;");
     let _ = writeln!(w, "#endif");
     let _ = writeln!(w, "#endif");
@@ -247,10 +261,11 @@ pub(crate) fn c_ty(ty: &Ty) -> String {
         Ty::Interface(n) | Ty::Named { name: n, .. } => n.clone(),
         Ty::Ptr { pointee, is_const } => {
             let inner = c_ty(pointee);
-            match (is_const, matches!(**pointee, Ty::Ptr { .. })) {
+            match (is_const, inner.ends_with('*')) {
                 (true, true) => format!("{inner} const *"),
                 (true, false) => format!("const {inner} *"),
-                (false, _) => format!("{inner} *"),
+                (false, true) => format!("{inner}*"),
+                (false, false) => format!("{inner} *"),
             }
         }
         Ty::Array { element, len } => format!("{}[{len}]", c_ty(element)),

@@ -807,15 +807,22 @@ fn slot_call(m: &Method, args: &[TokenStream]) -> TokenStream {
 }
 
 fn method_doc(iface: &str, m: &Method, extra: &str) -> TokenStream {
-    let mut text = m.doc.clone();
-    text.push_str(&format!("\n\nCalls vtable slot {} of `{iface}`.", m.slot));
+    let mut ours = format!("Calls vtable slot {} of `{iface}`.", m.slot);
     if !m.success_codes.is_empty() {
         let codes: Vec<String> = m.success_codes.iter().map(|c| format!("`{c}`")).collect();
-        text.push_str(&format!(" Documented success codes: {}.", codes.join(", ")));
+        ours.push_str(&format!(" Documented success codes: {}.", codes.join(", ")));
     }
-    if !extra.is_empty() {
+    let mut text = m.doc.clone();
+    for para in std::iter::once(ours.as_str()).chain(extra.split("\n\n")) {
+        if para.is_empty() {
+            continue;
+        }
         text.push_str("\n\n");
-        text.push_str(extra);
+        if para.starts_with('#') {
+            text.push_str(para);
+        } else {
+            text.push_str(&wrap(para, 92).join("\n"));
+        }
     }
     doc_attrs(&text)
 }
@@ -1015,11 +1022,19 @@ fn safe_method(iface: &str, m: &Method) -> TokenStream {
                 });
                 args.push(quote!(#pname));
             }
-            ParamRole::ArrayLen { .. } => {
+            ParamRole::ArrayLen { array } => {
                 args.push(quote!(#pname));
+                notes.push(format!(
+                    "`{}` is the length of `{}` (`E_INVALIDARG` when it does not fit).",
+                    p.name, m.params[array].name
+                ));
             }
-            ParamRole::Iid { .. } => {
-                args.push(quote!(&<T__ as windows_core::Interface>::IID));
+            ParamRole::Iid { out } => {
+                args.push(quote!(&<T as windows_core::Interface>::IID));
+                notes.push(format!(
+                    "`{}` is the IID of `T`, the interface returned in `{}`.",
+                    p.name, m.params[out].name
+                ));
             }
             ParamRole::InOut => {
                 let (pointee, _) = p.ty.pointee().expect("InOut is a pointer");
@@ -1046,8 +1061,8 @@ fn safe_method(iface: &str, m: &Method) -> TokenStream {
             }
             ParamRole::OutInterface | ParamRole::OutIid { .. } => {
                 let ty = if let ParamRole::OutIid { .. } = p.role {
-                    generics = quote!(<T__: windows_core::Interface>);
-                    quote!(T__)
+                    generics = quote!(<T: windows_core::Interface>);
+                    quote!(T)
                 } else {
                     let (inner, _) = p.ty.pointee().expect("OutInterface is a pointer");
                     let (iface_ty, _) = inner
