@@ -189,8 +189,8 @@ impl<T: ComClass> Object<T> {
                 unsafe { Self::destroy(this) };
                 0
             }
-            0 => {
-                // Over-release: undo the wrap-around and refuse.
+            0 | DESTROYING => {
+                // Over-release (at zero, or while the value is being dropped): undo and refuse.
                 refs.fetch_add(1, Ordering::Relaxed);
                 log::error!(
                     "Release called on a COM object whose reference count is already zero; ignored"

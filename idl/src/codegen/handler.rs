@@ -161,7 +161,7 @@ fn finish(file: TokenStream) -> Result<String, String> {
         let width = 96usize.saturating_sub(indent.len()).max(40);
         let mut current = String::new();
         let mut first = true;
-        let mut flush = |current: &mut String, first: &mut bool, out: &mut String| {
+        let flush = |current: &mut String, first: &mut bool, out: &mut String| {
             out.push_str(indent);
             out.push_str(if *first { "// SAFETY: " } else { "// " });
             out.push_str(current);

@@ -1,0 +1,388 @@
+//! Shared by the `raw_abi_*` tests: calling COM objects through their vtables' function
+//! pointers (never through Rust traits), a drop counter, a log capture, and test objects.
+
+#![allow(dead_code, clippy::undocumented_unsafe_blocks)]
+
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use mobsync_runtime::sys::*;
+use mobsync_runtime::{
+    HandlerInfo, InitializeOutcome, InterfaceOut, ItemEnumerator, PrepareForSyncOutcome,
+    ProgressResponse, ProgressUpdate, SkipOutcome, SyncCallback, SyncItem, SyncMgrEnumItems,
+    SyncMgrHandler, SyncMgrSynchronize, hresults::*,
+};
+use windows_core::{GUID, HRESULT, IUnknown, Interface};
+
+pub const IID_IUNKNOWN: GUID = GUID::from_u128(0x00000000_0000_0000_c000_000000000046);
+pub const IID_IINSPECTABLE: GUID = GUID::from_u128(0xaf86e2e0_b12d_4c6a_9c5a_d7aa65101e90);
+pub const IID_IAGILEOBJECT: GUID = GUID::from_u128(0x94ea2b94_e9cc_49e0_c0ff_ee64ca8f5b90);
+pub const IID_IMARSHAL: GUID = GUID::from_u128(0x00000003_0000_0000_c000_000000000046);
+pub const IID_ICLASSFACTORY: GUID = GUID::from_u128(0x00000001_0000_0000_c000_000000000046);
+pub const IID_UNRELATED: GUID = GUID::from_u128(0x01234567_89ab_cdef_0123_456789abcdef);
+
+pub const ITEM_A: GUID = GUID::from_u128(0xa1);
+pub const ITEM_B: GUID = GUID::from_u128(0xb2);
+pub const ITEM_C: GUID = GUID::from_u128(0xc3);
+
+// ----- raw calls -----------------------------------------------------------------------------
+
+/// The vtable behind an interface pointer.
+///
+/// # Safety
+/// `this` is a live interface pointer whose vtable is a `V`.
+pub unsafe fn vtbl<'a, V>(this: *mut c_void) -> &'a V {
+    unsafe { &**(this as *const *const V) }
+}
+
+/// `IUnknown::AddRef` through the vtable.
+pub unsafe fn add_ref(this: *mut c_void) -> u32 {
+    unsafe { (vtbl::<windows_core::IUnknown_Vtbl>(this).AddRef)(this) }
+}
+
+/// `IUnknown::Release` through the vtable.
+pub unsafe fn release(this: *mut c_void) -> u32 {
+    unsafe { (vtbl::<windows_core::IUnknown_Vtbl>(this).Release)(this) }
+}
+
+/// `IUnknown::QueryInterface` through the vtable; `ppv` starts as garbage to check clearing.
+pub unsafe fn query(this: *mut c_void, iid: &GUID) -> (HRESULT, *mut c_void) {
+    let mut out = 0xdead_beef_usize as *mut c_void;
+    let hr =
+        unsafe { (vtbl::<windows_core::IUnknown_Vtbl>(this).QueryInterface)(this, iid, &mut out) };
+    (hr, out)
+}
+
+/// A raw pointer that tests move across threads.
+#[derive(Clone, Copy, Debug)]
+pub struct SendPtr(pub *mut c_void);
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+/// UTF-16, NUL-terminated.
+pub fn wide(text: &str) -> Vec<u16> {
+    text.encode_utf16().chain(std::iter::once(0)).collect()
+}
+
+/// The text of a NUL-terminated UTF-16 buffer.
+pub fn from_wide(buffer: &[u16]) -> String {
+    let end = buffer.iter().position(|&u| u == 0).unwrap_or(buffer.len());
+    String::from_utf16_lossy(&buffer[..end])
+}
+
+// ----- drop counting and log capture ----------------------------------------------------------
+
+/// Counts the drops of the values that hold a clone of it.
+#[derive(Clone, Debug, Default)]
+pub struct DropCounter(Arc<AtomicUsize>);
+
+impl DropCounter {
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+    pub fn probe(&self) -> Probe {
+        Probe(self.clone())
+    }
+}
+
+/// Increments its counter when dropped.
+#[derive(Debug, Default)]
+pub struct Probe(DropCounter);
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        (self.0).0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Collects `log` records so tests can check what the runtime logged.
+pub struct Capture {
+    pub lines: Mutex<Vec<String>>,
+}
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        self.lines
+            .lock()
+            .unwrap()
+            .push(format!("{}: {}", record.level(), record.args()));
+    }
+    fn flush(&self) {}
+}
+
+/// The process-wide capture logger (installed on first use).
+pub fn capture() -> &'static Capture {
+    static CAPTURE: OnceLock<&'static Capture> = OnceLock::new();
+    CAPTURE.get_or_init(|| {
+        let capture: &'static Capture = Box::leak(Box::new(Capture {
+            lines: Mutex::new(Vec::new()),
+        }));
+        log::set_logger(capture).expect("the first logger");
+        log::set_max_level(log::LevelFilter::Trace);
+        capture
+    })
+}
+
+/// Whether a captured line contains `needle`.
+pub fn logged(needle: &str) -> bool {
+    capture()
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.contains(needle))
+}
+
+// ----- a handler -------------------------------------------------------------------------------
+
+/// What the test handler saw, for assertions.
+#[derive(Debug, Default)]
+pub struct Record {
+    pub calls: Vec<String>,
+    pub cookie: Vec<u8>,
+    pub prepared: Vec<GUID>,
+    pub responses: Vec<ProgressResponse>,
+}
+
+/// A handler implementing ISyncMgrSynchronize (every method, optional ones included) and
+/// ISyncMgrEnumItems (delegating to an `ItemEnumerator` value).
+#[derive(SyncMgrHandler)]
+#[sync_mgr(
+    clsid = "5B0D3C43-9A0E-4B8E-8F4C-6E1D2A7B9C01",
+    name = "A handler whose name is longer than thirty-one UTF-16 units",
+    interfaces(ISyncMgrEnumItems)
+)]
+pub struct TestHandler {
+    pub probe: Probe,
+    pub record: Mutex<Record>,
+    pub callback: Mutex<Option<SyncCallback>>,
+    pub panic_next: AtomicBool,
+    pub items: ItemEnumerator,
+}
+
+impl Default for TestHandler {
+    fn default() -> Self {
+        TestHandler::new(DropCounter::default())
+    }
+}
+
+impl TestHandler {
+    pub fn new(drops: DropCounter) -> Self {
+        TestHandler {
+            probe: drops.probe(),
+            record: Mutex::default(),
+            callback: Mutex::default(),
+            panic_next: AtomicBool::new(false),
+            items: ItemEnumerator::new(vec![
+                SyncItem::new(ITEM_A, "Alpha").checked(true),
+                SyncItem::new(ITEM_B, "Beta"),
+                SyncItem::new(ITEM_C, "Gamma"),
+            ]),
+        }
+    }
+
+    fn call(&self, name: &str) {
+        if self.panic_next.swap(false, Ordering::SeqCst) {
+            panic!("test handler asked to panic in {name}");
+        }
+        self.record.lock().unwrap().calls.push(name.to_owned());
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.record.lock().unwrap().calls.clone()
+    }
+}
+
+impl SyncMgrSynchronize for TestHandler {
+    fn initialize(
+        &self,
+        reserved: u32,
+        flags: u32,
+        cookie: &[u8],
+    ) -> windows_core::Result<InitializeOutcome> {
+        self.call(&format!("initialize({reserved},{flags:#x})"));
+        self.record.lock().unwrap().cookie = cookie.to_vec();
+        match cookie {
+            b"skip" => Ok(InitializeOutcome::S_FALSE),
+            b"fail" => Err(E_ACCESSDENIED.into()),
+            b"success-as-error" => Err(windows_core::Error::from_hresult(S_FALSE)),
+            _ => Ok(InitializeOutcome::S_OK),
+        }
+    }
+
+    fn get_handler_info(&self) -> windows_core::Result<HandlerInfo> {
+        self.call("get_handler_info");
+        Ok(HandlerInfo::new(<Self as mobsync_runtime::Class>::NAME)
+            .with_flags(SYNCMGRHANDLER_HASPROPERTIES.0 as u32))
+    }
+
+    fn enum_sync_mgr_items(&self) -> windows_core::Result<ISyncMgrEnumItems> {
+        self.call("enum_sync_mgr_items");
+        Ok(ItemEnumerator::new(self.items.items().to_vec()).into_interface())
+    }
+
+    fn get_item_object(
+        &self,
+        item_id: &GUID,
+        object: InterfaceOut<'_>,
+    ) -> windows_core::Result<()> {
+        self.call("get_item_object");
+        if *item_id != ITEM_A {
+            return Err(E_INVALIDARG.into());
+        }
+        let enumerator = ItemEnumerator::new(vec![SyncItem::new(ITEM_A, "Alpha")]).into_interface();
+        object.set(&enumerator)
+    }
+
+    fn show_properties(&self, _parent: HWND, item_id: &GUID) -> windows_core::Result<()> {
+        self.call(&format!("show_properties({})", item_id.to_u128()));
+        Ok(())
+    }
+
+    fn set_progress_callback(
+        &self,
+        callback: Option<ISyncMgrSynchronizeCallback>,
+    ) -> windows_core::Result<()> {
+        self.call(&format!("set_progress_callback({})", callback.is_some()));
+        *self.callback.lock().unwrap() = callback.map(SyncCallback::new);
+        Ok(())
+    }
+
+    fn prepare_for_sync(
+        &self,
+        item_ids: &[GUID],
+        _parent: HWND,
+        _reserved: u32,
+    ) -> windows_core::Result<PrepareForSyncOutcome> {
+        self.call(&format!("prepare_for_sync({})", item_ids.len()));
+        self.record.lock().unwrap().prepared = item_ids.to_vec();
+        Ok(PrepareForSyncOutcome::S_OK)
+    }
+
+    fn synchronize(&self, _parent: HWND) -> windows_core::Result<()> {
+        self.call("synchronize");
+        let callback = self.callback.lock().unwrap().clone();
+        if let Some(callback) = callback {
+            let items = self.record.lock().unwrap().prepared.clone();
+            for item in items {
+                let response = callback
+                    .progress(&item, &ProgressUpdate::new().text("working").progress(1, 2))?;
+                self.record.lock().unwrap().responses.push(response);
+            }
+            callback.synchronize_completed(S_OK)?;
+        }
+        Ok(())
+    }
+
+    fn set_item_status(&self, item_id: &GUID, status: u32) -> windows_core::Result<()> {
+        self.call(&format!("set_item_status({},{status})", item_id.to_u128()));
+        Ok(())
+    }
+
+    fn show_error(&self, _parent: HWND, error_id: &GUID) -> windows_core::Result<()> {
+        self.call(&format!("show_error({})", error_id.to_u128()));
+        Ok(())
+    }
+}
+
+impl SyncMgrEnumItems for TestHandler {
+    fn next(&self, items: &mut [SYNCMGRITEM]) -> windows_core::Result<usize> {
+        self.call("next");
+        self.items.next(items)
+    }
+    fn skip(&self, count: u32) -> windows_core::Result<SkipOutcome> {
+        self.call("skip");
+        self.items.skip(count)
+    }
+    fn reset(&self) -> windows_core::Result<()> {
+        self.call("reset");
+        self.items.reset()
+    }
+    fn clone_com(&self) -> windows_core::Result<ISyncMgrEnumItems> {
+        self.call("clone");
+        self.items.clone_com()
+    }
+}
+
+/// `E_ACCESSDENIED`, a failure code the test handler returns.
+pub const E_ACCESSDENIED: HRESULT = HRESULT(0x8007_0005_u32 as i32);
+
+/// A handler that implements only the required methods (the optional ones keep their defaults).
+#[derive(Default, SyncMgrHandler)]
+#[sync_mgr(
+    clsid = "5B0D3C43-9A0E-4B8E-8F4C-6E1D2A7B9C02",
+    name = "Minimal",
+    threading = "free"
+)]
+pub struct MinimalHandler;
+
+impl SyncMgrSynchronize for MinimalHandler {
+    fn initialize(&self, _: u32, _: u32, _: &[u8]) -> windows_core::Result<InitializeOutcome> {
+        Ok(InitializeOutcome::S_OK)
+    }
+    fn get_handler_info(&self) -> windows_core::Result<HandlerInfo> {
+        Ok(HandlerInfo::new("Minimal"))
+    }
+    fn enum_sync_mgr_items(&self) -> windows_core::Result<ISyncMgrEnumItems> {
+        Err(E_NOTIMPL.into())
+    }
+    fn set_progress_callback(
+        &self,
+        _: Option<ISyncMgrSynchronizeCallback>,
+    ) -> windows_core::Result<()> {
+        Ok(())
+    }
+    fn prepare_for_sync(
+        &self,
+        _: &[GUID],
+        _: HWND,
+        _: u32,
+    ) -> windows_core::Result<PrepareForSyncOutcome> {
+        Ok(PrepareForSyncOutcome::S_FALSE)
+    }
+    fn synchronize(&self, _: HWND) -> windows_core::Result<()> {
+        Ok(())
+    }
+    fn set_item_status(&self, _: &GUID, _: u32) -> windows_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// A new test handler object; returns its ISyncMgrSynchronize pointer (one reference).
+pub fn new_handler(drops: &DropCounter) -> *mut c_void {
+    let object = mobsync_runtime::ComObject::new(TestHandler::new(drops.clone()));
+    object
+        .cast::<ISyncMgrSynchronize>()
+        .expect("the handler implements ISyncMgrSynchronize")
+        .into_raw()
+}
+
+/// The ISyncMgrSynchronize vtable of `this`.
+pub unsafe fn sync_vtbl<'a>(this: *mut c_void) -> &'a ISyncMgrSynchronize_Vtbl {
+    unsafe { vtbl(this) }
+}
+
+/// The ISyncMgrEnumItems vtable of `this`.
+pub unsafe fn enum_vtbl<'a>(this: *mut c_void) -> &'a ISyncMgrEnumItems_Vtbl {
+    unsafe { vtbl(this) }
+}
+
+/// The ISyncMgrSynchronizeCallback vtable of `this`.
+pub unsafe fn callback_vtbl<'a>(this: *mut c_void) -> &'a ISyncMgrSynchronizeCallback_Vtbl {
+    unsafe { vtbl(this) }
+}
+
+/// A null-initialized out pointer.
+pub fn null() -> *mut c_void {
+    ptr::null_mut()
+}
+
+/// Releases through `IUnknown` (owned) after use.
+pub fn owned_unknown(raw: *mut c_void) -> IUnknown {
+    unsafe { IUnknown::from_raw(raw) }
+}
