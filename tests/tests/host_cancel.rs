@@ -21,15 +21,14 @@ struct CancelOnProgress {
 
 impl EventSink for CancelOnProgress {
     fn event(&self, event: HostEvent) {
-        if let HostEvent::ItemProgress { item, .. } = event {
-            if item == self.trigger {
-                if let Some(handle) = self.handle.lock().unwrap().take() {
-                    if self.all {
-                        handle.cancel_all()
-                    } else {
-                        handle.cancel_item(item)
-                    }
-                }
+        if let HostEvent::ItemProgress { item, .. } = event
+            && item == self.trigger
+            && let Some(handle) = self.handle.lock().unwrap().take()
+        {
+            if self.all {
+                handle.cancel_all()
+            } else {
+                handle.cancel_item(item)
             }
         }
     }

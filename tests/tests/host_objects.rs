@@ -49,7 +49,7 @@ fn register_and_invoke_objects_work_over_the_abi() {
     let clsid = GUID::from_u128(0x1234_5678_9abc_4def_8000_0000_0000_0001);
     let description = wide("Test description");
     let mut flags = 99u32;
-    // SAFETY (all calls below): valid pointers or deliberate nulls, per the method signatures.
+    // SAFETY: valid pointers or deliberate nulls, per the method signatures (all calls below).
     unsafe {
         assert_eq!(
             (vt.GetHandlerRegistrationInfo)(this, &clsid, &mut flags),
@@ -118,7 +118,7 @@ fn register_and_invoke_objects_work_over_the_abi() {
     // SAFETY: slot 0 of the invoker is its ISyncMgrSynchronizeInvoke.
     let vt = unsafe { vtable::<ISyncMgrSynchronizeInvoke_Vtbl>(this) };
     let unknown = GUID::from_u128(7);
-    // SAFETY (all calls below): valid pointers, per the method signatures.
+    // SAFETY: valid pointers, per the method signatures (all calls below).
     unsafe {
         assert_eq!(
             (vt.UpdateItems)(this, 0x2, &unknown, 0, std::ptr::null()),
