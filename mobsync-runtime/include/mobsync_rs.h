@@ -143,37 +143,37 @@ typedef const GUID *REFSYNCMGRERRORID;
  * A success code meaning that some of the requested items could not be found; the operation
  * went on with the others.
  */
-#define S_SYNCMGR_MISSINGITEMS ((HRESULT)0x40201)
+#define S_SYNCMGR_MISSINGITEMS ((HRESULT)0x00040201)
 
 /**
  * Passed to `ISyncMgrSynchronizeCallback::ShowErrorCompleted` to ask Sync Center to prepare and
  * synchronize the listed items again.
  */
-#define S_SYNCMGR_RETRYSYNC ((HRESULT)0x40202)
+#define S_SYNCMGR_RETRYSYNC ((HRESULT)0x00040202)
 
 /**
  * Returned by `ISyncMgrSynchronizeCallback::Progress` when the user cancelled the item; the
  * handler should stop working on it soon.
  */
-#define S_SYNCMGR_CANCELITEM ((HRESULT)0x40203)
+#define S_SYNCMGR_CANCELITEM ((HRESULT)0x00040203)
 
 /**
  * Returned by `ISyncMgrSynchronizeCallback::Progress` when the user cancelled all of the
  * handler's items; the handler should stop soon.
  */
-#define S_SYNCMGR_CANCELALL ((HRESULT)0x40204)
+#define S_SYNCMGR_CANCELALL ((HRESULT)0x00040204)
 
 /**
  * A success code telling Sync Center that an item was deleted (for example from its properties
  * dialog) and must leave its lists.
  */
-#define S_SYNCMGR_ITEMDELETED ((HRESULT)0x40210)
+#define S_SYNCMGR_ITEMDELETED ((HRESULT)0x00040210)
 
 /**
  * Passed to `ISyncMgrSynchronizeCallback::ShowPropertiesCompleted` when the handler's set of
  * items changed and must be enumerated again.
  */
-#define S_SYNCMGR_ENUMITEMS ((HRESULT)0x40211)
+#define S_SYNCMGR_ENUMITEMS ((HRESULT)0x00040211)
 
 /** A pointer to an `ISyncMgrSynchronize` interface. */
 typedef ISyncMgrSynchronize *LPSYNCMGRSYNCHRONIZE;

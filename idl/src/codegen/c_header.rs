@@ -401,7 +401,8 @@ fn decl(w: &mut String, d: &Decl) {
         DeclKind::Const(c) => {
             comment(w, "", &d.doc);
             let value = match c.ty.resolved() {
-                Ty::Hresult => format!("((HRESULT){})", c_int(c.value, true)),
+                // As the SDK writes them: the 32-bit pattern in hexadecimal.
+                Ty::Hresult => format!("((HRESULT){:#010x})", c.value as u32),
                 _ => c_int(c.value, c.hex),
             };
             let _ = writeln!(w, "#define {} {value}", d.name);

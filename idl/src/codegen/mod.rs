@@ -6,7 +6,8 @@
 //! - [`abi`] lowers the model to the declarations to emit, with types resolved and method
 //!   parameters classified by their MIDL attributes;
 //! - [`rust_sys`] emits `mobsync-runtime/src/sys.rs` (module `mobsync_runtime::sys`);
-//! - [`c_header`] emits `mobsync-runtime/include/mobsync_rs.h`.
+//! - [`c_header`] emits `mobsync-runtime/include/mobsync_rs.h`;
+//! - [`handler`] emits `mobsync-runtime/src/interfaces.rs`, the handler traits and their shims.
 //!
 //! [`outputs`] lists every generated file with its contents; [`stale_files`] and
 //! [`write_files`] compare them with, or write them into, a checkout.
