@@ -13,7 +13,7 @@
 //! - Classes: `CLSID_X`.
 //!
 //! The output is formatted with prettyplease. Token streams cannot carry comments, so the
-//! generator writes `safety_comment__!("...")` markers that [`finish`] turns into
+//! generator writes `safety_comment__!("...")` markers that `finish` turns into
 //! `// SAFETY: ...` lines.
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
