@@ -1810,7 +1810,8 @@ impl core::fmt::Debug for ISyncMgrRegister_Vtbl {
 /// The Synchronization Manager itself (mobsync.exe). Applications create it
 /// to start sessions and to register handlers.
 ///
-/// The class identifier of `SyncMgr`, which implements [`ISyncMgrSynchronizeInvoke`], [`ISyncMgrRegister`].
+/// The class identifier of `SyncMgr`, which implements [`ISyncMgrSynchronizeInvoke`],
+/// [`ISyncMgrRegister`].
 pub const CLSID_SyncMgr: windows_core::GUID = windows_core::GUID::from_u128(
     0x6295df27_35ee_11d1_8707_00c04fd93327,
 );

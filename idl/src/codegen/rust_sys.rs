@@ -41,7 +41,7 @@ pub fn generate(api: &Api) -> Result<String, String> {
     for decl in &api.decls {
         items.extend(emitter.decl(decl));
     }
-    let helpers = emitter.helpers();
+    let helpers = emitter.helpers(&items.to_string());
     let module_doc = doc_attrs_inner(&module_doc(api));
     let file = quote! {
         #module_doc
@@ -434,11 +434,13 @@ impl Emitter<'_> {
                 if !c.interfaces.is_empty() {
                     let list: Vec<String> =
                         c.interfaces.iter().map(|i| format!("[`{i}`]")).collect();
-                    text.push_str(&format!(
-                        "\n\nThe class identifier of `{}`, which implements {}.",
+                    let sentence = format!(
+                        "The class identifier of `{}`, which implements {}.",
                         d.name,
                         list.join(", ")
-                    ));
+                    );
+                    text.push_str("\n\n");
+                    text.push_str(&wrap(&sentence, 92).join("\n"));
                 }
                 let doc = doc_attrs(&text);
                 quote! {
@@ -702,10 +704,44 @@ impl Emitter<'_> {
         }
     }
 
-    /// Private helpers used by the generated methods and `Debug` impls.
-    fn helpers(&self) -> TokenStream {
-        let wide_text = self.wide_text.then(|| {
-            quote! {
+    /// The private helpers that the generated items (`used`, as token text) refer to.
+    fn helpers(&self, used: &str) -> TokenStream {
+        let mut out = TokenStream::new();
+        if used.contains("E_INVALIDARG__") || used.contains("len__") || used.contains("wide__") {
+            out.extend(quote! {
+                /// `E_INVALIDARG`: a slice too long for its count parameter, or a string without
+                /// its NUL terminator.
+                const E_INVALIDARG__: windows_core::HRESULT = windows_core::HRESULT(0x8007_0057_u32 as i32);
+            });
+        }
+        if used.contains("E_POINTER__") {
+            out.extend(quote! {
+                /// `E_POINTER`: a method succeeded but returned a null interface pointer.
+                const E_POINTER__: windows_core::HRESULT = windows_core::HRESULT(0x8000_4003_u32 as i32);
+            });
+        }
+        if used.contains("len__") {
+            out.extend(quote! {
+                /// The length of a slice as the integer type of its count parameter.
+                fn len__<T, N: TryFrom<usize>>(slice: &[T]) -> Result<N, windows_core::HRESULT> {
+                    N::try_from(slice.len()).map_err(|_| E_INVALIDARG__)
+                }
+            });
+        }
+        if used.contains("wide__") {
+            out.extend(quote! {
+                /// A pointer to a UTF-16 string that must contain its NUL terminator.
+                fn wide__(text: &[u16]) -> Result<*const u16, windows_core::HRESULT> {
+                    if text.contains(&0) {
+                        Ok(text.as_ptr())
+                    } else {
+                        Err(E_INVALIDARG__)
+                    }
+                }
+            });
+        }
+        if self.wide_text {
+            out.extend(quote! {
                 /// Shows a NUL-terminated UTF-16 buffer as text in `Debug` output.
                 struct WideText__<'a>(&'a [u16]);
 
@@ -718,32 +754,9 @@ impl Emitter<'_> {
                         core::fmt::Debug::fmt(&text, f)
                     }
                 }
-            }
-        });
-        quote! {
-            /// `E_INVALIDARG`: a slice too long for its count parameter, or a string without
-            /// its NUL terminator.
-            const E_INVALIDARG__: windows_core::HRESULT = windows_core::HRESULT(0x8007_0057_u32 as i32);
-
-            /// `E_POINTER`: a method succeeded but returned a null interface pointer.
-            const E_POINTER__: windows_core::HRESULT = windows_core::HRESULT(0x8000_4003_u32 as i32);
-
-            /// The length of a slice as the integer type of its count parameter.
-            fn len__<T, N: TryFrom<usize>>(slice: &[T]) -> Result<N, windows_core::HRESULT> {
-                N::try_from(slice.len()).map_err(|_| E_INVALIDARG__)
-            }
-
-            /// A pointer to a UTF-16 string that must contain its NUL terminator.
-            fn wide__(text: &[u16]) -> Result<*const u16, windows_core::HRESULT> {
-                if text.contains(&0) {
-                    Ok(text.as_ptr())
-                } else {
-                    Err(E_INVALIDARG__)
-                }
-            }
-
-            #wide_text
+            });
         }
+        out
     }
 }
 
@@ -1219,8 +1232,10 @@ mod tests {
         assert!(rust.contains("impl From<IMore> for windows_core::IUnknown"));
         assert!(rust.contains("impl From<IMore> for IRaw"));
         assert!(rust.contains("pub fn More(&self, x: i32) -> windows_core::HRESULT"));
-        // No marker survives formatting.
+        // No marker survives formatting, and unused helpers are left out.
         assert!(!rust.contains("safety_comment__"));
+        assert!(!rust.contains("fn len__") && !rust.contains("fn wide__"));
+        assert!(!rust.contains("E_POINTER__") && !rust.contains("WideText__"));
         // The C vtable of the derived interface is flat: IUnknown, IRaw, then its own slot.
         assert!(c.contains("    /** Slot 3: Blob (inherited). */\n    HRESULT (MOBSYNC_RS_CALL *Blob)(IMore *This, void *data, void **anything);"), "{c}");
         assert!(c.contains("    uint32_t (MOBSYNC_RS_CALL *Count)(IMore *This);"));
