@@ -208,8 +208,8 @@ pub trait SyncMgrSynchronize {
         Err(crate::hresults::E_NOTIMPL.into())
     }
 }
-// SAFETY: every slot is a shim for the same method of ISyncMgrSynchronize that treats this as slot K of an
-// Object<T> through dispatch, and the base slots come from the runtime.
+// SAFETY: every slot is a shim for the same method of ISyncMgrSynchronize that treats this as slot
+// K of an Object<T> through dispatch, and the base slots come from the runtime.
 unsafe impl<T: SyncMgrSynchronize + ComClass, const K: usize> Implement<T, K>
 for ISyncMgrSynchronize {
     const VTABLE: ISyncMgrSynchronize_Vtbl = ISyncMgrSynchronize_Vtbl {
@@ -236,10 +236,10 @@ unsafe extern "system" fn ISyncMgrSynchronize_Initialize<
     cbCookie: u32,
     lpCookie: *const u8,
 ) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrSynchronize::Initialize describe; every pointer is checked before use by the abi
-    // helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrSynchronize::Initialize describe; every pointer is
+    // checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -273,10 +273,10 @@ unsafe extern "system" fn ISyncMgrSynchronize_GetHandlerInfo<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
 >(this: *mut c_void, ppSyncMgrHandlerInfo: *mut LPSYNCMGRHANDLERINFO) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrSynchronize::GetHandlerInfo describe; every pointer is checked before use by the abi
-    // helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrSynchronize::GetHandlerInfo describe; every pointer is
+    // checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -311,10 +311,10 @@ unsafe extern "system" fn ISyncMgrSynchronize_EnumSyncMgrItems<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
 >(this: *mut c_void, ppSyncMgrEnumItems: *mut *mut c_void) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrSynchronize::EnumSyncMgrItems describe; every pointer is checked before use by the
-    // abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrSynchronize::EnumSyncMgrItems describe; every pointer is
+    // checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -354,10 +354,10 @@ unsafe extern "system" fn ISyncMgrSynchronize_GetItemObject<
     riid: *const windows_core::GUID,
     ppv: *mut *mut c_void,
 ) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrSynchronize::GetItemObject describe; every pointer is checked before use by the abi
-    // helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrSynchronize::GetItemObject describe; every pointer is
+    // checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -390,10 +390,10 @@ unsafe extern "system" fn ISyncMgrSynchronize_ShowProperties<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
 >(this: *mut c_void, hWndParent: HWND, ItemID: REFSYNCMGRITEMID) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrSynchronize::ShowProperties describe; every pointer is checked before use by the abi
-    // helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrSynchronize::ShowProperties describe; every pointer is
+    // checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -428,10 +428,10 @@ unsafe extern "system" fn ISyncMgrSynchronize_SetProgressCallback<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
 >(this: *mut c_void, lpCallBack: *mut c_void) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrSynchronize::SetProgressCallback describe; every pointer is checked before use by
-    // the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrSynchronize::SetProgressCallback describe; every pointer
+    // is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -473,10 +473,10 @@ unsafe extern "system" fn ISyncMgrSynchronize_PrepareForSync<
     hWndParent: HWND,
     dwReserved: u32,
 ) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrSynchronize::PrepareForSync describe; every pointer is checked before use by the abi
-    // helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrSynchronize::PrepareForSync describe; every pointer is
+    // checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -518,10 +518,10 @@ unsafe extern "system" fn ISyncMgrSynchronize_Synchronize<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
 >(this: *mut c_void, hWndParent: HWND) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrSynchronize::Synchronize describe; every pointer is checked before use by the abi
-    // helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrSynchronize::Synchronize describe; every pointer is
+    // checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -548,10 +548,10 @@ unsafe extern "system" fn ISyncMgrSynchronize_SetItemStatus<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
 >(this: *mut c_void, pItemID: REFSYNCMGRITEMID, dwSyncMgrStatus: u32) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrSynchronize::SetItemStatus describe; every pointer is checked before use by the abi
-    // helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrSynchronize::SetItemStatus describe; every pointer is
+    // checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -583,10 +583,10 @@ unsafe extern "system" fn ISyncMgrSynchronize_ShowError<
     T: SyncMgrSynchronize + ComClass,
     const K: usize,
 >(this: *mut c_void, hWndParent: HWND, ErrorID: REFSYNCMGRERRORID) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrSynchronize::ShowError describe; every pointer is checked before use by the abi
-    // helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronize vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrSynchronize::ShowError describe; every pointer is checked
+    // before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -791,8 +791,8 @@ pub trait SyncMgrSynchronizeCallback {
         reserved: u32,
     ) -> windows_core::Result<()>;
 }
-// SAFETY: every slot is a shim for the same method of ISyncMgrSynchronizeCallback that treats this as slot
-// K of an Object<T> through dispatch, and the base slots come from the runtime.
+// SAFETY: every slot is a shim for the same method of ISyncMgrSynchronizeCallback that treats this
+// as slot K of an Object<T> through dispatch, and the base slots come from the runtime.
 unsafe impl<T: SyncMgrSynchronizeCallback + ComClass, const K: usize> Implement<T, K>
 for ISyncMgrSynchronizeCallback {
     const VTABLE: ISyncMgrSynchronizeCallback_Vtbl = ISyncMgrSynchronizeCallback_Vtbl {
@@ -818,10 +818,10 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_ShowPropertiesCompleted<
     T: SyncMgrSynchronizeCallback + ComClass,
     const K: usize,
 >(this: *mut c_void, hr: windows_core::HRESULT) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
-    // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
-    // attributes of ISyncMgrSynchronizeCallback::ShowPropertiesCompleted describe; every pointer
-    // is checked before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of
+    // a live Object<T> (the only place the vtable is reachable from) and arguments valid
+    // as the MIDL attributes of ISyncMgrSynchronizeCallback::ShowPropertiesCompleted
+    // describe; every pointer is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -854,10 +854,10 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_PrepareForSyncCompleted<
     T: SyncMgrSynchronizeCallback + ComClass,
     const K: usize,
 >(this: *mut c_void, hr: windows_core::HRESULT) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
-    // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
-    // attributes of ISyncMgrSynchronizeCallback::PrepareForSyncCompleted describe; every pointer
-    // is checked before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of
+    // a live Object<T> (the only place the vtable is reachable from) and arguments valid
+    // as the MIDL attributes of ISyncMgrSynchronizeCallback::PrepareForSyncCompleted
+    // describe; every pointer is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -890,10 +890,10 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_SynchronizeCompleted<
     T: SyncMgrSynchronizeCallback + ComClass,
     const K: usize,
 >(this: *mut c_void, hr: windows_core::HRESULT) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
-    // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
-    // attributes of ISyncMgrSynchronizeCallback::SynchronizeCompleted describe; every pointer is
-    // checked before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of
+    // a live Object<T> (the only place the vtable is reachable from) and arguments valid
+    // as the MIDL attributes of ISyncMgrSynchronizeCallback::SynchronizeCompleted
+    // describe; every pointer is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -931,10 +931,10 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_ShowErrorCompleted<
     cbNumItems: u32,
     pItemIDs: *mut SYNCMGRITEMID,
 ) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
-    // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
-    // attributes of ISyncMgrSynchronizeCallback::ShowErrorCompleted describe; every pointer is
-    // checked before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of
+    // a live Object<T> (the only place the vtable is reachable from) and arguments valid
+    // as the MIDL attributes of ISyncMgrSynchronizeCallback::ShowErrorCompleted describe;
+    // every pointer is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -972,10 +972,10 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_EnableModeless<
     T: SyncMgrSynchronizeCallback + ComClass,
     const K: usize,
 >(this: *mut c_void, fEnable: i32) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
-    // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
-    // attributes of ISyncMgrSynchronizeCallback::EnableModeless describe; every pointer is checked
-    // before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of
+    // a live Object<T> (the only place the vtable is reachable from) and arguments valid
+    // as the MIDL attributes of ISyncMgrSynchronizeCallback::EnableModeless describe;
+    // every pointer is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1015,10 +1015,10 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_Progress<
     pItemID: REFSYNCMGRITEMID,
     lpSyncProgressItem: LPSYNCMGRPROGRESSITEM,
 ) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
-    // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
-    // attributes of ISyncMgrSynchronizeCallback::Progress describe; every pointer is checked
-    // before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of
+    // a live Object<T> (the only place the vtable is reachable from) and arguments valid
+    // as the MIDL attributes of ISyncMgrSynchronizeCallback::Progress describe; every
+    // pointer is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1068,10 +1068,10 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_LogError<
     lpcErrorText: *const u16,
     lpSyncLogError: LPSYNCMGRLOGERRORINFO,
 ) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
-    // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
-    // attributes of ISyncMgrSynchronizeCallback::LogError describe; every pointer is checked
-    // before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of
+    // a live Object<T> (the only place the vtable is reachable from) and arguments valid
+    // as the MIDL attributes of ISyncMgrSynchronizeCallback::LogError describe; every
+    // pointer is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1114,10 +1114,10 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_DeleteLogError<
     T: SyncMgrSynchronizeCallback + ComClass,
     const K: usize,
 >(this: *mut c_void, ErrorID: REFSYNCMGRERRORID, dwReserved: u32) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
-    // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
-    // attributes of ISyncMgrSynchronizeCallback::DeleteLogError describe; every pointer is checked
-    // before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of
+    // a live Object<T> (the only place the vtable is reachable from) and arguments valid
+    // as the MIDL attributes of ISyncMgrSynchronizeCallback::DeleteLogError describe;
+    // every pointer is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1152,10 +1152,10 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_EstablishConnection<
     T: SyncMgrSynchronizeCallback + ComClass,
     const K: usize,
 >(this: *mut c_void, lpwszConnection: *const u16, dwReserved: u32) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of a live
-    // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
-    // attributes of ISyncMgrSynchronizeCallback::EstablishConnection describe; every pointer is
-    // checked before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeCallback vtable with this = slot K of
+    // a live Object<T> (the only place the vtable is reachable from) and arguments valid
+    // as the MIDL attributes of ISyncMgrSynchronizeCallback::EstablishConnection describe;
+    // every pointer is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1237,7 +1237,7 @@ pub trait SyncMgrEnumItems {
     /// were copied in `*pceltFetched`. Returns `S_FALSE` when fewer than
     /// `celt` items were left.
     ///
-    /// COM calls it through vtable slot 3 (`ISyncMgrEnumItems::Next`). Before it runs, the runtime checks the arguments: `rgelt` may be null only when `celt` is zero (`E_INVALIDARG`); `pceltFetched` may be null only when `celt` is 1 (`E_POINTER`). `pceltFetched` must not be null (`E_POINTER`) and is cleared first.
+    /// COM calls it through vtable slot 3 (`ISyncMgrEnumItems::Next`). Before it runs, the runtime checks the arguments: `rgelt` may be null only when `celt` is zero (`E_INVALIDARG`); `pceltFetched` may be null only when `celt` is 1 (`E_POINTER`).
     fn next(&self, items: &mut [SYNCMGRITEM]) -> windows_core::Result<usize>;
     /// Skips the next `celt` items. Returns `S_FALSE` when fewer were left.
     ///
@@ -1254,8 +1254,8 @@ pub trait SyncMgrEnumItems {
     /// COM calls it through vtable slot 6 (`ISyncMgrEnumItems::Clone`). Before it runs, the runtime checks the arguments: `ppenum` must not be null (`E_POINTER`) and is cleared first.
     fn clone_com(&self) -> windows_core::Result<ISyncMgrEnumItems>;
 }
-// SAFETY: every slot is a shim for the same method of ISyncMgrEnumItems that treats this as slot K of an
-// Object<T> through dispatch, and the base slots come from the runtime.
+// SAFETY: every slot is a shim for the same method of ISyncMgrEnumItems that treats this as slot K
+// of an Object<T> through dispatch, and the base slots come from the runtime.
 unsafe impl<T: SyncMgrEnumItems + ComClass, const K: usize> Implement<T, K>
 for ISyncMgrEnumItems {
     const VTABLE: ISyncMgrEnumItems_Vtbl = ISyncMgrEnumItems_Vtbl {
@@ -1275,9 +1275,10 @@ unsafe extern "system" fn ISyncMgrEnumItems_Next<
     rgelt: LPSYNCMGRITEM,
     pceltFetched: *mut u32,
 ) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrEnumItems vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrEnumItems::Next describe; every pointer is checked before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrEnumItems vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrEnumItems::Next describe; every pointer is checked before
+    // use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1289,7 +1290,6 @@ unsafe extern "system" fn ISyncMgrEnumItems_Next<
                 abi::respond(|| {
                     let pceltFetched = abi::fetched_init(pceltFetched, celt)?;
                     let rgelt: &mut [SYNCMGRITEM] = abi::out_slice(rgelt, celt)?;
-                    let pceltFetched = abi::out_zeroed(pceltFetched)?;
                     match <T as SyncMgrEnumItems>::next(object, &mut *rgelt) {
                         Ok(value) => {
                             abi::finish_fetched(
@@ -1312,9 +1312,10 @@ unsafe extern "system" fn ISyncMgrEnumItems_Skip<
     T: SyncMgrEnumItems + ComClass,
     const K: usize,
 >(this: *mut c_void, celt: u32) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrEnumItems vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrEnumItems::Skip describe; every pointer is checked before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrEnumItems vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrEnumItems::Skip describe; every pointer is checked before
+    // use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1342,9 +1343,10 @@ unsafe extern "system" fn ISyncMgrEnumItems_Reset<
     T: SyncMgrEnumItems + ComClass,
     const K: usize,
 >(this: *mut c_void) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrEnumItems vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrEnumItems::Reset describe; every pointer is checked before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrEnumItems vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrEnumItems::Reset describe; every pointer is checked
+    // before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1369,9 +1371,10 @@ unsafe extern "system" fn ISyncMgrEnumItems_Clone<
     T: SyncMgrEnumItems + ComClass,
     const K: usize,
 >(this: *mut c_void, ppenum: *mut *mut c_void) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrEnumItems vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrEnumItems::Clone describe; every pointer is checked before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrEnumItems vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrEnumItems::Clone describe; every pointer is checked
+    // before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1425,8 +1428,8 @@ pub trait SyncMgrSynchronizeInvoke {
     /// COM calls it through vtable slot 4 (`ISyncMgrSynchronizeInvoke::UpdateAll`).
     fn update_all(&self) -> windows_core::Result<()>;
 }
-// SAFETY: every slot is a shim for the same method of ISyncMgrSynchronizeInvoke that treats this as slot K
-// of an Object<T> through dispatch, and the base slots come from the runtime.
+// SAFETY: every slot is a shim for the same method of ISyncMgrSynchronizeInvoke that treats this
+// as slot K of an Object<T> through dispatch, and the base slots come from the runtime.
 unsafe impl<T: SyncMgrSynchronizeInvoke + ComClass, const K: usize> Implement<T, K>
 for ISyncMgrSynchronizeInvoke {
     const VTABLE: ISyncMgrSynchronizeInvoke_Vtbl = ISyncMgrSynchronizeInvoke_Vtbl {
@@ -1445,10 +1448,10 @@ unsafe extern "system" fn ISyncMgrSynchronizeInvoke_UpdateItems<
     cbCookie: u32,
     lpCookie: *const u8,
 ) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeInvoke vtable with this = slot K of a live
-    // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
-    // attributes of ISyncMgrSynchronizeInvoke::UpdateItems describe; every pointer is checked
-    // before use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeInvoke vtable with this = slot K of a
+    // live Object<T> (the only place the vtable is reachable from) and arguments valid as
+    // the MIDL attributes of ISyncMgrSynchronizeInvoke::UpdateItems describe; every
+    // pointer is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1485,10 +1488,10 @@ unsafe extern "system" fn ISyncMgrSynchronizeInvoke_UpdateAll<
     T: SyncMgrSynchronizeInvoke + ComClass,
     const K: usize,
 >(this: *mut c_void) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeInvoke vtable with this = slot K of a live
-    // Object<T> (the only place the vtable is reachable from) and arguments valid as the MIDL
-    // attributes of ISyncMgrSynchronizeInvoke::UpdateAll describe; every pointer is checked before
-    // use by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrSynchronizeInvoke vtable with this = slot K of a
+    // live Object<T> (the only place the vtable is reachable from) and arguments valid as
+    // the MIDL attributes of ISyncMgrSynchronizeInvoke::UpdateAll describe; every pointer
+    // is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1594,8 +1597,8 @@ pub trait SyncMgrRegister {
         sync_mgr_register_flags: &mut u32,
     ) -> windows_core::Result<GetHandlerRegistrationInfoOutcome>;
 }
-// SAFETY: every slot is a shim for the same method of ISyncMgrRegister that treats this as slot K of an
-// Object<T> through dispatch, and the base slots come from the runtime.
+// SAFETY: every slot is a shim for the same method of ISyncMgrRegister that treats this as slot K
+// of an Object<T> through dispatch, and the base slots come from the runtime.
 unsafe impl<T: SyncMgrRegister + ComClass, const K: usize> Implement<T, K>
 for ISyncMgrRegister {
     const VTABLE: ISyncMgrRegister_Vtbl = ISyncMgrRegister_Vtbl {
@@ -1614,10 +1617,10 @@ unsafe extern "system" fn ISyncMgrRegister_RegisterSyncMgrHandler<
     pwszDescription: *const u16,
     dwSyncMgrRegisterFlags: u32,
 ) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrRegister vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrRegister::RegisterSyncMgrHandler describe; every pointer is checked before use by
-    // the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrRegister vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrRegister::RegisterSyncMgrHandler describe; every pointer
+    // is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1658,10 +1661,10 @@ unsafe extern "system" fn ISyncMgrRegister_UnregisterSyncMgrHandler<
     rclsidHandler: *const windows_core::GUID,
     dwReserved: u32,
 ) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrRegister vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrRegister::UnregisterSyncMgrHandler describe; every pointer is checked before use by
-    // the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrRegister vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrRegister::UnregisterSyncMgrHandler describe; every
+    // pointer is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,
@@ -1700,10 +1703,10 @@ unsafe extern "system" fn ISyncMgrRegister_GetHandlerRegistrationInfo<
     rclsidHandler: *const windows_core::GUID,
     pdwSyncMgrRegisterFlags: *mut u32,
 ) -> HRESULT {
-    // SAFETY: COM calls this slot of the ISyncMgrRegister vtable with this = slot K of a live Object<T>
-    // (the only place the vtable is reachable from) and arguments valid as the MIDL attributes of
-    // ISyncMgrRegister::GetHandlerRegistrationInfo describe; every pointer is checked before use
-    // by the abi helpers.
+    // SAFETY: COM calls this slot of the ISyncMgrRegister vtable with this = slot K of a live
+    // Object<T> (the only place the vtable is reachable from) and arguments valid as the
+    // MIDL attributes of ISyncMgrRegister::GetHandlerRegistrationInfo describe; every
+    // pointer is checked before use by the abi helpers.
     unsafe {
         dispatch::<
             T,

@@ -158,7 +158,7 @@ fn finish(file: TokenStream) -> Result<String, String> {
             .trim_end_matches(')')
             .trim();
         let body = body.trim_matches('"');
-        let width = 96usize.saturating_sub(indent.len()).max(40);
+        let width = 88usize.saturating_sub(indent.len()).max(40);
         let mut current = String::new();
         let mut first = true;
         let flush = |current: &mut String, first: &mut bool, out: &mut String| {
@@ -531,9 +531,22 @@ impl<'a> Generator<'a> {
         });
         let underscore = default_body.is_some();
 
+        // The `length_is(*f)` count of an out-array is handled with the array.
+        let fetched: Vec<usize> = m
+            .params
+            .iter()
+            .filter_map(|p| match p.role {
+                ParamRole::OutArray { fetched, .. } => fetched,
+                _ => None,
+            })
+            .collect();
         let mut plans = Vec::new();
-        for p in &m.params {
-            plans.push(self.param(&what, m, p, underscore)?);
+        for (index, p) in m.params.iter().enumerate() {
+            if fetched.contains(&index) {
+                plans.push(ParamPlan::default());
+            } else {
+                plans.push(self.param(&what, m, p, underscore)?);
+            }
         }
         let returns = self.returns(&what, m, outcome)?;
 

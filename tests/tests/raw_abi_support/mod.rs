@@ -386,3 +386,138 @@ pub fn null() -> *mut c_void {
 pub fn owned_unknown(raw: *mut c_void) -> IUnknown {
     unsafe { IUnknown::from_raw(raw) }
 }
+
+// ----- a host-side callback --------------------------------------------------------------------
+
+/// What the test callback saw.
+#[derive(Debug, Default)]
+pub struct CallbackRecord {
+    pub calls: Vec<String>,
+    pub texts: Vec<String>,
+    pub progress_items: Vec<(GUID, Option<String>, Option<u32>, Option<i32>, Option<i32>)>,
+    pub logged: Vec<(
+        u32,
+        String,
+        Option<(Option<u32>, Option<GUID>, Option<GUID>)>,
+    )>,
+    pub retry_items: Vec<GUID>,
+}
+
+/// A host-side `ISyncMgrSynchronizeCallback` whose `Progress` answers `progress_answer`.
+#[derive(mobsync_runtime::ComObject)]
+#[com_object(interfaces(ISyncMgrSynchronizeCallback))]
+pub struct TestCallback {
+    pub probe: Probe,
+    pub record: Mutex<CallbackRecord>,
+    pub progress_answer: Mutex<mobsync_runtime::ProgressOutcome>,
+    pub modeless_answer: Mutex<mobsync_runtime::EnableModelessOutcome>,
+}
+
+impl TestCallback {
+    pub fn new(drops: &DropCounter) -> Self {
+        TestCallback {
+            probe: drops.probe(),
+            record: Mutex::default(),
+            progress_answer: Mutex::new(mobsync_runtime::ProgressOutcome::S_OK),
+            modeless_answer: Mutex::new(mobsync_runtime::EnableModelessOutcome::S_OK),
+        }
+    }
+
+    fn call(&self, name: String) {
+        self.record.lock().unwrap().calls.push(name);
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.record.lock().unwrap().calls.clone()
+    }
+}
+
+impl mobsync_runtime::SyncMgrSynchronizeCallback for TestCallback {
+    fn show_properties_completed(&self, hr: HRESULT) -> windows_core::Result<()> {
+        self.call(format!("show_properties_completed({hr})"));
+        Ok(())
+    }
+    fn prepare_for_sync_completed(&self, hr: HRESULT) -> windows_core::Result<()> {
+        self.call(format!("prepare_for_sync_completed({hr})"));
+        Ok(())
+    }
+    fn synchronize_completed(&self, hr: HRESULT) -> windows_core::Result<()> {
+        self.call(format!("synchronize_completed({hr})"));
+        Ok(())
+    }
+    fn show_error_completed(&self, hr: HRESULT, item_ids: &[GUID]) -> windows_core::Result<()> {
+        self.call(format!("show_error_completed({hr},{})", item_ids.len()));
+        self.record.lock().unwrap().retry_items = item_ids.to_vec();
+        Ok(())
+    }
+    fn enable_modeless(
+        &self,
+        enable: bool,
+    ) -> windows_core::Result<mobsync_runtime::EnableModelessOutcome> {
+        self.call(format!("enable_modeless({enable})"));
+        Ok(*self.modeless_answer.lock().unwrap())
+    }
+    fn progress(
+        &self,
+        item_id: &GUID,
+        item: Option<mobsync_runtime::ProgressItem<'_>>,
+    ) -> windows_core::Result<mobsync_runtime::ProgressOutcome> {
+        self.call(format!("progress({})", item_id.to_u128()));
+        let entry = match item {
+            Some(item) => (
+                *item_id,
+                item.status_text().map(|t| t.to_string_lossy()),
+                item.status_type(),
+                item.progress_value(),
+                item.max_value(),
+            ),
+            None => (*item_id, None, None, None, None),
+        };
+        self.record.lock().unwrap().progress_items.push(entry);
+        Ok(*self.progress_answer.lock().unwrap())
+    }
+    fn log_error(
+        &self,
+        level: u32,
+        text: &mobsync_runtime::WStr,
+        info: Option<mobsync_runtime::LogErrorInfo<'_>>,
+    ) -> windows_core::Result<()> {
+        self.call(format!("log_error({level})"));
+        let info = info.map(|i| (i.error_flags(), i.error_id(), i.item_id()));
+        self.record
+            .lock()
+            .unwrap()
+            .logged
+            .push((level, text.to_string_lossy(), info));
+        Ok(())
+    }
+    fn delete_log_error(&self, error_id: &GUID, reserved: u32) -> windows_core::Result<()> {
+        self.call(format!(
+            "delete_log_error({},{reserved})",
+            error_id.to_u128()
+        ));
+        Ok(())
+    }
+    fn establish_connection(
+        &self,
+        connection: Option<&mobsync_runtime::WStr>,
+        reserved: u32,
+    ) -> windows_core::Result<()> {
+        let name = connection.map(|c| c.to_string_lossy());
+        self.call(format!("establish_connection({name:?},{reserved})"));
+        Ok(())
+    }
+}
+
+/// A new test callback object: the Rust handle (for assertions) and its interface pointer (one
+/// reference).
+pub fn new_callback(
+    drops: &DropCounter,
+) -> (mobsync_runtime::ComObject<TestCallback>, *mut c_void) {
+    let object = mobsync_runtime::ComObject::new(TestCallback::new(drops));
+    let raw = object
+        .cast::<ISyncMgrSynchronizeCallback>()
+        .expect("the callback implements ISyncMgrSynchronizeCallback")
+        .into_raw();
+    (object, raw)
+}
