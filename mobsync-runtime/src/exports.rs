@@ -119,8 +119,9 @@ pub fn dll_unregister_server(classes: &[ClassEntry]) -> HRESULT {
 /// for the listed classes (types with `#[derive(SyncMgrHandler)]`), from a `cdylib`.
 ///
 /// Call it once per crate, at module level. Two classes with the same CLSID are a compile error.
+/// The crate docs have a complete example.
 ///
-/// ```ignore
+/// ```text
 /// mobsync_runtime::export_handlers!(FolderSync, MailSync);
 /// ```
 #[macro_export]
