@@ -1,0 +1,90 @@
+//! mobsync-rs: the handler written with `#[derive(SyncMgrHandler)]` and the generated
+//! [`SyncMgrSynchronize`] trait; its class factory is the runtime's
+//! [`class_factory`](mobsync_runtime::class_factory) and its enumerator the runtime's
+//! [`ItemEnumerator`].
+
+use std::ffi::c_void;
+
+use mobsync_runtime::hresults::E_NOTIMPL;
+use mobsync_runtime::interfaces::{InitializeOutcome, PrepareForSyncOutcome, SyncMgrSynchronize};
+use mobsync_runtime::sys::{
+    HWND, ISyncMgrEnumItems, ISyncMgrSynchronize, ISyncMgrSynchronizeCallback,
+};
+use mobsync_runtime::{ComObject, HandlerInfo, ItemEnumerator, SyncItem, SyncMgrHandler};
+use windows_core::{GUID, Interface};
+
+use crate::floor::HandlerState;
+
+/// The mobsync-rs handler of the call benchmarks.
+#[derive(SyncMgrHandler, Default, Debug)]
+#[sync_mgr(
+    clsid = "5EEDB0B0-0000-4000-8000-0000000000AA",
+    name = "Benchmark handler"
+)]
+pub struct OurHandler {
+    /// What the methods record.
+    pub state: HandlerState,
+}
+
+impl SyncMgrSynchronize for OurHandler {
+    fn initialize(
+        &self,
+        _reserved: u32,
+        _flags: u32,
+        _cookie: &[u8],
+    ) -> windows_core::Result<InitializeOutcome> {
+        Ok(InitializeOutcome::S_OK)
+    }
+
+    fn get_handler_info(&self) -> windows_core::Result<HandlerInfo> {
+        Err(E_NOTIMPL.into())
+    }
+
+    fn enum_sync_mgr_items(&self) -> windows_core::Result<ISyncMgrEnumItems> {
+        Err(E_NOTIMPL.into())
+    }
+
+    fn set_progress_callback(
+        &self,
+        _callback: Option<ISyncMgrSynchronizeCallback>,
+    ) -> windows_core::Result<()> {
+        Ok(())
+    }
+
+    fn prepare_for_sync(
+        &self,
+        _items: &[GUID],
+        _parent: HWND,
+        _reserved: u32,
+    ) -> windows_core::Result<PrepareForSyncOutcome> {
+        Ok(PrepareForSyncOutcome::S_OK)
+    }
+
+    fn synchronize(&self, parent: HWND) -> windows_core::Result<()> {
+        self.state.synchronize(parent);
+        Ok(())
+    }
+
+    fn set_item_status(&self, item: &GUID, status: u32) -> windows_core::Result<()> {
+        self.state.set_item_status(item, status);
+        Ok(())
+    }
+}
+
+/// A new mobsync-rs handler: its `ISyncMgrSynchronize` pointer, one reference.
+pub fn new_handler() -> *mut c_void {
+    let handler = ComObject::new(OurHandler::default())
+        .cast::<ISyncMgrSynchronize>()
+        .expect("the handler implements ISyncMgrSynchronize");
+    handler.into_raw()
+}
+
+/// The runtime's class factory of [`OurHandler`]: its `IClassFactory` pointer, one reference.
+pub fn new_factory() -> *mut c_void {
+    mobsync_runtime::class_factory::<OurHandler>().into_raw()
+}
+
+/// The runtime's [`ItemEnumerator`] over `items`: its `ISyncMgrEnumItems` pointer, one reference.
+pub fn new_enumerator(items: Vec<SyncItem>) -> *mut c_void {
+    ItemEnumerator::new(items).into_interface().into_raw()
+}
