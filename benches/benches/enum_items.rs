@@ -5,7 +5,7 @@
 use std::ffi::c_void;
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use mobsync_benches::{floor, ours, raw, sample_items, wincore};
 use mobsync_runtime::SyncItem;
 use mobsync_runtime::sys::SYNCMGRITEM;
@@ -26,6 +26,7 @@ fn next(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("EnumItems_Next_batch{batch}"));
         group.throughput(Throughput::Elements(ITEMS as u64));
         group.sample_size(10);
+        group.sampling_mode(SamplingMode::Flat);
         let mut buffer = vec![SYNCMGRITEM::default(); batch as usize];
         for (name, new_enumerator) in implementations {
             let enumerator = new_enumerator(items.clone());

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod demo;
 mod parse;
 mod regen;
@@ -31,6 +32,8 @@ enum Command {
     WineTest(wine::Args),
     /// Build the folder-sync example, register it in a temporary store and sync a sample tree.
     Demo(demo::Args),
+    /// Run the benchmarks against the baselines and rewrite the README's benchmark table.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Command::Regen(args) => regen::run(args),
         Command::WineTest(args) => wine::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,
