@@ -214,5 +214,17 @@ fn killed_writers(run: u64, store_file: &Path, store: &Store) -> Result<(), Stri
             .unregister(&registration(probe, &module))
             .map_err(|e| format!("round {round}: {e}"))?;
     }
+    // A writer killed between writing its temporary file and renaming it leaves the file behind;
+    // the next writer removes it.
+    let dir = store_file.parent().expect("the store is in a directory");
+    let leftovers: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    if !leftovers.is_empty() {
+        return Err(format!("temporary files left behind: {leftovers:?}"));
+    }
     Ok(())
 }

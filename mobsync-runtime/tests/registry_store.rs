@@ -399,3 +399,21 @@ fn errors_convert_to_hresults() {
     assert_eq!(err.hresult().0 as u32, 0x8007_0570);
     assert!(std::error::Error::source(&err).is_none());
 }
+
+#[test]
+fn writers_remove_temporary_files_of_killed_writers() {
+    let (_dir, store) = temp_store();
+    let module = PathBuf::from("/opt/libfolder_sync.so");
+    store.register(&folder_sync(&module)).unwrap();
+    let dir = store.path().parent().unwrap();
+    let stale = dir.join(".registry.json.4242.0.tmp");
+    fs::write(&stale, "{ half a store").unwrap();
+    let unrelated = dir.join("notes.tmp");
+    fs::write(&unrelated, "someone else's").unwrap();
+    // Readers leave it alone; the next writer, holding the lock, removes it.
+    store.handlers().unwrap();
+    assert!(stale.exists());
+    store.unregister(&folder_sync(&module)).unwrap();
+    assert!(!stale.exists());
+    assert!(unrelated.exists());
+}

@@ -282,6 +282,7 @@ impl FileStore {
             .map_err(|err| RegistryError::io("open the lock file", &lock_path, err))?;
         lock.lock()
             .map_err(|err| RegistryError::io("lock", &lock_path, err))?;
+        self.remove_stale_temporaries();
         let before = self.read()?;
         let mut tree = before.clone();
         let result = change(&mut tree)?;
@@ -293,17 +294,38 @@ impl FileStore {
         Ok(result)
     }
 
-    /// Writes `text` to a temporary file in the store's directory, flushes it and renames it over
-    /// the store, so that the store is always either the old or the new content.
-    fn write_atomically(&self, text: &str) -> Result<(), RegistryError> {
-        let dir = self.dir();
+    fn temp_prefix(&self) -> String {
         let file_name = self
             .path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "registry".to_owned());
+        format!(".{file_name}.")
+    }
+
+    /// Removes temporary files that writers killed between writing and renaming left behind. Only
+    /// called under the lock, when no other writer can have a temporary file in flight.
+    fn remove_stale_temporaries(&self) {
+        let prefix = self.temp_prefix();
+        let Ok(entries) = fs::read_dir(self.dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(&prefix) && name.ends_with(".tmp") {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    /// Writes `text` to a temporary file in the store's directory, flushes it and renames it over
+    /// the store, so that the store is always either the old or the new content.
+    fn write_atomically(&self, text: &str) -> Result<(), RegistryError> {
+        let dir = self.dir();
         let temp = dir.join(format!(
-            ".{file_name}.{}.{}.tmp",
+            "{}{}.{}.tmp",
+            self.temp_prefix(),
             std::process::id(),
             TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
