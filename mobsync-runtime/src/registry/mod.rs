@@ -327,8 +327,10 @@ impl std::error::Error for RegistryError {
 /// Writers take an exclusive lock on a separate lock file (the store path plus `.lock`), re-read
 /// the store, apply their change, write the whole store to a temporary file in the same directory,
 /// flush it to disk and rename it over the store; so readers, which take no lock, always see a
-/// complete store, and concurrent writers lose no entry. A store that cannot be parsed is reported
-/// as [`RegistryError::Corrupt`] and never overwritten.
+/// complete store, and concurrent writers lose no entry. A writer killed mid-write leaves the store
+/// intact and at most a temporary file, which the next writer removes; the lock dies with its
+/// process. A store that cannot be parsed is reported as [`RegistryError::Corrupt`] and never
+/// overwritten.
 #[derive(Debug, Clone)]
 pub struct Store {
     #[cfg(not(windows))]
