@@ -49,7 +49,7 @@ pub(super) struct Engine<'a> {
     file_index: HashMap<FileId, u32>,
     pub scratch: String,
     pub macros: Vec<Macro>,
-    pub names: HashMap<Box<str>, u32>,
+    pub names: lex::Names,
     pub out: Output,
     pub diags: Vec<Diagnostic>,
     errors: usize,
@@ -102,7 +102,7 @@ pub(super) fn run(
         file_index: HashMap::new(),
         scratch: String::new(),
         macros: Vec::new(),
-        names: HashMap::new(),
+        names: lex::Names::default(),
         out: Output::new(
             opts.limits.max_output_bytes,
             root_text.len() + root_text.len() / 8,
@@ -428,7 +428,7 @@ impl Engine<'_> {
                 _ if is_ident_start(c) => {
                     let (kind, end) = token_at(b, cur.pos);
                     if kind == Kind::Ident
-                        && let Some(&m) = self.names.get(slice(f.str(), cur.pos, end))
+                        && let Some(m) = self.names.get(slice(f.str(), cur.pos, end))
                     {
                         let name = Token {
                             kind,
@@ -671,7 +671,7 @@ impl Engine<'_> {
             "undef" => {
                 if let Some(n) = rest.first().filter(|t| t.kind == Kind::Ident) {
                     let n = self.text(n).to_string();
-                    self.names.remove(n.as_str());
+                    self.names.remove(&n);
                     self.extra_tokens(&rest[1..], "#undef", true);
                 } else {
                     self.error_tok(rest.first().unwrap_or(&first), "macro name missing");
@@ -741,7 +741,7 @@ impl Engine<'_> {
     fn ifdef_name(&mut self, rest: &[Token], first: &Token, directive: &str) -> bool {
         match rest.first() {
             Some(t) if t.kind == Kind::Ident => {
-                let defined = self.names.contains_key(self.text(t));
+                let defined = self.names.contains(self.text(t));
                 self.extra_tokens(&rest[1..], &format!("#{directive}"), true);
                 defined
             }
@@ -958,7 +958,7 @@ impl Engine<'_> {
                 let name = rest.get(name_at).filter(|n| n.kind == Kind::Ident);
                 let closed = !close || rest.get(name_at + 1).is_some_and(|n| self.text(n) == ")");
                 if let (Some(n), true) = (name, closed) {
-                    let value = self.names.contains_key(self.text(n));
+                    let value = self.names.contains(self.text(n));
                     toks.push(self.scratch_token(
                         if value { "1" } else { "0" },
                         Kind::Number,
@@ -982,7 +982,7 @@ impl Engine<'_> {
             })
             .collect();
         let names = &self.names;
-        let result = super::expr::evaluate(&texts, &|n| names.contains_key(n));
+        let result = super::expr::evaluate(&texts, &|n| names.contains(n));
         drop(texts);
         match result {
             Ok(v) => v.is_true(),

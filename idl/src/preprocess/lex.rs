@@ -187,6 +187,95 @@ impl SrcFile {
     }
 }
 
+/// A fast, non-cryptographic hasher for the macro table (identifiers are short; the table is
+/// consulted for every identifier of the input). The multiply-rotate scheme is the one of
+/// rustc's `FxHasher`.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A hash map keyed by names, with [`NameHasher`].
+pub(super) type NameMap<V> =
+    std::collections::HashMap<Box<str>, V, std::hash::BuildHasherDefault<NameHasher>>;
+
+/// The defined macro names, with a cheap filter in front of the hash map: most identifiers
+/// of real IDL are not macros, and the filter (length and first/last character of every name
+/// ever defined) rejects them without hashing.
+#[derive(Debug)]
+pub(super) struct Names {
+    map: NameMap<u32>,
+    filter: [u64; 64],
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names {
+            map: NameMap::default(),
+            filter: [0; 64],
+        }
+    }
+}
+
+impl Names {
+    fn slot(name: &str) -> (usize, u64) {
+        let b = name.as_bytes();
+        let first = b.first().copied().unwrap_or(0);
+        let last = b.last().copied().unwrap_or(0);
+        (
+            b.len().min(63),
+            1u64 << ((first ^ last.wrapping_mul(7)) & 63),
+        )
+    }
+
+    /// The macro currently defined as `name`.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        let (len, bit) = Names::slot(name);
+        if self.filter[len] & bit == 0 {
+            return None;
+        }
+        self.map.get(name).copied()
+    }
+
+    /// Whether `name` is defined.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Defines `name` as macro `idx`.
+    pub fn insert(&mut self, name: Box<str>, idx: u32) {
+        let (len, bit) = Names::slot(&name);
+        self.filter[len] |= bit;
+        self.map.insert(name, idx);
+    }
+
+    /// Undefines `name`.
+    pub fn remove(&mut self, name: &str) {
+        self.map.remove(name);
+    }
+
+    /// Number of defined names.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
 /// `start..end` of `s`, or `""` when the range is not on character boundaries.
 pub(super) fn slice(s: &str, start: usize, end: usize) -> &str {
     s.get(start..end).unwrap_or("")

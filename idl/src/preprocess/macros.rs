@@ -44,6 +44,8 @@ pub(super) struct Macro {
     pub variadic: bool,
     /// The replacement list; parameters are [`Kind::Param`] tokens.
     pub body: Vec<Token>,
+    /// Whether the replacement list contains `##`.
+    pub has_paste: bool,
     /// The macro name in its `#define`.
     pub def: Loc,
     /// Whether an expansion of this macro is being read.
@@ -57,6 +59,10 @@ struct Context {
     pos: usize,
     /// The macro whose expansion this is (disabled while the context is on the stack).
     mac: Option<u32>,
+    /// When set, the tokens are read straight from the body of `mac` (an object-like macro
+    /// without `##`), with this origin and leading white space for the first token, instead
+    /// of from `toks`: no copy of the replacement list.
+    body: Option<(Loc, u8)>,
 }
 
 /// A stack of contexts.
@@ -88,6 +94,7 @@ impl Engine<'_> {
             params: Vec::new(),
             variadic: false,
             body: Vec::new(),
+            has_paste: false,
             def: Loc {
                 file: NO_FILE,
                 off: 0,
@@ -207,16 +214,18 @@ impl Engine<'_> {
                 }
             }
         }
+        let has_paste = body.iter().any(|t| self.is_punct(t, "##"));
         let mac = Macro {
             name: name.clone(),
             kind,
             params,
             variadic,
+            has_paste,
             body,
             def: name_tok.origin,
             disabled: false,
         };
-        if let Some(&old) = self.names.get(&name)
+        if let Some(old) = self.names.get(&name)
             && !self.same_definition(&self.macros[old as usize], &mac)
         {
             let def = self.macros[old as usize].def;
@@ -293,7 +302,7 @@ impl Engine<'_> {
                 break;
             }
             if t.kind == Kind::Ident && !t.has(NO_EXPAND) {
-                let found = self.names.get(self.text(&t)).copied();
+                let found = self.names.get(self.text(&t));
                 if let Some(m2) = found {
                     if self.macros[m2 as usize].disabled {
                         t.flags |= NO_EXPAND;
@@ -335,6 +344,7 @@ impl Engine<'_> {
                 toks,
                 pos: 0,
                 mac: None,
+                body: None,
             }],
         };
         let mut out = Vec::new();
@@ -343,7 +353,7 @@ impl Engine<'_> {
                 break;
             }
             if t.kind == Kind::Ident && !t.has(NO_EXPAND) {
-                let found = self.names.get(self.text(&t)).copied();
+                let found = self.names.get(self.text(&t));
                 if let Some(m) = found {
                     if self.macros[m as usize].disabled {
                         t.flags |= NO_EXPAND;
@@ -360,10 +370,33 @@ impl Engine<'_> {
 
     /// Pops every context left on `feed`, enabling their macros again.
     fn abandon(&mut self, feed: &mut Feed) {
-        while let Some(ctx) = feed.stack.pop() {
-            if let Some(m) = ctx.mac {
-                self.macros[m as usize].disabled = false;
+        while !feed.stack.is_empty() {
+            self.pop_context(feed);
+        }
+    }
+
+    /// The token at the position of `ctx`, if any.
+    fn ctx_token(&self, ctx: &Context) -> Option<Token> {
+        match (ctx.body, ctx.mac) {
+            (Some((origin, lead)), Some(m)) => {
+                let mut t = *self.macros.get(m as usize)?.body.get(ctx.pos)?;
+                t.origin = origin;
+                t.flags &= !LINEAR;
+                if ctx.pos == 0 {
+                    t.flags = (t.flags & !LEADING_WS) | lead;
+                }
+                Some(t)
             }
+            _ => ctx.toks.get(ctx.pos).copied(),
+        }
+    }
+
+    /// Pops the top context, enabling its macro again.
+    fn pop_context(&mut self, feed: &mut Feed) {
+        if let Some(done) = feed.stack.pop()
+            && let Some(m) = done.mac
+        {
+            self.macros[m as usize].disabled = false;
         }
     }
 
@@ -371,15 +404,11 @@ impl Engine<'_> {
     fn feed_next(&mut self, feed: &mut Feed) -> Option<Token> {
         loop {
             let ctx = feed.stack.last_mut()?;
-            if ctx.pos < ctx.toks.len() {
+            if let Some(t) = self.ctx_token(ctx) {
                 ctx.pos += 1;
-                return Some(ctx.toks[ctx.pos - 1]);
+                return Some(t);
             }
-            if let Some(done) = feed.stack.pop()
-                && let Some(m) = done.mac
-            {
-                self.macros[m as usize].disabled = false;
-            }
+            self.pop_context(feed);
         }
     }
 
@@ -391,7 +420,12 @@ impl Engine<'_> {
         if let Some(m) = mac {
             self.macros[m as usize].disabled = true;
         }
-        feed.stack.push(Context { toks, pos: 0, mac });
+        feed.stack.push(Context {
+            toks,
+            pos: 0,
+            mac,
+            body: None,
+        });
     }
 
     /// Starts expanding macro `m` named by `name`: pushes its replacement on `feed`. Returns
@@ -425,6 +459,31 @@ impl Engine<'_> {
             MacroKind::Time => {
                 let t = self.date_time.1.clone();
                 vec![single(self, t, Kind::Str)]
+            }
+            MacroKind::Object if !self.macros[m as usize].has_paste => {
+                // Read the replacement list in place.
+                let len = self.macros[m as usize].body.len() as u64;
+                self.work += len + 1;
+                if self.work > self.opts.limits.max_expansion_tokens {
+                    let limit = self.opts.limits.max_expansion_tokens;
+                    self.fatal_error(
+                        name.origin,
+                        format!("macro expansion exceeds {limit} tokens"),
+                    );
+                    return true;
+                }
+                if feed.stack.len() >= MAX_CONTEXTS {
+                    self.fatal_error(name.origin, "macro expansion nested too deeply");
+                    return true;
+                }
+                self.macros[m as usize].disabled = true;
+                feed.stack.push(Context {
+                    toks: Vec::new(),
+                    pos: 0,
+                    mac: Some(m),
+                    body: Some((name.origin, lead)),
+                });
+                return true;
             }
             MacroKind::Object => self.substitute(m, &[], name, depth),
             MacroKind::Function => {
@@ -469,26 +528,16 @@ impl Engine<'_> {
 
     /// Whether the next token of the contexts, or else of the file, is `(`; consumes it if so.
     fn peek_paren(&mut self, feed: &mut Feed, cursor: Option<&mut Cursor>) -> bool {
-        loop {
-            match feed.stack.last_mut() {
-                Some(ctx) if ctx.pos < ctx.toks.len() => {
-                    let t = ctx.toks[ctx.pos];
-                    let is_paren =
-                        t.kind == Kind::Punct && tok_text(&self.files, &self.scratch, &t) == "(";
-                    if is_paren && let Some(ctx) = feed.stack.last_mut() {
-                        ctx.pos += 1;
-                    }
-                    return is_paren;
+        while let Some(ctx) = feed.stack.last_mut() {
+            if let Some(t) = self.ctx_token(ctx) {
+                let is_paren =
+                    t.kind == Kind::Punct && tok_text(&self.files, &self.scratch, &t) == "(";
+                if is_paren {
+                    ctx.pos += 1;
                 }
-                Some(_) => {
-                    if let Some(done) = feed.stack.pop()
-                        && let Some(m) = done.mac
-                    {
-                        self.macros[m as usize].disabled = false;
-                    }
-                }
-                None => break,
+                return is_paren;
             }
+            self.pop_context(feed);
         }
         match cursor {
             Some(cur) => self.source_paren(cur),
@@ -527,21 +576,8 @@ impl Engine<'_> {
 
     /// The next token of a macro argument list: from the contexts, else from the file.
     fn next_arg_token(&mut self, feed: &mut Feed, cursor: Option<&mut Cursor>) -> Option<Token> {
-        loop {
-            match feed.stack.last_mut() {
-                Some(ctx) if ctx.pos < ctx.toks.len() => {
-                    ctx.pos += 1;
-                    return Some(ctx.toks[ctx.pos - 1]);
-                }
-                Some(_) => {
-                    if let Some(done) = feed.stack.pop()
-                        && let Some(m) = done.mac
-                    {
-                        self.macros[m as usize].disabled = false;
-                    }
-                }
-                None => break,
-            }
+        if let Some(t) = self.feed_next(feed) {
+            return Some(t);
         }
         let cur = cursor?;
         self.source_token(cur)
@@ -693,6 +729,7 @@ impl Engine<'_> {
         let mut expanded: Vec<Option<Vec<Token>>> = vec![None; args.len()];
         let mut out: Vec<Token> = Vec::with_capacity(body_len);
         let mut paste_next = false;
+        let mut piece: Vec<Token> = Vec::new();
         let mut i = 0;
         while i < body_len && !self.fatal {
             let t = self.macros[m as usize].body[i];
@@ -703,7 +740,8 @@ impl Engine<'_> {
             }
             let lead = t.flags & LEADING_WS;
             let mut from_va = false;
-            let mut piece: Vec<Token> = if is_function
+            piece.clear();
+            if is_function
                 && self.is_punct(&t, "#")
                 && let Some(p) = self.macros[m as usize]
                     .body
@@ -712,7 +750,8 @@ impl Engine<'_> {
             {
                 let p = p.start as usize;
                 i += 2;
-                vec![self.stringize(args.get(p).map_or(&[][..], |a| a), call.origin)]
+                let s = self.stringize(args.get(p).map_or(&[][..], |a| a), call.origin);
+                piece.push(s);
             } else if t.kind == Kind::Param {
                 let p = t.start as usize;
                 i += 1;
@@ -731,31 +770,38 @@ impl Engine<'_> {
                         continue;
                     }
                     if arg.is_empty() {
-                        vec![Token {
+                        piece.push(Token {
                             kind: Kind::Placemarker,
                             flags: 0,
                             src: SCRATCH,
                             start: 0,
                             end: 0,
                             origin: call.origin,
-                        }]
+                        });
                     } else {
-                        arg.to_vec()
+                        piece.extend_from_slice(arg);
                     }
                 } else {
                     if expanded.get(p).is_some_and(Option::is_none) {
                         let e = self.expand_arg(arg.to_vec(), depth + 1, call);
                         expanded[p] = Some(e);
                     }
-                    expanded.get(p).cloned().flatten().unwrap_or_default()
+                    if let Some(Some(e)) = expanded.get(p) {
+                        piece.extend_from_slice(e);
+                    }
                 }
             } else {
                 i += 1;
                 let mut t = t;
                 t.origin = call.origin;
-                t.flags &= !LINEAR;
-                vec![t]
-            };
+                t.flags = (t.flags & !(LINEAR | LEADING_WS)) | lead;
+                if !paste_next {
+                    // The common case: a plain token of the replacement list.
+                    out.push(t);
+                    continue;
+                }
+                piece.push(t);
+            }
             if let Some(f) = piece.first_mut() {
                 f.flags = (f.flags & !LEADING_WS) | lead;
             }
@@ -765,7 +811,7 @@ impl Engine<'_> {
                     if from_va && self.is_punct(&lhs, ",") {
                         // GNU: `, ## __VA_ARGS__` with variable arguments keeps both.
                         out.push(lhs);
-                        out.extend(piece);
+                        out.extend_from_slice(&piece);
                     } else {
                         let pasted = self.paste(lhs, rhs, call);
                         out.extend(pasted);
@@ -774,7 +820,7 @@ impl Engine<'_> {
                     continue;
                 }
             }
-            out.append(&mut piece);
+            out.extend_from_slice(&piece);
         }
         out.retain(|t| t.kind != Kind::Placemarker);
         if let Some(f) = out.first_mut() {
