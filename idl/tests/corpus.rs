@@ -144,13 +144,18 @@ fn tokens(text: &str) -> Vec<&str> {
             continue;
         }
         let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
-        if c == b'"' || c == b'\'' || (ident(c) && {
-            let mut j = i;
-            while j < b.len() && ident(b[j]) {
-                j += 1;
-            }
-            j < b.len() && (b[j] == b'"' || b[j] == b'\'') && matches!(&text[i..j], "L" | "u" | "U" | "u8")
-        }) {
+        if c == b'"'
+            || c == b'\''
+            || (ident(c) && {
+                let mut j = i;
+                while j < b.len() && ident(b[j]) {
+                    j += 1;
+                }
+                j < b.len()
+                    && (b[j] == b'"' || b[j] == b'\'')
+                    && matches!(&text[i..j], "L" | "u" | "U" | "u8")
+            })
+        {
             while b[i] != b'"' && b[i] != b'\'' {
                 i += 1;
             }
@@ -160,12 +165,14 @@ fn tokens(text: &str) -> Vec<&str> {
                 i += if b[i] == b'\\' { 2 } else { 1 };
             }
             i = (i + 1).min(b.len());
-        } else if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+        } else if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
             i += 1;
             while i < b.len()
                 && (ident(b[i])
                     || b[i] == b'.'
-                    || (matches!(b[i], b'+' | b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P')))
+                    || (matches!(b[i], b'+' | b'-')
+                        && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P')))
             {
                 i += 1;
             }
@@ -185,7 +192,18 @@ fn tokens(text: &str) -> Vec<&str> {
 fn tokenizer_of_this_test() {
     assert_eq!(
         tokens("# 1 \"f\" 1\na/*x*/b // c\n#pragma x\nL\"s\\\"\" 1.5e+3 -- 'c'"),
-        vec!["a", "b", "#", "pragma", "x", "L\"s\\\"\"", "1.5e+3", "-", "-", "'c'"]
+        vec![
+            "a",
+            "b",
+            "#",
+            "pragma",
+            "x",
+            "L\"s\\\"\"",
+            "1.5e+3",
+            "-",
+            "-",
+            "'c'"
+        ]
     );
 }
 
@@ -227,7 +245,11 @@ fn preprocessor_matches_widl_on_every_corpus_file() {
         if a == b {
             return Ok(());
         }
-        let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+        let at = a
+            .iter()
+            .zip(&b)
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len()));
         let lo = at.saturating_sub(8);
         Err(format!(
             "{}: token {at} differs (ours {} tokens, widl {})\n  ours: {:?}\n  widl: {:?}",
@@ -283,7 +305,9 @@ fn widl_accepted(files: &[PathBuf]) -> Vec<PathBuf> {
     let scratch = std::env::temp_dir().join(format!("mobsync-idl-corpus-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("create a scratch directory");
     let accepted = parallel(files, |path| {
-        let stem = path.file_stem().map_or("out".into(), |s| s.to_string_lossy().into_owned());
+        let stem = path
+            .file_stem()
+            .map_or("out".into(), |s| s.to_string_lossy().into_owned());
         let header = scratch.join(format!("{stem}.h"));
         let ok = widl_args(Command::new(widl()).arg("-h").arg("-o").arg(&header))
             .arg(path)
