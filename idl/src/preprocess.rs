@@ -36,8 +36,8 @@
 //! | `__DATE__`, `__TIME__` | the date and time of the run (or of `SOURCE_DATE_EPOCH`) |
 //!
 //! plus `__MOBSYNC_IDL__` (`1`) so files can tell this front end apart. widl defines neither
-//! `_WIN64` nor `__midl`; neither do we (use `-D`). [`PpOptions::predefined`] turns the
-//! predefined names off.
+//! `_WIN64` nor `__midl`; neither do we (use `-D`). [`PpOptions::predefined`] turns off
+//! `__WIDL__`, `_WIN32` and `__MOBSYNC_IDL__` (like `cpp -undef`; the dynamic names stay).
 //!
 //! # Locations
 //!
@@ -80,7 +80,9 @@ pub struct PpOptions {
     pub defines: Vec<(String, Option<String>)>,
     /// Names to undefine after the predefined names and the definitions (`-U NAME`).
     pub undefines: Vec<String>,
-    /// Whether to define widl's predefined names (see the [module docs](self)).
+    /// Whether to define `__WIDL__`, `_WIN32` and `__MOBSYNC_IDL__` (see the
+    /// [module docs](self)); `__FILE__`, `__LINE__`, `__DATE__` and `__TIME__` are always
+    /// defined.
     pub predefined: bool,
     /// Resource bounds.
     pub limits: PpLimits,

@@ -17,6 +17,9 @@ use std::sync::Mutex;
 use mobsync_idl::preprocess::{PpOptions, preprocess};
 use mobsync_idl::source::SourceMap;
 use mobsync_idl::{Options, Session};
+use preprocess_util::tokens;
+
+mod preprocess_util;
 
 fn corpus_root() -> PathBuf {
     std::env::var_os("MOBSYNC_WINE_IDL")
@@ -104,88 +107,6 @@ fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R>
         .into_iter()
         .map(|r| r.expect("every item was processed"))
         .collect()
-}
-
-/// Splits preprocessed C/IDL text into tokens, ignoring white space, comments and line
-/// markers. Punctuation is split into single characters so that spacing differences between
-/// two preprocessors (`- -` versus `--`) do not matter.
-fn tokens(text: &str) -> Vec<&str> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut line_start = true;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'\n' {
-            line_start = true;
-            i += 1;
-            continue;
-        }
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        if line_start && c == b'#' {
-            // A line marker `# 12 "file" 1 3`.
-            let rest = text[i + 1..].trim_start_matches(' ');
-            if rest.starts_with(|ch: char| ch.is_ascii_digit()) {
-                i = text[i..].find('\n').map_or(b.len(), |p| i + p);
-                continue;
-            }
-        }
-        line_start = false;
-        let start = i;
-        if text[i..].starts_with("/*") {
-            i = text[i + 2..].find("*/").map_or(b.len(), |p| i + 2 + p + 2);
-            continue;
-        }
-        if text[i..].starts_with("//") {
-            i = text[i..].find('\n').map_or(b.len(), |p| i + p);
-            continue;
-        }
-        let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
-        if c == b'"'
-            || c == b'\''
-            || (ident(c) && {
-                let mut j = i;
-                while j < b.len() && ident(b[j]) {
-                    j += 1;
-                }
-                j < b.len()
-                    && (b[j] == b'"' || b[j] == b'\'')
-                    && matches!(&text[i..j], "L" | "u" | "U" | "u8")
-            })
-        {
-            while b[i] != b'"' && b[i] != b'\'' {
-                i += 1;
-            }
-            let q = b[i];
-            i += 1;
-            while i < b.len() && b[i] != q && b[i] != b'\n' {
-                i += if b[i] == b'\\' { 2 } else { 1 };
-            }
-            i = (i + 1).min(b.len());
-        } else if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
-        {
-            i += 1;
-            while i < b.len()
-                && (ident(b[i])
-                    || b[i] == b'.'
-                    || (matches!(b[i], b'+' | b'-')
-                        && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P')))
-            {
-                i += 1;
-            }
-        } else if ident(c) {
-            while i < b.len() && ident(b[i]) {
-                i += 1;
-            }
-        } else {
-            i += text[i..].chars().next().map_or(1, char::len_utf8);
-        }
-        out.push(&text[start..i.min(b.len())]);
-    }
-    out
 }
 
 #[test]

@@ -269,13 +269,14 @@ impl Engine<'_> {
     /// Defines the predefined names and the command-line definitions.
     fn predefine(&mut self) {
         let mut text = String::new();
+        // The standard's dynamic names are always there (as with `cpp -undef`).
+        for name in ["__LINE__", "__FILE__", "__DATE__", "__TIME__"] {
+            self.define_builtin(name);
+        }
         if self.opts.predefined {
             text.push_str("#define __WIDL__ ");
             text.push_str(super::WIDL_VERSION);
             text.push_str("\n#define _WIN32 1\n#define __MOBSYNC_IDL__ 1\n");
-            for name in ["__LINE__", "__FILE__", "__DATE__", "__TIME__"] {
-                self.define_builtin(name);
-            }
         }
         for (name, value) in &self.opts.defines {
             let (head, body) = match value {
