@@ -22,10 +22,13 @@
 //! value's own `Drop`) is logged and ignored, and a re-entrant `AddRef`/`Release` during
 //! destruction cannot reach zero again, so the value is never dropped twice.
 
+#[cfg(loom)]
+use loom::sync::atomic::{AtomicU32, Ordering, fence};
 use std::ffi::c_void;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ptr::{self, NonNull};
+#[cfg(not(loom))]
 use std::sync::atomic::{AtomicU32, Ordering, fence};
 use std::thread::ThreadId;
 
