@@ -62,6 +62,7 @@ mod output;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
@@ -139,7 +140,7 @@ pub fn parse_define(arg: &str) -> (String, Option<String>) {
 }
 
 /// The result of preprocessing one file.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Preprocessed {
     /// The preprocessed text, for the parser.
     pub text: String,
@@ -151,6 +152,23 @@ pub struct Preprocessed {
     root_len: u32,
     segments: Vec<output::Segment>,
     expansions: Vec<Expansion>,
+    /// The segment of the last location lookup.
+    hint: AtomicUsize,
+}
+
+impl Clone for Preprocessed {
+    fn clone(&self) -> Self {
+        Preprocessed {
+            text: self.text.clone(),
+            warnings: self.warnings.clone(),
+            includes: self.includes.clone(),
+            root: self.root,
+            root_len: self.root_len,
+            segments: self.segments.clone(),
+            expansions: self.expansions.clone(),
+            hint: AtomicUsize::new(self.hint.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 /// One macro expansion in ordinary text (not the nested ones inside it).
@@ -173,10 +191,47 @@ impl Preprocessed {
         if offset >= self.text.len() {
             return (self.root, self.root_len);
         }
-        match output::origin(&self.segments, offset) {
-            Some(loc) if loc.file != lex::NO_FILE => (FileId(loc.file), loc.off),
-            _ => (self.root, 0),
+        match self.segment_of(offset) {
+            Some(i) => self.origin_in(i, offset),
+            None => (self.root, 0),
         }
+    }
+
+    /// The index of the segment holding output byte `offset` (`offset < text.len()`). Lookups
+    /// usually move forward through the text, so the last segment found is tried first.
+    fn segment_of(&self, offset: usize) -> Option<usize> {
+        let segs = &self.segments;
+        let holds = |i: usize| {
+            segs.get(i).is_some_and(|s| s.out as usize <= offset)
+                && segs.get(i + 1).is_none_or(|n| offset < n.out as usize)
+        };
+        let hint = self.hint.load(Ordering::Relaxed);
+        if holds(hint) {
+            return Some(hint);
+        }
+        if holds(hint + 1) {
+            self.hint.store(hint + 1, Ordering::Relaxed);
+            return Some(hint + 1);
+        }
+        let i = segs
+            .partition_point(|s| s.out as usize <= offset)
+            .checked_sub(1)?;
+        self.hint.store(i, Ordering::Relaxed);
+        Some(i)
+    }
+
+    /// The origin of output byte `offset` of segment `i`.
+    fn origin_in(&self, i: usize, offset: usize) -> (FileId, u32) {
+        let seg = self.segments[i];
+        if seg.file == lex::NO_FILE {
+            return (self.root, 0);
+        }
+        let delta = if seg.linear {
+            (offset - seg.out as usize) as u32
+        } else {
+            0
+        };
+        (FileId(seg.file), seg.src.saturating_add(delta))
     }
 
     /// The original [`Span`] of the output range `start..end`: it starts at the origin of
@@ -184,17 +239,36 @@ impl Preprocessed {
     /// otherwise it covers the token at the origin of `start` (the macro name of an
     /// expansion, for example).
     pub fn span(&self, map: &SourceMap, start: usize, end: usize) -> Span {
-        let (file, s) = self.origin(start);
+        let seg = if start < self.text.len() {
+            self.segment_of(start)
+        } else {
+            None
+        };
+        let (file, s) = match seg {
+            Some(i) => self.origin_in(i, start),
+            None => self.origin(start),
+        };
         let Some(text) = map.get(file).map(|f| f.text()) else {
             return map.span(file, 0, 0);
         };
         let s = (s as usize).min(text.len());
         let mut e = s;
-        if end > start && start < self.text.len() {
-            let (f2, last) = self.origin(end - 1);
+        if let Some(i) = seg
+            && end > start
+        {
+            let last_out = (end - 1).min(self.text.len() - 1);
+            let same_segment = self
+                .segments
+                .get(i + 1)
+                .is_none_or(|n| last_out < n.out as usize);
+            let (f2, last) = if same_segment {
+                self.origin_in(i, last_out)
+            } else {
+                self.origin(last_out)
+            };
             let last = last as usize;
             if f2 == file && last >= s && last < text.len() {
-                e = last + lex::char_end(text.as_bytes(), last) - last;
+                e = lex::char_end(text.as_bytes(), last);
             }
         }
         if e <= s + 1 && s < text.len() {

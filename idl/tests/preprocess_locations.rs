@@ -128,3 +128,33 @@ fn crlf_line_endings() {
     assert_eq!(r.text(), "\n\nyes 1\r\n\nend\r\n");
     assert_eq!(r.origin_of("end"), "main.idl:5:1");
 }
+
+#[test]
+fn lookups_in_any_order_give_the_same_origins() {
+    let fs = Fs::new(&[
+        (
+            "main.idl",
+            "#define A(x) x + x\n#include \"b.h\"\nint v = A(y) * A(2);\n/* c */ tail\n",
+        ),
+        ("b.h", "#define B 7\nint b = B;\n"),
+    ]);
+    let r = run_with(&fs, "main.idl", &PpOptions::default());
+    let pp = r.pp();
+    let forward: Vec<_> = (0..=pp.text.len()).map(|i| pp.origin(i)).collect();
+    let backward: Vec<_> = (0..=pp.text.len()).rev().map(|i| pp.origin(i)).collect();
+    let mut backward = backward;
+    backward.reverse();
+    assert_eq!(forward, backward);
+    // Jumping around (a stride coprime with the length) agrees too.
+    let n = pp.text.len() + 1;
+    for k in 0..n {
+        let i = (k * 7919) % n;
+        assert_eq!(pp.origin(i), forward[i], "offset {i}");
+    }
+    let spans: Vec<_> = (0..pp.text.len())
+        .map(|i| pp.span(&r.map, i, (i + 4).min(pp.text.len())))
+        .collect();
+    for (i, s) in spans.iter().enumerate().rev() {
+        assert_eq!(*s, pp.span(&r.map, i, (i + 4).min(pp.text.len())));
+    }
+}

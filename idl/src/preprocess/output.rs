@@ -136,8 +136,10 @@ impl Output {
     }
 }
 
-/// Finds the origin of output byte `offset` in `segs`.
-pub(super) fn origin(segs: &[Segment], offset: usize) -> Option<Loc> {
+/// Finds the origin of output byte `offset` in `segs` (the unit tests' reference lookup;
+/// `Preprocessed` keeps a faster one with a position hint).
+#[cfg(test)]
+fn origin(segs: &[Segment], offset: usize) -> Option<Loc> {
     let i = segs.partition_point(|s| s.out as usize <= offset);
     let seg = segs.get(i.checked_sub(1)?)?;
     let delta = if seg.linear {
