@@ -36,8 +36,13 @@ struct Unit {
     diags: Vec<Diagnostic>,
     /// Whether this file or anything it imports has errors.
     failed: bool,
-    /// This file and everything it imports, transitively.
+    /// This file and everything it imports, transitively (what importers get).
     closure: FileSet,
+    /// What names in this file may refer to: its closure plus, for a file first loaded by an
+    /// import, everything its first importer could see at that point (widl parses an
+    /// imported file in the middle of its importer, so the importer's names are known; some
+    /// SDK files rely on it, e.g. bdatypes.h uses `ULONG` without importing it).
+    lookup: FileSet,
     /// Files imported directly.
     imports: Vec<FileId>,
     done: bool,
@@ -103,7 +108,7 @@ impl Session {
         let id = match self.by_path.get(&key) {
             Some(&id) => id,
             None => match (self.loader)(path) {
-                Ok(text) => self.process(key, text),
+                Ok(text) => self.process(key, text, None),
                 Err(err) => {
                     let d = Diagnostic::error_without_span(format!(
                         "cannot read `{}`: {err}",
@@ -127,13 +132,22 @@ impl Session {
         let key = normalize(path);
         let id = match self.by_path.get(&key) {
             Some(&id) => id,
-            None => self.process(key, text.to_string()),
+            None => self.process(key, text.to_string(), None),
         };
         if self.units[&id].failed {
             Err(Diagnostics::new(self.collect_diags(id), self.map.clone()))
         } else {
             Ok(id)
         }
+    }
+
+    /// The diagnostics (warnings included) of a loaded file itself, not of its imports.
+    pub fn diagnostics(&self, id: FileId) -> Diagnostics {
+        let list = self
+            .units
+            .get(&id)
+            .map_or_else(Vec::new, |u| u.diags.clone());
+        Diagnostics::new(list, self.map.clone())
     }
 
     /// The parsed file with this id, if it was loaded and parsed.
@@ -184,11 +198,13 @@ impl Session {
     }
 
     /// Runs the whole pipeline on a new file.
-    fn process(&mut self, key: PathBuf, text: String) -> FileId {
+    fn process(&mut self, key: PathBuf, text: String, inherited: Option<FileSet>) -> FileId {
         let id = self.map.add(key.clone(), text);
         self.by_path.insert(key.clone(), id);
         let mut closure = FileSet::default();
         closure.insert(id);
+        let mut lookup = inherited.unwrap_or_default();
+        lookup.union_with(&closure);
         self.units.insert(
             id,
             Unit {
@@ -196,18 +212,16 @@ impl Session {
                 diags: Vec::new(),
                 failed: false,
                 closure,
+                lookup,
                 imports: Vec::new(),
                 done: false,
             },
         );
 
-        let mut diags = Vec::new();
-        let parsed = match crate::parse::preprocess_and_parse(
-            &mut self.map,
-            id,
-            &self.opts,
-            &*self.loader,
-        ) {
+        let parsed =
+            crate::parse::preprocess_and_parse(&mut self.map, id, &self.opts, &*self.loader);
+        let mut diags = parsed.warnings;
+        let parsed = match parsed.items {
             Ok(items) => Some(items),
             Err(mut errs) => {
                 diags.append(&mut errs);
@@ -266,7 +280,8 @@ impl Session {
                 break;
             }
             if let Ok(text) = (self.loader)(&cand) {
-                found = Some(self.process(key, text));
+                let context = self.units.get(&from).map(|u| u.lookup.clone());
+                found = Some(self.process(key, text, context));
                 break;
             }
         }
@@ -278,6 +293,7 @@ impl Session {
             }
             if let Some((closure, _)) = closure {
                 unit.closure.union_with(&closure);
+                unit.lookup.union_with(&closure);
             }
         }
         Some(id)
@@ -285,17 +301,12 @@ impl Session {
 
     /// Files visible from `file` (itself and its imports so far).
     pub(crate) fn visible(&self, file: FileId) -> &FileSet {
-        &self.units[&file].closure
+        &self.units[&file].lookup
     }
 
     /// Looks a name up among the symbols visible from `file`.
     pub(crate) fn lookup(&self, file: FileId, name: &str) -> Option<&Symbol> {
         self.symbols.lookup(name, self.visible(file))
-    }
-
-    /// The source map, for building spans.
-    pub(crate) fn map(&self) -> &SourceMap {
-        &self.map
     }
 }
 

@@ -35,6 +35,7 @@
 pub mod codegen;
 pub mod diag;
 mod driver;
+mod lower;
 pub mod model;
 mod parse;
 pub mod preprocess;
@@ -45,5 +46,5 @@ mod check;
 mod eval;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
-pub use driver::{Model, Options, Session, load, mobsync_model};
+pub use driver::{BUNDLED_INCLUDE_DIR, Loader, Model, Options, Session, load, mobsync_model};
 pub use symbols::Symbol;

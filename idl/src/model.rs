@@ -98,6 +98,13 @@ pub struct File {
     pub items: Vec<Item>,
 }
 
+impl File {
+    /// The file's model as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
 /// A top-level or nested statement.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind")]

@@ -70,6 +70,8 @@ pub struct SourceFile {
     name: String,
     text: Arc<str>,
     line_starts: Vec<u32>,
+    /// Whether the whole text is ASCII (columns are then byte offsets, computed in O(1)).
+    ascii: bool,
 }
 
 impl SourceFile {
@@ -82,11 +84,13 @@ impl SourceFile {
                 .map(|(i, _)| (i + 1) as u32),
         );
         let name = path.display().to_string();
+        let ascii = text.is_ascii();
         SourceFile {
             path,
             name,
             text,
             line_starts,
+            ascii,
         }
     }
 
@@ -142,7 +146,11 @@ impl SourceFile {
         }
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
-        let col = self.text[start..offset].chars().count() + 1;
+        let col = if self.ascii {
+            offset - start + 1
+        } else {
+            self.text[start..offset].chars().count() + 1
+        };
         (line as u32 + 1, col as u32)
     }
 }

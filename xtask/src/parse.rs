@@ -1,12 +1,72 @@
-//! `cargo xtask parse` (not implemented yet; owned by the helper working on it).
+//! `cargo xtask parse`: parse and check IDL files.
+//!
+//! Prints one line per file (`FILE: ok`, or the file's diagnostics), then
+//! `parsed X of Y files`. Exits with status 0 only when every file is ok. All files of a run
+//! share one [`mobsync_idl::Session`], so files they import are parsed and checked once.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use mobsync_idl::{Options, Session};
 
 /// Command-line arguments.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Add a directory to the import/include search path (searched in order, before the
+    /// bundled `idl/include`).
+    #[arg(short = 'I', value_name = "DIR")]
+    include: Vec<PathBuf>,
+    /// Define a preprocessor macro (`NAME` or `NAME=VALUE`).
+    #[arg(short = 'D', value_name = "NAME[=VALUE]")]
+    define: Vec<String>,
+    /// Only check the syntax: no import resolution, no semantic checks.
+    #[arg(long)]
+    syntax_only: bool,
+    /// Print the model of each file that parses as JSON.
+    #[arg(long)]
+    dump: bool,
+    /// IDL files to parse.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`cargo xtask parse` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut include_dirs = args.include;
+    include_dirs.push(PathBuf::from(mobsync_idl::BUNDLED_INCLUDE_DIR));
+    let defines = args
+        .define
+        .iter()
+        .map(|d| match d.split_once('=') {
+            Some((name, value)) => (name.to_string(), Some(value.to_string())),
+            None => (d.clone(), None),
+        })
+        .collect();
+    let opts = Options {
+        include_dirs,
+        defines,
+        syntax_only: args.syntax_only,
+    };
+    let mut session = Session::new(opts);
+    let mut ok = 0usize;
+    for path in &args.files {
+        match session.load_file(path) {
+            Ok(id) => {
+                ok += 1;
+                println!("{}: ok", path.display());
+                if args.dump {
+                    if let Some(file) = session.file(id) {
+                        println!("{}", file.to_json());
+                    }
+                }
+            }
+            Err(diagnostics) => print!("{diagnostics}"),
+        }
+    }
+    println!("parsed {ok} of {} files", args.files.len());
+    Ok(if ok == args.files.len() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
