@@ -63,6 +63,11 @@ pub(crate) fn check_file(session: &mut Session, id: FileId, file: &File) -> Vec<
         enum_scope: None,
     };
     cx.items(&file.items);
+    // A type written once can be checked more than once (a typedef's specifier is part of
+    // each declarator's type): report each problem once.
+    let mut seen = HashSet::new();
+    cx.diags
+        .retain(|d| seen.insert((d.span.map(|s| (s.file, s.start, s.end)), d.message.clone())));
     cx.diags
 }
 
@@ -899,7 +904,7 @@ impl Checker<'_> {
                         &format!("{tag}.{}", en.name.name),
                         symbol.clone(),
                     );
-                    let q = self.qualified(&format!("{tag}.{}", en.name.name));
+                    let q = format!("{}.{tag}.{}", self.namespace.join("."), en.name.name);
                     self.session.symbols.define(self.file, &q, symbol);
                 }
                 _ => self.define(&en.name.name, symbol),
