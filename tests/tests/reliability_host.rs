@@ -1,0 +1,796 @@
+//! mobsync-host against rogue handlers: undocumented HRESULTs (success and failure codes from
+//! calls and completions), completions that come twice, for the wrong call, late (after the host
+//! gave up and released the handler) or from other threads, calls that hang, and junk progress.
+//! Each is reported in the handler's report; none takes the host down, and a well-behaved
+//! handler in the same sync always finishes.
+//!
+//! The rogue handler is written by hand against `mobsync_runtime::sys` (a static vtable, no
+//! derive), so it can return anything. `host_faults.rs`/`host_protocol.rs` cover derived
+//! handlers that panic, never complete, hang in `Synchronize` or complete twice with `S_OK`.
+
+#![allow(clippy::undocumented_unsafe_blocks)]
+
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use mobsync_host::model::{HandlerOutcome, HandlerReport, ItemStatus, Phase};
+use mobsync_host::{HandlerSource, Host, InProcessHandler, ItemSelection, SyncOptions};
+use mobsync_runtime::hresults::{E_FAIL, E_NOINTERFACE, E_NOTIMPL, E_POINTER, S_OK};
+use mobsync_runtime::interfaces::{InitializeOutcome, PrepareForSyncOutcome, SyncMgrSynchronize};
+use mobsync_runtime::sys::{
+    HWND, IID_ISyncMgrSynchronize, ISyncMgrEnumItems, ISyncMgrSynchronize_Vtbl,
+    ISyncMgrSynchronizeCallback, ISyncMgrSynchronizeCallback_Vtbl, LPSYNCMGRHANDLERINFO,
+    REFSYNCMGRITEMID, SYNCMGRHANDLERINFO, SYNCMGRLOGERRORINFO, SYNCMGRPROGRESSITEM,
+    SYNCMGRPROGRESSITEM_STATUSTYPE, SYNCMGRSTATUS_SUCCEEDED,
+};
+use mobsync_runtime::{
+    HandlerInfo, ItemEnumerator, ProgressUpdate, SyncCallback, SyncItem, SyncMgrHandler,
+};
+use windows_core::{GUID, HRESULT, IUnknown, IUnknown_Vtbl, Interface};
+
+const ROGUE: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0001);
+const GOOD: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0002);
+const ITEM_1: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0011);
+const ITEM_2: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0012);
+const NOT_AN_ITEM: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_00ff);
+/// Success codes no Sync Manager method documents.
+const ODD_SUCCESS: HRESULT = HRESULT(0x0000_0002);
+const ODD_SUCCESS_2: HRESULT = HRESULT(0x0004_0abc);
+/// A failure code no Sync Manager method documents.
+const ODD_FAILURE: HRESULT = HRESULT(0x8bad_f00d_u32 as i32);
+
+// ----- the rogue handler ----------------------------------------------------------------------
+
+/// How a completion callback is (mis)used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Finish {
+    /// Called once with this code before the call returns.
+    With(HRESULT),
+    /// Called twice, with the two codes.
+    Twice(HRESULT, HRESULT),
+    /// The other completion is called instead (e.g. `SynchronizeCompleted` during
+    /// `PrepareForSync`), then never the right one.
+    Wrong,
+    /// From another thread after this many milliseconds (after the host's timeout), with `S_OK`;
+    /// the thread then keeps calling the callback for a while.
+    Late(u64),
+}
+
+/// What the rogue handler does in each call.
+#[derive(Clone, Copy, Debug)]
+struct Script {
+    initialize: HRESULT,
+    set_callback: HRESULT,
+    prepare: HRESULT,
+    prepare_done: Finish,
+    synchronize: HRESULT,
+    sync_done: Finish,
+    /// Junk `Progress`/`LogError` calls during `Synchronize`.
+    junk_progress: bool,
+    /// `Initialize` blocks until the test opens the gate.
+    hang_in_initialize: bool,
+}
+
+impl Default for Script {
+    fn default() -> Self {
+        Script {
+            initialize: S_OK,
+            set_callback: S_OK,
+            prepare: S_OK,
+            prepare_done: Finish::With(S_OK),
+            synchronize: S_OK,
+            sync_done: Finish::With(S_OK),
+            junk_progress: false,
+            hang_in_initialize: false,
+        }
+    }
+}
+
+/// What the test learns from the rogue handler.
+#[derive(Default)]
+struct Probe {
+    /// HRESULTs the host's callback returned to the rogue's late calls.
+    late_answers: Mutex<Vec<HRESULT>>,
+    late_threads: Mutex<Vec<JoinHandle<()>>>,
+    gate: Mutex<bool>,
+    opened: Condvar,
+    released: AtomicU32,
+}
+
+impl Probe {
+    fn open_gate(&self) {
+        *self.gate.lock().unwrap() = true;
+        self.opened.notify_all();
+    }
+    fn wait_gate(&self) {
+        let mut open = self.gate.lock().unwrap();
+        while !*open {
+            open = self.opened.wait(open).unwrap();
+        }
+    }
+    /// Waits for the rogue's late threads (they hold their own references).
+    fn join_late(&self) {
+        let threads = std::mem::take(&mut *self.late_threads.lock().unwrap());
+        for thread in threads {
+            thread.join().expect("a late caller thread panicked");
+        }
+    }
+}
+
+#[repr(C)]
+struct Rogue {
+    vtbl: &'static ISyncMgrSynchronize_Vtbl,
+    refs: AtomicU32,
+    script: Script,
+    probe: Arc<Probe>,
+    /// The host's callback, with a reference of ours (null before `SetProgressCallback`).
+    callback: Mutex<usize>,
+}
+
+/// The rogue behind `this`.
+unsafe fn rogue<'a>(this: *mut c_void) -> &'a Rogue {
+    unsafe { &*this.cast::<Rogue>() }
+}
+
+unsafe fn callback_vtbl<'a>(callback: *mut c_void) -> &'a ISyncMgrSynchronizeCallback_Vtbl {
+    unsafe { &**callback.cast::<*const ISyncMgrSynchronizeCallback_Vtbl>() }
+}
+
+impl Rogue {
+    fn callback(&self) -> *mut c_void {
+        *self.callback.lock().unwrap() as *mut c_void
+    }
+
+    /// Runs a completion as scripted. `prepare` selects which one is "right".
+    fn finish(&self, this: *mut c_void, finish: Finish, prepare: bool) {
+        let cb = self.callback();
+        assert!(!cb.is_null(), "SetProgressCallback came first");
+        let call = move |which_prepare: bool, hr: HRESULT| unsafe {
+            let v = callback_vtbl(cb);
+            if which_prepare {
+                (v.PrepareForSyncCompleted)(cb, hr)
+            } else {
+                (v.SynchronizeCompleted)(cb, hr)
+            }
+        };
+        match finish {
+            Finish::With(hr) => {
+                let _ = call(prepare, hr);
+            }
+            Finish::Twice(first, second) => {
+                let _ = call(prepare, first);
+                let _ = call(prepare, second);
+            }
+            Finish::Wrong => {
+                let _ = call(!prepare, S_OK);
+            }
+            Finish::Late(ms) => {
+                // The thread owns a reference to the rogue (and so to the callback).
+                unsafe { add_ref(this) };
+                let this = SendPtr(this);
+                let probe = Arc::clone(&self.probe);
+                let thread = std::thread::spawn(move || {
+                    let this = this;
+                    std::thread::sleep(Duration::from_millis(ms));
+                    let me = unsafe { rogue(this.0) };
+                    let cb = me.callback();
+                    let mut answers = Vec::new();
+                    unsafe {
+                        let v = callback_vtbl(cb);
+                        answers.push(if prepare {
+                            (v.PrepareForSyncCompleted)(cb, S_OK)
+                        } else {
+                            (v.SynchronizeCompleted)(cb, S_OK)
+                        });
+                        // Keep talking after the host is long done with this handler.
+                        for _ in 0..3 {
+                            std::thread::sleep(Duration::from_millis(50));
+                            answers.push(progress(cb, &ITEM_1, SYNCMGRSTATUS_SUCCEEDED.0 as u32));
+                            answers.push((v.SynchronizeCompleted)(cb, S_OK));
+                        }
+                    }
+                    probe.late_answers.lock().unwrap().extend(answers);
+                    unsafe { release(this.0) };
+                });
+                self.probe.late_threads.lock().unwrap().push(thread);
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct SendPtr(*mut c_void);
+unsafe impl Send for SendPtr {}
+
+unsafe fn progress(cb: *mut c_void, item: &GUID, status: u32) -> HRESULT {
+    let mut update = SYNCMGRPROGRESSITEM {
+        cbSize: size_of::<SYNCMGRPROGRESSITEM>() as u32,
+        mask: SYNCMGRPROGRESSITEM_STATUSTYPE,
+        lpcStatusText: ptr::null(),
+        dwStatusType: status,
+        iProgValue: 0,
+        iMaxValue: 0,
+    };
+    unsafe { (callback_vtbl(cb).Progress)(cb, item, &mut update) }
+}
+
+unsafe fn add_ref(this: *mut c_void) -> u32 {
+    unsafe { rogue(this).refs.fetch_add(1, Ordering::Relaxed) + 1 }
+}
+
+unsafe fn release(this: *mut c_void) -> u32 {
+    let left = unsafe { rogue(this).refs.fetch_sub(1, Ordering::AcqRel) } - 1;
+    if left == 0 {
+        let me = unsafe { Box::from_raw(this.cast::<Rogue>()) };
+        let cb = me.callback();
+        if !cb.is_null() {
+            unsafe { (callback_vtbl(cb).base__.Release)(cb) };
+        }
+        me.probe.released.fetch_add(1, Ordering::SeqCst);
+    }
+    left
+}
+
+unsafe extern "system" fn qi(
+    this: *mut c_void,
+    iid: *const GUID,
+    ppv: *mut *mut c_void,
+) -> HRESULT {
+    if ppv.is_null() || iid.is_null() {
+        return E_POINTER;
+    }
+    unsafe {
+        *ppv = ptr::null_mut();
+        if *iid == IUnknown::IID || *iid == IID_ISyncMgrSynchronize {
+            add_ref(this);
+            *ppv = this;
+            S_OK
+        } else {
+            E_NOINTERFACE
+        }
+    }
+}
+unsafe extern "system" fn vt_add_ref(this: *mut c_void) -> u32 {
+    unsafe { add_ref(this) }
+}
+unsafe extern "system" fn vt_release(this: *mut c_void) -> u32 {
+    unsafe { release(this) }
+}
+unsafe extern "system" fn initialize(
+    this: *mut c_void,
+    _: u32,
+    _: u32,
+    _: u32,
+    _: *const u8,
+) -> HRESULT {
+    let me = unsafe { rogue(this) };
+    if me.script.hang_in_initialize {
+        me.probe.wait_gate();
+    }
+    me.script.initialize
+}
+unsafe extern "system" fn get_handler_info(
+    _: *mut c_void,
+    out: *mut LPSYNCMGRHANDLERINFO,
+) -> HRESULT {
+    let info = HandlerInfo::new("Rogue").to_raw();
+    let block = mobsync_runtime::task_mem::task_alloc(size_of::<SYNCMGRHANDLERINFO>())
+        .expect("task memory")
+        .cast::<SYNCMGRHANDLERINFO>();
+    unsafe {
+        block.as_ptr().write(info);
+        *out = block.as_ptr();
+    }
+    S_OK
+}
+unsafe extern "system" fn enum_items(_: *mut c_void, out: *mut *mut c_void) -> HRESULT {
+    let items = ItemEnumerator::new(vec![
+        SyncItem::new(ITEM_1, "One").checked(true),
+        SyncItem::new(ITEM_2, "Two").checked(true),
+    ]);
+    unsafe { *out = items.into_interface().into_raw() };
+    S_OK
+}
+unsafe extern "system" fn get_item_object(
+    _: *mut c_void,
+    _: REFSYNCMGRITEMID,
+    _: *const GUID,
+    ppv: *mut *mut c_void,
+) -> HRESULT {
+    unsafe { *ppv = ptr::null_mut() };
+    E_NOTIMPL
+}
+unsafe extern "system" fn show_properties(_: *mut c_void, _: HWND, _: REFSYNCMGRITEMID) -> HRESULT {
+    E_NOTIMPL
+}
+unsafe extern "system" fn set_progress_callback(this: *mut c_void, cb: *mut c_void) -> HRESULT {
+    let me = unsafe { rogue(this) };
+    if !cb.is_null() {
+        unsafe { (callback_vtbl(cb).base__.AddRef)(cb) };
+    }
+    let old = std::mem::replace(&mut *me.callback.lock().unwrap(), cb as usize) as *mut c_void;
+    if !old.is_null() {
+        unsafe { (callback_vtbl(old).base__.Release)(old) };
+    }
+    me.script.set_callback
+}
+unsafe extern "system" fn prepare_for_sync(
+    this: *mut c_void,
+    _: u32,
+    _: *mut GUID,
+    _: HWND,
+    _: u32,
+) -> HRESULT {
+    let me = unsafe { rogue(this) };
+    if me.script.prepare.is_ok() {
+        me.finish(this, me.script.prepare_done, true);
+    }
+    me.script.prepare
+}
+unsafe extern "system" fn synchronize(this: *mut c_void, _: HWND) -> HRESULT {
+    let me = unsafe { rogue(this) };
+    let cb = me.callback();
+    if me.script.junk_progress {
+        unsafe {
+            let v = callback_vtbl(cb);
+            // An item the host never enumerated, an undocumented status, no progress item at all,
+            // an undocumented log level.
+            let answers = [
+                progress(cb, &NOT_AN_ITEM, SYNCMGRSTATUS_SUCCEEDED.0 as u32),
+                progress(cb, &ITEM_1, 77),
+                (v.Progress)(cb, &ITEM_2, ptr::null_mut()),
+                (v.LogError)(
+                    cb,
+                    99,
+                    [0x41u16, 0].as_ptr(),
+                    ptr::null_mut::<SYNCMGRLOGERRORINFO>(),
+                ),
+            ];
+            assert!(answers[0].is_err() && answers[1].is_err(), "{answers:?}");
+        }
+    }
+    if !cb.is_null() && me.script.synchronize.is_ok() {
+        unsafe {
+            assert_eq!(
+                progress(cb, &ITEM_1, SYNCMGRSTATUS_SUCCEEDED.0 as u32),
+                S_OK
+            );
+            assert_eq!(
+                progress(cb, &ITEM_2, SYNCMGRSTATUS_SUCCEEDED.0 as u32),
+                S_OK
+            );
+        }
+    }
+    if me.script.synchronize.is_ok() {
+        me.finish(this, me.script.sync_done, false);
+    }
+    me.script.synchronize
+}
+unsafe extern "system" fn set_item_status(_: *mut c_void, _: REFSYNCMGRITEMID, _: u32) -> HRESULT {
+    S_OK
+}
+unsafe extern "system" fn show_error(_: *mut c_void, _: HWND, _: REFSYNCMGRITEMID) -> HRESULT {
+    E_NOTIMPL
+}
+
+static ROGUE_VTBL: ISyncMgrSynchronize_Vtbl = ISyncMgrSynchronize_Vtbl {
+    base__: IUnknown_Vtbl {
+        QueryInterface: qi,
+        AddRef: vt_add_ref,
+        Release: vt_release,
+    },
+    Initialize: initialize,
+    GetHandlerInfo: get_handler_info,
+    EnumSyncMgrItems: enum_items,
+    GetItemObject: get_item_object,
+    ShowProperties: show_properties,
+    SetProgressCallback: set_progress_callback,
+    PrepareForSync: prepare_for_sync,
+    Synchronize: synchronize,
+    SetItemStatus: set_item_status,
+    ShowError: show_error,
+};
+
+/// A rogue handler for the host, and the probe to watch it with.
+fn rogue_source(script: Script) -> (HandlerSource, Arc<Probe>) {
+    let probe = Arc::new(Probe::default());
+    let raw = Box::into_raw(Box::new(Rogue {
+        vtbl: &ROGUE_VTBL,
+        refs: AtomicU32::new(1),
+        script,
+        probe: Arc::clone(&probe),
+        callback: Mutex::new(0),
+    }))
+    .cast::<c_void>();
+    let unknown = unsafe { IUnknown::from_raw(raw) };
+    let handler =
+        InProcessHandler::new(ROGUE, unknown).expect("the rogue answers ISyncMgrSynchronize");
+    (HandlerSource::Instance(handler), probe)
+}
+
+// ----- a well-behaved handler --------------------------------------------------------------
+
+#[derive(SyncMgrHandler, Default)]
+#[sync_mgr(clsid = "0BAD0000-0000-4000-8000-000000000002", name = "Good")]
+struct Good {
+    callback: Mutex<Option<SyncCallback>>,
+    chosen: Mutex<Vec<GUID>>,
+}
+
+impl SyncMgrSynchronize for Good {
+    fn initialize(&self, _: u32, _: u32, _: &[u8]) -> windows_core::Result<InitializeOutcome> {
+        Ok(InitializeOutcome::S_OK)
+    }
+    fn get_handler_info(&self) -> windows_core::Result<HandlerInfo> {
+        Ok(HandlerInfo::new("Good"))
+    }
+    fn enum_sync_mgr_items(&self) -> windows_core::Result<ISyncMgrEnumItems> {
+        Ok(ItemEnumerator::new(vec![
+            SyncItem::new(ITEM_1, "Good one").checked(true),
+            SyncItem::new(ITEM_2, "Good two").checked(true),
+        ])
+        .into_interface())
+    }
+    fn set_progress_callback(
+        &self,
+        callback: Option<ISyncMgrSynchronizeCallback>,
+    ) -> windows_core::Result<()> {
+        *self.callback.lock().unwrap() = callback.map(SyncCallback::new);
+        Ok(())
+    }
+    fn prepare_for_sync(
+        &self,
+        items: &[GUID],
+        _: HWND,
+        _: u32,
+    ) -> windows_core::Result<PrepareForSyncOutcome> {
+        *self.chosen.lock().unwrap() = items.to_vec();
+        let cb = self.callback.lock().unwrap().clone().expect("callback");
+        cb.prepare_for_sync_completed(S_OK)?;
+        Ok(PrepareForSyncOutcome::S_OK)
+    }
+    fn synchronize(&self, _: HWND) -> windows_core::Result<()> {
+        let cb = self.callback.lock().unwrap().clone().expect("callback");
+        let chosen = self.chosen.lock().unwrap().clone();
+        std::thread::spawn(move || {
+            for item in &chosen {
+                cb.progress(
+                    item,
+                    &ProgressUpdate::new().status(SYNCMGRSTATUS_SUCCEEDED.0 as u32),
+                )
+                .unwrap();
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            cb.synchronize_completed(S_OK).unwrap();
+        });
+        Ok(())
+    }
+    fn set_item_status(&self, _: &GUID, _: u32) -> windows_core::Result<()> {
+        Ok(())
+    }
+}
+
+fn good_source() -> HandlerSource {
+    HandlerSource::Instance(
+        InProcessHandler::new(
+            GOOD,
+            mobsync_runtime::ComObject::new(Good::default()).to_unknown(),
+        )
+        .unwrap(),
+    )
+}
+
+// ----- running them ------------------------------------------------------------------------
+
+fn options() -> SyncOptions {
+    SyncOptions {
+        items: ItemSelection::All,
+        ..SyncOptions::default()
+    }
+    .with_timeouts(Duration::from_millis(500))
+}
+
+/// Syncs the rogue together with a good handler; checks the good one succeeded, nothing took
+/// long, and the rogue was released. Returns the rogue's report.
+fn run_with_good(script: Script) -> (HandlerReport, Arc<Probe>) {
+    let (rogue, probe) = rogue_source(script);
+    let started = Instant::now();
+    let report = Host::new(options()).sync(vec![rogue, good_source()]);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(10), "the sync took {took:?}");
+    let good = &report.handlers[1];
+    assert_eq!(good.outcome, HandlerOutcome::Completed, "{good:?}");
+    assert!(good.succeeded(), "the good handler was disturbed: {good:?}");
+    (report.handlers[0].clone(), probe)
+}
+
+fn mentions(report: &HandlerReport, needle: &str) -> bool {
+    report.problems.iter().any(|p| p.contains(needle))
+        || match &report.outcome {
+            HandlerOutcome::Failed {
+                hresult, message, ..
+            } => hresult.contains(needle) || message.contains(needle),
+            _ => false,
+        }
+}
+
+fn hex(hr: HRESULT) -> String {
+    format!("0x{:08X}", hr.0 as u32)
+}
+
+#[test]
+fn undocumented_failure_codes_fail_the_handler_with_that_code() {
+    for (script, phase) in [
+        (
+            Script {
+                initialize: ODD_FAILURE,
+                ..Script::default()
+            },
+            Phase::Initialize,
+        ),
+        (
+            Script {
+                set_callback: ODD_FAILURE,
+                ..Script::default()
+            },
+            Phase::SetCallback,
+        ),
+        (
+            Script {
+                prepare: ODD_FAILURE,
+                ..Script::default()
+            },
+            Phase::Prepare,
+        ),
+        (
+            Script {
+                synchronize: ODD_FAILURE,
+                ..Script::default()
+            },
+            Phase::Synchronize,
+        ),
+        (
+            Script {
+                prepare_done: Finish::With(ODD_FAILURE),
+                ..Script::default()
+            },
+            Phase::Prepare,
+        ),
+    ] {
+        let (report, probe) = run_with_good(script);
+        match &report.outcome {
+            HandlerOutcome::Failed {
+                phase: p, hresult, ..
+            } => {
+                assert_eq!(*p, phase, "{script:?}");
+                assert_eq!(hresult, &hex(ODD_FAILURE), "{script:?}");
+            }
+            other => panic!("{script:?}: expected a failure, got {other:?}"),
+        }
+        assert!(
+            report
+                .items
+                .iter()
+                .all(|i| i.status != ItemStatus::Succeeded),
+            "{script:?}: no item may count as synchronized: {:?}",
+            report.items
+        );
+        assert_eq!(
+            probe.released.load(Ordering::SeqCst),
+            1,
+            "{script:?}: released"
+        );
+    }
+}
+
+#[test]
+#[ignore = "mobsync-host reports a failed SynchronizeCompleted as E_FAIL (session/mod.rs finish()), \
+            losing the handler's code; requested from helper host in /work/coord/bench.md"]
+fn an_undocumented_failure_from_synchronize_completed_is_reported_with_its_code() {
+    let (report, probe) = run_with_good(Script {
+        sync_done: Finish::With(ODD_FAILURE),
+        ..Script::default()
+    });
+    match &report.outcome {
+        HandlerOutcome::Failed { phase, hresult, .. } => {
+            assert_eq!(*phase, Phase::Synchronize);
+            assert_eq!(hresult, &hex(ODD_FAILURE));
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    assert_eq!(probe.released.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+#[ignore = "mobsync-host accepts undocumented success codes from Initialize, PrepareForSync, \
+            Synchronize and the completions without reporting them (only EnumSyncMgrItems's are \
+            reported); requested from helper host in /work/coord/bench.md"]
+fn undocumented_success_codes_are_reported() {
+    for script in [
+        Script {
+            initialize: ODD_SUCCESS,
+            ..Script::default()
+        },
+        Script {
+            prepare: ODD_SUCCESS,
+            ..Script::default()
+        },
+        Script {
+            synchronize: ODD_SUCCESS_2,
+            ..Script::default()
+        },
+        Script {
+            prepare_done: Finish::With(ODD_SUCCESS),
+            ..Script::default()
+        },
+        Script {
+            sync_done: Finish::With(ODD_SUCCESS_2),
+            ..Script::default()
+        },
+    ] {
+        let (report, probe) = run_with_good(script);
+        let code = [ODD_SUCCESS, ODD_SUCCESS_2]
+            .into_iter()
+            .map(hex)
+            .find(|code| mentions(&report, code));
+        assert!(
+            code.is_some(),
+            "{script:?}: the undocumented success code is not reported: {report:?}"
+        );
+        assert_eq!(probe.released.load(Ordering::SeqCst), 1);
+    }
+}
+
+#[test]
+fn completions_twice_with_different_codes_or_for_the_wrong_call_are_reported() {
+    let (report, _) = run_with_good(Script {
+        sync_done: Finish::Twice(S_OK, E_FAIL),
+        ..Script::default()
+    });
+    assert!(
+        mentions(&report, "SynchronizeCompleted called 2 times"),
+        "{report:?}"
+    );
+    let (report, _) = run_with_good(Script {
+        prepare_done: Finish::Twice(E_FAIL, S_OK),
+        ..Script::default()
+    });
+    assert!(
+        mentions(&report, "PrepareForSyncCompleted called 2 times"),
+        "{report:?}"
+    );
+    assert!(
+        matches!(
+            report.outcome,
+            HandlerOutcome::Failed {
+                phase: Phase::Prepare,
+                ..
+            }
+        ),
+        "the first completion counts: {report:?}"
+    );
+
+    // SynchronizeCompleted while the host waits for PrepareForSyncCompleted: reported, and
+    // the wait for the right completion times out instead of hanging.
+    let (report, _) = run_with_good(Script {
+        prepare_done: Finish::Wrong,
+        ..Script::default()
+    });
+    assert!(
+        mentions(
+            &report,
+            "SynchronizeCompleted called while the host was not waiting"
+        ),
+        "{report:?}"
+    );
+    assert!(
+        matches!(
+            report.outcome,
+            HandlerOutcome::TimedOut {
+                phase: Phase::Prepare,
+                ..
+            }
+        ),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn late_completions_after_the_host_gave_up_are_harmless() {
+    let (rogue, probe) = rogue_source(Script {
+        sync_done: Finish::Late(900),
+        ..Script::default()
+    });
+    let started = Instant::now();
+    let report = Host::new(options()).sync(vec![rogue, good_source()]);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        matches!(
+            report.handlers[0].outcome,
+            HandlerOutcome::TimedOut {
+                phase: Phase::Synchronize,
+                ..
+            }
+        ),
+        "{:?}",
+        report.handlers[0]
+    );
+    assert!(report.handlers[1].succeeded());
+    // The late thread calls the host's callback after the session ended: it gets answers (no
+    // crash, no hang), then lets go of the handler, which is then destroyed.
+    probe.join_late();
+    let answers = probe.late_answers.lock().unwrap().clone();
+    assert_eq!(answers.len(), 7, "{answers:?}");
+    assert_eq!(
+        probe.released.load(Ordering::SeqCst),
+        1,
+        "the rogue was destroyed"
+    );
+    // A second sync in the same process still works.
+    let report = Host::new(options()).sync(vec![good_source()]);
+    assert!(report.succeeded());
+}
+
+#[test]
+fn junk_progress_and_log_calls_are_refused_and_reported() {
+    let (report, _) = run_with_good(Script {
+        junk_progress: true,
+        ..Script::default()
+    });
+    assert_eq!(report.outcome, HandlerOutcome::Completed, "{report:?}");
+    assert!(mentions(&report, "unknown item"), "{report:?}");
+    assert!(mentions(&report, "unknown SYNCMGRSTATUS 77"), "{report:?}");
+    assert!(
+        mentions(&report, "unknown SYNCMGRLOGLEVEL 99"),
+        "{report:?}"
+    );
+    assert!(
+        report.succeeded(),
+        "the real progress still counted: {report:?}"
+    );
+}
+
+#[test]
+fn a_handler_that_hangs_in_initialize_does_not_block_the_others() {
+    let (rogue, probe) = rogue_source(Script {
+        hang_in_initialize: true,
+        ..Script::default()
+    });
+    let (second, probe2) = rogue_source(Script {
+        sync_done: Finish::Late(5_000),
+        ..Script::default()
+    });
+    let started = Instant::now();
+    let report = Host::new(options()).sync(vec![rogue, second, good_source()]);
+    let took = started.elapsed();
+    probe.open_gate();
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert!(
+        matches!(
+            report.handlers[0].outcome,
+            HandlerOutcome::TimedOut {
+                phase: Phase::Initialize,
+                ..
+            }
+        ),
+        "{:?}",
+        report.handlers[0]
+    );
+    assert!(
+        matches!(
+            report.handlers[1].outcome,
+            HandlerOutcome::TimedOut {
+                phase: Phase::Synchronize,
+                ..
+            }
+        ),
+        "{:?}",
+        report.handlers[1]
+    );
+    assert!(report.handlers[2].succeeded(), "{:?}", report.handlers[2]);
+    probe2.join_late();
+}
