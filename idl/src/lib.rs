@@ -43,6 +43,7 @@ pub mod source;
 mod symbols;
 
 mod check;
+mod chunks;
 mod eval;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};

@@ -5,10 +5,9 @@
 //! literals that overflow, bad escapes). Cases the grammar guarantees are `unreachable!`, naming
 //! the function. Errors are collected per item, so one bad item does not hide the others.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use crate::diag::Diagnostic;
 use crate::model::*;
@@ -34,18 +33,38 @@ const TYPE_ATTRIBUTES: &[&str] = &[
 ];
 
 /// Lowers a parsed file.
+///
+/// `base` is the offset of the parsed text in the whole preprocessed file (chunks of a large
+/// file are parsed separately).
 pub(crate) fn lower_file(
+    pairs: Pairs<'_, Rule>,
+    base: usize,
+    docs: &DocComments,
+    spans: &dyn SpanSource,
+) -> std::result::Result<Vec<Item>, Vec<Diagnostic>> {
+    lower_spliced(pairs, base, None, docs, spans)
+}
+
+/// Lowers text from which `gap = (at, len)` bytes were cut out at offset `at` of the
+/// preprocessed file (offsets from `at` on are moved back by `len`).
+pub(crate) fn lower_spliced(
     mut pairs: Pairs<'_, Rule>,
+    base: usize,
+    gap: Option<(usize, usize)>,
     docs: &DocComments,
     spans: &dyn SpanSource,
 ) -> std::result::Result<Vec<Item>, Vec<Diagnostic>> {
     let mut lower = Lower {
+        base,
+        gap,
         docs,
         spans,
         errors: Vec::new(),
     };
     let items = match pairs.next() {
-        Some(file) if file.as_rule() == Rule::file => lower.parse_items(file.into_inner()),
+        Some(file) if matches!(file.as_rule(), Rule::file | Rule::items) => {
+            lower.parse_items(file.into_inner())
+        }
         _ => unreachable!("lower_file: the parse starts with `file`"),
     };
     if lower.errors.is_empty() {
@@ -56,6 +75,10 @@ pub(crate) fn lower_file(
 }
 
 struct Lower<'a> {
+    /// Offset of the parsed text in the preprocessed file.
+    base: usize,
+    /// Bytes cut out of the parsed text: (offset, length) in the preprocessed file.
+    gap: Option<(usize, usize)>,
     docs: &'a DocComments,
     spans: &'a dyn SpanSource,
     errors: Vec<Diagnostic>,
@@ -70,9 +93,18 @@ struct Declared {
 impl<'a> Lower<'a> {
     // ---------------------------------------------------------------- helpers
 
+    /// The offset in the preprocessed file of offset `off` of the parsed text.
+    fn abs(&self, off: usize) -> usize {
+        let o = self.base + off;
+        match self.gap {
+            Some((at, len)) if o >= at => o + len,
+            _ => o,
+        }
+    }
+
     fn span(&self, pair: &P<'_>) -> Span {
         let s = pair.as_span();
-        self.spans.span(s.start(), s.end())
+        self.spans.span(self.abs(s.start()), self.abs(s.end()))
     }
 
     fn ident(&self, pair: &P<'_>) -> Ident {
@@ -85,7 +117,7 @@ impl<'a> Lower<'a> {
     /// The documentation comment right before byte `offset` of the parsed text: a `/** */`
     /// block or a run of `///` lines, with only blanks in between.
     fn doc_before(&self, offset: usize) -> Option<String> {
-        self.docs.before(offset)
+        self.docs.before(self.abs(offset))
     }
 
     /// The doc comment before `pair`, else the `helpstring` attribute.
@@ -964,7 +996,7 @@ impl<'a> Lower<'a> {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
             Rule::kw_void => TypeKind::Void,
-            Rule::base_type => TypeKind::Base(self.parse_base_type(pair)),
+            Rule::base_type => TypeKind::Base(self.parse_base_type(&pair)?),
             Rule::named_type => return self.parse_named_type(pair),
             Rule::struct_spec => TypeKind::Struct(Arc::new(self.parse_struct_spec(pair)?)),
             Rule::union_spec => TypeKind::Struct(Arc::new(self.parse_union_spec(pair)?)),
@@ -982,18 +1014,53 @@ impl<'a> Lower<'a> {
     }
 
     /// `unsigned long int` and friends.
-    fn parse_base_type(&self, pair: P<'_>) -> BaseType {
+    fn parse_base_type(&self, pair: &P<'_>) -> Result<BaseType> {
+        let text = pair.as_str();
         let mut sign = None;
-        let mut kind = BaseKind::Int;
-        for p in pair.into_inner() {
-            match p.as_rule() {
-                Rule::kw_signed => sign = Some(Sign::Signed),
-                Rule::kw_unsigned => sign = Some(Sign::Unsigned),
-                Rule::int_type | Rule::other_base => kind = base_kind(p),
-                r => unreachable!("parse_base_type: unexpected {r:?}"),
+        let mut words: Vec<&str> = Vec::with_capacity(3);
+        for w in text.split_ascii_whitespace() {
+            match w {
+                "signed" | "unsigned" if sign.is_none() => {
+                    sign = Some(if w == "signed" {
+                        Sign::Signed
+                    } else {
+                        Sign::Unsigned
+                    });
+                }
+                _ => words.push(w),
             }
         }
-        BaseType { kind, sign }
+        // `int` after another integer word changes nothing (`short int`, `long long int`).
+        if words.len() > 1 && words.last() == Some(&"int") {
+            words.pop();
+        }
+        let kind = match words.as_slice() {
+            [] if sign.is_some() => BaseKind::Int,
+            ["char"] => BaseKind::Char,
+            ["small"] => BaseKind::Small,
+            ["short"] => BaseKind::Short,
+            ["int"] => BaseKind::Int,
+            ["long"] => BaseKind::Long,
+            ["long", "long"] => BaseKind::LongLong,
+            ["hyper"] => BaseKind::Hyper,
+            ["__int8"] => BaseKind::Int8,
+            ["__int16"] => BaseKind::Int16,
+            ["__int32"] => BaseKind::Int32,
+            ["__int64"] => BaseKind::Int64,
+            ["__int3264"] => BaseKind::Int3264,
+            ["float"] if sign.is_none() => BaseKind::Float,
+            ["double"] | ["long", "double"] if sign.is_none() => BaseKind::Double,
+            ["boolean"] => BaseKind::Boolean,
+            ["byte"] => BaseKind::Byte,
+            ["wchar_t"] => BaseKind::WChar,
+            ["handle_t"] if sign.is_none() => BaseKind::Handle,
+            ["error_status_t"] if sign.is_none() => BaseKind::ErrorStatus,
+            _ => {
+                let written = text.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+                return Err(err(self.span(pair), format!("invalid type `{written}`")));
+            }
+        };
+        Ok(BaseType { kind, sign })
     }
 
     /// `Name` or `Name<args>`.
@@ -1477,95 +1544,146 @@ impl<'a> Lower<'a> {
 
     // ---------------------------------------------------------------- expressions
 
-    /// An expression, with C precedence.
+    /// An expression, with C precedence (precedence climbing over the flat sequence of
+    /// operands and operators the `expr` rule produces).
     fn parse_expr(&self, pair: P<'_>) -> Result<Expr> {
-        PRATT
-            .map_primary(|p| self.parse_primary(p))
-            .map_prefix(|op, operand| {
-                let operand = operand?;
-                let op_span = self.span(&op);
-                let span = op_span.to(operand.span);
-                let kind = match op.as_rule() {
-                    Rule::cast => {
-                        let tn = op
-                            .into_inner()
-                            .next()
-                            .unwrap_or_else(|| unreachable!("parse_expr: empty cast"));
-                        ExprKind::Cast {
-                            ty: Box::new(self.parse_type_name(tn)?),
-                            operand: Box::new(operand),
-                        }
+        let mut pairs = pair.into_inner().peekable();
+        self.parse_binary(&mut pairs, 1)
+    }
+
+    /// Operands joined by infix operators binding at least as tightly as `min`.
+    fn parse_binary<'i>(
+        &self,
+        pairs: &mut std::iter::Peekable<Pairs<'i, Rule>>,
+        min: u8,
+    ) -> Result<Expr> {
+        let mut lhs = self.parse_operand(pairs)?;
+        while let Some(op) = pairs.peek() {
+            let rule = op.as_rule();
+            let prec = precedence(rule);
+            if prec == 0 || prec < min {
+                break;
+            }
+            let op = pairs
+                .next()
+                .unwrap_or_else(|| unreachable!("parse_binary: peeked"));
+            if rule == Rule::ternary_op {
+                // Right associative: `a ? b : c ? d : e`.
+                let then = op
+                    .into_inner()
+                    .find(|q| q.as_rule() == Rule::expr)
+                    .unwrap_or_else(|| unreachable!("parse_binary: ternary without value"));
+                let then = self.parse_expr(then)?;
+                let otherwise = self.parse_binary(pairs, prec)?;
+                let span = lhs.span.to(otherwise.span);
+                lhs = Expr {
+                    kind: ExprKind::Ternary {
+                        cond: Box::new(lhs),
+                        then: Box::new(then),
+                        otherwise: Box::new(otherwise),
+                    },
+                    span,
+                };
+                continue;
+            }
+            // Left associative: the right operand only takes tighter operators.
+            let rhs = self.parse_binary(pairs, prec + 1)?;
+            let span = lhs.span.to(rhs.span);
+            lhs = Expr {
+                kind: ExprKind::Binary {
+                    op: binary_op(rule),
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                span,
+            };
+        }
+        Ok(lhs)
+    }
+
+    /// Prefix operators (casts included), an operand, then postfix operators.
+    fn parse_operand<'i>(&self, pairs: &mut std::iter::Peekable<Pairs<'i, Rule>>) -> Result<Expr> {
+        let mut prefixes = Vec::new();
+        let mut operand = loop {
+            let Some(p) = pairs.next() else {
+                unreachable!("parse_operand: an operand follows its prefixes")
+            };
+            match p.as_rule() {
+                Rule::cast
+                | Rule::op_neg
+                | Rule::op_plus
+                | Rule::op_bitnot
+                | Rule::op_not
+                | Rule::op_deref
+                | Rule::op_addr => prefixes.push(p),
+                _ => break self.parse_primary(p)?,
+            }
+        };
+        while let Some(op) = pairs.peek() {
+            if !matches!(op.as_rule(), Rule::member_op | Rule::index_op) {
+                break;
+            }
+            let op = pairs
+                .next()
+                .unwrap_or_else(|| unreachable!("parse_operand: peeked"));
+            let span = operand.span.to(self.span(&op));
+            let kind = match op.as_rule() {
+                Rule::member_op => {
+                    let arrow = op.as_str().trim_start().starts_with("->");
+                    let member = op
+                        .into_inner()
+                        .next()
+                        .map(|m| self.ident(&m))
+                        .unwrap_or_else(|| unreachable!("parse_operand: member without name"));
+                    ExprKind::Member {
+                        base: Box::new(operand),
+                        arrow,
+                        member,
                     }
-                    r => ExprKind::Unary {
-                        op: match r {
-                            Rule::op_neg => UnaryOp::Neg,
-                            Rule::op_plus => UnaryOp::Plus,
-                            Rule::op_bitnot => UnaryOp::BitNot,
-                            Rule::op_not => UnaryOp::Not,
-                            Rule::op_deref => UnaryOp::Deref,
-                            Rule::op_addr => UnaryOp::AddrOf,
-                            r => unreachable!("parse_expr: unexpected prefix {r:?}"),
-                        },
+                }
+                _ => {
+                    let idx = op
+                        .into_inner()
+                        .find(|q| q.as_rule() == Rule::expr)
+                        .unwrap_or_else(|| unreachable!("parse_operand: empty index"));
+                    ExprKind::Index {
+                        base: Box::new(operand),
+                        index: Box::new(self.parse_expr(idx)?),
+                    }
+                }
+            };
+            operand = Expr { kind, span };
+        }
+        // Prefix operators apply innermost first.
+        for op in prefixes.into_iter().rev() {
+            let span = self.span(&op).to(operand.span);
+            let kind = match op.as_rule() {
+                Rule::cast => {
+                    let tn = op
+                        .into_inner()
+                        .next()
+                        .unwrap_or_else(|| unreachable!("parse_operand: empty cast"));
+                    ExprKind::Cast {
+                        ty: Box::new(self.parse_type_name(tn)?),
                         operand: Box::new(operand),
+                    }
+                }
+                r => ExprKind::Unary {
+                    op: match r {
+                        Rule::op_neg => UnaryOp::Neg,
+                        Rule::op_plus => UnaryOp::Plus,
+                        Rule::op_bitnot => UnaryOp::BitNot,
+                        Rule::op_not => UnaryOp::Not,
+                        Rule::op_deref => UnaryOp::Deref,
+                        Rule::op_addr => UnaryOp::AddrOf,
+                        r => unreachable!("parse_operand: unexpected prefix {r:?}"),
                     },
-                };
-                Ok(Expr { kind, span })
-            })
-            .map_postfix(|base, op| {
-                let base = base?;
-                let span = base.span.to(self.span(&op));
-                let kind = match op.as_rule() {
-                    Rule::member_op => {
-                        let arrow = op.as_str().trim_start().starts_with("->");
-                        let member = op
-                            .into_inner()
-                            .next()
-                            .map(|m| self.ident(&m))
-                            .unwrap_or_else(|| unreachable!("parse_expr: member without name"));
-                        ExprKind::Member {
-                            base: Box::new(base),
-                            arrow,
-                            member,
-                        }
-                    }
-                    Rule::index_op => {
-                        let idx = op
-                            .into_inner()
-                            .find(|q| q.as_rule() == Rule::expr)
-                            .unwrap_or_else(|| unreachable!("parse_expr: empty index"));
-                        ExprKind::Index {
-                            base: Box::new(base),
-                            index: Box::new(self.parse_expr(idx)?),
-                        }
-                    }
-                    r => unreachable!("parse_expr: unexpected postfix {r:?}"),
-                };
-                Ok(Expr { kind, span })
-            })
-            .map_infix(|lhs, op, rhs| {
-                let (lhs, rhs) = (lhs?, rhs?);
-                let span = lhs.span.to(rhs.span);
-                let kind = match op.as_rule() {
-                    Rule::ternary_op => {
-                        let then = op
-                            .into_inner()
-                            .find(|q| q.as_rule() == Rule::expr)
-                            .unwrap_or_else(|| unreachable!("parse_expr: ternary without value"));
-                        ExprKind::Ternary {
-                            cond: Box::new(lhs),
-                            then: Box::new(self.parse_expr(then)?),
-                            otherwise: Box::new(rhs),
-                        }
-                    }
-                    r => ExprKind::Binary {
-                        op: binary_op(r),
-                        lhs: Box::new(lhs),
-                        rhs: Box::new(rhs),
-                    },
-                };
-                Ok(Expr { kind, span })
-            })
-            .parse(pair.into_inner())
+                    operand: Box::new(operand),
+                },
+            };
+            operand = Expr { kind, span };
+        }
+        Ok(operand)
     }
 
     /// A literal, name, `sizeof` or parenthesized expression.
@@ -1717,34 +1835,24 @@ fn is_int_suffix(s: &str) -> bool {
     )
 }
 
-/// Operator precedence, lowest first (C's table).
-static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
-    PrattParser::new()
-        .op(Op::infix(Rule::ternary_op, Assoc::Right))
-        .op(Op::infix(Rule::op_logor, Assoc::Left))
-        .op(Op::infix(Rule::op_logand, Assoc::Left))
-        .op(Op::infix(Rule::op_bitor, Assoc::Left))
-        .op(Op::infix(Rule::op_bitxor, Assoc::Left))
-        .op(Op::infix(Rule::op_bitand, Assoc::Left))
-        .op(Op::infix(Rule::op_eq, Assoc::Left) | Op::infix(Rule::op_ne, Assoc::Left))
-        .op(Op::infix(Rule::op_lt, Assoc::Left)
-            | Op::infix(Rule::op_gt, Assoc::Left)
-            | Op::infix(Rule::op_le, Assoc::Left)
-            | Op::infix(Rule::op_ge, Assoc::Left))
-        .op(Op::infix(Rule::op_shl, Assoc::Left) | Op::infix(Rule::op_shr, Assoc::Left))
-        .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
-        .op(Op::infix(Rule::op_mul, Assoc::Left)
-            | Op::infix(Rule::op_div, Assoc::Left)
-            | Op::infix(Rule::op_rem, Assoc::Left))
-        .op(Op::prefix(Rule::cast)
-            | Op::prefix(Rule::op_neg)
-            | Op::prefix(Rule::op_plus)
-            | Op::prefix(Rule::op_bitnot)
-            | Op::prefix(Rule::op_not)
-            | Op::prefix(Rule::op_deref)
-            | Op::prefix(Rule::op_addr))
-        .op(Op::postfix(Rule::member_op) | Op::postfix(Rule::index_op))
-});
+/// Binding strength of an infix operator (C's table; higher binds tighter); 0 for rules that
+/// are not infix operators.
+fn precedence(rule: Rule) -> u8 {
+    match rule {
+        Rule::ternary_op => 1,
+        Rule::op_logor => 2,
+        Rule::op_logand => 3,
+        Rule::op_bitor => 4,
+        Rule::op_bitxor => 5,
+        Rule::op_bitand => 6,
+        Rule::op_eq | Rule::op_ne => 7,
+        Rule::op_lt | Rule::op_gt | Rule::op_le | Rule::op_ge => 8,
+        Rule::op_shl | Rule::op_shr => 9,
+        Rule::op_add | Rule::op_sub => 10,
+        Rule::op_mul | Rule::op_div | Rule::op_rem => 11,
+        _ => 0,
+    }
+}
 
 /// The operator of an infix rule.
 fn binary_op(rule: Rule) -> BinaryOp {
@@ -1768,34 +1876,6 @@ fn binary_op(rule: Rule) -> BinaryOp {
         Rule::op_div => BinaryOp::Div,
         Rule::op_rem => BinaryOp::Rem,
         r => unreachable!("binary_op: unexpected {r:?}"),
-    }
-}
-
-/// The kind of an `int_type` or `other_base` pair.
-fn base_kind(pair: P<'_>) -> BaseKind {
-    let words: Vec<Rule> = pair.into_inner().map(|p| p.as_rule()).collect();
-    match words.as_slice() {
-        [Rule::kw_char] => BaseKind::Char,
-        [Rule::kw_small] => BaseKind::Small,
-        [Rule::kw_short, ..] => BaseKind::Short,
-        [Rule::kw_long, Rule::kw_long, ..] => BaseKind::LongLong,
-        [Rule::kw_long, Rule::kw_double] => BaseKind::Double,
-        [Rule::kw_long, ..] => BaseKind::Long,
-        [Rule::kw_hyper, ..] => BaseKind::Hyper,
-        [Rule::kw_int8] => BaseKind::Int8,
-        [Rule::kw_int16] => BaseKind::Int16,
-        [Rule::kw_int32] => BaseKind::Int32,
-        [Rule::kw_int64] => BaseKind::Int64,
-        [Rule::kw_int3264] => BaseKind::Int3264,
-        [Rule::kw_int] => BaseKind::Int,
-        [Rule::kw_float] => BaseKind::Float,
-        [Rule::kw_double] => BaseKind::Double,
-        [Rule::kw_boolean] => BaseKind::Boolean,
-        [Rule::kw_byte] => BaseKind::Byte,
-        [Rule::kw_wchar_t] => BaseKind::WChar,
-        [Rule::kw_handle_t] => BaseKind::Handle,
-        [Rule::kw_error_status_t] => BaseKind::ErrorStatus,
-        other => unreachable!("base_kind: unexpected {other:?}"),
     }
 }
 

@@ -24,7 +24,7 @@ use crate::source::{FileId, SourceMap, Span};
 pub(crate) struct IdlParser;
 
 /// Maps byte ranges of the parsed text back to spans in original files.
-pub(crate) trait SpanSource {
+pub(crate) trait SpanSource: Sync {
     /// The original span of `start..end` of the parsed text.
     fn span(&self, start: usize, end: usize) -> Span;
 
@@ -102,19 +102,35 @@ pub(crate) fn preprocess_and_parse(
 /// Parses already preprocessed text and lowers it.
 pub(crate) fn parse_text(text: &str, spans: &dyn SpanSource) -> Result<Vec<Item>, Vec<Diagnostic>> {
     // Comments are blanked out (offsets kept) so the grammar never has to try them between
-    // tokens; the lowering reads doc comments from the original text.
+    // tokens; the doc comments are collected on the way.
     let (blanked, docs) = blank_comments(text, spans)?;
     // Bound the parser's work so that no input can make it run for long: a few hundred rule
     // calls per input byte is far more than any real file needs.
-    pest::set_call_limit(NonZeroUsize::new(
-        text.len().saturating_mul(400).saturating_add(100_000),
-    ));
+    raise_call_limit(text.len().saturating_mul(400).saturating_add(100_000));
+    if blanked.len() >= PARALLEL_THRESHOLD
+        && let Some(items) = crate::chunks::parse_in_parallel(&blanked, &docs, spans)
+    {
+        return Ok(items);
+    }
     let pairs = match IdlParser::parse(Rule::file, &blanked) {
         Ok(pairs) => pairs,
         Err(err) => return Err(vec![syntax_error(&err, text, spans)]),
     };
-    crate::lower::lower_file(pairs, &docs, spans)
+    crate::lower::lower_file(pairs, 0, &docs, spans)
 }
+
+/// Raises pest's process-wide call limit to at least `limit`. The limit is global and other
+/// threads parse at the same time, so it only ever grows: each parse is bounded by the largest
+/// limit any parse in the process needed, never by a smaller one set concurrently.
+fn raise_call_limit(limit: usize) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static LIMIT: AtomicUsize = AtomicUsize::new(0);
+    let previous = LIMIT.fetch_max(limit, Ordering::SeqCst);
+    pest::set_call_limit(NonZeroUsize::new(previous.max(limit)));
+}
+
+/// Files at least this large (preprocessed) are cut into chunks parsed on several threads.
+const PARALLEL_THRESHOLD: usize = 256 * 1024;
 
 /// Documentation comments of a text: a run of `///` lines or a `/** */` block, keyed by the
 /// offset of the first non-blank byte after it (where the documented declaration starts).
