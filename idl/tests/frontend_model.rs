@@ -258,3 +258,85 @@ fn json_dump_has_values_and_locations() {
     assert_eq!(b["name"]["span"]["line"], 2);
     assert_eq!(b["name"]["span"]["col"], 17);
 }
+
+/// A file large enough to be parsed in parallel chunks: `n` documented typedefs, inside a
+/// library or at the top level.
+fn big_file(n: usize, in_library: bool) -> String {
+    let mut text = String::from("typedef int FIRST;\n");
+    if in_library {
+        text.push_str("[uuid(12345678-1234-1234-1234-123456789abc)]\nlibrary Big\n{\n");
+    }
+    for i in 0..n {
+        text.push_str(&format!(
+            "/// Type number {i}.\ntypedef struct _S{i} {{ int a; long b[{i} + 1]; }} S{i}, *PS{i};\n"
+        ));
+    }
+    if in_library {
+        text.push_str("};\n");
+    }
+    text.push_str("typedef int LAST;\n");
+    text
+}
+
+#[test]
+fn large_files_parse_in_chunks_with_exact_locations() {
+    for in_library in [false, true] {
+        let n = 4000;
+        let text = big_file(n, in_library);
+        assert!(
+            text.len() > 256 * 1024,
+            "large enough to be cut into chunks"
+        );
+        let model = model_of(&text);
+        let items = model.root_items();
+        let typedefs = items
+            .iter()
+            .filter(|i| matches!(i, Item::Typedef(_)))
+            .count();
+        assert_eq!(typedefs, n + 2);
+        // Line of `S3999`: 1 (FIRST) + 3 (library header) + 2 per typedef.
+        let header = if in_library { 3 } else { 0 };
+        let Some(mobsync_idl::Symbol::Typedef { typedef, .. }) = model.lookup("S3999") else {
+            panic!("S3999 is defined")
+        };
+        let name = typedef.declarators[0].name.as_ref().unwrap();
+        assert_eq!(name.span.line as usize, 1 + header + 2 * 3999 + 2);
+        assert_eq!(typedef.doc.as_deref(), Some("Type number 3999."));
+        let TypeKind::Struct(s) = &typedef.spec.kind else {
+            panic!()
+        };
+        let b = &s.fields.as_ref().unwrap()[1];
+        assert!(
+            matches!(&b.ty.kind, TypeKind::Array { size: ArraySize::Fixed { value, .. }, .. } if value.value() == Some(4000))
+        );
+        if in_library {
+            let Some(mobsync_idl::Symbol::Library(l)) = model.lookup("Big") else {
+                panic!()
+            };
+            assert_eq!(l.items.len(), n);
+        }
+        assert!(model.lookup("LAST").is_some());
+    }
+}
+
+#[test]
+fn syntax_errors_in_large_files_are_those_of_a_whole_parse() {
+    let mut text = big_file(4000, true);
+    let at = text.find("typedef struct _S3000").unwrap();
+    text.insert_str(at, "typedef int BROKEN\n");
+    let mut session = Session::with_loader(
+        Options::default(),
+        Box::new(|_: &Path| Err(std::io::Error::new(std::io::ErrorKind::NotFound, "none"))),
+    );
+    let diags = session
+        .load_source(Path::new("big.idl"), &text)
+        .unwrap_err();
+    let d = diags.errors().next().unwrap();
+    let s = d.span.unwrap();
+    // The `typedef` after the unterminated one, pushed one line down by it.
+    assert_eq!((s.line, s.col), (1 + 3 + 2 * 3000 + 3, 1));
+    assert_eq!(
+        d.message,
+        "syntax error: expected `;` or `=`, found `typedef`"
+    );
+}
