@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod demo;
+mod memcheck;
 mod parse;
 mod regen;
 mod wine;
@@ -34,6 +35,8 @@ enum Command {
     Demo(demo::Args),
     /// Run the benchmarks against the baselines and rewrite the README's benchmark table.
     Bench(bench::Args),
+    /// Run the raw ABI tests, the C client and a host sync session under valgrind's memcheck.
+    Memcheck(memcheck::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::WineTest(args) => wine::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Memcheck(args) => memcheck::run(args),
     };
     match result {
         Ok(code) => code,
