@@ -125,7 +125,7 @@ const fn unknown<V: 'static, T>() -> IUnknown_Vtbl {
 // ISyncMgrSynchronize
 
 /// What the handlers of every implementation record: the last status set for
-/// [`WATCHED_ITEM`](crate::WATCHED_ITEM) and the last `Synchronize` parent window.
+/// [`crate::WATCHED_ITEM`] and the last `Synchronize` parent window.
 #[derive(Debug, Default)]
 pub struct HandlerState {
     /// Last `SetItemStatus` status for the watched item.
