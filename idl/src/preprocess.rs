@@ -59,6 +59,7 @@ mod lex;
 mod macros;
 mod output;
 
+use std::cell::Cell;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -188,36 +189,59 @@ impl Preprocessed {
     /// The original file and byte offset of output byte `offset`. Offsets at or past the end
     /// of the text map to the end of the preprocessed file.
     pub fn origin(&self, offset: usize) -> (FileId, u32) {
-        if offset >= self.text.len() {
-            return (self.root, self.root_len);
-        }
-        match self.segment_of(offset) {
-            Some(i) => self.origin_in(i, offset),
-            None => (self.root, 0),
+        let (origin, hint) = self.origin_from(offset, self.hint.load(Ordering::Relaxed));
+        self.hint.store(hint, Ordering::Relaxed);
+        origin
+    }
+
+    /// The original [`Span`] of the output range `start..end`: it starts at the origin of
+    /// `start` and, when `end - 1` comes from the same file further on, ends after it;
+    /// otherwise it covers the token at the origin of `start` (the macro name of an
+    /// expansion, for example).
+    ///
+    /// Lookups that move forward through the text are fastest; threads that look up spans of
+    /// different parts of the text at the same time should each use a [`SpanCursor`].
+    pub fn span(&self, map: &SourceMap, start: usize, end: usize) -> Span {
+        let (span, hint) = self.span_from(map, start, end, self.hint.load(Ordering::Relaxed));
+        self.hint.store(hint, Ordering::Relaxed);
+        span
+    }
+
+    /// A span looker-up with its own position hint, for one thread or one part of the text.
+    pub fn cursor(&self) -> SpanCursor<'_> {
+        SpanCursor {
+            pp: self,
+            hint: Cell::new(0),
         }
     }
 
-    /// The index of the segment holding output byte `offset` (`offset < text.len()`). Lookups
-    /// usually move forward through the text, so the last segment found is tried first.
-    fn segment_of(&self, offset: usize) -> Option<usize> {
+    /// The index of the segment holding output byte `offset` (`offset < text.len()`),
+    /// trying segment `hint` and the next one before searching.
+    fn segment_of(&self, offset: usize, hint: usize) -> Option<usize> {
         let segs = &self.segments;
         let holds = |i: usize| {
             segs.get(i).is_some_and(|s| s.out as usize <= offset)
                 && segs.get(i + 1).is_none_or(|n| offset < n.out as usize)
         };
-        let hint = self.hint.load(Ordering::Relaxed);
         if holds(hint) {
             return Some(hint);
         }
         if holds(hint + 1) {
-            self.hint.store(hint + 1, Ordering::Relaxed);
             return Some(hint + 1);
         }
-        let i = segs
-            .partition_point(|s| s.out as usize <= offset)
-            .checked_sub(1)?;
-        self.hint.store(i, Ordering::Relaxed);
-        Some(i)
+        segs.partition_point(|s| s.out as usize <= offset)
+            .checked_sub(1)
+    }
+
+    /// [`Preprocessed::origin`] from a hint; returns the new hint.
+    fn origin_from(&self, offset: usize, hint: usize) -> ((FileId, u32), usize) {
+        if offset >= self.text.len() {
+            return ((self.root, self.root_len), hint);
+        }
+        match self.segment_of(offset, hint) {
+            Some(i) => (self.origin_in(i, offset), i),
+            None => ((self.root, 0), hint),
+        }
     }
 
     /// The origin of output byte `offset` of segment `i`.
@@ -234,53 +258,53 @@ impl Preprocessed {
         (FileId(seg.file), seg.src.saturating_add(delta))
     }
 
-    /// The original [`Span`] of the output range `start..end`: it starts at the origin of
-    /// `start` and, when `end - 1` comes from the same file further on, ends after it;
-    /// otherwise it covers the token at the origin of `start` (the macro name of an
-    /// expansion, for example).
-    pub fn span(&self, map: &SourceMap, start: usize, end: usize) -> Span {
+    /// [`Preprocessed::span`] from a hint; returns the new hint.
+    fn span_from(&self, map: &SourceMap, start: usize, end: usize, hint: usize) -> (Span, usize) {
         let seg = if start < self.text.len() {
-            self.segment_of(start)
+            self.segment_of(start, hint)
         } else {
             None
         };
         let (file, s) = match seg {
             Some(i) => self.origin_in(i, start),
-            None => self.origin(start),
+            None => self.origin_from(start, hint).0,
         };
+        let hint = seg.unwrap_or(hint);
         let Some(text) = map.get(file).map(|f| f.text()) else {
-            return map.span(file, 0, 0);
+            return (map.span(file, 0, 0), hint);
         };
         let s = (s as usize).min(text.len());
         let mut e = s;
-        if let Some(i) = seg
-            && end > start
-        {
-            let last_out = (end - 1).min(self.text.len() - 1);
-            let same_segment = self
-                .segments
-                .get(i + 1)
-                .is_none_or(|n| last_out < n.out as usize);
-            let (f2, last) = if same_segment {
-                self.origin_in(i, last_out)
-            } else {
-                self.origin(last_out)
-            };
-            let last = last as usize;
-            if f2 == file && last >= s && last < text.len() {
-                e = lex::char_end(text.as_bytes(), last);
+        let mut width = None;
+        if let Some(i) = seg {
+            let this = self.segments[i];
+            if !this.linear {
+                // Macro expansion output: the macro name at the invocation.
+                width = Some(this.width as usize);
+            } else if end > start {
+                let last_out = (end - 1).min(self.text.len() - 1);
+                let same_segment = self
+                    .segments
+                    .get(i + 1)
+                    .is_none_or(|n| last_out < n.out as usize);
+                let (f2, last) = if same_segment {
+                    self.origin_in(i, last_out)
+                } else {
+                    self.origin_from(last_out, i).0
+                };
+                let last = last as usize;
+                if f2 == file && last >= s && last < text.len() {
+                    e = lex::char_end(text.as_bytes(), last);
+                }
             }
         }
-        if e <= s + 1 && s < text.len() {
+        if let Some(w) = width {
+            e = s + w.max(1);
+        } else if e <= s + 1 && s < text.len() {
             // A single point: widen it to the token there.
-            let b = text.as_bytes();
-            e = if lex::is_ident_start(b[s]) {
-                lex::ident_end(b, s)
-            } else {
-                e.max(lex::char_end(b, s))
-            };
+            e = lex::token_width(text.as_bytes(), s) + s;
         }
-        map.span(file, s, e.min(text.len()))
+        (map.span(file, s, e.min(text.len())), hint)
     }
 
     /// The expansion that produced output byte `offset`, if any (for "in expansion of macro"
@@ -301,6 +325,31 @@ impl Preprocessed {
     /// The preprocessed file.
     pub fn root(&self) -> FileId {
         self.root
+    }
+}
+
+/// Looks up spans of one [`Preprocessed`] with a position hint of its own (see
+/// [`Preprocessed::cursor`]); use one per thread when several threads resolve spans of the
+/// same text.
+#[derive(Debug)]
+pub struct SpanCursor<'a> {
+    pp: &'a Preprocessed,
+    hint: Cell<usize>,
+}
+
+impl SpanCursor<'_> {
+    /// Like [`Preprocessed::origin`].
+    pub fn origin(&self, offset: usize) -> (FileId, u32) {
+        let (origin, hint) = self.pp.origin_from(offset, self.hint.get());
+        self.hint.set(hint);
+        origin
+    }
+
+    /// Like [`Preprocessed::span`].
+    pub fn span(&self, map: &SourceMap, start: usize, end: usize) -> Span {
+        let (span, hint) = self.pp.span_from(map, start, end, self.hint.get());
+        self.hint.set(hint);
+        span
     }
 }
 

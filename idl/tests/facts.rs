@@ -569,9 +569,12 @@ fn identifier_and_pointer_typedefs() {
 // Enumerations
 // ---------------------------------------------------------------------------------------
 
+/// `(typedef name, enum tag, enumerators with values)`.
+type EnumFact = (&'static str, &'static str, Vec<(String, i128)>);
+
 #[test]
 fn enumerations() {
-    let expected: Vec<(&str, &str, Vec<(String, i128)>)> = vec![
+    let expected: Vec<EnumFact> = vec![
         (
             "SYNCMGRFLAG",
             "_tagSYNCMGRFLAG",

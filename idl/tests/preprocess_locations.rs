@@ -158,3 +158,32 @@ fn lookups_in_any_order_give_the_same_origins() {
         assert_eq!(*s, pp.span(&r.map, i, (i + 4).min(pp.text.len())));
     }
 }
+
+#[test]
+fn cursors_give_the_same_spans_from_several_threads() {
+    let mut src = String::from("#define D(x) [id(x)] void f##x();\n");
+    for i in 0..200 {
+        src.push_str(&format!("D({i}) int v{i};\n"));
+    }
+    let r = run(&src);
+    let pp = r.pp();
+    let n = pp.text.len();
+    let expected: Vec<_> = (0..n).map(|i| pp.span(&r.map, i, (i + 5).min(n))).collect();
+    std::thread::scope(|s| {
+        for part in 0..2 {
+            let (map, expected) = (&r.map, &expected);
+            s.spawn(move || {
+                let cursor = pp.cursor();
+                let range = if part == 0 { 0..n / 2 } else { n / 2..n };
+                for i in range {
+                    assert_eq!(
+                        cursor.span(map, i, (i + 5).min(n)),
+                        expected[i],
+                        "offset {i}"
+                    );
+                    assert_eq!(cursor.origin(i), pp.origin(i));
+                }
+            });
+        }
+    });
+}

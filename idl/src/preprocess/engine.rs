@@ -136,13 +136,25 @@ pub(super) fn run(
         );
     }
     let Engine {
-        out,
+        mut out,
         diags,
         errors,
         includes,
         expansions,
+        map,
         ..
     } = eng;
+    // The width of the token each non-linear segment maps to, so that span lookups need not
+    // scan the text.
+    for seg in out
+        .segs
+        .iter_mut()
+        .filter(|s| !s.linear && s.file != NO_FILE)
+    {
+        if let Some(f) = map.get(FileId(seg.file)) {
+            seg.width = lex::token_width(f.text().as_bytes(), seg.src as usize) as u32;
+        }
+    }
     if errors > 0 {
         return Err(diags);
     }

@@ -383,6 +383,15 @@ pub(super) fn number_end(b: &[u8], i: usize) -> usize {
     j
 }
 
+/// The length of the token at `i` for a diagnostic: an identifier, or one character.
+pub(super) fn token_width(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(&c) if is_ident_start(c) => ident_end(b, i) - i,
+        Some(_) => char_end(b, i) - i,
+        None => 0,
+    }
+}
+
 /// The end of an identifier starting at `i`.
 pub(super) fn ident_end(b: &[u8], i: usize) -> usize {
     let mut j = i + 1;

@@ -11,6 +11,9 @@ pub(super) struct Segment {
     pub file: u32,
     pub src: u32,
     pub linear: bool,
+    /// For a non-linear segment, the length of the token at `src` (the macro name of an
+    /// invocation), filled in once the run is over.
+    pub width: u32,
 }
 
 /// Builds the output text and its segments, within a size limit.
@@ -55,6 +58,7 @@ impl Output {
                     file: loc.file,
                     src: loc.off,
                     linear,
+                    width: 0,
                 };
                 return;
             }
@@ -74,6 +78,7 @@ impl Output {
             file: loc.file,
             src: loc.off,
             linear,
+            width: 0,
         });
     }
 
