@@ -12,7 +12,11 @@
 //!   asks `DllCanUnloadNow` and reports a leak.
 //! - Every returned pointer and count is validated; a handler that hangs (a call that does not
 //!   return, a completion that never comes), fails, panics or completes twice is reported in its
-//!   [`model::HandlerReport`] and never blocks the other handlers, which run concurrently.
+//!   [`model::HandlerReport`] and never blocks the other handlers, which run concurrently. A
+//!   failure is reported with the handler's own HRESULT (also one passed to
+//!   `SynchronizeCompleted`); a success code a call or completion is not documented to return
+//!   (see the `custom` contract attributes in `idl/mobsync.idl`) is reported as a problem and
+//!   otherwise handled as `S_OK`, so it fails nothing.
 //! - Its `ISyncMgrSynchronizeCallback` is a COM object built with the runtime's derive; it records
 //!   progress, statuses and logged errors per item and answers `Progress` with
 //!   `S_SYNCMGR_CANCELITEM`/`S_SYNCMGR_CANCELALL` after [`CancelHandle`] calls, sending

@@ -588,8 +588,6 @@ fn undocumented_failure_codes_fail_the_handler_with_that_code() {
 }
 
 #[test]
-#[ignore = "mobsync-host reports a failed SynchronizeCompleted as E_FAIL (session/mod.rs finish()), \
-            losing the handler's code; requested from helper host in /work/coord/bench.md"]
 fn an_undocumented_failure_from_synchronize_completed_is_reported_with_its_code() {
     let (report, probe) = run_with_good(Script {
         sync_done: Finish::With(ODD_FAILURE),
@@ -606,9 +604,6 @@ fn an_undocumented_failure_from_synchronize_completed_is_reported_with_its_code(
 }
 
 #[test]
-#[ignore = "mobsync-host accepts undocumented success codes from Initialize, PrepareForSync, \
-            Synchronize and the completions without reporting them (only EnumSyncMgrItems's are \
-            reported); requested from helper host in /work/coord/bench.md"]
 fn undocumented_success_codes_are_reported() {
     for script in [
         Script {

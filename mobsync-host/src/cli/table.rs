@@ -108,4 +108,38 @@ mod tests {
         ];
         assert_eq!(columns(&rows), "A    BB\n---  --\nccc  d\n");
     }
+
+    #[test]
+    fn the_summary_shows_the_handlers_code_and_its_problems() {
+        use mobsync_host::model::{HandlerReport, Phase};
+        use windows_core::GUID;
+
+        let mut handler = HandlerReport::new(GUID::from_u128(1));
+        handler.name = "Rogue".into();
+        handler.outcome = HandlerOutcome::Failed {
+            phase: Phase::Synchronize,
+            hresult: "0x8BADF00D".into(),
+            message: "SynchronizeCompleted reported a failure: failure".into(),
+        };
+        handler.problems.push(
+            "Initialize returned the undocumented success code 0x00000002 (documented: S_OK, \
+             S_FALSE); handled as S_OK"
+                .into(),
+        );
+        let text = summary(&SyncReport {
+            handlers: vec![handler],
+        });
+        assert!(
+            text.contains(
+                "Rogue: FAILED in Synchronize: 0x8BADF00D SynchronizeCompleted reported a failure"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "Rogue: problem: Initialize returned the undocumented success code 0x00000002"
+            ),
+            "{text}"
+        );
+    }
 }

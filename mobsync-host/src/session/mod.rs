@@ -6,6 +6,7 @@
 //! [`ShowError` → wait for `ShowErrorCompleted` → retry on `S_SYNCMGR_RETRYSYNC`] → release →
 //! `DllCanUnloadNow`. Completions may arrive before the call returns, later, or from any thread.
 
+mod contract;
 mod state;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use crate::model::{
 };
 use crate::options::{ItemSelection, SyncOptions};
 use crate::raw::ComRef;
+use contract::Contract;
 
 pub(crate) use state::{Completion, CompletionAnswer, ProgressAnswer, ProgressUpdate, Shared};
 
@@ -94,13 +96,6 @@ fn finish(
     report.outcome = outcome;
     report.leaked = leaked;
     report.elapsed = shared.elapsed();
-    if !sync_ok && matches!(report.outcome, HandlerOutcome::Completed) {
-        report.outcome = HandlerOutcome::Failed {
-            phase: Phase::Synchronize,
-            hresult: hresult_string(crate::hresult::E_FAIL),
-            message: "the handler completed the sync with a failure".into(),
-        };
-    }
     conclude_items(&mut report, sync_ok);
     shared.emit(HostEvent::HandlerFinished {
         handler: shared.handler,
@@ -178,15 +173,33 @@ impl Driver<'_> {
         self.handler.as_raw()
     }
 
+    /// Records a problem when `hr` is a success code `contract` does not document.
+    fn check_success(&self, contract: &Contract, hr: HRESULT, handled_as: &str) {
+        if let Some(text) = contract.undocumented_success(hr, handled_as) {
+            self.shared.problem(text);
+        }
+    }
+
     /// The whole sequence; returns the outcome and whether the (last) sync completed successfully.
+    /// A failure code passed to the last `SynchronizeCompleted` fails the run with that code.
     fn drive(&self) -> (HandlerOutcome, bool) {
         match self.steps() {
-            Ok(sync_ok) => (HandlerOutcome::Completed, sync_ok),
+            Ok(Some(hr)) if hr.is_err() => (
+                failed(
+                    Phase::Synchronize,
+                    hr,
+                    "SynchronizeCompleted reported a failure",
+                ),
+                false,
+            ),
+            Ok(_) => (HandlerOutcome::Completed, true),
             Err(outcome) => (outcome, false),
         }
     }
 
-    fn steps(&self) -> Step<bool> {
+    /// Runs the protocol; returns the code of the last `SynchronizeCompleted` (`None` when no
+    /// sync ran).
+    fn steps(&self) -> Step<Option<HRESULT>> {
         let o = self.options;
         // Initialize
         self.shared.enter(Phase::Initialize, Some(o.call_timeout));
@@ -207,6 +220,7 @@ impl Driver<'_> {
         if hr.is_err() {
             return Err(failed(Phase::Initialize, hr, "Initialize failed"));
         }
+        self.check_success(&contract::INITIALIZE, hr, "S_OK");
 
         self.handler_info()?;
         self.enumerate()?;
@@ -218,25 +232,27 @@ impl Driver<'_> {
         if hr.is_err() {
             return Err(failed(Phase::SetCallback, hr, "SetProgressCallback failed"));
         }
+        self.check_success(&contract::SET_PROGRESS_CALLBACK, hr, "S_OK");
 
         if let Some(item) = o.show_properties {
             self.show_properties(item)?;
         }
 
         let mut selection = self.initial_selection();
-        let mut sync_ok = true;
+        let mut last_sync = None;
         loop {
             let chosen = self.shared.select(&selection);
             if chosen.is_empty() {
-                return Ok(sync_ok);
+                return Ok(last_sync);
             }
             let mut reenumerate = false;
             match self.prepare(&chosen)? {
                 Prepared::Ready(enum_again) => reenumerate |= enum_again,
-                Prepared::Declined => return Ok(sync_ok),
+                Prepared::Declined => return Ok(last_sync),
             }
             let done = self.synchronize()?;
-            sync_ok = done.hr.is_ok();
+            last_sync = Some(done.hr);
+            let sync_ok = done.hr.is_ok();
             reenumerate |=
                 done.hr == sys::S_SYNCMGR_ENUMITEMS || done.hr == sys::S_SYNCMGR_ITEMDELETED;
             self.shared.with_report(|r| conclude_items(r, sync_ok));
@@ -253,7 +269,7 @@ impl Driver<'_> {
                     self.shared.with_report(|r| r.retries += 1);
                     selection = items;
                 }
-                None => return Ok(sync_ok),
+                None => return Ok(last_sync),
             }
         }
     }
@@ -267,6 +283,7 @@ impl Driver<'_> {
         if hr.is_err() {
             return Err(failed(Phase::HandlerInfo, hr, "GetHandlerInfo failed"));
         }
+        self.check_success(&contract::GET_HANDLER_INFO, hr, "S_OK");
         if info.is_null() {
             return Err(failed(
                 Phase::HandlerInfo,
@@ -320,12 +337,7 @@ impl Driver<'_> {
             return Err(failed(Phase::Enumerate, hr, "EnumSyncMgrItems failed"));
         }
         let missing = hr == sys::S_SYNCMGR_MISSINGITEMS;
-        if hr != crate::hresult::S_OK && !missing {
-            self.shared.problem(format!(
-                "EnumSyncMgrItems returned the unexpected success code {}",
-                hresult_string(hr)
-            ));
-        }
+        self.check_success(&contract::ENUM_ITEMS, hr, "S_OK");
         // SAFETY: on success `raw` carries one reference to an ISyncMgrEnumItems.
         let enumerator = unsafe { ComRef::from_raw(raw.cast()) }.ok_or_else(|| {
             failed(
@@ -366,6 +378,7 @@ impl Driver<'_> {
                     &format!("Next({batch}) reported {fetched} items fetched"),
                 ));
             }
+            self.check_success(&contract::NEXT, hr, "S_FALSE (the end of the items)");
             if hr == crate::hresult::S_OK && fetched != batch {
                 self.shared.problem(format!(
                     "Next({batch}) returned S_OK with only {fetched} items (S_FALSE expected)"
@@ -466,6 +479,7 @@ impl Driver<'_> {
                 describe(hr)
             ));
         }
+        self.check_success(&contract::SET_ITEM_STATUS, hr, "S_OK");
     }
 
     /// Waits for the completion `expect`ed before the call.
@@ -513,6 +527,7 @@ impl Driver<'_> {
             });
             return Ok(Prepared::Declined);
         }
+        self.check_success(&contract::PREPARE_FOR_SYNC, hr, "S_OK");
         let done = self.wait(Phase::Prepare, limit)?;
         if done.hr.is_err() {
             return Err(failed(
@@ -521,6 +536,7 @@ impl Driver<'_> {
                 "PrepareForSyncCompleted reported a failure",
             ));
         }
+        self.check_success(&contract::PREPARE_FOR_SYNC_COMPLETED, done.hr, "S_OK");
         Ok(Prepared::Ready(done.hr == sys::S_SYNCMGR_ENUMITEMS))
     }
 
@@ -534,7 +550,10 @@ impl Driver<'_> {
             self.shared.unexpect();
             return Err(failed(Phase::Synchronize, hr, "Synchronize failed"));
         }
-        self.wait(Phase::Synchronize, limit)
+        self.check_success(&contract::SYNCHRONIZE, hr, "S_OK");
+        let done = self.wait(Phase::Synchronize, limit)?;
+        self.check_success(&contract::SYNCHRONIZE_COMPLETED, done.hr, "S_OK");
+        Ok(done)
     }
 
     /// `ShowProperties` for `item` (`GUID_NULL`: the handler); re-enumerates on
@@ -553,7 +572,9 @@ impl Driver<'_> {
             }
             return Ok(());
         }
+        self.check_success(&contract::SHOW_PROPERTIES, hr, "S_OK");
         let done = self.wait(Phase::ShowError, limit)?;
+        self.check_success(&contract::SHOW_PROPERTIES_COMPLETED, done.hr, "S_OK");
         if done.hr == sys::S_SYNCMGR_ENUMITEMS || done.hr == sys::S_SYNCMGR_ITEMDELETED {
             self.enumerate()?;
         }
@@ -591,7 +612,9 @@ impl Driver<'_> {
                 ));
                 continue;
             }
+            self.check_success(&contract::SHOW_ERROR, hr, "S_OK");
             let done = self.wait(Phase::ShowError, limit)?;
+            self.check_success(&contract::SHOW_ERROR_COMPLETED, done.hr, "S_OK");
             if done.hr == sys::S_SYNCMGR_RETRYSYNC || hr == sys::S_SYNCMGR_RETRYSYNC {
                 let items = if done.items.is_empty() {
                     report
