@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: runs the benchmarks and rewrites the README's summary table.
 //!
-//! 1. `cargo bench -p mobsync-benches` (criterion, short warm-up and measurement times): calls,
+//! 1. `cargo bench -p mobsync-benches` (criterion, short warm-up and measurement times, the whole
+//!    suite `--passes` times, 3 by default, each figure the median over the passes): calls,
 //!    `AddRef`/`Release`, `QueryInterface`, class-factory creation, `ISyncMgrEnumItems::Next` and
 //!    a full host sync, each against the baselines measured in the same run (a hand-written
 //!    `extern "system"` floor and windows-core's `#[implement]`).
@@ -38,11 +39,15 @@ const EDIT_TO: &str = "let max = 2; // build-cost: incremental edit";
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Criterion measurement time per benchmark, in seconds.
-    #[arg(long, default_value_t = 1.5)]
+    #[arg(long, default_value_t = 1.0)]
     measurement_time: f64,
     /// Criterion warm-up time per benchmark, in seconds.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.3)]
     warm_up_time: f64,
+    /// How many times to run the whole suite; each figure is the median of the passes' medians,
+    /// so that a burst of load on the machine during one benchmark does not decide a ratio.
+    #[arg(long, default_value_t = 3)]
+    passes: usize,
     /// Skip the build-cost measurement (the new table then has no build-cost rows).
     #[arg(long)]
     skip_build_cost: bool,
@@ -158,6 +163,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         load: format!("{load_before} → {load_after}"),
         measurement_time: args.measurement_time,
         warm_up_time: args.warm_up_time,
+        passes: args.passes,
         elapsed: started.elapsed(),
         bench_time,
     };
@@ -214,22 +220,56 @@ fn all_groups() -> Vec<&'static str> {
         .collect()
 }
 
-/// Runs every benchmark once and reads the medians back: `group/function` → estimate.
+/// Runs the benchmarks `--passes` times: `group/function` → the median over the passes.
 fn run_criterion(
     cargo: &str,
     root: &Path,
     target: &Path,
     args: &Args,
 ) -> Result<BTreeMap<String, Estimate>> {
+    ensure!(args.passes >= 1, "--passes must be at least 1");
+    let mut passes: Vec<BTreeMap<String, Estimate>> = Vec::new();
+    for pass in 1..=args.passes {
+        passes.push(criterion_pass(cargo, root, target, args, pass)?);
+    }
+    // The median over passes of each benchmark's median; the interval spans the passes' intervals.
+    let mut combined = BTreeMap::new();
+    for key in passes[0].keys() {
+        let mut runs: Vec<Estimate> = passes.iter().filter_map(|p| p.get(key).copied()).collect();
+        ensure!(runs.len() == passes.len(), "{key} is missing from a pass");
+        runs.sort_by(|a, b| a.median.total_cmp(&b.median));
+        combined.insert(
+            key.clone(),
+            Estimate {
+                median: runs[runs.len() / 2].median,
+                low: runs.iter().map(|e| e.low).fold(f64::INFINITY, f64::min),
+                high: runs.iter().map(|e| e.high).fold(0.0, f64::max),
+            },
+        );
+    }
+    Ok(combined)
+}
+
+/// Runs every benchmark once and reads the medians back: `group/function` → estimate.
+fn criterion_pass(
+    cargo: &str,
+    root: &Path,
+    target: &Path,
+    args: &Args,
+    pass: usize,
+) -> Result<BTreeMap<String, Estimate>> {
     let results = target.join("criterion");
-    // Only this run's results count.
+    // Only this pass's results count.
     for group in all_groups() {
         let dir = results.join(group);
         if dir.exists() {
             fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
         }
     }
-    step("cargo bench -p mobsync-benches");
+    step(&format!(
+        "cargo bench -p mobsync-benches (pass {pass} of {})",
+        args.passes
+    ));
     let status = Command::new(cargo)
         .current_dir(root)
         .args(["bench", "-p", "mobsync-benches"])
@@ -421,6 +461,7 @@ struct RunInfo {
     load: String,
     measurement_time: f64,
     warm_up_time: f64,
+    passes: usize,
     elapsed: Duration,
     bench_time: Duration,
 }
@@ -475,8 +516,9 @@ fn render(
     writeln!(
         out,
         "Measured with `cargo xtask bench` on {} ({}, {} cores, {}; load average {} during the run; \
-         criterion warm-up {} s, measurement {} s per benchmark; benchmarks {:.0} s, everything \
-         {:.0} s). Times are criterion medians; every ratio divides two medians from this same run. \
+         criterion warm-up {} s, measurement {} s per benchmark, {} passes; benchmarks {:.0} s, \
+         everything {:.0} s). Times are the median over the passes of criterion's medians; every \
+         ratio divides two such medians from this same run. \
          Baselines: **floor** = hand-written `extern \"system\"` functions behind a `static` \
          vtable (null checks only); **windows-core** = the same interfaces declared with \
          windows-core 0.100's `#[interface]` and implemented with its `#[implement]`. Sources: \
@@ -488,6 +530,7 @@ fn render(
         context.load,
         context.warm_up_time,
         context.measurement_time,
+        context.passes,
         context.bench_time.as_secs_f64(),
         context.elapsed.as_secs_f64(),
     )?;
