@@ -109,7 +109,7 @@ fn progress_checks_the_item_and_its_size_and_returns_cancel_codes() {
         // A null item is allowed ([unique]).
         assert_eq!(progress(cb, &ITEM_B, ptr::null_mut()), S_OK);
         // Fields outside the mask are not read: a garbage text pointer without STATUSTEXT.
-        let mut partial = progress_item(SYNCMGRPROGRESSITEM_PROGVALUE, 0x1 as *const u16);
+        let mut partial = progress_item(SYNCMGRPROGRESSITEM_PROGVALUE, std::ptr::dangling::<u16>());
         assert_eq!(progress(cb, &ITEM_C, &mut partial), S_OK);
         // The host's cancel answers reach the caller.
         *object.progress_answer.lock().unwrap() = ProgressOutcome::S_SYNCMGR_CANCELITEM;

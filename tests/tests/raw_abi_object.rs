@@ -185,7 +185,7 @@ fn null_this_is_handled() {
         let v = sync_vtbl(sync);
         assert_eq!((v.base__.AddRef)(std::ptr::null_mut()), 0);
         assert_eq!((v.base__.Release)(std::ptr::null_mut()), 0);
-        let mut out = 0x1 as *mut c_void;
+        let mut out = std::ptr::dangling_mut::<c_void>();
         assert_eq!(
             (v.base__.QueryInterface)(std::ptr::null_mut(), &IID_IUNKNOWN, &mut out),
             E_POINTER

@@ -389,17 +389,24 @@ pub fn owned_unknown(raw: *mut c_void) -> IUnknown {
 
 // ----- a host-side callback --------------------------------------------------------------------
 
+/// One `Progress` call as the test callback saw it: item, status text, status type, value, maximum
+/// (each `None` when the mask did not mark it valid).
+pub type SeenProgress = (GUID, Option<String>, Option<u32>, Option<i32>, Option<i32>);
+
+/// One `LogError` call: level, text, and the optional info's error flags, error ID and item ID.
+pub type SeenLogError = (
+    u32,
+    String,
+    Option<(Option<u32>, Option<GUID>, Option<GUID>)>,
+);
+
 /// What the test callback saw.
 #[derive(Debug, Default)]
 pub struct CallbackRecord {
     pub calls: Vec<String>,
     pub texts: Vec<String>,
-    pub progress_items: Vec<(GUID, Option<String>, Option<u32>, Option<i32>, Option<i32>)>,
-    pub logged: Vec<(
-        u32,
-        String,
-        Option<(Option<u32>, Option<GUID>, Option<GUID>)>,
-    )>,
+    pub progress_items: Vec<SeenProgress>,
+    pub logged: Vec<SeenLogError>,
     pub retry_items: Vec<GUID>,
 }
 
