@@ -84,8 +84,16 @@ struct Lower<'a> {
     errors: Vec<Diagnostic>,
 }
 
+/// What a declaration declares.
+enum Declared {
+    /// One or more functions (`HRESULT f(void);`).
+    Functions(Vec<Function>),
+    /// Anything else.
+    Other(Declaration),
+}
+
 /// The pieces of a declarator, applied to a base type by [`Lower::apply_declarator`].
-struct Declared {
+struct DeclaratorParts {
     name: Option<Ident>,
     ty: Type,
 }
@@ -365,7 +373,15 @@ impl<'a> Lower<'a> {
                 })
             }
             Rule::type_name => AttrArg::Type(self.parse_type_name(inner)?),
-            Rule::expr => {
+            Rule::expr | Rule::dense_expr => {
+                let inner = if inner.as_rule() == Rule::dense_expr {
+                    inner
+                        .into_inner()
+                        .next()
+                        .unwrap_or_else(|| unreachable!("parse_attribute_arg: empty dense_expr"))
+                } else {
+                    inner
+                };
                 let text = inner.as_str().trim();
                 let expr = self.parse_expr(inner)?;
                 match &expr.kind {
@@ -542,17 +558,13 @@ impl<'a> Lower<'a> {
                                 let decl = decl.unwrap_or_else(|| {
                                     unreachable!("parse_dispinterface: method without declaration")
                                 });
-                                for item in self.parse_declaration(decl, mattrs, mdoc, mspan)? {
-                                    match item {
-                                        Item::Function(f) => methods.push(
-                                            Arc::try_unwrap(f).unwrap_or_else(|f| (*f).clone()),
-                                        ),
-                                        other => {
-                                            return Err(err(
-                                                other.span(),
-                                                "expected a method declaration in the `methods:` section",
-                                            ));
-                                        }
+                                match self.parse_declaration_parts(decl, mattrs, mdoc, mspan)? {
+                                    Declared::Functions(mut fs) => methods.append(&mut fs),
+                                    Declared::Other(d) => {
+                                        return Err(err(
+                                            d.span,
+                                            "expected a method declaration in the `methods:` section",
+                                        ));
                                     }
                                 }
                             }
@@ -809,7 +821,7 @@ impl<'a> Lower<'a> {
                     let base = spec
                         .as_ref()
                         .unwrap_or_else(|| unreachable!("parse_typedef: declarators before type"));
-                    declarators = self.parse_declarator_list(p, base)?;
+                    declarators = self.parse_declarator_list(p, base.clone())?;
                 }
                 r => unreachable!("parse_typedef: unexpected {r:?}"),
             }
@@ -878,6 +890,25 @@ impl<'a> Lower<'a> {
         doc: Doc,
         span: Span,
     ) -> Result<Vec<Item>> {
+        Ok(
+            match self.parse_declaration_parts(pair, attrs, doc, span)? {
+                Declared::Functions(fs) => fs
+                    .into_iter()
+                    .map(|f| Item::Function(Arc::new(f)))
+                    .collect(),
+                Declared::Other(d) => vec![Item::Declaration(Arc::new(d))],
+            },
+        )
+    }
+
+    /// A declaration: the functions it declares, or the declaration itself.
+    fn parse_declaration_parts(
+        &self,
+        pair: P<'_>,
+        attrs: Vec<Attribute>,
+        doc: Doc,
+        span: Span,
+    ) -> Result<Declared> {
         let mut spec = None;
         let mut storage = None;
         let mut declarators = Vec::new();
@@ -893,7 +924,7 @@ impl<'a> Lower<'a> {
                     let base = spec.as_ref().unwrap_or_else(|| {
                         unreachable!("parse_declaration: declarators before type")
                     });
-                    declarators = self.parse_declarator_list(p, base)?;
+                    declarators = self.parse_declarator_list(p, base.clone())?;
                 }
                 r => unreachable!("parse_declaration: unexpected {r:?}"),
             }
@@ -904,15 +935,23 @@ impl<'a> Lower<'a> {
                 .iter()
                 .all(|d| d.name.is_some() && matches!(d.ty.kind, TypeKind::Function(_)));
         if all_functions {
-            let mut items = Vec::new();
-            for d in declarators {
+            let n = declarators.len();
+            let (mut doc, mut attrs) = (Some(doc), Some(attrs));
+            let mut functions = Vec::with_capacity(n);
+            for (i, d) in declarators.into_iter().enumerate() {
                 let TypeKind::Function(f) = d.ty.kind else {
                     unreachable!("parse_declaration: checked above")
                 };
                 let f = *f;
-                items.push(Item::Function(Arc::new(Function {
-                    doc: doc.clone(),
-                    attrs: attrs.clone(),
+                // The last function takes the attributes; the others get copies.
+                let (fdoc, fattrs) = if i + 1 == n {
+                    (doc.take().flatten(), attrs.take().unwrap_or_default())
+                } else {
+                    (doc.clone().flatten(), attrs.clone().unwrap_or_default())
+                };
+                functions.push(Function {
+                    doc: fdoc,
+                    attrs: fattrs,
                     ret: f.ret,
                     callconv: f.callconv,
                     name: d
@@ -920,33 +959,47 @@ impl<'a> Lower<'a> {
                         .unwrap_or_else(|| unreachable!("parse_declaration: checked above")),
                     params: f.params,
                     span,
-                })));
+                });
             }
-            return Ok(items);
+            return Ok(Declared::Functions(functions));
         }
-        Ok(vec![Item::Declaration(Arc::new(Declaration {
+        Ok(Declared::Other(Declaration {
             doc,
             attrs,
             storage,
             spec,
             declarators,
             span,
-        }))])
+        }))
     }
 
     /// `a, *b = 3, c[2]`
-    fn parse_declarator_list(&self, pair: P<'_>, base: &Type) -> Result<Vec<Declarator>> {
+    fn parse_declarator_list(&self, pair: P<'_>, base: Type) -> Result<Vec<Declarator>> {
         let mut out = Vec::new();
-        for p in pair.into_inner() {
-            if p.as_rule() != Rule::init_declarator {
-                continue;
-            }
+        let list: Vec<P<'_>> = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::init_declarator)
+            .collect();
+        let mut base = Some(base);
+        let n = list.len();
+        for (i, p) in list.into_iter().enumerate() {
             let span = self.span(&p);
             let mut declared = None;
             let mut init = None;
             for q in p.into_inner() {
                 match q.as_rule() {
-                    Rule::declarator => declared = Some(self.parse_declarator(q, base.clone())?),
+                    Rule::declarator => {
+                        // The last declarator takes the base type; the others get copies.
+                        let b = if i + 1 == n {
+                            base.take()
+                        } else {
+                            base.clone()
+                        };
+                        let b = b.unwrap_or_else(|| {
+                            unreachable!("parse_declarator_list: one declarator each")
+                        });
+                        declared = Some(self.parse_declarator(q, b)?)
+                    }
                     Rule::expr => init = Some(self.parse_expr(q)?),
                     Rule::equals => {}
                     r => unreachable!("parse_declarator_list: unexpected {r:?}"),
@@ -1388,7 +1441,7 @@ impl<'a> Lower<'a> {
     ///
     /// C reads declarators inside out: in `(__stdcall *pfn)(int)`, the suffix `(int)` applies
     /// first (function returning `base`), then the inner `*` (pointer to it).
-    fn parse_declarator(&self, pair: P<'_>, base: Type) -> Result<Declared> {
+    fn parse_declarator(&self, pair: P<'_>, base: Type) -> Result<DeclaratorParts> {
         let mut ty = base;
         let mut pending_callconv = None;
         let mut direct = None;
@@ -1428,7 +1481,7 @@ impl<'a> Lower<'a> {
             }
         }
         let Some(direct) = direct else {
-            return Ok(Declared { name: None, ty });
+            return Ok(DeclaratorParts { name: None, ty });
         };
         let mut name = None;
         let mut inner = None;
@@ -1489,12 +1542,12 @@ impl<'a> Lower<'a> {
         match inner {
             Some(inner) => {
                 let d = self.parse_declarator(inner, ty)?;
-                Ok(Declared {
+                Ok(DeclaratorParts {
                     name: d.name.or(name),
                     ty: d.ty,
                 })
             }
-            None => Ok(Declared { name, ty }),
+            None => Ok(DeclaratorParts { name, ty }),
         }
     }
 
