@@ -89,7 +89,7 @@ enum Declared {
     /// One or more functions (`HRESULT f(void);`).
     Functions(Vec<Function>),
     /// Anything else.
-    Other(Declaration),
+    Other(Box<Declaration>),
 }
 
 /// The pieces of a declarator, applied to a base type by [`Lower::apply_declarator`].
@@ -896,7 +896,7 @@ impl<'a> Lower<'a> {
                     .into_iter()
                     .map(|f| Item::Function(Arc::new(f)))
                     .collect(),
-                Declared::Other(d) => vec![Item::Declaration(Arc::new(d))],
+                Declared::Other(d) => vec![Item::Declaration(Arc::new(*d))],
             },
         )
     }
@@ -963,14 +963,14 @@ impl<'a> Lower<'a> {
             }
             return Ok(Declared::Functions(functions));
         }
-        Ok(Declared::Other(Declaration {
+        Ok(Declared::Other(Box::new(Declaration {
             doc,
             attrs,
             storage,
             spec,
             declarators,
             span,
-        }))
+        })))
     }
 
     /// `a, *b = 3, c[2]`
