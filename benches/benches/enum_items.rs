@@ -1,6 +1,7 @@
 //! `ISyncMgrEnumItems::Next` over 100,000 items, in batches of 1 and of 64, through the raw ABI:
-//! the runtime's `ItemEnumerator` against a hand-written enumerator and a windows-core one doing
-//! the same conversion of each item.
+//! the runtime's `ItemEnumerator` against a hand-written enumerator (the floor: a plain load and
+//! store of the position) and a windows-core one with the runtime's position logic (a
+//! compare-and-swap), all three doing the same conversion of each item.
 
 use std::ffi::c_void;
 use std::hint::black_box;

@@ -174,12 +174,33 @@ pub fn new_factory() -> *mut c_void {
     factory.into_raw()
 }
 
-/// The windows-core enumerator (same logic as the floor's).
+/// The windows-core enumerator, with the same position logic as the runtime's `ItemEnumerator`
+/// (a compare-and-swap, so that concurrent `Next`/`Skip` calls never hand out an item twice), so
+/// that the comparison is between the two frameworks, not between two algorithms.
 #[implement(IWcSyncMgrEnumItems)]
 #[derive(Debug)]
 pub struct WcEnumerator {
     items: Vec<SyncItem>,
     position: AtomicUsize,
+}
+
+impl WcEnumerator {
+    fn advance(&self, count: usize) -> std::ops::Range<usize> {
+        let len = self.items.len();
+        let mut start = self.position.load(Ordering::Acquire);
+        loop {
+            let end = start.saturating_add(count).min(len).max(start);
+            match self.position.compare_exchange_weak(
+                start,
+                end,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return start..end,
+                Err(actual) => start = actual,
+            }
+        }
+    }
 }
 
 impl IWcSyncMgrEnumItems_Impl for WcEnumerator_Impl {
@@ -190,14 +211,12 @@ impl IWcSyncMgrEnumItems_Impl for WcEnumerator_Impl {
         if items.is_null() && count != 0 {
             return E_INVALIDARG;
         }
-        let start = self.position.load(Ordering::Relaxed);
-        let end = (start + count as usize).min(self.items.len());
-        self.position.store(end, Ordering::Relaxed);
-        for (k, item) in self.items[start..end].iter().enumerate() {
+        let range = self.advance(count as usize);
+        let n = range.len() as u32;
+        for (k, item) in self.items[range].iter().enumerate() {
             // SAFETY: the caller's buffer holds `count` items and `k < count`.
             unsafe { items.add(k).write(item.to_raw()) };
         }
-        let n = (end - start) as u32;
         if !fetched.is_null() {
             // SAFETY: non-null out pointer.
             unsafe { *fetched = n };
@@ -205,17 +224,14 @@ impl IWcSyncMgrEnumItems_Impl for WcEnumerator_Impl {
         if n == count { S_OK } else { S_FALSE }
     }
     unsafe fn Skip(&self, count: u32) -> HRESULT {
-        let start = self.position.load(Ordering::Relaxed);
-        let end = (start + count as usize).min(self.items.len());
-        self.position.store(end, Ordering::Relaxed);
-        if end - start == count as usize {
+        if self.advance(count as usize).len() == count as usize {
             S_OK
         } else {
             S_FALSE
         }
     }
     unsafe fn Reset(&self) -> HRESULT {
-        self.position.store(0, Ordering::Relaxed);
+        self.position.store(0, Ordering::Release);
         S_OK
     }
     unsafe fn Clone(&self, enumerator: *mut *mut c_void) -> HRESULT {
