@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::{File, Item};
+use crate::parse::Parsed;
 use crate::source::{FileId, SourceMap, Span};
 use crate::symbols::{FileSet, Symbol, SymbolTable};
 
@@ -60,6 +61,9 @@ pub struct Session {
     by_path: HashMap<PathBuf, FileId>,
     units: HashMap<FileId, Unit>,
     pub(crate) symbols: SymbolTable,
+    /// Files preprocessed and parsed ahead of time by [`Session::load_files`], waiting for
+    /// their turn to be checked.
+    prefetched: HashMap<PathBuf, (FileId, Parsed)>,
 }
 
 impl std::fmt::Debug for Session {
@@ -86,6 +90,7 @@ impl Session {
             by_path: HashMap::new(),
             units: HashMap::new(),
             symbols: SymbolTable::default(),
+            prefetched: HashMap::new(),
         }
     }
 
@@ -107,6 +112,7 @@ impl Session {
         let key = normalize(path);
         let id = match self.by_path.get(&key) {
             Some(&id) => id,
+            None if self.prefetched.contains_key(&key) => self.process(key, String::new(), None),
             None => match (self.loader)(path) {
                 Ok(text) => self.process(key, text, None),
                 Err(err) => {
@@ -126,10 +132,52 @@ impl Session {
         }
     }
 
+    /// Loads, parses and checks several files, like [`Session::load_file`] on each in order,
+    /// but reading, preprocessing and parsing them (and the files they import, as far as they
+    /// are among `paths`) on all cores first. Checks then run in order, so the results are
+    /// exactly those of loading the files one by one.
+    pub fn load_files(&mut self, paths: &[PathBuf]) -> Vec<Result<FileId, Diagnostics>> {
+        self.prefetch(paths);
+        paths.iter().map(|p| self.load_file(p)).collect()
+    }
+
+    /// Reads, preprocesses and parses the files of `paths` that are not loaded yet, in
+    /// parallel; [`Session::process`] picks the results up.
+    fn prefetch(&mut self, paths: &[PathBuf]) {
+        use rayon::prelude::*;
+        let mut seen = std::collections::HashSet::new();
+        let todo: Vec<(PathBuf, &PathBuf)> = paths
+            .iter()
+            .map(|p| (normalize(p), p))
+            .filter(|(key, _)| {
+                !self.by_path.contains_key(key)
+                    && !self.prefetched.contains_key(key)
+                    && seen.insert(key.clone())
+            })
+            .collect();
+        let (map, opts, loader) = (&self.map, &self.opts, &*self.loader);
+        let done: Vec<(PathBuf, FileId, Parsed)> = todo
+            .into_par_iter()
+            .filter_map(|(key, path)| {
+                // Unreadable files are reported by `load_file`, in order.
+                let text = loader(path).ok()?;
+                let mut map = map.clone();
+                let id = map.add(key.clone(), text);
+                let parsed = crate::parse::preprocess_and_parse(&mut map, id, opts, loader);
+                Some((key, id, parsed))
+            })
+            .collect();
+        for (key, id, parsed) in done {
+            self.prefetched.insert(key, (id, parsed));
+        }
+    }
+
     /// Loads a file given its text directly (for tests and tools); `path` names it in
     /// diagnostics and is the base for relative imports.
     pub fn load_source(&mut self, path: &Path, text: &str) -> Result<FileId, Diagnostics> {
         let key = normalize(path);
+        // The text given here wins over a copy read ahead of time.
+        self.prefetched.remove(&key);
         let id = match self.by_path.get(&key) {
             Some(&id) => id,
             None => self.process(key, text.to_string(), None),
@@ -199,7 +247,19 @@ impl Session {
 
     /// Runs the whole pipeline on a new file.
     fn process(&mut self, key: PathBuf, text: String, inherited: Option<FileSet>) -> FileId {
-        let id = self.map.add(key.clone(), text);
+        let (id, parsed) = match self.prefetched.remove(&key) {
+            Some(done) => done,
+            None => {
+                let id = self.map.add(key.clone(), text);
+                let parsed = crate::parse::preprocess_and_parse(
+                    &mut self.map,
+                    id,
+                    &self.opts,
+                    &*self.loader,
+                );
+                (id, parsed)
+            }
+        };
         self.by_path.insert(key.clone(), id);
         let mut closure = FileSet::default();
         closure.insert(id);
@@ -218,8 +278,6 @@ impl Session {
             },
         );
 
-        let parsed =
-            crate::parse::preprocess_and_parse(&mut self.map, id, &self.opts, &*self.loader);
         let mut diags = parsed.warnings;
         let parsed = match parsed.items {
             Ok(items) => Some(items),
@@ -277,6 +335,11 @@ impl Session {
             let key = normalize(&cand);
             if let Some(&id) = self.by_path.get(&key) {
                 found = Some(id);
+                break;
+            }
+            if self.prefetched.contains_key(&key) {
+                let context = self.units.get(&from).map(|u| u.lookup.clone());
+                found = Some(self.process(key, String::new(), context));
                 break;
             }
             if let Ok(text) = (self.loader)(&cand) {

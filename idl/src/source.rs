@@ -5,13 +5,15 @@
 //! together with the 1-based line and column of its start, so every node of the model can be
 //! reported as `file:line:col` without going back to the map.
 //!
-//! The map is append-only and cheap to clone (files are reference counted), so diagnostics can
-//! keep a snapshot of it for rendering.
+//! The map is append-only, shared between its clones and safe to use from several threads, so
+//! diagnostics can keep a handle to it for rendering and several files can be preprocessed at
+//! once.
 
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
@@ -155,10 +157,45 @@ impl SourceFile {
     }
 }
 
-/// Owns every file loaded during a run. Append-only; cloning shares the file texts.
-#[derive(Debug, Clone, Default)]
+/// Owns every file loaded during a run.
+///
+/// Append-only and shared: clones are handles to the same store, so files added through one
+/// handle (by a thread preprocessing another file, for example) are visible through all of
+/// them, and ids are unique across handles. References returned by [`SourceMap::file`] stay
+/// valid as long as the handle lives: files are never moved or removed.
+#[derive(Clone, Default)]
 pub struct SourceMap {
-    files: Vec<Arc<SourceFile>>,
+    store: Arc<Store>,
+}
+
+/// Slots of the first segment; segment `k` has `FIRST_SEGMENT << k` slots.
+const FIRST_SEGMENT: usize = 64;
+
+/// One segment of the store: slots filled once each.
+type Segment = Box<[OnceLock<Arc<SourceFile>>]>;
+
+/// A lock-free append-only vector of files, in segments that never move.
+#[derive(Default)]
+struct Store {
+    /// The next id to hand out.
+    next: AtomicU32,
+    segments: [OnceLock<Segment>; 26],
+}
+
+/// The segment and slot of an id.
+fn locate(id: usize) -> (usize, usize) {
+    let n = id + FIRST_SEGMENT;
+    let segment =
+        (usize::BITS - 1 - n.leading_zeros()) as usize - FIRST_SEGMENT.trailing_zeros() as usize;
+    (segment, n - (FIRST_SEGMENT << segment))
+}
+
+impl fmt::Debug for SourceMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceMap")
+            .field("files", &self.len())
+            .finish()
+    }
 }
 
 impl SourceMap {
@@ -168,11 +205,19 @@ impl SourceMap {
     }
 
     /// Adds a file and returns its id.
+    ///
+    /// # Panics
+    /// After 2^32 files (the preprocessor's limits stop long before).
     pub fn add(&mut self, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> FileId {
-        let id = FileId(self.files.len() as u32);
-        self.files
-            .push(Arc::new(SourceFile::new(path.into(), text.into())));
-        id
+        let id = self.store.next.fetch_add(1, Ordering::Relaxed) as usize;
+        let (segment, slot) = locate(id);
+        let slots = self.store.segments[segment].get_or_init(|| {
+            (0..FIRST_SEGMENT << segment)
+                .map(|_| OnceLock::new())
+                .collect()
+        });
+        let _ = slots[slot].set(Arc::new(SourceFile::new(path.into(), text.into())));
+        FileId(id as u32)
     }
 
     /// The file with the given id.
@@ -180,12 +225,17 @@ impl SourceMap {
     /// # Panics
     /// When `id` does not come from this map.
     pub fn file(&self, id: FileId) -> &SourceFile {
-        &self.files[id.index()]
+        match self.get(id) {
+            Some(f) => f,
+            None => panic!("file {id} is not in this source map"),
+        }
     }
 
     /// The file with the given id, if it exists.
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id.index()).map(|f| &**f)
+        let (segment, slot) = locate(id.index());
+        let file = self.store.segments.get(segment)?.get()?.get(slot)?.get()?;
+        Some(file)
     }
 
     /// The text of a file.
@@ -198,22 +248,22 @@ impl SourceMap {
         self.file(id).path()
     }
 
-    /// Number of files in the map.
+    /// Number of ids handed out (an upper bound of the file ids in the map).
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.store.next.load(Ordering::Relaxed) as usize
     }
 
     /// Whether the map holds no file.
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.len() == 0
     }
 
     /// Iterates over all files with their ids.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), &**f))
+        (0..self.len()).filter_map(|i| {
+            let id = FileId(i as u32);
+            self.get(id).map(|f| (id, f))
+        })
     }
 
     /// The first file loaded from `path`, if any.
@@ -288,6 +338,42 @@ impl fmt::Display for FileId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_unique_across_handles_and_threads() {
+        let map = SourceMap::new();
+        let ids: Vec<FileId> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|t| {
+                    let mut m = map.clone();
+                    s.spawn(move || {
+                        (0..100)
+                            .map(|i| m.add(format!("{t}/{i}"), format!("{t} {i}")))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
+        });
+        assert_eq!(map.len(), 400);
+        let mut sorted: Vec<u32> = ids.iter().map(|i| i.0).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 400);
+        for id in ids {
+            let f = map.file(id);
+            let (t, i) = f.name().split_once('/').unwrap();
+            assert_eq!(f.text(), format!("{t} {i}"));
+        }
+        assert_eq!(locate(0), (0, 0));
+        assert_eq!(locate(63), (0, 63));
+        assert_eq!(locate(64), (1, 0));
+        assert_eq!(locate(191), (1, 127));
+        assert_eq!(locate(192), (2, 0));
+    }
 
     #[test]
     fn line_and_column_are_one_based() {

@@ -641,3 +641,86 @@ fn interfaces_named_in_a_coclass_are_declared_by_it() {
             .any(|i| matches!(i, Item::Coclass(_)))
     );
 }
+
+#[test]
+fn load_files_in_parallel_gives_the_results_of_loading_one_by_one() {
+    let files: Vec<(&str, String)> = vec![
+        ("base.idl", BASE.to_string()),
+        (
+            "a.idl",
+            "import \"base.idl\";\ntypedef DWORD A;\n".to_string(),
+        ),
+        // Uses DWORD without importing it: fine when imported after base.idl (widl's rule).
+        ("frag.h", "typedef DWORD FRAG;\n".to_string()),
+        (
+            "b.idl",
+            "import \"base.idl\";\nimport \"frag.h\";\ntypedef FRAG B;\n".to_string(),
+        ),
+        (
+            "bad.idl",
+            "import \"a.idl\";\ntypedef NOPE X;\nconst int Y = 1 / 0;\n".to_string(),
+        ),
+        ("syntax.idl", "typedef int\n".to_string()),
+    ];
+    let roots: Vec<PathBuf> = [
+        "a.idl",
+        "b.idl",
+        "bad.idl",
+        "syntax.idl",
+        "missing.idl",
+        "a.idl",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect();
+    let session = || {
+        let map: HashMap<PathBuf, String> = files
+            .iter()
+            .map(|(k, v)| (PathBuf::from(k), v.clone()))
+            .collect();
+        let loader = move |p: &Path| {
+            map.get(p)
+                .cloned()
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no"))
+        };
+        Session::with_loader(Options::default(), Box::new(loader))
+    };
+    let render = |r: Result<mobsync_idl::source::FileId, Diagnostics>| match r {
+        Ok(_) => "ok".to_string(),
+        Err(d) => d.to_string(),
+    };
+    let mut one_by_one = session();
+    let expected: Vec<String> = roots
+        .iter()
+        .map(|p| render(one_by_one.load_file(p)))
+        .collect();
+    let mut parallel = session();
+    let got: Vec<String> = parallel
+        .load_files(&roots)
+        .into_iter()
+        .map(render)
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(expected[0], "ok");
+    assert_eq!(expected[1], "ok");
+    assert!(
+        expected[2].contains("bad.idl:2:9: error: unknown type `NOPE`"),
+        "{}",
+        expected[2]
+    );
+    assert!(
+        expected[2].contains("bad.idl:3:19: error: division by zero"),
+        "{}",
+        expected[2]
+    );
+    assert!(
+        expected[3].starts_with("syntax.idl:2:1: error: syntax error"),
+        "{}",
+        expected[3]
+    );
+    assert!(
+        expected[4].contains("cannot read `missing.idl`"),
+        "{}",
+        expected[4]
+    );
+}

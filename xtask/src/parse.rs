@@ -49,15 +49,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut session = Session::new(opts);
     let mut ok = 0usize;
-    for path in &args.files {
-        match session.load_file(path) {
+    // Files are read, preprocessed and parsed in parallel, then checked in order.
+    let results = session.load_files(&args.files);
+    for (path, result) in args.files.iter().zip(results) {
+        match result {
             Ok(id) => {
                 ok += 1;
                 println!("{}: ok", path.display());
-                if args.dump
-                    && let Some(file) = session.file(id)
-                {
-                    println!("{}", file.to_json());
+                if args.dump {
+                    if let Some(file) = session.file(id) {
+                        println!("{}", file.to_json());
+                    }
                 }
             }
             Err(diagnostics) => print!("{diagnostics}"),
