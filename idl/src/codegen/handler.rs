@@ -5,7 +5,7 @@
 //! - a safe trait, named after the interface without its leading `I` (`ISyncMgrSynchronize` →
 //!   `SyncMgrSynchronize`), with one method per IDL method, named in snake case;
 //! - for methods documented to return success codes besides `S_OK` (the `custom(...)` contract
-//!   attribute, see [`abi::CONTRACT_SUCCESS_CODES`]), an outcome enum with one variant per code,
+//!   attribute, see [`abi::CONTRACT_SUCCESS_CODES`](super::abi::CONTRACT_SUCCESS_CODES)), an outcome enum with one variant per code,
 //!   named after the code (`InitializeOutcome::S_FALSE`), so no success code is lost;
 //! - one generic `unsafe extern "system"` shim per method, which checks every argument, calls the
 //!   trait method inside the runtime's panic guard and converts the result back to the ABI;
@@ -13,7 +13,7 @@
 //!   the trait (the windows-core `Vtbl::new::<T, K>()` pattern), so `#[derive(SyncMgrHandler)]`
 //!   only lays out slots.
 //!
-//! Parameters map by their [`ParamRole`] (derived from the MIDL attributes by [`abi`]), not by
+//! Parameters map by their [`ParamRole`] (derived from the MIDL attributes by [`abi`](super::abi)), not by
 //! method:
 //!
 //! | IDL                                          | trait                                |
@@ -28,7 +28,7 @@
 //! | `[in] REFIID` + `[out, iid_is] void**`       | `InterfaceOut<'_>`                   |
 //! | `[in, out] T*`                               | `&mut T`                             |
 //!
-//! Optional methods (the `custom(...)` attribute [`abi::CONTRACT_OPTIONAL`]) get a default body
+//! Optional methods (the `custom(...)` attribute [`abi::CONTRACT_OPTIONAL`](super::abi::CONTRACT_OPTIONAL)) get a default body
 //! returning the given HRESULT.
 
 use proc_macro2::{Ident, Literal, TokenStream};
