@@ -9,6 +9,7 @@
 mod contract;
 mod state;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -350,6 +351,8 @@ impl Driver<'_> {
         let vt = unsafe { enumerator.vtable::<sys::ISyncMgrEnumItems_Vtbl>() };
         let batch = self.options.batch.max(1);
         let mut items: Vec<ItemReport> = Vec::new();
+        // IDs seen so far, so a repeated item is caught in O(1) per item.
+        let mut seen: HashSet<GUID> = HashSet::new();
         loop {
             // SAFETY: SYNCMGRITEM is plain data; all-zero is a valid value.
             let mut buffer: Vec<sys::SYNCMGRITEM> =
@@ -385,7 +388,7 @@ impl Driver<'_> {
                 ));
             }
             for raw in &buffer[..fetched as usize] {
-                if let Some(item) = self.check_item(raw, &items) {
+                if let Some(item) = self.check_item(raw, &mut seen) {
                     items.push(item);
                 }
             }
@@ -405,7 +408,8 @@ impl Driver<'_> {
     }
 
     /// Validates one SYNCMGRITEM; `None` (with a problem recorded) when it is unusable.
-    fn check_item(&self, raw: &sys::SYNCMGRITEM, so_far: &[ItemReport]) -> Option<ItemReport> {
+    /// `seen` holds the IDs accepted so far; an accepted item's ID is added to it.
+    fn check_item(&self, raw: &sys::SYNCMGRITEM, seen: &mut HashSet<GUID>) -> Option<ItemReport> {
         if raw.cbSize as usize != std::mem::size_of::<sys::SYNCMGRITEM>() {
             self.shared.problem(format!(
                 "an item has cbSize {} (expected {})",
@@ -414,7 +418,7 @@ impl Driver<'_> {
             ));
             return None;
         }
-        if so_far.iter().any(|i| i.id == raw.ItemID) {
+        if seen.contains(&raw.ItemID) {
             self.shared.problem(format!(
                 "item {} enumerated twice",
                 guid_string(&raw.ItemID)
@@ -431,6 +435,7 @@ impl Driver<'_> {
                 String::from_utf16_lossy(&raw.wszItemName)
             }
         };
+        seen.insert(raw.ItemID);
         Some(ItemReport::new(
             raw.ItemID,
             name,
