@@ -56,10 +56,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(id) => {
                 ok += 1;
                 println!("{}: ok", path.display());
-                if args.dump {
-                    if let Some(file) = session.file(id) {
-                        println!("{}", file.to_json());
-                    }
+                if args.dump
+                    && let Some(file) = session.file(id)
+                {
+                    println!("{}", file.to_json());
                 }
             }
             Err(diagnostics) => print!("{diagnostics}"),
