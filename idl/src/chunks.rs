@@ -40,7 +40,7 @@ struct Outline {
 }
 
 /// Scans blanked (comment-free) text for brackets, strings and `#` lines.
-fn outline(text: &str, region: Range<usize>) -> Outline {
+fn outline(text: &str, region: Range<usize>, find_containers: bool) -> Outline {
     let b = text.as_bytes();
     let mut depth = 0usize;
     let mut i = region.start;
@@ -100,7 +100,7 @@ fn outline(text: &str, region: Range<usize>) -> Outline {
                     top_cuts.push(i + 1);
                 }
             }
-            c if depth == 0 && (c.is_ascii_alphabetic() || c == b'_') => {
+            c if find_containers && depth == 0 && (c.is_ascii_alphabetic() || c == b'_') => {
                 let end = text[i..region.end]
                     .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
                     .map_or(region.end, |p| i + p);
@@ -175,7 +175,7 @@ pub(crate) fn parse_in_parallel(
         return None;
     }
     let pieces = threads * 3;
-    let top = outline(text, 0..text.len());
+    let top = outline(text, 0..text.len(), true);
     let big = top
         .containers
         .iter()
@@ -195,7 +195,7 @@ pub(crate) fn parse_in_parallel(
             Some(parsed?.into_iter().flatten().collect())
         }
         Some(container) => {
-            let inner = outline(text, container.body.clone());
+            let inner = outline(text, container.body.clone(), false);
             let chunks = cut(container.body.clone(), &inner.top_cuts, pieces);
             // The file without the container's body.
             let body_range = container.body.clone();
@@ -240,7 +240,7 @@ mod tests {
     #[test]
     fn outline_finds_statement_ends_and_containers() {
         let text = "typedef int A;\n#pragma x;y\nlibrary L { struct S { int a; }; const char *s = \";\"; }\nint f(int a; );";
-        let o = outline(text, 0..text.len());
+        let o = outline(text, 0..text.len(), true);
         assert_eq!(o.top_cuts, vec![14, text.len()]);
         assert_eq!(o.containers.len(), 1);
         assert_eq!(o.containers[0].name, "L");
@@ -249,7 +249,7 @@ mod tests {
             body.starts_with(" struct S") && body.ends_with("\";\"; "),
             "{body:?}"
         );
-        let inner = outline(text, o.containers[0].body.clone());
+        let inner = outline(text, o.containers[0].body.clone(), false);
         assert_eq!(inner.top_cuts.len(), 2);
     }
 

@@ -92,7 +92,7 @@ enum Declared {
     Other(Box<Declaration>),
 }
 
-/// The pieces of a declarator, applied to a base type by [`Lower::apply_declarator`].
+/// The pieces of a declarator, built by [`Lower::parse_declarator`].
 struct DeclaratorParts {
     name: Option<Ident>,
     ty: Type,
