@@ -109,6 +109,11 @@ impl Session {
     /// On success returns the file's id; on failure, the diagnostics of the file and of the
     /// imported files that failed. Loading the same path again returns the cached result.
     pub fn load_file(&mut self, path: &Path) -> Result<FileId, Diagnostics> {
+        crate::pool::run(|| self.load_file_here(path))
+    }
+
+    /// [`Session::load_file`] on the current thread.
+    fn load_file_here(&mut self, path: &Path) -> Result<FileId, Diagnostics> {
         let key = normalize(path);
         let id = match self.by_path.get(&key) {
             Some(&id) => id,
@@ -137,8 +142,10 @@ impl Session {
     /// are among `paths`) on all cores first. Checks then run in order, so the results are
     /// exactly those of loading the files one by one.
     pub fn load_files(&mut self, paths: &[PathBuf]) -> Vec<Result<FileId, Diagnostics>> {
-        self.prefetch(paths);
-        paths.iter().map(|p| self.load_file(p)).collect()
+        crate::pool::run(|| {
+            self.prefetch(paths);
+            paths.iter().map(|p| self.load_file_here(p)).collect()
+        })
     }
 
     /// Reads, preprocesses and parses the files of `paths` that are not loaded yet, in
@@ -175,6 +182,11 @@ impl Session {
     /// Loads a file given its text directly (for tests and tools); `path` names it in
     /// diagnostics and is the base for relative imports.
     pub fn load_source(&mut self, path: &Path, text: &str) -> Result<FileId, Diagnostics> {
+        crate::pool::run(|| self.load_source_here(path, text))
+    }
+
+    /// [`Session::load_source`] on the current thread.
+    fn load_source_here(&mut self, path: &Path, text: &str) -> Result<FileId, Diagnostics> {
         let key = normalize(path);
         // The text given here wins over a copy read ahead of time.
         self.prefetched.remove(&key);

@@ -38,6 +38,7 @@ mod driver;
 mod lower;
 pub mod model;
 mod parse;
+mod pool;
 pub mod preprocess;
 pub mod source;
 mod symbols;

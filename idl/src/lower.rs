@@ -5,6 +5,7 @@
 //! literals that overflow, bad escapes). Cases the grammar guarantees are `unreachable!`, naming
 //! the function. Errors are collected per item, so one bad item does not hide the others.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use pest::iterators::{Pair, Pairs};
@@ -31,6 +32,46 @@ const TYPE_ATTRIBUTES: &[&str] = &[
     "represent_as",
     "exclusiveto",
 ];
+
+/// Most steps one chain may take: operators of one expression, or pointers and array and
+/// parameter suffixes of one declarator (nested parts included). Such chains are flat in the
+/// text (`1 + 1 + ...`, `****p`) but nest in the model, and whatever walks the model
+/// recursively (the checks, the generators, `Drop`) must stay within the stack.
+const MAX_CHAIN: usize = 1024;
+
+/// Counts the steps of the chain being lowered (see [`MAX_CHAIN`]); the count starts over at
+/// each outermost chain.
+#[derive(Default)]
+struct ChainCount {
+    level: Cell<u32>,
+    steps: Cell<usize>,
+}
+
+impl ChainCount {
+    /// Runs `f` as part of the current chain, or as a new one when none is open.
+    fn within<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        if self.level.get() == 0 {
+            self.steps.set(0);
+        }
+        self.level.set(self.level.get() + 1);
+        let result = f();
+        self.level.set(self.level.get() - 1);
+        result
+    }
+
+    /// Counts one step at `span`; an error once there are more than [`MAX_CHAIN`].
+    fn step(&self, span: Span, what: &str) -> Result<()> {
+        let steps = self.steps.get() + 1;
+        self.steps.set(steps);
+        if steps > MAX_CHAIN {
+            return Err(err(
+                span,
+                format!("{what} too long (more than {MAX_CHAIN} steps)"),
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Lowers a parsed file.
 ///
@@ -60,6 +101,8 @@ pub(crate) fn lower_spliced(
         docs,
         spans,
         errors: Vec::new(),
+        expr_chain: ChainCount::default(),
+        declarator_chain: ChainCount::default(),
     };
     let items = match pairs.next() {
         Some(file) if matches!(file.as_rule(), Rule::file | Rule::items) => {
@@ -82,6 +125,10 @@ struct Lower<'a> {
     docs: &'a DocComments,
     spans: &'a dyn SpanSource,
     errors: Vec<Diagnostic>,
+    /// Operators of the expression being lowered.
+    expr_chain: ChainCount,
+    /// Pointers and suffixes of the declarator being lowered.
+    declarator_chain: ChainCount,
 }
 
 /// What a declaration declares.
@@ -1442,6 +1489,12 @@ impl<'a> Lower<'a> {
     /// C reads declarators inside out: in `(__stdcall *pfn)(int)`, the suffix `(int)` applies
     /// first (function returning `base`), then the inner `*` (pointer to it).
     fn parse_declarator(&self, pair: P<'_>, base: Type) -> Result<DeclaratorParts> {
+        self.declarator_chain
+            .within(|| self.parse_declarator_inner(pair, base))
+    }
+
+    /// [`Lower::parse_declarator`] within its chain count.
+    fn parse_declarator_inner(&self, pair: P<'_>, base: Type) -> Result<DeclaratorParts> {
         let mut ty = base;
         let mut pending_callconv = None;
         let mut direct = None;
@@ -1452,6 +1505,7 @@ impl<'a> Lower<'a> {
                         .into_inner()
                         .next()
                         .unwrap_or_else(|| unreachable!("parse_declarator: empty ptr_op"));
+                    self.declarator_chain.step(ty.span, "declarator")?;
                     match op.as_rule() {
                         Rule::pointer => {
                             let is_const = op.into_inner().any(|q| q.as_rule() == Rule::kw_const);
@@ -1498,6 +1552,7 @@ impl<'a> Lower<'a> {
         // Suffixes apply right to left: `a[2][3]` is an array of 2 arrays of 3.
         for s in suffixes.into_iter().rev() {
             let span = ty.span;
+            self.declarator_chain.step(span, "declarator")?;
             ty = match s.as_rule() {
                 Rule::array_suffix => {
                     let mut size = ArraySize::Conformant { star: false };
@@ -1600,8 +1655,10 @@ impl<'a> Lower<'a> {
     /// An expression, with C precedence (precedence climbing over the flat sequence of
     /// operands and operators the `expr` rule produces).
     fn parse_expr(&self, pair: P<'_>) -> Result<Expr> {
-        let mut pairs = pair.into_inner().peekable();
-        self.parse_binary(&mut pairs, 1)
+        self.expr_chain.within(|| {
+            let mut pairs = pair.into_inner().peekable();
+            self.parse_binary(&mut pairs, 1)
+        })
     }
 
     /// Operands joined by infix operators binding at least as tightly as `min`.
@@ -1620,6 +1677,7 @@ impl<'a> Lower<'a> {
             let op = pairs
                 .next()
                 .unwrap_or_else(|| unreachable!("parse_binary: peeked"));
+            self.expr_chain.step(lhs.span, "expression")?;
             if rule == Rule::ternary_op {
                 // Right associative: `a ? b : c ? d : e`.
                 let then = op
@@ -1668,7 +1726,10 @@ impl<'a> Lower<'a> {
                 | Rule::op_bitnot
                 | Rule::op_not
                 | Rule::op_deref
-                | Rule::op_addr => prefixes.push(p),
+                | Rule::op_addr => {
+                    self.expr_chain.step(self.span(&p), "expression")?;
+                    prefixes.push(p);
+                }
                 _ => break self.parse_primary(p)?,
             }
         };
@@ -1679,6 +1740,7 @@ impl<'a> Lower<'a> {
             let op = pairs
                 .next()
                 .unwrap_or_else(|| unreachable!("parse_operand: peeked"));
+            self.expr_chain.step(operand.span, "expression")?;
             let span = operand.span.to(self.span(&op));
             let kind = match op.as_rule() {
                 Rule::member_op => {

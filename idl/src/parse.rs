@@ -34,9 +34,76 @@ pub(crate) trait SpanSource: Sync {
     }
 }
 
-/// Deepest bracket nesting accepted; deeper input is rejected before parsing so that neither
-/// the parser nor the lowering can exhaust the stack.
+/// Deepest nesting accepted (brackets, generic argument lists and conditional expressions
+/// together); deeper input is rejected before parsing so that neither the parser nor the
+/// lowering can exhaust the stack.
 const MAX_NESTING: usize = 200;
+
+/// The `<` and `?` seen at one bracket level.
+#[derive(Debug, Default, Clone, Copy)]
+struct LevelCounts {
+    /// `<` not closed by a `>` yet (generic argument lists recurse).
+    angles: usize,
+    /// `?` (each conditional expression holds the rest of a chain: they recurse too).
+    conditionals: usize,
+}
+
+/// Counts, ahead of parsing, everything that makes the parser recurse: open brackets, and per
+/// bracket level its `<` and `?`. A `>` only closes a `<` of its own level (elsewhere it is a
+/// comparison), a `;` ends the `<` and `?` of its level, and closing a bracket drops the
+/// counts of the level it closes. Mismatched brackets are syntax errors the parser stops at,
+/// so counting every closer as closing the innermost level never lets it go deeper than
+/// counted.
+#[derive(Debug, Default)]
+struct Nesting {
+    levels: Vec<LevelCounts>,
+    top: LevelCounts,
+    /// The sum of every level's counts.
+    extra: usize,
+}
+
+impl Nesting {
+    fn depth(&self) -> usize {
+        self.levels.len() + self.extra
+    }
+
+    fn current(&mut self) -> &mut LevelCounts {
+        self.levels.last_mut().unwrap_or(&mut self.top)
+    }
+
+    fn open(&mut self) {
+        self.levels.push(LevelCounts::default());
+    }
+
+    fn close(&mut self) {
+        if let Some(level) = self.levels.pop() {
+            self.extra -= level.angles + level.conditionals;
+        }
+    }
+
+    fn angle(&mut self) {
+        self.current().angles += 1;
+        self.extra += 1;
+    }
+
+    fn close_angle(&mut self) {
+        let level = self.current();
+        if level.angles > 0 {
+            level.angles -= 1;
+            self.extra -= 1;
+        }
+    }
+
+    fn conditional(&mut self) {
+        self.current().conditionals += 1;
+        self.extra += 1;
+    }
+
+    fn end_statement(&mut self) {
+        let level = std::mem::take(self.current());
+        self.extra -= level.angles + level.conditionals;
+    }
+}
 
 /// Spans of preprocessed text, mapped back through the preprocessor's offset map.
 struct Mapped<'a> {
@@ -176,7 +243,7 @@ fn doc_block(block: &str) -> Option<String> {
 
 /// Replaces every comment byte except line breaks by a space (so offsets, lines and columns
 /// stay the same), collects documentation comments, and rejects input nested deeper than
-/// [`MAX_NESTING`] brackets or with an unterminated comment.
+/// [`MAX_NESTING`] (see [`Nesting`]) or with an unterminated comment.
 pub(crate) fn blank_comments(
     text: &str,
     spans: &dyn SpanSource,
@@ -186,7 +253,13 @@ pub(crate) fn blank_comments(
     // The documentation being collected, waiting for the declaration it precedes.
     let mut pending: Option<String> = None;
     let mut pending_lines: Vec<&str> = Vec::new();
-    let mut depth = 0usize;
+    let mut nesting = Nesting::default();
+    let too_deep = |at: usize, what: &str| {
+        vec![Diagnostic::error(
+            spans.span(at, at + 1),
+            format!("{what} nested more than {MAX_NESTING} deep"),
+        )]
+    };
     let mut i = 0;
     let n = bytes.len();
     while i < n {
@@ -253,16 +326,29 @@ pub(crate) fn blank_comments(
                 i += 2;
                 continue;
             }
-            b'(' | b'[' | b'{' | b'<' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(vec![Diagnostic::error(
-                        spans.span(i, i + 1),
-                        format!("brackets nested more than {MAX_NESTING} deep"),
-                    )]);
+            b'-' if i + 1 < n && bytes[i + 1] == b'>' => {
+                // `->`, not the end of a generic argument list.
+                i += 2;
+                continue;
+            }
+            b'(' | b'[' | b'{' | b'<' | b'?' => {
+                match c {
+                    b'<' => nesting.angle(),
+                    b'?' => nesting.conditional(),
+                    _ => nesting.open(),
+                }
+                if nesting.depth() > MAX_NESTING {
+                    let what = if c == b'?' {
+                        "conditional expressions"
+                    } else {
+                        "brackets"
+                    };
+                    return Err(too_deep(i, what));
                 }
             }
-            b')' | b']' | b'}' | b'>' => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => nesting.close(),
+            b'>' => nesting.close_angle(),
+            b';' => nesting.end_statement(),
             _ => {}
         }
         i += 1;
