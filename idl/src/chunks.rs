@@ -39,84 +39,176 @@ struct Outline {
     containers: Vec<Container>,
 }
 
-/// Scans blanked (comment-free) text for brackets, strings and `#` lines.
+/// The bytes the outline scan has to look at: quotes, brackets, `;` and `#`. Everything
+/// else is skipped in a tight loop.
+static STOPS: [bool; 256] = {
+    let mut t = [false; 256];
+    let stops = b"\"'{}()[];#";
+    let mut k = 0;
+    while k < stops.len() {
+        t[stops[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// Statements whose closing `}` ends them (a `;` after it is optional).
+const BLOCK_STATEMENTS: &[&str] = &[
+    "interface",
+    "dispinterface",
+    "coclass",
+    "runtimeclass",
+    "library",
+    "module",
+    "namespace",
+    "apicontract",
+    "declare",
+];
+
+/// Whether the `#` at `at` starts a line (only blanks before it since the line break or the
+/// start of the region).
+fn starts_line(b: &[u8], region_start: usize, at: usize) -> bool {
+    b[region_start..at]
+        .iter()
+        .rev()
+        .take_while(|&&c| c != b'\n')
+        .all(|&c| c == b' ' || c == b'\t' || c == b'\r')
+}
+
+/// Skips a quoted literal starting at `i` (the quote); returns the offset of its closing
+/// quote (or of the line break or end that stops it).
+fn skip_literal(b: &[u8], mut i: usize, end: usize) -> usize {
+    let quote = b[i];
+    i += 1;
+    while i < end && b[i] != quote && b[i] != b'\n' {
+        i += if b[i] == b'\\' { 2 } else { 1 };
+    }
+    i.min(end)
+}
+
+/// The first word of the statement in `from..to` after its attributes and `#` lines, and the
+/// (possibly dotted) name after it: `("library", "MSHTML")`.
+fn statement_head(text: &str, from: usize, to: usize) -> (&str, &str) {
+    let b = text.as_bytes();
+    let mut i = from;
+    loop {
+        while i < to && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'[') if i < to => {
+                let mut depth = 0usize;
+                while i < to {
+                    match b[i] {
+                        b'"' | b'\'' => i = skip_literal(b, i, to),
+                        b'[' | b'(' => depth += 1,
+                        b']' | b')' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                i += 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            Some(b'#') if i < to => {
+                i = text[i..to].find('\n').map_or(to, |p| i + p);
+            }
+            _ => break,
+        }
+    }
+    let word_end = |start: usize, dotted: bool| {
+        text[start..to]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || (dotted && c == '.')))
+            .map_or(to, |p| start + p)
+    };
+    let kw_end = word_end(i, false);
+    let mut n = kw_end;
+    while n < to && b[n].is_ascii_whitespace() {
+        n += 1;
+    }
+    (&text[i..kw_end], &text[n..word_end(n, true)])
+}
+
+/// Scans blanked (comment-free) text for brackets, strings and `#` lines: statement ends at
+/// the region's own level (after a `;`, or after the `}` of an interface, coclass, library
+/// ...) and, when `find_containers`, the libraries, modules and namespaces.
 fn outline(text: &str, region: Range<usize>, find_containers: bool) -> Outline {
     let b = text.as_bytes();
+    let end = region.end;
     let mut depth = 0usize;
     let mut i = region.start;
     let mut top_cuts = Vec::new();
     let mut containers = Vec::new();
-    // A container keyword seen at depth 0: (keyword, name), waiting for its `{`.
-    let mut pending: Option<(String, String)> = None;
+    // Where the current statement of the region's level started.
+    let mut stmt_start = region.start;
+    // Whether the `}` closing the current statement's body ends the statement.
+    let mut block_ends = false;
+    // A container whose body is open: (keyword, name, body start).
     let mut open_at: Option<(String, String, usize)> = None;
-    let mut line_start = true;
-    while i < region.end {
-        let c = b[i];
-        if line_start && c == b'#' {
-            // A `#pragma` line: skip it whole.
-            i = text[i..region.end].find('\n').map_or(region.end, |p| i + p);
-            continue;
-        }
-        if c == b'\n' {
-            line_start = true;
+    while i < end {
+        while i < end && !STOPS[b[i] as usize] {
             i += 1;
-            continue;
         }
-        if !c.is_ascii_whitespace() {
-            line_start = false;
+        if i >= end {
+            break;
         }
+        let c = b[i];
         match c {
-            b'"' | b'\'' => {
-                i += 1;
-                while i < region.end && b[i] != c && b[i] != b'\n' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
+            b'#' if starts_line(b, region.start, i) => {
+                // A `#pragma` line: skip it whole.
+                i = text[i..end].find('\n').map_or(end, |p| i + p);
+                continue;
             }
+            b'"' | b'\'' => i = skip_literal(b, i, end),
             b'{' | b'(' | b'[' => {
-                if c == b'{'
-                    && depth == 0
-                    && let Some((k, n)) = pending.take()
-                {
-                    open_at = Some((k, n, i + 1));
+                if c == b'{' && depth == 0 {
+                    let (keyword, name) = statement_head(text, stmt_start, i);
+                    block_ends = BLOCK_STATEMENTS.contains(&keyword);
+                    if find_containers && matches!(keyword, "library" | "module" | "namespace") {
+                        open_at = Some((keyword.to_string(), name.to_string(), i + 1));
+                    }
                 }
                 depth += 1;
             }
+            b')' if depth == 1 => {
+                // `cpp_quote("...")`, `importlib("x")` and `midl_pragma x(y)` need no `;`.
+                depth = 0;
+                let (keyword, _) = statement_head(text, stmt_start, i);
+                if matches!(keyword, "cpp_quote" | "importlib" | "midl_pragma") {
+                    let next = b[i + 1..end].iter().find(|c| !c.is_ascii_whitespace());
+                    if next != Some(&b';') {
+                        top_cuts.push(i + 1);
+                        stmt_start = i + 1;
+                    }
+                }
+            }
             b'}' | b')' | b']' => {
                 depth = depth.saturating_sub(1);
-                if c == b'}'
-                    && depth == 0
-                    && let Some((keyword, name, start)) = open_at.take()
-                {
-                    containers.push(Container {
-                        keyword,
-                        name,
-                        body: start..i,
-                    });
+                if c == b'}' && depth == 0 {
+                    if let Some((keyword, name, start)) = open_at.take() {
+                        containers.push(Container {
+                            keyword,
+                            name,
+                            body: start..i,
+                        });
+                    }
+                    if std::mem::take(&mut block_ends) {
+                        let next = b[i + 1..end].iter().find(|c| !c.is_ascii_whitespace());
+                        if next != Some(&b';') {
+                            top_cuts.push(i + 1);
+                            stmt_start = i + 1;
+                        }
+                    }
                 }
             }
-            b';' => {
-                pending = None;
-                if depth == 0 {
-                    top_cuts.push(i + 1);
-                }
-            }
-            c if find_containers && depth == 0 && (c.is_ascii_alphabetic() || c == b'_') => {
-                let end = text[i..region.end]
-                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
-                    .map_or(region.end, |p| i + p);
-                let word = &text[i..end];
-                if matches!(word, "library" | "module" | "namespace") {
-                    let rest = &text[end..region.end];
-                    let name_start = end + (rest.len() - rest.trim_start().len());
-                    let name_end = text[name_start..region.end]
-                        .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '.'))
-                        .map_or(region.end, |p| name_start + p);
-                    pending = Some((word.to_string(), text[name_start..name_end].to_string()));
-                    i = name_end;
-                    continue;
-                }
-                i = end;
-                continue;
+            b';' if depth == 0 => {
+                top_cuts.push(i + 1);
+                stmt_start = i + 1;
+                block_ends = false;
             }
             _ => {}
         }
@@ -241,7 +333,8 @@ mod tests {
     fn outline_finds_statement_ends_and_containers() {
         let text = "typedef int A;\n#pragma x;y\nlibrary L { struct S { int a; }; const char *s = \";\"; }\nint f(int a; );";
         let o = outline(text, 0..text.len(), true);
-        assert_eq!(o.top_cuts, vec![14, text.len()]);
+        // After `A;`, after the library's `}` (a block statement) and at the end.
+        assert_eq!(o.top_cuts, vec![14, 82, text.len()]);
         assert_eq!(o.containers.len(), 1);
         assert_eq!(o.containers[0].name, "L");
         let body = &text[o.containers[0].body.clone()];
@@ -251,6 +344,26 @@ mod tests {
         );
         let inner = outline(text, o.containers[0].body.clone(), false);
         assert_eq!(inner.top_cuts.len(), 2);
+    }
+
+    #[test]
+    fn block_statements_end_at_their_brace() {
+        let text = "[uuid(1), helpstring(\"a]b\")] interface I { int f(void); }\n\
+                    typedef struct { int a; } S;\ncoclass C { interface I; };\ncpp_quote(\"x\")\n\
+                    dispinterface D { }";
+        let o = outline(text, 0..text.len(), false);
+        let after = |s: &str| text.find(s).map(|p| p + s.len()).unwrap();
+        assert_eq!(
+            o.top_cuts,
+            vec![
+                after("(void); }"),
+                after("} S;"),
+                after("I; };"),
+                after("(\"x\")"),
+                text.len()
+            ]
+        );
+        assert_eq!(statement_head(text, 0, text.len()), ("interface", "I"));
     }
 
     #[test]

@@ -113,7 +113,7 @@ struct Mapped<'a> {
 
 impl SpanSource for Mapped<'_> {
     fn span(&self, start: usize, end: usize) -> Span {
-        self.pp.span(self.map, start, end)
+        self.pp.span_per_thread(self.map, start, end)
     }
 
     fn expansion_note(&self, offset: usize) -> Option<(Span, String)> {

@@ -207,6 +207,17 @@ impl Preprocessed {
         span
     }
 
+    /// [`Preprocessed::span`] with a position hint kept by each thread (for lookups from
+    /// several threads at once, each walking its own part of the text).
+    pub(crate) fn span_per_thread(&self, map: &SourceMap, start: usize, end: usize) -> Span {
+        thread_local! {
+            static HINT: Cell<usize> = const { Cell::new(0) };
+        }
+        let (span, hint) = self.span_from(map, start, end, HINT.get());
+        HINT.set(hint);
+        span
+    }
+
     /// A span looker-up with its own position hint, for one thread or one part of the text.
     pub fn cursor(&self) -> SpanCursor<'_> {
         SpanCursor {

@@ -123,10 +123,31 @@ impl SourceFile {
 
     /// 0-based line index of a byte offset (offsets past the end map to the last line).
     pub fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&(offset as u32)) {
-            Ok(line) => line,
-            Err(next) => next - 1,
+        // Lookups come in text order on each thread (the lowering walks its part of a file
+        // front to back), so the line of the previous lookup, or the one after it, is
+        // nearly always the answer. The hint is only a guess: it is checked before use.
+        thread_local! {
+            static HINT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
         }
+        let starts = &self.line_starts;
+        let offset = offset as u32;
+        let holds = |line: usize| {
+            starts.get(line).is_some_and(|&s| s <= offset)
+                && starts.get(line + 1).is_none_or(|&next| offset < next)
+        };
+        let hint = HINT.get();
+        let line = if holds(hint) {
+            hint
+        } else if holds(hint + 1) {
+            hint + 1
+        } else {
+            match starts.binary_search(&offset) {
+                Ok(line) => line,
+                Err(next) => next - 1,
+            }
+        };
+        HINT.set(line);
+        line
     }
 
     /// Byte range of a 0-based line, including its line terminator.
