@@ -290,6 +290,11 @@ impl Session {
             },
         );
 
+        if !self.opts.syntax_only
+            && let Ok(items) = &parsed.items
+        {
+            self.prefetch_imports(&key, items);
+        }
         let mut diags = parsed.warnings;
         let parsed = match parsed.items {
             Ok(items) => Some(items),
@@ -326,22 +331,72 @@ impl Session {
         id
     }
 
+    /// Reads, preprocesses and parses ahead, in parallel, the files that the imports of `items`
+    /// (of the file at `key`) will load, and the files those import in turn, wave by wave, so
+    /// that the checks (which load imports one at a time, in order) find them ready. Files are
+    /// found as [`Session::import`] finds them; anything not found here is loaded there.
+    fn prefetch_imports(&mut self, key: &Path, items: &[Item]) {
+        use rayon::prelude::*;
+        let mut pending: Vec<(Option<PathBuf>, String)> = Vec::new();
+        import_names(items, key.parent(), &mut pending);
+        while !pending.is_empty() {
+            // Resolve on this thread (it only reads files), so each file is parsed once.
+            let mut wave: Vec<(PathBuf, String)> = Vec::new();
+            for (base, name) in pending.drain(..) {
+                for cand in self.import_candidates(base.as_deref(), &name) {
+                    let key = normalize(&cand);
+                    if self.by_path.contains_key(&key)
+                        || self.prefetched.contains_key(&key)
+                        || wave.iter().any(|(k, _)| *k == key)
+                    {
+                        break;
+                    }
+                    if let Ok(text) = (self.loader)(&cand) {
+                        wave.push((key, text));
+                        break;
+                    }
+                }
+            }
+            if wave.is_empty() {
+                break;
+            }
+            let (map, opts, loader) = (&self.map, &self.opts, &*self.loader);
+            let done: Vec<(PathBuf, FileId, Parsed)> = wave
+                .into_par_iter()
+                .map(|(key, text)| {
+                    let mut map = map.clone();
+                    let id = map.add(key.clone(), text);
+                    let parsed = crate::parse::preprocess_and_parse(&mut map, id, opts, loader);
+                    (key, id, parsed)
+                })
+                .collect();
+            for (key, id, parsed) in done {
+                if let Ok(items) = &parsed.items {
+                    import_names(items, key.parent(), &mut pending);
+                }
+                self.prefetched.insert(key, (id, parsed));
+            }
+        }
+    }
+
+    /// Where an import named `name` in a file of directory `base` may be, in the order
+    /// [`Session::import`] tries them.
+    fn import_candidates(&self, base: Option<&Path>, name: &str) -> Vec<PathBuf> {
+        if Path::new(name).is_absolute() {
+            return vec![PathBuf::from(name)];
+        }
+        base.map(|b| b.join(name))
+            .into_iter()
+            .chain(self.opts.include_dirs.iter().map(|d| d.join(name)))
+            .collect()
+    }
+
     /// Resolves and loads an import named `name` from file `from`; the imported file and its
     /// closure become visible in `from`. Returns `None` when the file does not exist (the
     /// caller reports it) and `Some(id)` otherwise (also for cycles, which are skipped).
     pub(crate) fn import(&mut self, from: FileId, name: &str) -> Option<FileId> {
         let base = self.map.path(from).parent().map(Path::to_path_buf);
-        let mut candidates = Vec::new();
-        if Path::new(name).is_absolute() {
-            candidates.push(PathBuf::from(name));
-        } else {
-            if let Some(base) = base {
-                candidates.push(base.join(name));
-            }
-            for dir in &self.opts.include_dirs {
-                candidates.push(dir.join(name));
-            }
-        }
+        let candidates = self.import_candidates(base.as_deref(), name);
         let mut found = None;
         for cand in candidates {
             let key = normalize(&cand);
@@ -386,6 +441,23 @@ impl Session {
 }
 
 /// Removes `.` and resolvable `..` components so one file gets one key.
+/// The names of the files `items` import (`import "a.idl", "b.idl";` at any depth of
+/// libraries, modules and namespaces), each with the directory of the importing file.
+fn import_names(items: &[Item], base: Option<&Path>, out: &mut Vec<(Option<PathBuf>, String)>) {
+    for item in items {
+        match item {
+            Item::Import(imp) => out.extend(
+                imp.files
+                    .iter()
+                    .map(|f| (base.map(Path::to_path_buf), f.value.clone())),
+            ),
+            Item::Library(l) | Item::Module(l) => import_names(&l.items, base, out),
+            Item::Namespace(n) => import_names(&n.items, base, out),
+            _ => {}
+        }
+    }
+}
+
 fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for comp in path.components() {
