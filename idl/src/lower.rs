@@ -18,6 +18,14 @@ use crate::source::Span;
 type P<'i> = Pair<'i, Rule>;
 type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 
+/// Lowers, in order, the children of `pair` that are `rule`s (the others are punctuation).
+fn children<'i, T>(pair: P<'i>, rule: Rule, f: impl FnMut(P<'i>) -> Result<T>) -> Result<Vec<T>> {
+    pair.into_inner()
+        .filter(|p| p.as_rule() == rule)
+        .map(f)
+        .collect()
+}
+
 /// An error at `span`, boxed (errors are rare; results stay small).
 fn err(span: Span, message: impl Into<String>) -> Box<Diagnostic> {
     Box::new(Diagnostic::error(span, message))
@@ -245,12 +253,7 @@ impl<'a> Lower<'a> {
     /// `import "a", "b";` and `include "a";`
     fn parse_import(&self, pair: P<'_>) -> Result<Import> {
         let span = self.span(&pair);
-        let mut files = Vec::new();
-        for p in pair.into_inner() {
-            if p.as_rule() == Rule::string {
-                files.push(self.parse_string_lit(p)?);
-            }
-        }
+        let files = children(pair, Rule::string, |p| self.parse_string_lit(p))?;
         Ok(Import {
             files,
             resolved: Computed::new(),
@@ -328,13 +331,7 @@ impl<'a> Lower<'a> {
 
     /// `[attrs][more]` → the attributes in order.
     fn parse_attributes(&self, pair: P<'_>) -> Result<Vec<Attribute>> {
-        let mut attrs = Vec::new();
-        for p in pair.into_inner() {
-            if p.as_rule() == Rule::attribute {
-                attrs.push(self.parse_attribute(p)?);
-            }
-        }
-        Ok(attrs)
+        children(pair, Rule::attribute, |p| self.parse_attribute(p))
     }
 
     /// `name`, `name(args)`, `uuid(...)`.
@@ -392,12 +389,9 @@ impl<'a> Lower<'a> {
 
     /// `(a, , b)`
     fn parse_attribute_args(&self, pair: P<'_>, attr: &str) -> Result<Vec<AttrArg>> {
-        let mut args = Vec::new();
-        for p in pair.into_inner() {
-            if p.as_rule() == Rule::attribute_arg {
-                args.push(self.parse_attribute_arg(p, attr)?);
-            }
-        }
+        let mut args = children(pair, Rule::attribute_arg, |p| {
+            self.parse_attribute_arg(p, attr)
+        })?;
         if let [AttrArg::Empty { .. }] = args.as_slice() {
             args.clear();
         }
@@ -507,11 +501,7 @@ impl<'a> Lower<'a> {
                     base = Some(self.parse_named_type(t)?);
                 }
                 Rule::requires => {
-                    for t in p.into_inner() {
-                        if t.as_rule() == Rule::named_type {
-                            requires.push(self.parse_named_type(t)?);
-                        }
-                    }
+                    requires = children(p, Rule::named_type, |t| self.parse_named_type(t))?;
                 }
                 Rule::lbrace | Rule::rbrace => {}
                 _ => match self.parse_item(p) {
@@ -838,12 +828,7 @@ impl<'a> Lower<'a> {
 
     /// `declare { interface A<B>; }`
     fn parse_declare(&self, pair: P<'_>, span: Span) -> Result<Item> {
-        let mut instances = Vec::new();
-        for p in pair.into_inner() {
-            if p.as_rule() == Rule::named_type {
-                instances.push(self.parse_named_type(p)?);
-            }
-        }
+        let instances = children(pair, Rule::named_type, |p| self.parse_named_type(p))?;
         Ok(Item::Declare(Arc::new(Declare { instances, span })))
     }
 
@@ -1369,11 +1354,7 @@ impl<'a> Lower<'a> {
                 Rule::decl_spec => ty = Some(self.parse_decl_spec(p)?.0),
                 Rule::ident => idents.push(self.ident(&p)),
                 Rule::union_cases => {
-                    for c in p.into_inner() {
-                        if c.as_rule() == Rule::union_case {
-                            cases.push(self.parse_union_case(c)?);
-                        }
-                    }
+                    cases = children(p, Rule::union_case, |c| self.parse_union_case(c))?;
                 }
                 r => unreachable!("parse_union_switch: unexpected {r:?}"),
             }
@@ -1431,13 +1412,8 @@ impl<'a> Lower<'a> {
                 Rule::attributes => attrs = self.parse_attributes(p)?,
                 Rule::qname => tag = Some(self.ident(&p)),
                 Rule::enum_body => {
-                    let mut list = Vec::new();
-                    for e in p.into_inner() {
-                        if e.as_rule() == Rule::enumerator {
-                            list.push(self.parse_enumerator(e)?);
-                        }
-                    }
-                    enumerators = Some(list);
+                    enumerators =
+                        Some(children(p, Rule::enumerator, |e| self.parse_enumerator(e))?);
                 }
                 r => unreachable!("parse_enum_spec: unexpected {r:?}"),
             }
@@ -1608,17 +1584,10 @@ impl<'a> Lower<'a> {
 
     /// `(params)`
     fn parse_param_suffix(&self, pair: P<'_>) -> Result<Vec<Param>> {
-        let mut params = Vec::new();
-        for p in pair.into_inner() {
-            if p.as_rule() == Rule::param_list {
-                for q in p.into_inner() {
-                    if q.as_rule() == Rule::param {
-                        params.push(self.parse_param(q)?);
-                    }
-                }
-            }
-        }
-        Ok(params)
+        let lists = children(pair, Rule::param_list, |list| {
+            children(list, Rule::param, |q| self.parse_param(q))
+        })?;
+        Ok(lists.into_iter().flatten().collect())
     }
 
     /// `[attrs] spec declarator`
