@@ -1,13 +1,17 @@
 //! mobsync-host driving in-process test handlers (built with our derive) through the whole
-//! protocol: early and asynchronous completion, declining, double completion, re-enumeration.
+//! protocol: early and asynchronous completion, declining, double completion, re-enumeration,
+//! and the code a handler passes to `SynchronizeCompleted`.
 
 mod common;
 
 use std::time::Duration;
 
 use common::{Finish, Script, guid, source};
-use mobsync_host::model::{HandlerOutcome, ItemStatus};
-use mobsync_host::{Host, SyncOptions};
+use mobsync_host::model::{HandlerOutcome, ItemStatus, Phase, SyncReport};
+use mobsync_host::{Host, ItemSelection, SyncOptions};
+use mobsync_runtime::hresults::S_OK;
+use mobsync_runtime::sys::S_SYNCMGR_ITEMDELETED;
+use windows_core::{GUID, HRESULT};
 
 fn options() -> SyncOptions {
     SyncOptions::default().with_timeouts(Duration::from_secs(20))
@@ -234,4 +238,116 @@ fn an_in_process_class_factory_is_a_handler_source() {
     assert_eq!(handler.outcome, HandlerOutcome::Completed, "{handler:#?}");
     assert_eq!(handler.items.len(), 2);
     assert!(report.succeeded());
+}
+
+// ----- the code passed to SynchronizeCompleted ------------------------------------------------
+//
+// It reaches the report as is: a failure fails the run with that very HRESULT (in the report and
+// its JSON form), and a success code that `SynchronizeCompleted` is not documented to take is
+// reported as a problem without failing anything.
+
+/// A success code no Sync Manager callback documents.
+const ODD_SUCCESS: HRESULT = HRESULT(0x0004_0abc);
+/// A failure code no Sync Manager method documents.
+const ODD_FAILURE: HRESULT = HRESULT(0x8bad_f00d_u32 as i32);
+/// The item the handler reports as succeeded.
+const REPORTED: u128 = 1;
+/// The item the handler leaves to the host.
+const LEFT_OPEN: u128 = 2;
+
+/// Syncs a handler that reports `REPORTED` as succeeded, leaves `LEFT_OPEN` to the host, then
+/// passes `code` to `SynchronizeCompleted`.
+fn sync_completing_with(code: HRESULT) -> SyncReport {
+    let (src, _probe) = source(Script {
+        items: vec![
+            (guid(REPORTED), "Reported".into()),
+            (guid(LEFT_OPEN), "Left open".into()),
+        ],
+        left_open: vec![guid(LEFT_OPEN)],
+        sync_hr: code,
+        ..Script::default()
+    });
+    let options = SyncOptions {
+        items: ItemSelection::All,
+        ..options()
+    };
+    Host::new(options).sync(vec![src])
+}
+
+fn status(report: &SyncReport, id: GUID) -> ItemStatus {
+    report.handlers[0]
+        .items
+        .iter()
+        .find(|i| i.id == id)
+        .expect("the item is in the report")
+        .status
+}
+
+#[test]
+fn a_failure_passed_to_synchronize_completed_is_reported_with_its_own_code() {
+    let report = sync_completing_with(ODD_FAILURE);
+    let handler = &report.handlers[0];
+    match &handler.outcome {
+        HandlerOutcome::Failed {
+            phase,
+            hresult,
+            message,
+        } => {
+            assert_eq!(*phase, Phase::Synchronize);
+            assert_eq!(hresult, "0x8BADF00D");
+            assert!(
+                message.contains("SynchronizeCompleted reported a failure"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    assert!(!report.succeeded());
+    // What the handler reported stands; what it left open failed with the sync.
+    assert_eq!(status(&report, guid(REPORTED)), ItemStatus::Succeeded);
+    assert_eq!(status(&report, guid(LEFT_OPEN)), ItemStatus::Failed);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["handlers"][0]["outcome"]["kind"], "failed");
+    assert_eq!(json["handlers"][0]["outcome"]["phase"], "synchronize");
+    assert_eq!(json["handlers"][0]["outcome"]["hresult"], "0x8BADF00D");
+}
+
+#[test]
+fn an_undocumented_success_code_is_a_problem_but_fails_nothing() {
+    let report = sync_completing_with(ODD_SUCCESS);
+    let handler = &report.handlers[0];
+    assert_eq!(handler.outcome, HandlerOutcome::Completed, "{handler:#?}");
+    assert_eq!(status(&report, guid(REPORTED)), ItemStatus::Succeeded);
+    assert_eq!(status(&report, guid(LEFT_OPEN)), ItemStatus::Succeeded);
+    assert!(report.succeeded(), "{handler:#?}");
+    assert_eq!(
+        handler.problems,
+        [
+            "SynchronizeCompleted was called with the undocumented success code 0x00040ABC \
+          (documented: S_OK, S_SYNCMGR_ENUMITEMS, S_SYNCMGR_ITEMDELETED); handled as S_OK"
+        ],
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    let problems = json["handlers"][0]["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.as_str().unwrap().contains("0x00040ABC")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn documented_completion_codes_are_not_problems() {
+    for code in [S_OK, S_SYNCMGR_ITEMDELETED] {
+        let report = sync_completing_with(code);
+        let handler = &report.handlers[0];
+        assert_eq!(handler.outcome, HandlerOutcome::Completed, "{handler:#?}");
+        assert!(
+            handler.problems.is_empty(),
+            "{code:?}: {:?}",
+            handler.problems
+        );
+        assert!(report.succeeded());
+    }
 }

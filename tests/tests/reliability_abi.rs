@@ -12,18 +12,19 @@
 
 #![allow(clippy::undocumented_unsafe_blocks)]
 
+mod raw_abi_support;
+
 use std::ffi::c_void;
 use std::mem::size_of;
 use std::ptr;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mobsync_runtime::factory::IClassFactory_Vtbl;
 use mobsync_runtime::hresults::{
-    CLASS_E_NOAGGREGATION, E_INVALIDARG, E_NOINTERFACE, E_NOTIMPL, E_POINTER, E_UNEXPECTED,
-    S_FALSE, S_OK,
+    CLASS_E_NOAGGREGATION, E_INVALIDARG, E_NOINTERFACE, E_POINTER, E_UNEXPECTED, S_FALSE, S_OK,
 };
 use mobsync_runtime::interfaces::{
     EnableModelessOutcome, GetHandlerRegistrationInfoOutcome, InitializeOutcome,
@@ -35,41 +36,24 @@ use mobsync_runtime::{
     ProgressUpdate, SyncCallback, SyncItem, SyncMgrEnumItems, SyncMgrHandler, SyncMgrRegister,
     SyncMgrSynchronize, SyncMgrSynchronizeCallback, SyncMgrSynchronizeInvoke, WStr,
 };
+use raw_abi_support::{
+    DropCounter, IID_IAGILEOBJECT, IID_ICLASSFACTORY, IID_IINSPECTABLE, IID_IMARSHAL, IID_IUNKNOWN,
+    MINIMAL_CREATED, MINIMAL_DROPPED, MinimalHandler, Probe, SendPtr, add_ref, query, release,
+    vtbl, wide,
+};
 use windows_core::{GUID, HRESULT, IUnknown_Vtbl, Interface};
 
 const ITEM_A: GUID = GUID::from_u128(0x0bad_ca11_0000_4000_8000_0000_0000_000a);
 const ITEM_B: GUID = GUID::from_u128(0x0bad_ca11_0000_4000_8000_0000_0000_000b);
 const ITEM_C: GUID = GUID::from_u128(0x0bad_ca11_0000_4000_8000_0000_0000_000c);
 const UNKNOWN_IID: GUID = GUID::from_u128(0x0bad_ca11_dead_4000_8000_0000_0000_beef);
-const IID_IUNKNOWN: GUID = GUID::from_u128(0x00000000_0000_0000_c000_000000000046);
-const IID_IINSPECTABLE: GUID = GUID::from_u128(0xaf86e2e0_b12d_4c6a_9c5a_d7aa65101e90);
-const IID_IAGILEOBJECT: GUID = GUID::from_u128(0x94ea2b94_e9cc_49e0_c0ff_ee64ca8f5b90);
-const IID_IMARSHAL: GUID = GUID::from_u128(0x00000003_0000_0000_c000_000000000046);
-const IID_ICLASSFACTORY: GUID = GUID::from_u128(0x00000001_0000_0000_c000_000000000046);
 /// A garbage value that out-parameters start with, so that clearing is visible.
 const GARBAGE: usize = 0xdead_beef;
 
-// ----- raw calls ----------------------------------------------------------------------------
+// ----- raw calls (the rest are `raw_abi_support`'s) -------------------------------------------
 
-unsafe fn vtbl<'a, V>(this: *mut c_void) -> &'a V {
-    unsafe { &**this.cast::<*const V>() }
-}
-unsafe fn add_ref(this: *mut c_void) -> u32 {
-    unsafe { (vtbl::<IUnknown_Vtbl>(this).AddRef)(this) }
-}
-unsafe fn release(this: *mut c_void) -> u32 {
-    unsafe { (vtbl::<IUnknown_Vtbl>(this).Release)(this) }
-}
-unsafe fn query(this: *mut c_void, iid: &GUID) -> (HRESULT, *mut c_void) {
-    let mut out = GARBAGE as *mut c_void;
-    let hr = unsafe { (vtbl::<IUnknown_Vtbl>(this).QueryInterface)(this, iid, &mut out) };
-    (hr, out)
-}
 fn garbage<T>() -> *mut T {
     GARBAGE as *mut T
-}
-fn wide(text: &str) -> Vec<u16> {
-    text.encode_utf16().chain([0]).collect()
 }
 
 /// Runs `f` on another thread and fails the test if it does not finish in time (a deadlock).
@@ -81,11 +65,6 @@ fn within_seconds<R: Send + 'static>(seconds: u64, f: impl FnOnce() -> R + Send 
     rx.recv_timeout(Duration::from_secs(seconds))
         .expect("the calls did not finish: a deadlock or a lost panic")
 }
-
-/// A raw interface pointer the test moves to a watchdog thread (with its reference).
-#[derive(Clone, Copy)]
-struct Raw(*mut c_void);
-unsafe impl Send for Raw {}
 
 // ----- the objects under attack ---------------------------------------------------------------
 
@@ -102,25 +81,6 @@ impl Journal {
     }
     fn len(&self) -> usize {
         self.0.lock().unwrap().len()
-    }
-}
-
-/// Counts drops of the values that hold a clone.
-#[derive(Clone, Debug, Default)]
-struct Drops(Arc<AtomicUsize>);
-
-impl Drops {
-    fn count(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-#[derive(Debug, Default)]
-struct DropGuard(Drops);
-
-impl Drop for DropGuard {
-    fn drop(&mut self) {
-        (self.0).0.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -148,19 +108,19 @@ struct Target {
     prepared: Mutex<Vec<GUID>>,
     mode: Mutex<HandlerMode>,
     responses: Mutex<Vec<ProgressResponseName>>,
-    _drops: DropGuard,
+    _drops: Probe,
 }
 
 type ProgressResponseName = &'static str;
 
 impl Default for Target {
     fn default() -> Self {
-        Target::new(&Drops::default())
+        Target::new(&DropCounter::default())
     }
 }
 
 impl Target {
-    fn new(drops: &Drops) -> Self {
+    fn new(drops: &DropCounter) -> Self {
         Target {
             journal: Journal::default(),
             items: ItemEnumerator::new(vec![
@@ -172,7 +132,7 @@ impl Target {
             prepared: Mutex::default(),
             mode: Mutex::default(),
             responses: Mutex::default(),
-            _drops: DropGuard(drops.clone()),
+            _drops: drops.probe(),
         }
     }
 
@@ -321,7 +281,7 @@ struct Recorder {
     /// The handler's `ISyncMgrSynchronize`, borrowed (the test holds the reference).
     handler: AtomicPtr<c_void>,
     progress_calls: AtomicUsize,
-    _drops: DropGuard,
+    _drops: Probe,
 }
 
 impl SyncMgrSynchronizeCallback for Recorder {
@@ -429,7 +389,7 @@ impl SyncMgrSynchronizeCallback for Recorder {
 #[com_object(interfaces(ISyncMgrSynchronizeInvoke, ISyncMgrRegister))]
 struct Services {
     journal: Journal,
-    _drops: DropGuard,
+    _drops: Probe,
 }
 
 impl SyncMgrSynchronizeInvoke for Services {
@@ -480,7 +440,7 @@ impl SyncMgrRegister for Services {
 /// The objects of one test, as raw interface pointers (one reference each), and their drop
 /// counters.
 struct Objects {
-    drops: Drops,
+    drops: DropCounter,
     target: ComObject<Target>,
     sync: *mut c_void,
     enumerator: *mut c_void,
@@ -494,12 +454,12 @@ struct Objects {
 
 impl Objects {
     fn new() -> Self {
-        let drops = Drops::default();
+        let drops = DropCounter::default();
         let target = ComObject::new(Target::new(&drops));
         let sync = target.cast::<ISyncMgrSynchronize>().unwrap().into_raw();
         let enumerator = target.cast::<ISyncMgrEnumItems>().unwrap().into_raw();
         let recorder = ComObject::new(Recorder {
-            _drops: DropGuard(drops.clone()),
+            _drops: drops.probe(),
             ..Recorder::default()
         });
         recorder.handler.store(sync, Ordering::SeqCst);
@@ -508,7 +468,7 @@ impl Objects {
             .unwrap()
             .into_raw();
         let services = ComObject::new(Services {
-            _drops: DropGuard(drops.clone()),
+            _drops: drops.probe(),
             ..Services::default()
         });
         let invoke = services
@@ -1117,9 +1077,10 @@ fn unknown_iids_are_refused_everywhere() {
         );
 
         // CreateInstance for an IID the class lacks: refused, and the new object is gone.
-        let created_before = CREATED.load(Ordering::SeqCst);
-        let dropped_before = DROPPED.load(Ordering::SeqCst);
-        let factory = mobsync_runtime::class_factory::<Disposable>().into_raw();
+        // (Only this test creates `MinimalHandler`s in this binary.)
+        let created_before = MINIMAL_CREATED.load(Ordering::SeqCst);
+        let dropped_before = MINIMAL_DROPPED.load(Ordering::SeqCst);
+        let factory = mobsync_runtime::class_factory::<MinimalHandler>().into_raw();
         let v = vtbl::<IClassFactory_Vtbl>(factory);
         for iid in [UNKNOWN_IID, IID_ISyncMgrEnumItems, IID_ICLASSFACTORY] {
             let mut out = garbage();
@@ -1129,65 +1090,11 @@ fn unknown_iids_are_refused_everywhere() {
             );
             assert!(out.is_null());
         }
-        assert_eq!(CREATED.load(Ordering::SeqCst) - created_before, 3);
-        assert_eq!(DROPPED.load(Ordering::SeqCst) - dropped_before, 3);
+        assert_eq!(MINIMAL_CREATED.load(Ordering::SeqCst) - created_before, 3);
+        assert_eq!(MINIMAL_DROPPED.load(Ordering::SeqCst) - dropped_before, 3);
         assert_eq!(release(factory), 0);
     }
     o.finish();
-}
-
-static CREATED: AtomicUsize = AtomicUsize::new(0);
-static DROPPED: AtomicUsize = AtomicUsize::new(0);
-
-/// A handler class whose creations and drops are counted (only `unknown_iids_are_refused_everywhere`
-/// creates it).
-#[derive(SyncMgrHandler)]
-#[sync_mgr(clsid = "0BADCA11-0000-4000-8000-0000000000F2", name = "Disposable")]
-struct Disposable;
-
-impl Default for Disposable {
-    fn default() -> Self {
-        CREATED.fetch_add(1, Ordering::SeqCst);
-        Disposable
-    }
-}
-
-impl Drop for Disposable {
-    fn drop(&mut self) {
-        DROPPED.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-impl SyncMgrSynchronize for Disposable {
-    fn initialize(&self, _: u32, _: u32, _: &[u8]) -> windows_core::Result<InitializeOutcome> {
-        Ok(InitializeOutcome::S_OK)
-    }
-    fn get_handler_info(&self) -> windows_core::Result<HandlerInfo> {
-        Ok(HandlerInfo::new("Disposable"))
-    }
-    fn enum_sync_mgr_items(&self) -> windows_core::Result<ISyncMgrEnumItems> {
-        Err(E_NOTIMPL.into())
-    }
-    fn set_progress_callback(
-        &self,
-        _: Option<ISyncMgrSynchronizeCallback>,
-    ) -> windows_core::Result<()> {
-        Ok(())
-    }
-    fn prepare_for_sync(
-        &self,
-        _: &[GUID],
-        _: HWND,
-        _: u32,
-    ) -> windows_core::Result<PrepareForSyncOutcome> {
-        Ok(PrepareForSyncOutcome::S_OK)
-    }
-    fn synchronize(&self, _: HWND) -> windows_core::Result<()> {
-        Ok(())
-    }
-    fn set_item_status(&self, _: &GUID, _: u32) -> windows_core::Result<()> {
-        Ok(())
-    }
 }
 
 /// Runs `SetProgressCallback` → `PrepareForSync(A, B)` → `Synchronize` on the objects with the
@@ -1195,7 +1102,7 @@ impl SyncMgrSynchronize for Disposable {
 fn synchronize_with(o: &Objects, reentry: Reentry, mode: HandlerMode) -> HRESULT {
     *o.recorder.reentry.lock().unwrap() = reentry;
     *o.target.mode.lock().unwrap() = mode;
-    let (sync, callback) = (Raw(o.sync), Raw(o.callback));
+    let (sync, callback) = (SendPtr(o.sync), SendPtr(o.callback));
     within_seconds(20, move || unsafe {
         let (sync, callback) = (sync, callback);
         let v = vtbl::<ISyncMgrSynchronize_Vtbl>(sync.0);
@@ -1292,7 +1199,8 @@ fn a_panic_in_a_nested_callback_stays_inside() {
 #[test]
 fn hostile_calls_from_many_threads_at_once() {
     let o = Objects::new();
-    let (sync, enumerator, callback) = (Raw(o.sync), Raw(o.enumerator), Raw(o.callback));
+    let (sync, enumerator, callback) =
+        (SendPtr(o.sync), SendPtr(o.enumerator), SendPtr(o.callback));
     let threads: Vec<_> = (0..8)
         .map(|t| {
             std::thread::spawn(move || unsafe {

@@ -5,10 +5,14 @@
 //! handler in the same sync always finishes.
 //!
 //! The rogue handler is written by hand against `mobsync_runtime::sys` (a static vtable, no
-//! derive), so it can return anything. `host_faults.rs`/`host_protocol.rs` cover derived
-//! handlers that panic, never complete, hang in `Synchronize` or complete twice with `S_OK`.
+//! derive), so it can return anything; the well-behaved one is `common`'s scriptable handler.
+//! `host_faults.rs`/`host_protocol.rs` cover derived handlers that panic, never complete, hang in
+//! `Synchronize` or complete twice with `S_OK`, and how the code passed to `SynchronizeCompleted`
+//! shows in the report and its JSON form.
 
 #![allow(clippy::undocumented_unsafe_blocks)]
+
+mod common;
 
 use std::ffi::c_void;
 use std::ptr;
@@ -20,20 +24,15 @@ use std::time::{Duration, Instant};
 use mobsync_host::model::{HandlerOutcome, HandlerReport, ItemStatus, Phase};
 use mobsync_host::{HandlerSource, Host, InProcessHandler, ItemSelection, SyncOptions};
 use mobsync_runtime::hresults::{E_FAIL, E_NOINTERFACE, E_NOTIMPL, E_POINTER, S_OK};
-use mobsync_runtime::interfaces::{InitializeOutcome, PrepareForSyncOutcome, SyncMgrSynchronize};
 use mobsync_runtime::sys::{
-    HWND, IID_ISyncMgrSynchronize, ISyncMgrEnumItems, ISyncMgrSynchronize_Vtbl,
-    ISyncMgrSynchronizeCallback, ISyncMgrSynchronizeCallback_Vtbl, LPSYNCMGRHANDLERINFO,
-    REFSYNCMGRITEMID, SYNCMGRHANDLERINFO, SYNCMGRLOGERRORINFO, SYNCMGRPROGRESSITEM,
-    SYNCMGRPROGRESSITEM_STATUSTYPE, SYNCMGRSTATUS_SUCCEEDED,
+    HWND, IID_ISyncMgrSynchronize, ISyncMgrSynchronize_Vtbl, ISyncMgrSynchronizeCallback_Vtbl,
+    LPSYNCMGRHANDLERINFO, REFSYNCMGRITEMID, SYNCMGRHANDLERINFO, SYNCMGRLOGERRORINFO,
+    SYNCMGRPROGRESSITEM, SYNCMGRPROGRESSITEM_STATUSTYPE, SYNCMGRSTATUS_SUCCEEDED,
 };
-use mobsync_runtime::{
-    HandlerInfo, ItemEnumerator, ProgressUpdate, SyncCallback, SyncItem, SyncMgrHandler,
-};
+use mobsync_runtime::{HandlerInfo, ItemEnumerator, SyncItem};
 use windows_core::{GUID, HRESULT, IUnknown, IUnknown_Vtbl, Interface};
 
 const ROGUE: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0001);
-const GOOD: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0002);
 const ITEM_1: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0011);
 const ITEM_2: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0012);
 const NOT_AN_ITEM: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_00ff);
@@ -414,74 +413,13 @@ fn rogue_source(script: Script) -> (HandlerSource, Arc<Probe>) {
 
 // ----- a well-behaved handler --------------------------------------------------------------
 
-#[derive(SyncMgrHandler, Default)]
-#[sync_mgr(clsid = "0BAD0000-0000-4000-8000-000000000002", name = "Good")]
-struct Good {
-    callback: Mutex<Option<SyncCallback>>,
-    chosen: Mutex<Vec<GUID>>,
-}
-
-impl SyncMgrSynchronize for Good {
-    fn initialize(&self, _: u32, _: u32, _: &[u8]) -> windows_core::Result<InitializeOutcome> {
-        Ok(InitializeOutcome::S_OK)
-    }
-    fn get_handler_info(&self) -> windows_core::Result<HandlerInfo> {
-        Ok(HandlerInfo::new("Good"))
-    }
-    fn enum_sync_mgr_items(&self) -> windows_core::Result<ISyncMgrEnumItems> {
-        Ok(ItemEnumerator::new(vec![
-            SyncItem::new(ITEM_1, "Good one").checked(true),
-            SyncItem::new(ITEM_2, "Good two").checked(true),
-        ])
-        .into_interface())
-    }
-    fn set_progress_callback(
-        &self,
-        callback: Option<ISyncMgrSynchronizeCallback>,
-    ) -> windows_core::Result<()> {
-        *self.callback.lock().unwrap() = callback.map(SyncCallback::new);
-        Ok(())
-    }
-    fn prepare_for_sync(
-        &self,
-        items: &[GUID],
-        _: HWND,
-        _: u32,
-    ) -> windows_core::Result<PrepareForSyncOutcome> {
-        *self.chosen.lock().unwrap() = items.to_vec();
-        let cb = self.callback.lock().unwrap().clone().expect("callback");
-        cb.prepare_for_sync_completed(S_OK)?;
-        Ok(PrepareForSyncOutcome::S_OK)
-    }
-    fn synchronize(&self, _: HWND) -> windows_core::Result<()> {
-        let cb = self.callback.lock().unwrap().clone().expect("callback");
-        let chosen = self.chosen.lock().unwrap().clone();
-        std::thread::spawn(move || {
-            for item in &chosen {
-                cb.progress(
-                    item,
-                    &ProgressUpdate::new().status(SYNCMGRSTATUS_SUCCEEDED.0 as u32),
-                )
-                .unwrap();
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            cb.synchronize_completed(S_OK).unwrap();
-        });
-        Ok(())
-    }
-    fn set_item_status(&self, _: &GUID, _: u32) -> windows_core::Result<()> {
-        Ok(())
-    }
-}
-
+/// The scriptable derived handler of `common`, completing `Synchronize` from another thread.
 fn good_source() -> HandlerSource {
-    HandlerSource::Instance(
-        InProcessHandler::new(
-            GOOD,
-            mobsync_runtime::ComObject::new(Good::default()).to_unknown(),
-        )
-        .unwrap(),
-    )
+    let (source, _probe) = common::source(common::Script {
+        sync: common::Finish::Async(10),
+        ..common::Script::default()
+    });
+    source
 }
 
 // ----- running them ------------------------------------------------------------------------

@@ -313,13 +313,33 @@ impl SyncMgrEnumItems for TestHandler {
 pub const E_ACCESSDENIED: HRESULT = HRESULT(0x8007_0005_u32 as i32);
 
 /// A handler that implements only the required methods (the optional ones keep their defaults).
-#[derive(Default, SyncMgrHandler)]
+/// Its creations through `Default` (as a class factory makes them) and its drops are counted in
+/// [`MINIMAL_CREATED`] and [`MINIMAL_DROPPED`].
+#[derive(SyncMgrHandler)]
 #[sync_mgr(
     clsid = "5B0D3C43-9A0E-4B8E-8F4C-6E1D2A7B9C02",
     name = "Minimal",
     threading = "free"
 )]
 pub struct MinimalHandler;
+
+/// `MinimalHandler`s made by `Default` in this test binary.
+pub static MINIMAL_CREATED: AtomicUsize = AtomicUsize::new(0);
+/// `MinimalHandler`s dropped in this test binary.
+pub static MINIMAL_DROPPED: AtomicUsize = AtomicUsize::new(0);
+
+impl Default for MinimalHandler {
+    fn default() -> Self {
+        MINIMAL_CREATED.fetch_add(1, Ordering::SeqCst);
+        MinimalHandler
+    }
+}
+
+impl Drop for MinimalHandler {
+    fn drop(&mut self) {
+        MINIMAL_DROPPED.fetch_add(1, Ordering::SeqCst);
+    }
+}
 
 impl SyncMgrSynchronize for MinimalHandler {
     fn initialize(&self, _: u32, _: u32, _: &[u8]) -> windows_core::Result<InitializeOutcome> {
