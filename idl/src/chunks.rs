@@ -75,6 +75,12 @@ fn starts_line(b: &[u8], region_start: usize, at: usize) -> bool {
         .all(|&c| c == b' ' || c == b'\t' || c == b'\r')
 }
 
+/// Whether the next non-blank byte from `at` on is a `;` (the optional `;` after a block or
+/// a `cpp_quote(...)`: the statement then ends there, not before it).
+fn semicolon_follows(b: &[u8], at: usize, end: usize) -> bool {
+    b[at..end].iter().find(|c| !c.is_ascii_whitespace()) == Some(&b';')
+}
+
 /// Skips a quoted literal starting at `i` (the quote); returns the offset of its closing
 /// quote (or of the line break or end that stops it).
 fn skip_literal(b: &[u8], mut i: usize, end: usize) -> usize {
@@ -178,12 +184,11 @@ fn outline(text: &str, region: Range<usize>, find_containers: bool) -> Outline {
                 // `cpp_quote("...")`, `importlib("x")` and `midl_pragma x(y)` need no `;`.
                 depth = 0;
                 let (keyword, _) = statement_head(text, stmt_start, i);
-                if matches!(keyword, "cpp_quote" | "importlib" | "midl_pragma") {
-                    let next = b[i + 1..end].iter().find(|c| !c.is_ascii_whitespace());
-                    if next != Some(&b';') {
-                        top_cuts.push(i + 1);
-                        stmt_start = i + 1;
-                    }
+                if matches!(keyword, "cpp_quote" | "importlib" | "midl_pragma")
+                    && !semicolon_follows(b, i + 1, end)
+                {
+                    top_cuts.push(i + 1);
+                    stmt_start = i + 1;
                 }
             }
             b'}' | b')' | b']' => {
@@ -196,12 +201,9 @@ fn outline(text: &str, region: Range<usize>, find_containers: bool) -> Outline {
                             body: start..i,
                         });
                     }
-                    if std::mem::take(&mut block_ends) {
-                        let next = b[i + 1..end].iter().find(|c| !c.is_ascii_whitespace());
-                        if next != Some(&b';') {
-                            top_cuts.push(i + 1);
-                            stmt_start = i + 1;
-                        }
+                    if std::mem::take(&mut block_ends) && !semicolon_follows(b, i + 1, end) {
+                        top_cuts.push(i + 1);
+                        stmt_start = i + 1;
                     }
                 }
             }

@@ -440,7 +440,6 @@ impl Session {
     }
 }
 
-/// Removes `.` and resolvable `..` components so one file gets one key.
 /// The names of the files `items` import (`import "a.idl", "b.idl";` at any depth of
 /// libraries, modules and namespaces), each with the directory of the importing file.
 fn import_names(items: &[Item], base: Option<&Path>, out: &mut Vec<(Option<PathBuf>, String)>) {
@@ -458,6 +457,7 @@ fn import_names(items: &[Item], base: Option<&Path>, out: &mut Vec<(Option<PathB
     }
 }
 
+/// Removes `.` and resolvable `..` components so one file gets one key.
 fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for comp in path.components() {

@@ -113,7 +113,7 @@ struct Mapped<'a> {
 
 impl SpanSource for Mapped<'_> {
     fn span(&self, start: usize, end: usize) -> Span {
-        self.pp.span_per_thread(self.map, start, end)
+        self.pp.span(self.map, start, end)
     }
 
     fn expansion_note(&self, offset: usize) -> Option<(Span, String)> {
@@ -254,12 +254,6 @@ pub(crate) fn blank_comments(
     let mut pending: Option<String> = None;
     let mut pending_lines: Vec<&str> = Vec::new();
     let mut nesting = Nesting::default();
-    let too_deep = |at: usize, what: &str| {
-        vec![Diagnostic::error(
-            spans.span(at, at + 1),
-            format!("{what} nested more than {MAX_NESTING} deep"),
-        )]
-    };
     let mut i = 0;
     let n = bytes.len();
     while i < n {
@@ -343,7 +337,10 @@ pub(crate) fn blank_comments(
                     } else {
                         "brackets"
                     };
-                    return Err(too_deep(i, what));
+                    return Err(vec![Diagnostic::error(
+                        spans.span(i, i + 1),
+                        format!("{what} nested more than {MAX_NESTING} deep"),
+                    )]);
                 }
             }
             b')' | b']' | b'}' => nesting.close(),

@@ -63,7 +63,6 @@ use std::cell::Cell;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
@@ -141,7 +140,7 @@ pub fn parse_define(arg: &str) -> (String, Option<String>) {
 }
 
 /// The result of preprocessing one file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Preprocessed {
     /// The preprocessed text, for the parser.
     pub text: String,
@@ -153,23 +152,14 @@ pub struct Preprocessed {
     root_len: u32,
     segments: Vec<output::Segment>,
     expansions: Vec<Expansion>,
-    /// The segment of the last location lookup.
-    hint: AtomicUsize,
 }
 
-impl Clone for Preprocessed {
-    fn clone(&self) -> Self {
-        Preprocessed {
-            text: self.text.clone(),
-            warnings: self.warnings.clone(),
-            includes: self.includes.clone(),
-            root: self.root,
-            root_len: self.root_len,
-            segments: self.segments.clone(),
-            expansions: self.expansions.clone(),
-            hint: AtomicUsize::new(self.hint.load(Ordering::Relaxed)),
-        }
-    }
+thread_local! {
+    /// The segment of this thread's last location lookup: lookups on one thread mostly move
+    /// forward through one text, so it is nearly always the answer or the one before it (a
+    /// guess only: [`Preprocessed::segment_of`] checks it). Per thread, because the parsing
+    /// threads walk different parts of the same text at once.
+    static HINT: Cell<usize> = const { Cell::new(0) };
 }
 
 /// One macro expansion in ordinary text (not the nested ones inside it).
@@ -189,8 +179,8 @@ impl Preprocessed {
     /// The original file and byte offset of output byte `offset`. Offsets at or past the end
     /// of the text map to the end of the preprocessed file.
     pub fn origin(&self, offset: usize) -> (FileId, u32) {
-        let (origin, hint) = self.origin_from(offset, self.hint.load(Ordering::Relaxed));
-        self.hint.store(hint, Ordering::Relaxed);
+        let (origin, hint) = self.origin_from(offset, HINT.get());
+        HINT.set(hint);
         origin
     }
 
@@ -199,20 +189,9 @@ impl Preprocessed {
     /// otherwise it covers the token at the origin of `start` (the macro name of an
     /// expansion, for example).
     ///
-    /// Lookups that move forward through the text are fastest; threads that look up spans of
-    /// different parts of the text at the same time should each use a [`SpanCursor`].
+    /// Lookups that move forward through the text (on each thread) are fastest; one walk
+    /// that jumps between parts of the text can keep its own position with a [`SpanCursor`].
     pub fn span(&self, map: &SourceMap, start: usize, end: usize) -> Span {
-        let (span, hint) = self.span_from(map, start, end, self.hint.load(Ordering::Relaxed));
-        self.hint.store(hint, Ordering::Relaxed);
-        span
-    }
-
-    /// [`Preprocessed::span`] with a position hint kept by each thread (for lookups from
-    /// several threads at once, each walking its own part of the text).
-    pub(crate) fn span_per_thread(&self, map: &SourceMap, start: usize, end: usize) -> Span {
-        thread_local! {
-            static HINT: Cell<usize> = const { Cell::new(0) };
-        }
         let (span, hint) = self.span_from(map, start, end, HINT.get());
         HINT.set(hint);
         span

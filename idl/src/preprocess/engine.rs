@@ -166,7 +166,6 @@ pub(super) fn run(
         root_len,
         segments: out.segs,
         expansions,
-        hint: std::sync::atomic::AtomicUsize::new(0),
     })
 }
 
