@@ -2,30 +2,17 @@
 //! lowering and checks, and caches every file so imports are processed once per [`Session`].
 
 use std::collections::HashMap;
-use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
+use crate::check::CheckContext;
+use crate::compilation::Compilation;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::{File, Item};
+use crate::options::{Loader, Options};
 use crate::parse::Parsed;
-use crate::source::{FileId, SourceMap, Span};
-use crate::symbols::{FileSet, Symbol, SymbolTable};
-
-/// Options of a run.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// Directories searched for imported and included files, in order, after the directory of
-    /// the importing file.
-    pub include_dirs: Vec<PathBuf>,
-    /// Preprocessor definitions (`-D NAME` gives `(NAME, None)`, `-D NAME=V` gives `(NAME, Some(V))`).
-    pub defines: Vec<(String, Option<String>)>,
-    /// Stop after parsing: no import resolution, no semantic checks, no evaluated values.
-    pub syntax_only: bool,
-}
-
-/// Reads a file's text; the driver calls it for root files, imports and includes.
-pub type Loader = dyn Fn(&Path) -> io::Result<String> + Send + Sync;
+use crate::source::{FileId, SourceMap};
+use crate::symbols::{FileSet, SymbolTable};
 
 /// The state of one loaded file.
 #[derive(Debug)]
@@ -215,8 +202,8 @@ impl Session {
         self.units.get(&id)?.file.as_ref()
     }
 
-    /// Builds a [`Model`] whose roots are the given loaded files, consuming the session.
-    pub fn into_model(self, roots: Vec<FileId>) -> Model {
+    /// Builds a [`Compilation`] whose roots are the given loaded files, consuming the session.
+    pub fn into_compilation(self, roots: Vec<FileId>) -> Compilation {
         let mut visible = FileSet::default();
         for root in &roots {
             if let Some(unit) = self.units.get(root) {
@@ -227,13 +214,7 @@ impl Session {
         for (id, unit) in &self.units {
             files[id.index()] = unit.file.clone();
         }
-        Model {
-            map: self.map,
-            files,
-            roots,
-            symbols: self.symbols,
-            visible,
-        }
+        Compilation::new(self.map, files, roots, self.symbols, visible)
     }
 
     /// Diagnostics of `id` and of every failed file it imports (each file once).
@@ -394,7 +375,7 @@ impl Session {
     /// Resolves and loads an import named `name` from file `from`; the imported file and its
     /// closure become visible in `from`. Returns `None` when the file does not exist (the
     /// caller reports it) and `Some(id)` otherwise (also for cycles, which are skipped).
-    pub(crate) fn import(&mut self, from: FileId, name: &str) -> Option<FileId> {
+    fn import(&mut self, from: FileId, name: &str) -> Option<FileId> {
         let base = self.map.path(from).parent().map(Path::to_path_buf);
         let candidates = self.import_candidates(base.as_deref(), name);
         let mut found = None;
@@ -428,15 +409,23 @@ impl Session {
         }
         Some(id)
     }
+}
 
-    /// Files visible from `file` (itself and its imports so far).
-    pub(crate) fn visible(&self, file: FileId) -> &FileSet {
+impl CheckContext for Session {
+    fn import(&mut self, from: FileId, name: &str) -> Option<FileId> {
+        Session::import(self, from, name)
+    }
+
+    fn visible(&self, file: FileId) -> &FileSet {
         &self.units[&file].lookup
     }
 
-    /// Looks a name up among the symbols visible from `file`.
-    pub(crate) fn lookup(&self, file: FileId, name: &str) -> Option<&Symbol> {
-        self.symbols.lookup(name, self.visible(file))
+    fn symbols(&self) -> &SymbolTable {
+        &self.symbols
+    }
+
+    fn symbols_mut(&mut self) -> &mut SymbolTable {
+        &mut self.symbols
     }
 }
 
@@ -458,7 +447,7 @@ fn import_names(items: &[Item], base: Option<&Path>, out: &mut Vec<(Option<PathB
 }
 
 /// Removes `.` and resolvable `..` components so one file gets one key.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for comp in path.components() {
         match comp {
@@ -474,107 +463,10 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// A loaded and checked set of files: the roots given to [`load`], everything they import,
-/// and a symbol table of the names visible from the roots.
-#[derive(Debug)]
-pub struct Model {
-    map: SourceMap,
-    files: Vec<Option<Arc<File>>>,
-    roots: Vec<FileId>,
-    symbols: SymbolTable,
-    visible: FileSet,
-}
-
-impl Model {
-    /// The first root file.
-    ///
-    /// # Panics
-    /// Never for a model returned by [`load`] or [`mobsync_model`] (they have at least one
-    /// root).
-    pub fn root(&self) -> &File {
-        self.file(self.roots[0]).expect("roots are parsed files")
-    }
-
-    /// All root files, in the order given.
-    pub fn roots(&self) -> impl Iterator<Item = &File> {
-        self.roots.iter().filter_map(|&id| self.file(id))
-    }
-
-    /// A parsed file by id.
-    pub fn file(&self, id: FileId) -> Option<&File> {
-        self.files.get(id.index())?.as_deref()
-    }
-
-    /// Every parsed file (roots and imports), in load order.
-    pub fn files(&self) -> impl Iterator<Item = &File> {
-        self.files.iter().filter_map(|f| f.as_deref())
-    }
-
-    /// The files imported (directly or not) by the roots, excluding the roots.
-    pub fn imported_files(&self) -> impl Iterator<Item = &File> {
-        self.files()
-            .filter(|f| self.visible.contains(f.id) && !self.roots.contains(&f.id))
-    }
-
-    /// Looks up a type, typedef, interface, constant, enumerator or function by name among the
-    /// declarations visible from the roots. Definitions win over forward declarations.
-    pub fn lookup(&self, name: &str) -> Option<&Symbol> {
-        self.symbols.lookup(name, &self.visible)
-    }
-
-    /// Looks up a `struct`/`union`/`enum` tag.
-    pub fn lookup_tag(&self, tag: &str) -> Option<&Symbol> {
-        self.symbols.lookup_tag(tag, &self.visible)
-    }
-
-    /// Every item of every root file, flattened through libraries, modules and namespaces.
-    pub fn root_items(&self) -> Vec<&Item> {
-        let mut out = Vec::new();
-        for file in self.roots() {
-            flatten(&file.items, &mut out);
-        }
-        out
-    }
-
-    /// The source map (for rendering spans).
-    pub fn source_map(&self) -> &SourceMap {
-        &self.map
-    }
-
-    /// The `file:line:col` of a span, with the file's path.
-    pub fn location(&self, span: Span) -> String {
-        format!(
-            "{}:{}:{}",
-            self.map
-                .get(span.file)
-                .map_or_else(|| span.file.to_string(), |f| f.name().to_string()),
-            span.line,
-            span.col
-        )
-    }
-
-    /// The model of the root files as JSON (what `cargo xtask parse --dump` prints).
-    pub fn to_json(&self) -> String {
-        let roots: Vec<&File> = self.roots().collect();
-        serde_json::to_string_pretty(&roots).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-    }
-}
-
-fn flatten<'a>(items: &'a [Item], out: &mut Vec<&'a Item>) {
-    for item in items {
-        out.push(item);
-        match item {
-            Item::Library(l) | Item::Module(l) => flatten(&l.items, out),
-            Item::Namespace(n) => flatten(&n.items, out),
-            _ => {}
-        }
-    }
-}
-
 /// Loads and checks `paths` (and everything they import) with one [`Session`].
 ///
-/// Returns the model, or every diagnostic of every file that failed.
-pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Model, Diagnostics> {
+/// Returns the compilation, or every diagnostic of every file that failed.
+pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Compilation, Diagnostics> {
     let mut session = Session::new(opts.clone());
     let mut roots = Vec::new();
     let mut errors = Vec::new();
@@ -585,54 +477,11 @@ pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Model, Diagnostics> {
         }
     }
     if errors.is_empty() && !roots.is_empty() {
-        Ok(session.into_model(roots))
+        Ok(session.into_compilation(roots))
     } else {
         if roots.is_empty() && errors.is_empty() {
             errors.push(Diagnostic::error_without_span("no input files"));
         }
         Err(Diagnostics::new(errors, session.source_map().clone()))
     }
-}
-
-mod bundled {
-    include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
-}
-
-/// The directory (inside this crate's sources) that holds the bundled base IDL files
-/// (`unknwn.idl`, `wtypes.idl` ...), for tools that want them on their include path.
-pub const BUNDLED_INCLUDE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/include");
-
-/// The virtual path under which bundled files are loaded by [`mobsync_model`].
-const BUNDLED_ROOT: &str = "idl";
-
-/// The checked model of the bundled `idl/mobsync.idl`, with its imports resolved against the
-/// bundled `idl/include/` files (compiled in, no file system access).
-///
-/// # Panics
-/// If the bundled IDL does not load; a unit test proves that it does.
-pub fn mobsync_model() -> &'static Model {
-    static MODEL: OnceLock<Model> = OnceLock::new();
-    MODEL.get_or_init(|| match load_bundled() {
-        Ok(model) => model,
-        Err(diags) => panic!("the bundled mobsync.idl does not load:\n{diags}"),
-    })
-}
-
-/// Loads the bundled `mobsync.idl` through an in-memory loader.
-pub(crate) fn load_bundled() -> Result<Model, Diagnostics> {
-    let loader = |path: &Path| -> io::Result<String> {
-        let key = normalize(path);
-        bundled::FILES
-            .iter()
-            .find(|(name, _)| Path::new(BUNDLED_ROOT).join(name) == key)
-            .map(|(_, text)| (*text).to_string())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "not a bundled file"))
-    };
-    let opts = Options {
-        include_dirs: vec![Path::new(BUNDLED_ROOT).join("include")],
-        ..Options::default()
-    };
-    let mut session = Session::with_loader(opts, Box::new(loader));
-    let root = session.load_file(&Path::new(BUNDLED_ROOT).join("mobsync.idl"))?;
-    Ok(session.into_model(vec![root]))
 }

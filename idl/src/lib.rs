@@ -12,8 +12,8 @@
 //!     ..Options::default()
 //! };
 //! match load(&[PathBuf::from("oleidl.idl")], &opts) {
-//!     Ok(model) => {
-//!         for item in &model.root().items {
+//!     Ok(compilation) => {
+//!         for item in &compilation.root().items {
 //!             println!("{:?}", item.span());
 //!         }
 //!     }
@@ -22,31 +22,42 @@
 //! ```
 //!
 //! The bundled `idl/mobsync.idl` (with its base definitions in `idl/include/`) is compiled into
-//! the crate; [`mobsync_model`] returns its checked model.
+//! the crate; [`mobsync_compilation`] returns its checked [`Compilation`].
 //!
 //! # Pipeline
 //!
 //! For each file: preprocess (`#include`, `#define`, `#if` ... with every byte mapped back to
 //! its original file), parse with the pest grammar (`idl.pest`), lower the parse tree to the
-//! [`model`], then check it (resolve imports, evaluate constants, names, attributes). A
-//! [`Session`] caches every file it has loaded, so a run over many files parses and checks each
-//! imported file once.
+//! typed tree of [`model`], then check it (resolve imports, evaluate constants, names,
+//! attributes). A [`Session`] caches every file it has loaded, so a run over many files parses
+//! and checks each imported file once; the checked files with their symbols form a
+//! [`Compilation`], which the [`codegen`] generators read.
 
+// Layers, each importing only the ones above it in this list (the tidy test in
+// `xtask/tests/tidy.rs` keeps it so):
+// source and spans, options, diagnostics → preprocessor → model (the typed tree) → syntax
+// (pest) → lowering → parsing a file → symbols and constant evaluation → checks → the
+// compilation → code generators → driver (sessions, loading) → bundled IDL.
+mod bundled;
+mod check;
 pub mod codegen;
+mod compilation;
 pub mod diag;
 mod driver;
+mod eval;
 mod lower;
 pub mod model;
+mod options;
 mod parse;
 mod pool;
 pub mod preprocess;
 pub mod source;
 mod symbols;
+mod syntax;
 
-mod check;
-mod chunks;
-mod eval;
-
+pub use bundled::{BUNDLED_INCLUDE_DIR, mobsync_compilation};
+pub use compilation::Compilation;
 pub use diag::{Diagnostic, Diagnostics, Severity};
-pub use driver::{BUNDLED_INCLUDE_DIR, Loader, Model, Options, Session, load, mobsync_model};
+pub use driver::{Session, load};
+pub use options::{Loader, Options};
 pub use symbols::Symbol;

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use mobsync_idl::mobsync_model;
+use mobsync_idl::mobsync_compilation;
 use mobsync_idl::model::{
     ArraySize, AttrArg, ConstValue, Expr, ExprKind, HasAttributes, Item, Param, StructType, Type,
     TypeKind, UnaryOp,
@@ -29,7 +29,7 @@ fn all_items() -> Vec<&'static Item> {
         }
     }
     let mut out = Vec::new();
-    walk(&mobsync_model().root().items, &mut out);
+    walk(&mobsync_compilation().root().items, &mut out);
     out
 }
 

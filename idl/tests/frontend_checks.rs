@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use mobsync_idl::model::{ConstValue, Item, TypeKind};
-use mobsync_idl::{Diagnostics, Model, Options, Session, Severity};
+use mobsync_idl::{Compilation, Diagnostics, Options, Session, Severity};
 
 /// A minimal base file every test can import.
 const BASE: &str = r#"
@@ -25,7 +25,7 @@ interface IUnknown
 "#;
 
 /// Loads `main.idl` (with `base.idl` and `extra` files available) from memory.
-fn load_with(main: &str, extra: &[(&str, &str)]) -> Result<Model, Diagnostics> {
+fn load_with(main: &str, extra: &[(&str, &str)]) -> Result<Compilation, Diagnostics> {
     let mut files: HashMap<PathBuf, String> = HashMap::new();
     files.insert(PathBuf::from("base.idl"), BASE.to_string());
     files.insert(PathBuf::from("main.idl"), main.to_string());
@@ -40,10 +40,10 @@ fn load_with(main: &str, extra: &[(&str, &str)]) -> Result<Model, Diagnostics> {
     };
     let mut session = Session::with_loader(Options::default(), Box::new(loader));
     let id = session.load_file(Path::new("main.idl"))?;
-    Ok(session.into_model(vec![id]))
+    Ok(session.into_compilation(vec![id]))
 }
 
-fn load(main: &str) -> Result<Model, Diagnostics> {
+fn load(main: &str) -> Result<Compilation, Diagnostics> {
     load_with(main, &[])
 }
 

@@ -7,10 +7,10 @@ use mobsync_idl::model::{
     ArraySize, AttrArg, BaseKind, ExprKind, ForwardKind, HasAttributes, Item, Sign, StructKind,
     TypeKind,
 };
-use mobsync_idl::{Options, Session, mobsync_model};
+use mobsync_idl::{Options, Session, mobsync_compilation};
 
 /// Parses and checks one in-memory file that needs no imports.
-fn model_of(text: &str) -> mobsync_idl::Model {
+fn model_of(text: &str) -> mobsync_idl::Compilation {
     let mut session = Session::with_loader(
         Options::default(),
         Box::new(|_: &Path| {
@@ -21,14 +21,14 @@ fn model_of(text: &str) -> mobsync_idl::Model {
         }),
     );
     match session.load_source(Path::new("t.idl"), text) {
-        Ok(id) => session.into_model(vec![id]),
+        Ok(id) => session.into_compilation(vec![id]),
         Err(d) => panic!("{d}"),
     }
 }
 
 #[test]
 fn the_bundled_idl_loads_with_its_base_files() {
-    let model = mobsync_model();
+    let model = mobsync_compilation();
     assert_eq!(model.root().path, "idl/mobsync.idl");
     let imported: Vec<&str> = model.imported_files().map(|f| f.path.as_str()).collect();
     assert!(imported.contains(&"idl/include/unknwn.idl"), "{imported:?}");

@@ -20,7 +20,7 @@ pub struct Args {
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = crate::project_root();
-    let model = mobsync_idl::mobsync_model();
+    let model = mobsync_idl::mobsync_compilation();
     let files = codegen::outputs(model).context("generating code from idl/mobsync.idl")?;
 
     if args.check {

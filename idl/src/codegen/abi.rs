@@ -1,6 +1,6 @@
 //! The ABI view of a model: the declarations code generators emit, with every type resolved.
 //!
-//! [`Api::from_model`] walks the root files of a checked [`Model`] in source order and produces
+//! [`Api::from_model`] walks the root files of a checked [`Compilation`] in source order and produces
 //! one [`Decl`] per emitted name: structs, enums, handles, typedefs, constants, COM interfaces
 //! (with vtable slot numbers) and classes. Types are resolved through typedef chains with the
 //! model's symbol table:
@@ -25,8 +25,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::compilation::Compilation;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::driver::Model;
 use crate::model::{
     self, ArraySize, AttrArg, BaseKind, ConstValue, ExprKind, Guid, HasAttributes, Item, Sign,
     StructKind, StructType, TypeKind, UnaryOp,
@@ -492,7 +492,7 @@ impl Ty {
 }
 
 /// Errors from lowering: diagnostics with the model's source map.
-pub(crate) fn errors(model: &Model, list: Vec<Diagnostic>) -> Diagnostics {
+pub(crate) fn errors(model: &Compilation, list: Vec<Diagnostic>) -> Diagnostics {
     Diagnostics::new(list, model.source_map().clone())
 }
 
@@ -501,7 +501,7 @@ impl Api {
     ///
     /// # Errors
     /// Every unsupported or unresolved construct, each with its location.
-    pub fn from_model(model: &Model) -> Result<Api, Diagnostics> {
+    pub fn from_model(model: &Compilation) -> Result<Api, Diagnostics> {
         let mut lower = Lower::new(model);
         for file in model.roots() {
             lower.items(&file.items);
@@ -596,7 +596,7 @@ fn doc_or(doc: &Option<String>, fallback: impl FnOnce() -> String) -> String {
 
 /// The lowering state.
 struct Lower<'m> {
-    model: &'m Model,
+    model: &'m Compilation,
     roots: HashSet<FileId>,
     /// Struct and enum definitions (by address) → the name they are emitted under.
     named_defs: HashMap<usize, String>,
@@ -610,7 +610,7 @@ struct Lower<'m> {
 }
 
 impl<'m> Lower<'m> {
-    fn new(model: &'m Model) -> Self {
+    fn new(model: &'m Compilation) -> Self {
         let mut named_defs = HashMap::new();
         for file in model.files() {
             collect_named_defs(&file.items, &mut named_defs);
@@ -1601,10 +1601,10 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::driver::{Options, Session};
+    use crate::{Options, Session};
 
     fn api() -> Api {
-        Api::from_model(crate::mobsync_model()).unwrap_or_else(|d| panic!("{d}"))
+        Api::from_model(crate::mobsync_compilation()).unwrap_or_else(|d| panic!("{d}"))
     }
 
     /// Lowers IDL text (importing the bundled base files).
@@ -1617,7 +1617,7 @@ mod tests {
         let id = session
             .load_source(&root.join("test.idl"), text)
             .unwrap_or_else(|d| panic!("{d}"));
-        Api::from_model(&session.into_model(vec![id]))
+        Api::from_model(&session.into_compilation(vec![id]))
     }
 
     fn method<'a>(api: &'a Api, interface: &str, name: &str) -> &'a Method {

@@ -997,7 +997,7 @@ mod tests {
 
     #[test]
     fn generates_every_trait_and_shim() {
-        let api = Api::from_model(crate::mobsync_model()).unwrap_or_else(|d| panic!("{d}"));
+        let api = Api::from_model(crate::mobsync_compilation()).unwrap_or_else(|d| panic!("{d}"));
         let text = generate(&api).unwrap();
         for t in [
             "pub trait SyncMgrSynchronize",

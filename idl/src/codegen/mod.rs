@@ -1,4 +1,4 @@
-//! Code generators: a checked [`Model`] in, the text of generated files out.
+//! Code generators: a checked [`Compilation`] in, the text of generated files out.
 //!
 //! One library serves `cargo xtask regen` (which writes or checks the files) and every other
 //! consumer, so the outputs cannot drift apart:
@@ -13,15 +13,15 @@
 //! [`write_files`] compare them with, or write them into, a checkout.
 //!
 //! ```
-//! let files = mobsync_idl::codegen::outputs(mobsync_idl::mobsync_model()).unwrap();
+//! let files = mobsync_idl::codegen::outputs(mobsync_idl::mobsync_compilation()).unwrap();
 //! assert!(files.iter().any(|f| f.path == "mobsync-runtime/src/sys.rs"));
 //! ```
 
 use std::io;
 use std::path::Path;
 
+use crate::compilation::Compilation;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::driver::Model;
 
 pub mod abi;
 pub mod c_header;
@@ -48,7 +48,7 @@ pub struct GeneratedFile {
 /// # Errors
 /// Declarations the generators do not support, or a generator failure, as diagnostics with
 /// locations.
-pub fn outputs(model: &Model) -> Result<Vec<GeneratedFile>, Diagnostics> {
+pub fn outputs(model: &Compilation) -> Result<Vec<GeneratedFile>, Diagnostics> {
     let api = abi::Api::from_model(model)?;
     let internal = |message: String| {
         Diagnostics::new(
@@ -123,7 +123,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::driver::{Options, Session};
+    use crate::{Options, Session};
 
     fn workspace_root() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -135,7 +135,7 @@ mod tests {
     /// The check mode of `cargo xtask regen`, so that `cargo test` alone catches stale output.
     #[test]
     fn generated_files_are_up_to_date() {
-        let files = outputs(crate::mobsync_model()).unwrap_or_else(|d| panic!("{d}"));
+        let files = outputs(crate::mobsync_compilation()).unwrap_or_else(|d| panic!("{d}"));
         let stale = stale_files(&workspace_root(), &files).expect("generated files are readable");
         assert!(
             stale.is_empty(),
@@ -146,8 +146,8 @@ mod tests {
 
     #[test]
     fn output_is_deterministic() {
-        let a = outputs(crate::mobsync_model()).unwrap_or_else(|d| panic!("{d}"));
-        let b = outputs(crate::mobsync_model()).unwrap_or_else(|d| panic!("{d}"));
+        let a = outputs(crate::mobsync_compilation()).unwrap_or_else(|d| panic!("{d}"));
+        let b = outputs(crate::mobsync_compilation()).unwrap_or_else(|d| panic!("{d}"));
         assert_eq!(a, b);
         for f in &a {
             assert!(
@@ -159,7 +159,7 @@ mod tests {
     }
 
     /// Loads `mobsync.idl` with `edit` applied, against the bundled base IDL files.
-    fn model_with(edit: impl Fn(&str) -> String) -> Model {
+    fn model_with(edit: impl Fn(&str) -> String) -> Compilation {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(root.join("mobsync.idl")).expect("mobsync.idl");
         let opts = Options {
@@ -170,7 +170,7 @@ mod tests {
         let id = session
             .load_source(&root.join("mobsync.idl"), &edit(&text))
             .unwrap_or_else(|d| panic!("{d}"));
-        session.into_model(vec![id])
+        session.into_compilation(vec![id])
     }
 
     #[test]

@@ -1188,7 +1188,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::driver::{Options, Session};
+    use crate::{Options, Session};
 
     fn generate_for(text: &str) -> (String, String) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -1199,7 +1199,8 @@ mod tests {
         let id = session
             .load_source(&root.join("test.idl"), text)
             .unwrap_or_else(|d| panic!("{d}"));
-        let api = Api::from_model(&session.into_model(vec![id])).unwrap_or_else(|d| panic!("{d}"));
+        let api =
+            Api::from_model(&session.into_compilation(vec![id])).unwrap_or_else(|d| panic!("{d}"));
         (
             generate(&api).expect("generates"),
             super::super::c_header::generate(&api),

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::lower::{lower_file, lower_spliced};
 use crate::model::Item;
-use crate::parse::{DocComments, IdlParser, Rule, SpanSource};
+use crate::syntax::{DocComments, IdlParser, Rule, SpanSource};
 
 /// A `library`, `module` or `namespace` at the top level of the file.
 #[derive(Debug, Clone)]

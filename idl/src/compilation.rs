@@ -1,0 +1,125 @@
+//! The result of loading and checking: a set of files with their symbols, what code generators
+//! and other tools read.
+
+use std::sync::Arc;
+
+use crate::model::{File, Item};
+use crate::source::{FileId, SourceMap, Span};
+use crate::symbols::{FileSet, Symbol, SymbolTable};
+
+/// A loaded and checked set of files: the root files given to the driver, everything they
+/// import, and a symbol table of the names visible from the roots. The code generators read it.
+#[derive(Debug)]
+pub struct Compilation {
+    map: SourceMap,
+    files: Vec<Option<Arc<File>>>,
+    roots: Vec<FileId>,
+    symbols: SymbolTable,
+    visible: FileSet,
+}
+
+impl Compilation {
+    /// A compilation of `files` (indexed by file id) whose roots are `roots`; `visible` holds the
+    /// roots and everything they import.
+    pub(crate) fn new(
+        map: SourceMap,
+        files: Vec<Option<Arc<File>>>,
+        roots: Vec<FileId>,
+        symbols: SymbolTable,
+        visible: FileSet,
+    ) -> Self {
+        Compilation {
+            map,
+            files,
+            roots,
+            symbols,
+            visible,
+        }
+    }
+}
+
+impl Compilation {
+    /// The first root file.
+    ///
+    /// # Panics
+    /// Never for a compilation returned by [`crate::load`] or [`crate::mobsync_compilation`]
+    /// (they have at least one root).
+    pub fn root(&self) -> &File {
+        self.file(self.roots[0]).expect("roots are parsed files")
+    }
+
+    /// All root files, in the order given.
+    pub fn roots(&self) -> impl Iterator<Item = &File> {
+        self.roots.iter().filter_map(|&id| self.file(id))
+    }
+
+    /// A parsed file by id.
+    pub fn file(&self, id: FileId) -> Option<&File> {
+        self.files.get(id.index())?.as_deref()
+    }
+
+    /// Every parsed file (roots and imports), in load order.
+    pub fn files(&self) -> impl Iterator<Item = &File> {
+        self.files.iter().filter_map(|f| f.as_deref())
+    }
+
+    /// The files imported (directly or not) by the roots, excluding the roots.
+    pub fn imported_files(&self) -> impl Iterator<Item = &File> {
+        self.files()
+            .filter(|f| self.visible.contains(f.id) && !self.roots.contains(&f.id))
+    }
+
+    /// Looks up a type, typedef, interface, constant, enumerator or function by name among the
+    /// declarations visible from the roots. Definitions win over forward declarations.
+    pub fn lookup(&self, name: &str) -> Option<&Symbol> {
+        self.symbols.lookup(name, &self.visible)
+    }
+
+    /// Looks up a `struct`/`union`/`enum` tag.
+    pub fn lookup_tag(&self, tag: &str) -> Option<&Symbol> {
+        self.symbols.lookup_tag(tag, &self.visible)
+    }
+
+    /// Every item of every root file, flattened through libraries, modules and namespaces.
+    pub fn root_items(&self) -> Vec<&Item> {
+        let mut out = Vec::new();
+        for file in self.roots() {
+            flatten(&file.items, &mut out);
+        }
+        out
+    }
+
+    /// The source map (for rendering spans).
+    pub fn source_map(&self) -> &SourceMap {
+        &self.map
+    }
+
+    /// The `file:line:col` of a span, with the file's path.
+    pub fn location(&self, span: Span) -> String {
+        format!(
+            "{}:{}:{}",
+            self.map
+                .get(span.file)
+                .map_or_else(|| span.file.to_string(), |f| f.name().to_string()),
+            span.line,
+            span.col
+        )
+    }
+
+    /// The root files as JSON (what `cargo xtask parse --dump` prints).
+    pub fn to_json(&self) -> String {
+        let roots: Vec<&File> = self.roots().collect();
+        serde_json::to_string_pretty(&roots).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+fn flatten<'a>(items: &'a [Item], out: &mut Vec<&'a Item>) {
+    for item in items {
+        out.push(item);
+        match item {
+            Item::Library(l) | Item::Module(l) => flatten(&l.items, out),
+            Item::Namespace(n) => flatten(&n.items, out),
+            _ => {}
+        }
+    }
+}
