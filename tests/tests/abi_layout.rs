@@ -242,7 +242,7 @@ const EXPECTED_CONSTANTS: &[(&str, i64)] = &[
 ];
 
 fn model_api() -> Api {
-    Api::from_model(mobsync_idl::mobsync_compilation()).unwrap_or_else(|d| panic!("{d}"))
+    Api::from_compilation(mobsync_idl::mobsync_compilation()).unwrap_or_else(|d| panic!("{d}"))
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! The C header (`mobsync-runtime/include/mobsync_rs.h`) for C and C++ clients of handlers.
+//! The C header of an IDL file (`mobsync-runtime/include/mobsync_rs.h` for `mobsync.idl`), for C
+//! and C++ clients of COM objects.
 //!
 //! Design:
 //! - The header declares the SDK's names (`SYNCMGRITEM`, `IID_ISyncMgrSynchronize`,
@@ -25,84 +26,104 @@
 use std::fmt::Write as _;
 
 use super::abi::{Api, Decl, DeclKind, Interface, Method, NamedKind, Origin, Prim, Ty};
-use super::rust_sys::STAMP;
+use super::options::CHeaderOptions;
 use crate::model::Guid;
-
-/// The header's own include guard.
-const GUARD: &str = "MOBSYNC_RS_H";
 
 /// SDK guard macros and companion names of imported structs, so that the header and the SDK
 /// headers define each of them once, whichever comes first.
 const SDK_STRUCT_GUARDS: &[(&str, &str, &[&str])] =
     &[("FILETIME", "_FILETIME_", &["PFILETIME", "LPFILETIME"])];
 
-/// Generates the text of `mobsync_rs.h`.
-pub fn generate(api: &Api) -> String {
+/// Generates the text of a C header declaring everything in `api`.
+pub fn generate(api: &Api, opts: &CHeaderOptions) -> String {
+    let p = opts.macro_prefix();
+    let guard = format!("{p}_H");
     let mut out = String::new();
     let w = &mut out;
-    let _ = writeln!(w, "/* {STAMP} */");
+    let _ = writeln!(w, "/* {} */", opts.stamp.text());
     let _ = writeln!(w);
     comment(
         w,
         "",
-        "mobsync_rs.h: C declarations of the Windows Synchronization Manager interfaces \
-         (the SDK's <mobsync.h>), for C and C++ clients of mobsync-rs handlers.\n\n\
-         Every scalar has a fixed width (<stdint.h>), so the same header is correct for LP64 \
-         (Linux) and LLP64 (Windows) clients. The names are the SDK's; include this header \
-         instead of <mobsync.h>, not with it. Requires C11 or C++11.",
+        &format!(
+            "{}: {}\n\n\
+             Every scalar has a fixed width (<stdint.h>), so the same header is correct for LP64 \
+             (Linux) and LLP64 (Windows) clients.{} Requires C11 or C++11.",
+            opts.file_name,
+            opts.title,
+            match &opts.replaces {
+                Some(sdk) => format!(
+                    " The names are the SDK's; include this header instead of <{sdk}>, not with it."
+                ),
+                None => String::new(),
+            }
+        ),
     );
-    let _ = writeln!(w, "#ifndef {GUARD}");
-    let _ = writeln!(w, "#define {GUARD}");
+    let _ = writeln!(w, "#ifndef {guard}");
+    let _ = writeln!(w, "#define {guard}");
     let _ = writeln!(w);
-    let _ = writeln!(w, "#ifdef __mobsync_h__");
-    let _ = writeln!(
-        w,
-        "#error \"mobsync_rs.h declares the names of <mobsync.h>: include only one of them\""
-    );
-    let _ = writeln!(w, "#endif");
-    let _ = writeln!(w, "/* Makes a later #include <mobsync.h> a no-op. */");
-    let _ = writeln!(w, "#define __mobsync_h__");
-    let _ = writeln!(w);
+    if let Some(sdk) = &opts.replaces {
+        let sdk_guard = sdk_include_guard(sdk);
+        let _ = writeln!(w, "#ifdef {sdk_guard}");
+        let _ = writeln!(
+            w,
+            "#error \"{} declares the names of <{sdk}>: include only one of them\"",
+            opts.file_name
+        );
+        let _ = writeln!(w, "#endif");
+        let _ = writeln!(w, "/* Makes a later #include <{sdk}> a no-op. */");
+        let _ = writeln!(w, "#define {sdk_guard}");
+        let _ = writeln!(w);
+    }
     let _ = writeln!(w, "#include <stdint.h>");
     let _ = writeln!(w);
+    let as_sdk = match &opts.replaces {
+        Some(sdk) => format!("the SDK's <{sdk}> does"),
+        None => "the SDK's own headers do".to_string(),
+    };
     comment(
         w,
         "",
-        "On Windows the SDK's base headers define GUID, HRESULT, FILETIME and the handle types, \
-         and they do not tolerate earlier definitions, so this header includes <windows.h> \
-         there (as the SDK's <mobsync.h> does). Define MOBSYNC_RS_STANDALONE to use this \
-         header's own definitions instead; then do not include <windows.h> after it.",
+        &format!(
+            "On Windows the SDK's base headers define GUID, HRESULT, FILETIME and the handle \
+             types, and they do not tolerate earlier definitions, so this header includes \
+             <windows.h> there (as {as_sdk}). Define {p}_STANDALONE to use this header's own \
+             definitions instead; then do not include <windows.h> after it."
+        ),
     );
-    let _ = writeln!(w, "#if defined(_WIN32) && !defined(MOBSYNC_RS_STANDALONE)");
+    let _ = writeln!(w, "#if defined(_WIN32) && !defined({p}_STANDALONE)");
     let _ = writeln!(w, "#include <windows.h>");
     let _ = writeln!(w, "#endif");
     let _ = writeln!(w);
     let _ = writeln!(w, "/* The calling convention of COM methods. */");
-    let _ = writeln!(w, "#ifndef MOBSYNC_RS_CALL");
+    let _ = writeln!(w, "#ifndef {p}_CALL");
     let _ = writeln!(w, "#if defined(_WIN32)");
-    let _ = writeln!(w, "#define MOBSYNC_RS_CALL __stdcall");
+    let _ = writeln!(w, "#define {p}_CALL __stdcall");
     let _ = writeln!(w, "#else");
-    let _ = writeln!(w, "#define MOBSYNC_RS_CALL");
+    let _ = writeln!(w, "#define {p}_CALL");
     let _ = writeln!(w, "#endif");
     let _ = writeln!(w, "#endif");
     let _ = writeln!(w);
     let _ = writeln!(w, "#if defined(__GNUC__) || defined(__clang__)");
-    let _ = writeln!(w, "#define MOBSYNC_RS_UNUSED __attribute__((unused))");
+    let _ = writeln!(w, "#define {p}_UNUSED __attribute__((unused))");
     let _ = writeln!(w, "#else");
-    let _ = writeln!(w, "#define MOBSYNC_RS_UNUSED");
+    let _ = writeln!(w, "#define {p}_UNUSED");
     let _ = writeln!(w, "#endif");
     let _ = writeln!(w);
     comment(
         w,
         "",
-        "Defines the GUID `name`. Defaults to a static const definition in every translation \
-         unit; define MOBSYNC_RS_DEFINE_GUID before including this header to change that.",
+        &format!(
+            "Defines the GUID `name`. Defaults to a static const definition in every \
+             translation unit; define {p}_DEFINE_GUID before including this header to change \
+             that."
+        ),
     );
-    let _ = writeln!(w, "#ifndef MOBSYNC_RS_DEFINE_GUID");
+    let _ = writeln!(w, "#ifndef {p}_DEFINE_GUID");
     let _ = writeln!(
         w,
-        "#define MOBSYNC_RS_DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \\\n    \
-         static const GUID name MOBSYNC_RS_UNUSED = {{l, w1, w2, {{b1, b2, b3, b4, b5, b6, b7, b8}}}};"
+        "#define {p}_DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \\\n    \
+         static const GUID name {p}_UNUSED = {{l, w1, w2, {{b1, b2, b3, b4, b5, b6, b7, b8}}}};"
     );
     let _ = writeln!(w, "#endif");
     let _ = writeln!(w);
@@ -124,17 +145,17 @@ pub fn generate(api: &Api) -> String {
     }
 
     for d in api.decls.iter().filter(|d| d.origin == Origin::Imported) {
-        imported_decl(w, d);
+        imported_decl(w, d, &p);
     }
     for d in api.decls.iter().filter(|d| d.origin == Origin::Root) {
-        decl(w, d);
+        decl(w, d, &p);
     }
 
     let _ = writeln!(w, "#ifdef __cplusplus");
     let _ = writeln!(w, "}} /* extern \"C\" */");
     let _ = writeln!(w, "#endif");
     let _ = writeln!(w);
-    let _ = writeln!(w, "#endif /* {GUARD} */");
+    let _ = writeln!(w, "#endif /* {guard} */");
     out
 }
 
@@ -332,7 +353,7 @@ fn guid_args(g: &Guid) -> String {
 }
 
 /// Imported structs, enums and handles, behind guards that the SDK headers share.
-fn imported_decl(w: &mut String, d: &Decl) {
+fn imported_decl(w: &mut String, d: &Decl, p: &str) {
     match &d.kind {
         DeclKind::Handle => handle(w, d),
         DeclKind::Struct(_) | DeclKind::Enum(_) => {
@@ -340,19 +361,19 @@ fn imported_decl(w: &mut String, d: &Decl) {
                 .iter()
                 .find(|(name, _, _)| *name == d.name)
                 .map_or_else(
-                    || (format!("MOBSYNC_RS_{}_DEFINED", d.name), &[][..]),
+                    || (format!("{p}_{}_DEFINED", d.name), &[][..]),
                     |(_, g, extra)| ((*g).to_string(), *extra),
                 );
             let _ = writeln!(w, "#ifndef {guard}");
             let _ = writeln!(w, "#define {guard}");
-            decl(w, d);
+            decl(w, d, p);
             for name in extra {
                 let _ = writeln!(w, "typedef {} *{name};", d.name);
             }
             let _ = writeln!(w, "#endif");
             let _ = writeln!(w);
         }
-        _ => decl(w, d),
+        _ => decl(w, d, p),
     }
 }
 
@@ -368,7 +389,7 @@ fn handle(w: &mut String, d: &Decl) {
     let _ = writeln!(w);
 }
 
-fn decl(w: &mut String, d: &Decl) {
+fn decl(w: &mut String, d: &Decl, p: &str) {
     match &d.kind {
         DeclKind::Struct(s) => {
             comment(w, "", &d.doc);
@@ -408,7 +429,7 @@ fn decl(w: &mut String, d: &Decl) {
             let _ = writeln!(w, "#define {} {value}", d.name);
             let _ = writeln!(w);
         }
-        DeclKind::Interface(i) => interface(w, d, i),
+        DeclKind::Interface(i) => interface(w, d, i, p),
         DeclKind::Class(c) => {
             let mut text = d.doc.clone();
             if !c.interfaces.is_empty() {
@@ -421,7 +442,7 @@ fn decl(w: &mut String, d: &Decl) {
             comment(w, "", &text);
             let _ = writeln!(
                 w,
-                "MOBSYNC_RS_DEFINE_GUID(CLSID_{}, {})",
+                "{p}_DEFINE_GUID(CLSID_{}, {})",
                 d.name,
                 guid_args(&c.clsid)
             );
@@ -433,7 +454,7 @@ fn decl(w: &mut String, d: &Decl) {
     }
 }
 
-fn interface(w: &mut String, d: &Decl, i: &Interface) {
+fn interface(w: &mut String, d: &Decl, i: &Interface, p: &str) {
     let name = &d.name;
     let _ = writeln!(
         w,
@@ -442,11 +463,7 @@ fn interface(w: &mut String, d: &Decl, i: &Interface) {
     let _ = writeln!(w, "/* {name} */");
     let _ = writeln!(w);
     comment(w, "", &format!("The interface identifier of {name}."));
-    let _ = writeln!(
-        w,
-        "MOBSYNC_RS_DEFINE_GUID(IID_{name}, {})",
-        guid_args(&i.iid)
-    );
+    let _ = writeln!(w, "{p}_DEFINE_GUID(IID_{name}, {})", guid_args(&i.iid));
     let _ = writeln!(w);
     comment(
         w,
@@ -468,7 +485,7 @@ fn interface(w: &mut String, d: &Decl, i: &Interface) {
         params.extend(m.params.iter().map(|p| c_decl(&p.ty, &p.name)));
         let _ = writeln!(
             w,
-            "    {} (MOBSYNC_RS_CALL *{})({});",
+            "    {} ({p}_CALL *{})({});",
             c_ty(&m.ret),
             m.name,
             params.join(", ")
@@ -494,4 +511,14 @@ fn interface(w: &mut String, d: &Decl, i: &Interface) {
         );
     }
     let _ = writeln!(w);
+}
+
+/// The include guard of an SDK header as MIDL writes it: `__` + the file name with every
+/// non-alphanumeric character replaced by `_` + `__` (`mobsync.h` → `__mobsync_h__`).
+fn sdk_include_guard(file_name: &str) -> String {
+    let body: String = file_name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("__{body}__")
 }

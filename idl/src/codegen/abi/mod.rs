@@ -1,0 +1,597 @@
+//! The ABI view of a model: the declarations code generators emit, with every type resolved.
+//!
+//! [`Api::from_compilation`] walks the root files of a checked [`Compilation`] in source order and produces
+//! one [`Decl`] per emitted name: structs, enums, handles, typedefs, constants, COM interfaces
+//! (with vtable slot numbers) and classes. Types are resolved through typedef chains with the
+//! model's symbol table:
+//!
+//! - typedefs declared in the root files keep their names ([`NamedKind::Alias`]), so generated
+//!   code reads like the SDK (`REFSYNCMGRITEMID`, `LPSYNCMGRITEM`);
+//! - typedefs from imported files (`DWORD`, `LPCWSTR`, `REFIID` ...) resolve to what they stand
+//!   for (`u32`/`uint32_t`, a pointer to const UTF-16, a pointer to const `GUID`), so the
+//!   outputs do not depend on the SDK's base headers;
+//! - structs, enums and handles from imported files that the root files use (`FILETIME`,
+//!   `HWND`, `HICON`) are emitted too, marked [`Origin::Imported`];
+//! - `GUID`, `HRESULT` and `IUnknown` are well known ([`Ty::Guid`], [`Ty::Hresult`],
+//!   [`Ty::Interface`]) and map to `windows_core` types and to the SDK's C names.
+//!
+//! Every interface method parameter gets a [`ParamRole`] derived from its MIDL attributes
+//! (`[in]`, `[out]`, `size_is`, `length_is`, `iid_is`, `string`, `unique`), which the Rust
+//! generators use to offer safe signatures (slices, return values, `&GUID` ...).
+//!
+//! Constructs the generators do not support (unions, bit fields, function pointers, conformant
+//! struct members, dispinterfaces, libraries ...) are errors that point at the declaration.
+
+mod builder;
+mod roles;
+mod types;
+
+use crate::compilation::Compilation;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::model::Guid;
+use crate::source::Span;
+
+use builder::ApiBuilder;
+
+/// The `custom(...)` GUID under which a method lists the success codes it is documented to
+/// return (space separated, `S_OK` first), when it can return more than `S_OK`.
+pub const CONTRACT_SUCCESS_CODES: Guid = Guid {
+    data1: 0x5A2B_5787,
+    data2: 0x68ED,
+    data3: 0x42BD,
+    data4: [0xBE, 0xDD, 0x31, 0x2C, 0xC5, 0xFE, 0x3B, 0x52],
+};
+
+/// The `custom(...)` GUID that marks a method optional; its value is the HRESULT a handler
+/// that does not implement the method returns (`E_NOTIMPL`).
+pub const CONTRACT_OPTIONAL: Guid = Guid {
+    data1: 0xDCA7_B294,
+    data2: 0xD51F,
+    data3: 0x457E,
+    data4: [0x84, 0x78, 0xF1, 0x18, 0xF5, 0x41, 0x25, 0x13],
+};
+
+/// Everything the generators emit, in emission order: the imported declarations the root
+/// files need (in the order of their files and positions), then the root files' declarations
+/// in source order (declarations nested in an interface body come just before the interface).
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// The declarations.
+    pub decls: Vec<Decl>,
+}
+
+/// One emitted name.
+#[derive(Debug, Clone)]
+pub struct Decl {
+    /// The name (as written in the IDL, kept in the outputs).
+    pub name: String,
+    /// Documentation: the IDL doc comment or `helpstring`, else a generated sentence. Never
+    /// empty; lines separated by `\n`, common indentation removed.
+    pub doc: String,
+    /// Whether the declaration comes from a root file or from an imported one.
+    pub origin: Origin,
+    /// Where it is declared.
+    pub span: Span,
+    /// What it is.
+    pub kind: DeclKind,
+}
+
+/// Where a [`Decl`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Declared in a root file (`mobsync.idl`).
+    Root,
+    /// Declared in an imported file and used by the root files (`FILETIME`, `HWND` ...).
+    Imported,
+}
+
+/// The kinds of [`Decl`].
+#[derive(Debug, Clone)]
+pub enum DeclKind {
+    /// A struct (`typedef struct _tagX { ... } X;`).
+    Struct(Struct),
+    /// An enum (`typedef enum _tagX { ... } X;`).
+    Enum(Enum),
+    /// An opaque pointer-sized handle (`typedef void *HWND;`).
+    Handle,
+    /// Another typedef: the name stands for this type.
+    Alias(Ty),
+    /// An integer constant (`const DWORD X = 7;`, `const HRESULT S_X = ...;`).
+    Const(Const),
+    /// A COM interface.
+    Interface(Interface),
+    /// A COM class (`coclass`), emitted as its `CLSID_` constant.
+    Class(Class),
+    /// A `cpp_quote("...")` line, copied into the C header only.
+    CppQuote(String),
+}
+
+/// A struct.
+#[derive(Debug, Clone)]
+pub struct Struct {
+    /// The C tag (`_tagSYNCMGRITEM`), if any.
+    pub tag: Option<String>,
+    /// The fields in order.
+    pub fields: Vec<Field>,
+}
+
+/// A struct field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The name.
+    pub name: String,
+    /// Documentation (never empty).
+    pub doc: String,
+    /// The type.
+    pub ty: Ty,
+}
+
+/// An enum.
+#[derive(Debug, Clone)]
+pub struct Enum {
+    /// The C tag, if any.
+    pub tag: Option<String>,
+    /// The enumerators in order.
+    pub variants: Vec<Variant>,
+}
+
+/// One enumerator.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// The name (`SYNCMGRSTATUS_SUCCEEDED`).
+    pub name: String,
+    /// Documentation (never empty).
+    pub doc: String,
+    /// The value (C enums are `int`).
+    pub value: i32,
+    /// Whether the IDL writes the value in hexadecimal (or as an expression): a display hint.
+    pub hex: bool,
+}
+
+/// An integer constant.
+#[derive(Debug, Clone)]
+pub struct Const {
+    /// The declared type.
+    pub ty: Ty,
+    /// The value, converted to the declared type.
+    pub value: i128,
+    /// Whether the IDL writes the value in hexadecimal (or as an expression): a display hint.
+    pub hex: bool,
+}
+
+/// A COM interface.
+#[derive(Debug, Clone)]
+pub struct Interface {
+    /// The interface identifier.
+    pub iid: Guid,
+    /// The base interface (`IUnknown`); `None` only for a root interface without a base.
+    pub base: Option<String>,
+    /// Every interface this one derives from, nearest first (`["IUnknown"]`).
+    pub ancestors: Vec<String>,
+    /// The number of vtable slots of the bases (3 for an `IUnknown`-derived interface).
+    pub base_slots: usize,
+    /// The bases' methods, in vtable order (slots `0..base_slots`), for generators that
+    /// flatten vtables (C).
+    pub inherited: Vec<Method>,
+    /// The methods this interface adds, in vtable order.
+    pub methods: Vec<Method>,
+}
+
+impl Interface {
+    /// The number of vtable slots, the bases' included.
+    pub fn slot_count(&self) -> usize {
+        self.base_slots + self.methods.len()
+    }
+}
+
+/// An interface method.
+#[derive(Debug, Clone)]
+pub struct Method {
+    /// The name (`Initialize`).
+    pub name: String,
+    /// Documentation (never empty).
+    pub doc: String,
+    /// The vtable slot (0-based, counting the bases' slots).
+    pub slot: usize,
+    /// The return type (`HRESULT` for every mobsync method).
+    pub ret: Ty,
+    /// The parameters in order.
+    pub params: Vec<Param>,
+    /// The success codes the method is documented to return, `S_OK` first; empty when only
+    /// `S_OK` is documented (the `custom` contract attribute is absent).
+    pub success_codes: Vec<String>,
+    /// For an optional method, the HRESULT returned when it is not implemented.
+    pub optional: Option<String>,
+    /// Where the method is declared.
+    pub span: Span,
+}
+
+impl Method {
+    /// Whether every parameter has a safe Rust form (no [`ParamRole::Raw`]) and the method
+    /// returns an HRESULT.
+    pub fn has_safe_signature(&self) -> bool {
+        self.ret == Ty::Hresult && self.params.iter().all(|p| p.role != ParamRole::Raw)
+    }
+
+    /// Whether the method can succeed with a code other than `S_OK`.
+    pub fn has_extra_success_codes(&self) -> bool {
+        self.success_codes.iter().any(|c| c != "S_OK")
+    }
+
+    /// The indices of the parameters whose values the method returns ([`ParamRole::OutValue`],
+    /// [`ParamRole::OutInterface`], [`ParamRole::OutIid`]).
+    pub fn out_values(&self) -> Vec<usize> {
+        self.params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.role.is_returned())
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// The direction of a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// `[in]` (the default).
+    In,
+    /// `[out]`.
+    Out,
+    /// `[in, out]`.
+    InOut,
+}
+
+/// A method parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// The name.
+    pub name: String,
+    /// The type as declared (typedef names of the root files kept).
+    pub ty: Ty,
+    /// The direction.
+    pub dir: Direction,
+    /// `[unique]`: the pointer may be null.
+    pub unique: bool,
+    /// `[string]`: a NUL-terminated string.
+    pub string: bool,
+    /// How generated safe signatures treat the parameter.
+    pub role: ParamRole,
+}
+
+/// How a parameter appears in a safe signature, derived from its attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamRole {
+    /// Passed by value (integers, enums, handles, HRESULTs).
+    Value,
+    /// `[in]` pointer to one GUID or struct (`REFGUID`, `LPSYNCMGRPROGRESSITEM`): a reference,
+    /// `Option` when `[unique]`.
+    InRef {
+        /// `[unique]`.
+        optional: bool,
+    },
+    /// `[in]` interface pointer: a borrowed interface, `Option` when `[unique]`.
+    InInterface {
+        /// `[unique]`.
+        optional: bool,
+    },
+    /// `[in, string]` pointer to UTF-16: a NUL-terminated UTF-16 slice, `Option` when
+    /// `[unique]`.
+    InString {
+        /// `[unique]`.
+        optional: bool,
+    },
+    /// `[in, size_is(n)]` pointer: a slice whose length is passed in parameter `len`.
+    InArray {
+        /// The index of the count parameter.
+        len: usize,
+        /// `[unique]`: an absent slice is passed as null with a zero count.
+        optional: bool,
+    },
+    /// `[out, size_is(n)]` pointer to a caller-provided buffer: a mutable slice whose length is
+    /// passed in parameter `len`; `fetched` is the `length_is(*p)` parameter, if any.
+    OutArray {
+        /// The index of the count parameter.
+        len: usize,
+        /// The index of the `[out]` parameter that receives the number of elements written.
+        fetched: Option<usize>,
+    },
+    /// The count of an array parameter: computed from the slice's length.
+    ArrayLen {
+        /// The index of the array parameter.
+        array: usize,
+    },
+    /// `[out] T *`: a value the method returns.
+    OutValue,
+    /// `[out] I **`: an interface the method returns.
+    OutInterface,
+    /// `[out, iid_is(riid)] void **`: an interface of the caller's choice.
+    OutIid {
+        /// The index of the `REFIID` parameter.
+        iid: usize,
+    },
+    /// The `REFIID` parameter named by an `iid_is`: taken from the requested interface type.
+    Iid {
+        /// The index of the `[out, iid_is]` parameter.
+        out: usize,
+    },
+    /// `[in, out] T *`: a mutable reference.
+    InOut,
+    /// No safe form: the raw ABI type.
+    Raw,
+}
+
+impl ParamRole {
+    /// Whether the parameter's value is returned by a safe wrapper.
+    pub fn is_returned(self) -> bool {
+        matches!(
+            self,
+            ParamRole::OutValue | ParamRole::OutInterface | ParamRole::OutIid { .. }
+        )
+    }
+
+    /// Whether the parameter is computed from another one (a count or an IID).
+    pub fn is_implied(self) -> bool {
+        matches!(self, ParamRole::ArrayLen { .. } | ParamRole::Iid { .. })
+    }
+}
+
+/// A COM class.
+#[derive(Debug, Clone)]
+pub struct Class {
+    /// The class identifier.
+    pub clsid: Guid,
+    /// The interfaces the class implements, the `[default]` one first.
+    pub interfaces: Vec<String>,
+}
+
+/// A resolved type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// `void` (only behind pointers and as a return type).
+    Void,
+    /// A primitive.
+    Prim(Prim),
+    /// `GUID` (and `IID`, `CLSID`).
+    Guid,
+    /// `HRESULT`.
+    Hresult,
+    /// A COM interface (only behind pointers).
+    Interface(String),
+    /// A struct, enum, handle or root-file typedef.
+    Named {
+        /// The name.
+        name: String,
+        /// What it names.
+        kind: NamedKind,
+    },
+    /// A pointer.
+    Ptr {
+        /// The pointed-to type.
+        pointee: Box<Ty>,
+        /// Whether the pointee is `const`.
+        is_const: bool,
+    },
+    /// A fixed-size array (struct fields only).
+    Array {
+        /// The element type.
+        element: Box<Ty>,
+        /// The number of elements.
+        len: u64,
+    },
+}
+
+/// What a [`Ty::Named`] names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NamedKind {
+    /// A struct.
+    Struct,
+    /// An enum.
+    Enum,
+    /// An opaque handle.
+    Handle,
+    /// A typedef of a root file, standing for this type.
+    Alias(Box<Ty>),
+}
+
+/// Primitive types, with their Windows sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Prim {
+    /// C `char` (8 bits).
+    Char,
+    /// Signed 8 bits.
+    I8,
+    /// Unsigned 8 bits (`byte`, `boolean`, `unsigned char`).
+    U8,
+    /// Signed 16 bits.
+    I16,
+    /// Unsigned 16 bits.
+    U16,
+    /// `wchar_t`: a UTF-16 code unit.
+    WChar,
+    /// Signed 32 bits (`long`, `int`).
+    I32,
+    /// Unsigned 32 bits.
+    U32,
+    /// Signed 64 bits (`hyper`).
+    I64,
+    /// Unsigned 64 bits.
+    U64,
+    /// Signed pointer-sized (`__int3264`).
+    ISize,
+    /// Unsigned pointer-sized.
+    USize,
+    /// `float`.
+    F32,
+    /// `double`.
+    F64,
+}
+
+impl Prim {
+    /// Whether this is an integer type.
+    pub fn is_integer(self) -> bool {
+        !matches!(self, Prim::F32 | Prim::F64)
+    }
+
+    /// The range of values the type holds, for integers.
+    pub fn range(self) -> Option<(i128, i128)> {
+        Some(match self {
+            Prim::Char | Prim::I8 => (i8::MIN.into(), i8::MAX.into()),
+            Prim::U8 => (0, u8::MAX.into()),
+            Prim::I16 => (i16::MIN.into(), i16::MAX.into()),
+            Prim::U16 | Prim::WChar => (0, u16::MAX.into()),
+            Prim::I32 => (i32::MIN.into(), i32::MAX.into()),
+            Prim::U32 => (0, u32::MAX.into()),
+            Prim::I64 | Prim::ISize => (i64::MIN.into(), i64::MAX.into()),
+            Prim::U64 | Prim::USize => (0, u64::MAX.into()),
+            Prim::F32 | Prim::F64 => return None,
+        })
+    }
+}
+
+impl Ty {
+    /// The type with root-file typedefs replaced by what they stand for (outermost only).
+    pub fn resolved(&self) -> &Ty {
+        match self {
+            Ty::Named {
+                kind: NamedKind::Alias(target),
+                ..
+            } => target.resolved(),
+            other => other,
+        }
+    }
+
+    /// For a pointer (through aliases): the pointee and whether it is const.
+    pub fn pointee(&self) -> Option<(&Ty, bool)> {
+        match self.resolved() {
+            Ty::Ptr { pointee, is_const } => Some((pointee, *is_const)),
+            _ => None,
+        }
+    }
+
+    /// Whether this is an integer primitive (through aliases).
+    pub fn is_integer(&self) -> bool {
+        matches!(self.resolved(), Ty::Prim(p) if p.is_integer())
+    }
+
+    /// Whether this is an interface (through aliases).
+    pub fn is_interface(&self) -> bool {
+        matches!(self.resolved(), Ty::Interface(_))
+    }
+
+    /// Whether the type is a single value a pointer can refer to as "one element": a GUID, a
+    /// struct, an integer, an enum, a handle or an HRESULT (not void, not an interface, not a
+    /// pointer or array).
+    pub fn is_plain_value(&self) -> bool {
+        match self.resolved() {
+            Ty::Guid | Ty::Hresult | Ty::Prim(_) => true,
+            Ty::Named { kind, .. } => !matches!(kind, NamedKind::Alias(_)),
+            _ => false,
+        }
+    }
+}
+
+/// Errors from building the view: diagnostics with the model's source map.
+pub(crate) fn errors(model: &Compilation, list: Vec<Diagnostic>) -> Diagnostics {
+    Diagnostics::new(list, model.source_map().clone())
+}
+
+impl Api {
+    /// The ABI view of the root files of a checked compilation.
+    ///
+    /// # Errors
+    /// Every unsupported or unresolved construct, each with its location.
+    pub fn from_compilation(model: &Compilation) -> Result<Api, Diagnostics> {
+        let mut builder = ApiBuilder::new(model);
+        for file in model.roots() {
+            builder.items(&file.items);
+        }
+        builder.imported();
+        if builder.errors.is_empty() {
+            let mut decls = builder.imported_decls;
+            decls.sort_by_key(|d| (d.span.file.index(), d.span.range().start));
+            decls.extend(builder.decls);
+            Ok(Api { decls })
+        } else {
+            Err(errors(model, builder.errors))
+        }
+    }
+
+    /// The declaration named `name`.
+    pub fn find(&self, name: &str) -> Option<&Decl> {
+        self.decls.iter().find(|d| d.name == name)
+    }
+
+    /// The interfaces, in order.
+    pub fn interfaces(&self) -> impl Iterator<Item = (&Decl, &Interface)> {
+        self.decls.iter().filter_map(|d| match &d.kind {
+            DeclKind::Interface(i) => Some((d, i)),
+            _ => None,
+        })
+    }
+
+    /// The structs, in order.
+    pub fn structs(&self) -> impl Iterator<Item = (&Decl, &Struct)> {
+        self.decls.iter().filter_map(|d| match &d.kind {
+            DeclKind::Struct(s) => Some((d, s)),
+            _ => None,
+        })
+    }
+
+    /// The enums, in order.
+    pub fn enums(&self) -> impl Iterator<Item = (&Decl, &Enum)> {
+        self.decls.iter().filter_map(|d| match &d.kind {
+            DeclKind::Enum(e) => Some((d, e)),
+            _ => None,
+        })
+    }
+
+    /// The constants, in order.
+    pub fn consts(&self) -> impl Iterator<Item = (&Decl, &Const)> {
+        self.decls.iter().filter_map(|d| match &d.kind {
+            DeclKind::Const(c) => Some((d, c)),
+            _ => None,
+        })
+    }
+
+    /// The classes, in order.
+    pub fn classes(&self) -> impl Iterator<Item = (&Decl, &Class)> {
+        self.decls.iter().filter_map(|d| match &d.kind {
+            DeclKind::Class(c) => Some((d, c)),
+            _ => None,
+        })
+    }
+}
+
+/// Joins doc lines, removing the common indentation and surrounding blank lines.
+pub(crate) fn clean_doc(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let body: Vec<&str> = lines
+        .iter()
+        .map(|l| if l.len() >= indent { &l[indent..] } else { "" })
+        .collect();
+    let start = body
+        .iter()
+        .position(|l| !l.is_empty())
+        .unwrap_or(body.len());
+    let end = body
+        .iter()
+        .rposition(|l| !l.is_empty())
+        .map_or(start, |e| e + 1);
+    body[start..end].join("\n")
+}
+
+pub(super) fn doc_or(doc: &Option<String>, fallback: impl FnOnce() -> String) -> String {
+    match doc.as_deref().map(clean_doc) {
+        Some(d) if !d.is_empty() => d,
+        _ => fallback(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,241 @@
+//! Resolving model types to [`Ty`]: base types to primitives, typedef chains followed (root
+//! typedefs keep their names), well-known names (`GUID`, `HRESULT`, `IUnknown`) recognised.
+
+use std::sync::Arc;
+
+use crate::model::{self, ArraySize, BaseKind, Sign, TypeKind};
+use crate::source::Span;
+use crate::symbols::Symbol;
+
+use super::builder::ApiBuilder;
+use super::*;
+
+impl ApiBuilder<'_> {
+    pub(super) fn ty(&mut self, ty: &model::Type) -> Option<Ty> {
+        match &ty.kind {
+            TypeKind::Void => Some(Ty::Void),
+            TypeKind::Base(b) => match prim(b.kind, b.sign) {
+                Some(p) => Some(Ty::Prim(p)),
+                None => {
+                    self.error(ty.span, "`handle_t` is not supported by code generation");
+                    None
+                }
+            },
+            TypeKind::Const(inner) => self.ty(inner),
+            TypeKind::Pointer {
+                pointee, callconv, ..
+            } => {
+                if callconv.is_some() || matches!(pointee.unqualified().kind, TypeKind::Function(_))
+                {
+                    self.error(
+                        ty.span,
+                        "function pointers are not supported by code generation",
+                    );
+                    return None;
+                }
+                let is_const = matches!(pointee.kind, TypeKind::Const(_));
+                let pointee = self.ty(pointee)?;
+                Some(Ty::Ptr {
+                    pointee: Box::new(pointee),
+                    is_const,
+                })
+            }
+            TypeKind::Array { element, size } => match size {
+                ArraySize::Fixed { value, .. } => {
+                    let Some(len) = value.value().and_then(|v| u64::try_from(v).ok()) else {
+                        self.error(
+                            ty.span,
+                            "the array size is not a known non-negative constant",
+                        );
+                        return None;
+                    };
+                    let element = self.ty(element)?;
+                    Some(Ty::Array {
+                        element: Box::new(element),
+                        len,
+                    })
+                }
+                ArraySize::Conformant { .. } => {
+                    self.error(
+                        ty.span,
+                        "conformant arrays are not supported by code generation here",
+                    );
+                    None
+                }
+            },
+            TypeKind::Named { name, args } => {
+                if !args.is_empty() {
+                    self.error(
+                        ty.span,
+                        "generic types are not supported by code generation",
+                    );
+                    return None;
+                }
+                self.named(&name.name, ty.span)
+            }
+            TypeKind::Struct(s) => {
+                let s = match (&s.tag, s.is_definition()) {
+                    (Some(tag), false) => match self.model.lookup_tag(&tag.name) {
+                        Some(Symbol::StructTag(def)) => def.clone(),
+                        _ => {
+                            self.error(ty.span, format!("`struct {}` is not defined", tag.name));
+                            return None;
+                        }
+                    },
+                    _ => s.clone(),
+                };
+                let Some(name) = self.named_defs.get(&(Arc::as_ptr(&s) as usize)).cloned() else {
+                    self.error(ty.span, "an anonymous struct must be named by a typedef");
+                    return None;
+                };
+                self.named(&name, ty.span)
+            }
+            TypeKind::Enum(e) => {
+                let e = match (&e.tag, e.enumerators.is_some()) {
+                    (Some(tag), false) => match self.model.lookup_tag(&tag.name) {
+                        Some(Symbol::EnumTag(def)) => def.clone(),
+                        _ => {
+                            self.error(ty.span, format!("`enum {}` is not defined", tag.name));
+                            return None;
+                        }
+                    },
+                    _ => e.clone(),
+                };
+                let Some(name) = self.named_defs.get(&(Arc::as_ptr(&e) as usize)).cloned() else {
+                    self.error(ty.span, "an anonymous enum must be named by a typedef");
+                    return None;
+                };
+                self.named(&name, ty.span)
+            }
+            TypeKind::Function(_) => {
+                self.error(
+                    ty.span,
+                    "function types are not supported by code generation",
+                );
+                None
+            }
+            TypeKind::SafeArray(_) => {
+                self.error(ty.span, "SAFEARRAY is not supported by code generation");
+                None
+            }
+        }
+    }
+
+    pub(super) fn named(&mut self, name: &str, span: Span) -> Option<Ty> {
+        match name {
+            "GUID" => return Some(Ty::Guid),
+            "HRESULT" => return Some(Ty::Hresult),
+            _ => {}
+        }
+        let Some(symbol) = self.model.lookup(name).cloned() else {
+            self.error(span, format!("unknown type `{name}`"));
+            return None;
+        };
+        match &symbol {
+            Symbol::Interface(_) => Some(Ty::Interface(name.to_string())),
+            Symbol::Forward(f) if f.what == model::ForwardKind::Interface => {
+                Some(Ty::Interface(name.to_string()))
+            }
+            Symbol::Typedef { typedef, index } => {
+                let decl = &typedef.declarators[*index];
+                let root = self.is_root(typedef.span);
+                let kind = match &decl.ty.unqualified().kind {
+                    TypeKind::Struct(s) if s.is_definition() && self.defines(s, name) => {
+                        Some(NamedKind::Struct)
+                    }
+                    TypeKind::Enum(e) if e.enumerators.is_some() && self.defines_enum(e, name) => {
+                        Some(NamedKind::Enum)
+                    }
+                    _ if is_handle(name, &decl.ty) => Some(NamedKind::Handle),
+                    _ => None,
+                };
+                match kind {
+                    Some(kind) => {
+                        if !root {
+                            self.need(name);
+                        }
+                        Some(Ty::Named {
+                            name: name.to_string(),
+                            kind,
+                        })
+                    }
+                    None => {
+                        let target = self.ty(&decl.ty)?;
+                        if root {
+                            Some(Ty::Named {
+                                name: name.to_string(),
+                                kind: NamedKind::Alias(Box::new(target)),
+                            })
+                        } else {
+                            Some(target)
+                        }
+                    }
+                }
+            }
+            Symbol::StructTag(s) => {
+                if !self.is_root(s.span) {
+                    self.need(name);
+                }
+                Some(Ty::Named {
+                    name: name.to_string(),
+                    kind: NamedKind::Struct,
+                })
+            }
+            Symbol::EnumTag(e) => {
+                if !self.is_root(e.span) {
+                    self.need(name);
+                }
+                Some(Ty::Named {
+                    name: name.to_string(),
+                    kind: NamedKind::Enum,
+                })
+            }
+            _ => {
+                self.error(span, format!("`{name}` is not a type"));
+                None
+            }
+        }
+    }
+}
+
+/// Handles are typedefs of a bare `void *` whose name starts with `H` (`HWND`, `HICON`), the
+/// way the SDK declares them for MIDL.
+pub(super) fn is_handle(name: &str, ty: &model::Type) -> bool {
+    let void_ptr = match &ty.kind {
+        TypeKind::Pointer { pointee, .. } => matches!(pointee.kind, TypeKind::Void),
+        _ => false,
+    };
+    void_ptr
+        && name.len() > 1
+        && name.starts_with('H')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+pub(super) fn prim(kind: BaseKind, sign: Option<Sign>) -> Option<Prim> {
+    let unsigned = sign == Some(Sign::Unsigned);
+    Some(match kind {
+        BaseKind::Char => match sign {
+            None => Prim::Char,
+            Some(Sign::Signed) => Prim::I8,
+            Some(Sign::Unsigned) => Prim::U8,
+        },
+        BaseKind::Small | BaseKind::Int8 if unsigned => Prim::U8,
+        BaseKind::Small | BaseKind::Int8 => Prim::I8,
+        BaseKind::Byte | BaseKind::Boolean => Prim::U8,
+        BaseKind::Short | BaseKind::Int16 if unsigned => Prim::U16,
+        BaseKind::Short | BaseKind::Int16 => Prim::I16,
+        BaseKind::WChar => Prim::WChar,
+        BaseKind::Int | BaseKind::Long | BaseKind::Int32 if unsigned => Prim::U32,
+        BaseKind::Int | BaseKind::Long | BaseKind::Int32 => Prim::I32,
+        BaseKind::ErrorStatus => Prim::U32,
+        BaseKind::Hyper | BaseKind::Int64 | BaseKind::LongLong if unsigned => Prim::U64,
+        BaseKind::Hyper | BaseKind::Int64 | BaseKind::LongLong => Prim::I64,
+        BaseKind::Int3264 if unsigned => Prim::USize,
+        BaseKind::Int3264 => Prim::ISize,
+        BaseKind::Float => Prim::F32,
+        BaseKind::Double => Prim::F64,
+        BaseKind::Handle => return None,
+    })
+}

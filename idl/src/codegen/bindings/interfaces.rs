@@ -1,0 +1,199 @@
+//! Interfaces in the bindings: the IID, the `_Vtbl` struct, the interface type with its
+//! `windows_core::Interface` impl, and one raw method per vtable slot.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::super::abi::{Decl, Interface, Method, ParamRole, Ty};
+use super::super::rust_tokens::*;
+use super::methods::{interface_path, raw_method, ret_ty, safe_method};
+use super::*;
+
+impl Emitter<'_> {
+    pub(super) fn interface(&mut self, d: &Decl, i: &Interface, doc: &TokenStream) -> TokenStream {
+        let name = ident(&d.name);
+        let name_str = &d.name;
+        let vtbl = format_ident!("{}_Vtbl", d.name);
+        let iid = format_ident!("IID_{}", d.name);
+        let iid_value = guid_expr(&i.iid);
+        let iid_doc = doc_attrs(&format!("The interface identifier of [`{}`].", d.name));
+
+        // The vtable.
+        let (base_vtbl, base_doc) = match i.base.as_deref() {
+            Some("IUnknown") | None => (
+                quote!(windows_core::IUnknown_Vtbl),
+                format!(
+                    "The `IUnknown` slots (0 to {}): `QueryInterface`, `AddRef`, `Release`.",
+                    i.base_slots.saturating_sub(1)
+                ),
+            ),
+            Some(base) => {
+                let b = format_ident!("{}_Vtbl", base);
+                (
+                    quote!(#b),
+                    format!(
+                        "The slots of the base interface [`{base}`] (0 to {}).",
+                        i.base_slots - 1
+                    ),
+                )
+            }
+        };
+        let base_doc = doc_attrs(&base_doc);
+        let slots = i.methods.iter().map(|m| {
+            let mdoc = doc_attrs(&format!("Slot {}: [`{}::{}`].", m.slot, d.name, m.name));
+            let mname = ident(&m.name);
+            let params = m.params.iter().map(|p| {
+                let pname = ident(&p.name);
+                let ty = rust_ty(&p.ty);
+                quote!(#pname: #ty)
+            });
+            let ret = ret_ty(&m.ret);
+            quote! {
+                #mdoc
+                pub #mname: unsafe extern "system" fn(this: *mut c_void, #(#params),*) #ret,
+            }
+        });
+        let debug_slots = i.methods.iter().map(|m| {
+            let mname = ident(&m.name);
+            let mname_str = &m.name;
+            quote!(.field(#mname_str, &self.#mname))
+        });
+        let vtbl_doc = doc_attrs(&format!(
+            "The vtable of [`{}`]: {} slots, the `IUnknown` ones included, in SDK order.",
+            d.name,
+            i.slot_count()
+        ));
+        let vtbl_name_str = format!("{}_Vtbl", d.name);
+
+        // Hierarchy: Deref to the nearest base, From and CanInto for every ancestor.
+        let parent = i.base.as_deref().map(interface_path);
+        let deref = parent.as_ref().map(|parent| {
+            let s = safety(&format!(
+                "{name_str} and its base are both repr(transparent) over one IUnknown pointer, \
+                 and the vtable of {name_str} starts with the base's vtable."
+            ));
+            quote! {
+                impl core::ops::Deref for #name {
+                    type Target = #parent;
+                    fn deref(&self) -> &Self::Target {
+                        #s
+                        unsafe { &*core::ptr::from_ref(self).cast::<#parent>() }
+                    }
+                }
+            }
+        });
+        let hierarchy = i.ancestors.iter().map(|a| {
+            let ancestor = interface_path(a);
+            let s = safety(&format!(
+                "the vtable of {name_str} starts with the vtable of {a}, so the owned \
+                 reference is also a valid {a} reference."
+            ));
+            quote! {
+                impl windows_core::imp::CanInto<#ancestor> for #name {}
+
+                impl From<#name> for #ancestor {
+                    fn from(value: #name) -> Self {
+                        #s
+                        unsafe { <#ancestor as windows_core::Interface>::from_raw(windows_core::Interface::into_raw(value)) }
+                    }
+                }
+
+                impl<'a> From<&'a #name> for &'a #ancestor {
+                    fn from(value: &'a #name) -> Self {
+                        #s
+                        unsafe { &*core::ptr::from_ref(value).cast::<#ancestor>() }
+                    }
+                }
+            }
+        });
+        let methods: Vec<TokenStream> = i.methods.iter().map(|m| self.method(&d.name, m)).collect();
+        let interface_safety = safety(&format!(
+            "{name_str} is a repr(transparent) owner of one COM reference to an object whose \
+             vtable is {name_str}_Vtbl, identified by IID_{name_str}; cloning it calls AddRef."
+        ));
+
+        quote! {
+            #iid_doc
+            pub const #iid: windows_core::GUID = #iid_value;
+
+            #doc
+            #[repr(transparent)]
+            #[derive(Clone)]
+            pub struct #name(windows_core::IUnknown);
+
+            #interface_safety
+            unsafe impl windows_core::Interface for #name {
+                type Vtable = #vtbl;
+                const IID: windows_core::GUID = #iid;
+            }
+
+            impl core::fmt::Debug for #name {
+                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    f.debug_tuple(#name_str)
+                        .field(&windows_core::Interface::as_raw(self))
+                        .finish()
+                }
+            }
+
+            #deref
+            #(#hierarchy)*
+
+            impl #name {
+                #(#methods)*
+            }
+
+            #vtbl_doc
+            #[repr(C)]
+            pub struct #vtbl {
+                #base_doc
+                pub base__: #base_vtbl,
+                #(#slots)*
+            }
+
+            impl core::fmt::Debug for #vtbl {
+                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    f.debug_struct(#vtbl_name_str)
+                        #(#debug_slots)*
+                        .finish_non_exhaustive()
+                }
+            }
+        }
+    }
+
+    /// Whether an interface can be named in a safe signature.
+    pub(super) fn known_interface(&self, name: &str) -> bool {
+        name == "IUnknown"
+            || self
+                .api
+                .find(name)
+                .is_some_and(|d| matches!(d.kind, DeclKind::Interface(_)))
+    }
+
+    /// Whether every parameter's safe form can be expressed.
+    pub(super) fn safe_ok(&self, m: &Method) -> bool {
+        let known = |ty: Option<&Ty>| matches!(ty.map(Ty::resolved), Some(Ty::Interface(n)) if self.known_interface(n));
+        let generic_outs = m
+            .params
+            .iter()
+            .filter(|p| matches!(p.role, ParamRole::OutIid { .. }))
+            .count();
+        let interfaces_known = m.params.iter().all(|p| match p.role {
+            ParamRole::InInterface { .. } => known(p.ty.pointee().map(|(t, _)| t)),
+            ParamRole::OutInterface => known(
+                p.ty.pointee()
+                    .and_then(|(t, _)| t.pointee())
+                    .map(|(t, _)| t),
+            ),
+            _ => true,
+        });
+        m.has_safe_signature() && generic_outs <= 1 && interfaces_known
+    }
+
+    pub(super) fn method(&self, iface: &str, m: &Method) -> TokenStream {
+        if self.safe_ok(m) {
+            safe_method(iface, m)
+        } else {
+            raw_method(iface, m)
+        }
+    }
+}

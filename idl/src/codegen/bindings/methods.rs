@@ -1,0 +1,402 @@
+//! Methods on interface types, one per vtable slot: a safe method when the parameters' roles
+//! ([`ParamRole`]) allow references, slices, interfaces and return values, else an `unsafe fn`
+//! over the raw ABI.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::super::abi::{Method, ParamRole, Ty};
+use super::super::rust_tokens::*;
+use super::*;
+
+/// The Rust path of an interface type.
+pub(super) fn interface_path(name: &str) -> TokenStream {
+    if name == "IUnknown" {
+        quote!(windows_core::IUnknown)
+    } else {
+        let id = ident(name);
+        quote!(#id)
+    }
+}
+
+pub(super) fn ret_ty(ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::Void => quote!(),
+        other => {
+            let t = rust_ty(other);
+            quote!(-> #t)
+        }
+    }
+}
+
+/// The call of a method's slot with the given argument expressions.
+pub(super) fn slot_call(m: &Method, args: &[TokenStream]) -> TokenStream {
+    let mname = ident(&m.name);
+    quote! {
+        (windows_core::Interface::vtable(self).#mname)(windows_core::Interface::as_raw(self), #(#args),*)
+    }
+}
+
+pub(super) fn method_doc(iface: &str, m: &Method, extra: &str) -> TokenStream {
+    let mut ours = format!("Calls vtable slot {} of `{iface}`.", m.slot);
+    if !m.success_codes.is_empty() {
+        let codes: Vec<String> = m.success_codes.iter().map(|c| format!("`{c}`")).collect();
+        ours.push_str(&format!(" Documented success codes: {}.", codes.join(", ")));
+    }
+    let mut text = m.doc.clone();
+    for para in std::iter::once(ours.as_str()).chain(extra.split("\n\n")) {
+        if para.is_empty() {
+            continue;
+        }
+        text.push_str("\n\n");
+        if para.starts_with('#') {
+            text.push_str(para);
+        } else {
+            text.push_str(&wrap(para, 92).join("\n"));
+        }
+    }
+    doc_attrs(&text)
+}
+
+/// An `unsafe fn` over the raw ABI.
+pub(super) fn raw_method(iface: &str, m: &Method) -> TokenStream {
+    let mname = ident(&m.name);
+    let params = m.params.iter().map(|p| {
+        let pname = ident(&p.name);
+        let ty = rust_ty(&p.ty);
+        quote!(#pname: #ty)
+    });
+    let args: Vec<TokenStream> = m
+        .params
+        .iter()
+        .map(|p| {
+            let pname = ident(&p.name);
+            quote!(#pname)
+        })
+        .collect();
+    let call = slot_call(m, &args);
+    let ret = ret_ty(&m.ret);
+    let doc = method_doc(
+        iface,
+        m,
+        "# Safety\n\n\
+         Every pointer argument must be valid for the access its MIDL attributes describe for \
+         the whole call: `[in]` pointers readable (strings NUL-terminated, arrays as long as \
+         their `size_is` count), `[out]` pointers writable, interface pointers null or live.",
+    );
+    let s = safety(
+        "the caller upholds the contract documented under Safety, and self is a live reference to an object with this vtable.",
+    );
+    quote! {
+        #doc
+        pub unsafe fn #mname(&self, #(#params),*) #ret {
+            #s
+            unsafe { #call }
+        }
+    }
+}
+
+/// How a safe wrapper reports results.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Returns the HRESULT; out values (if any) are `&mut` parameters.
+    Hresult,
+    /// Returns `windows_core::Result<T>` with the out values.
+    Values,
+}
+
+/// A safe wrapper derived from the parameter roles.
+pub(super) fn safe_method(iface: &str, m: &Method) -> TokenStream {
+    let outs = m.out_values();
+    let mode = if outs.is_empty() || m.has_extra_success_codes() {
+        Mode::Hresult
+    } else {
+        Mode::Values
+    };
+    let fail = |hr: TokenStream| match mode {
+        Mode::Hresult => quote!(return #hr),
+        Mode::Values => quote!(return Err(#hr.into())),
+    };
+
+    let mut sig = Vec::new();
+    let mut prep = Vec::new();
+    let mut post = Vec::new();
+    let mut generics = TokenStream::new();
+    let mut args = Vec::new();
+    let mut returned_tys = Vec::new();
+    let mut returned_vals = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+
+    for p in &m.params {
+        let pname = ident(&p.name);
+        let abi_const = abi_is_const_ptr(&p.ty);
+        let cast_mut = if abi_const {
+            quote!()
+        } else {
+            quote!(.cast_mut())
+        };
+        match p.role {
+            ParamRole::Value => {
+                let ty = rust_ty(&p.ty);
+                sig.push(quote!(#pname: #ty));
+                args.push(quote!(#pname));
+            }
+            ParamRole::InRef { optional } => {
+                let (pointee, _) = p.ty.pointee().expect("InRef is a pointer");
+                let t = rust_ty(pointee);
+                if optional {
+                    sig.push(quote!(#pname: Option<&#t>));
+                    let null = if abi_const {
+                        quote!(core::ptr::null())
+                    } else {
+                        quote!(core::ptr::null_mut())
+                    };
+                    if abi_const {
+                        args.push(quote!(#pname.map_or(#null, core::ptr::from_ref)));
+                    } else {
+                        args.push(
+                            quote!(#pname.map_or(#null, |r| core::ptr::from_ref(r).cast_mut())),
+                        );
+                    }
+                } else {
+                    sig.push(quote!(#pname: &#t));
+                    args.push(quote!(core::ptr::from_ref(#pname)#cast_mut));
+                }
+            }
+            ParamRole::InInterface { optional } => {
+                let (pointee, _) = p.ty.pointee().expect("InInterface is a pointer");
+                let Ty::Interface(iname) = pointee.resolved() else {
+                    unreachable!("checked by safe_ok")
+                };
+                let path = interface_path(iname);
+                if optional {
+                    sig.push(quote!(#pname: Option<&#path>));
+                    args.push(quote!(#pname.map_or(core::ptr::null_mut(), windows_core::Interface::as_raw)));
+                } else {
+                    sig.push(quote!(#pname: &#path));
+                    args.push(quote!(windows_core::Interface::as_raw(#pname)));
+                }
+            }
+            ParamRole::InString { optional } => {
+                let bail = fail(quote!(hr));
+                if optional {
+                    sig.push(quote!(#pname: Option<&[u16]>));
+                    let null = quote!(core::ptr::null());
+                    prep.push(quote! {
+                        let #pname = match #pname.map(wide__).transpose() {
+                            Ok(text) => text.unwrap_or(#null),
+                            Err(hr) => #bail,
+                        };
+                    });
+                } else {
+                    sig.push(quote!(#pname: &[u16]));
+                    prep.push(quote! {
+                        let #pname = match wide__(#pname) {
+                            Ok(text) => text,
+                            Err(hr) => #bail,
+                        };
+                    });
+                }
+                args.push(quote!(#pname #cast_mut));
+                notes.push(format!(
+                    "`{}` must contain a NUL terminator (else `E_INVALIDARG`).",
+                    p.name
+                ));
+            }
+            ParamRole::InArray { len, optional } => {
+                let (elem, _) = p.ty.pointee().expect("InArray is a pointer");
+                let t = rust_ty(elem);
+                let count = ident(&m.params[len].name);
+                let count_ty = rust_ty(&m.params[len].ty);
+                let bail = fail(quote!(hr));
+                if optional {
+                    sig.push(quote!(#pname: Option<&[#t]>));
+                    let null = if abi_const {
+                        quote!(core::ptr::null())
+                    } else {
+                        quote!(core::ptr::null_mut())
+                    };
+                    prep.push(quote! {
+                        let (#pname, #count) = match #pname {
+                            Some(slice) => match len__::<#t, #count_ty>(slice) {
+                                Ok(count) => (slice.as_ptr() #cast_mut, count),
+                                Err(hr) => #bail,
+                            },
+                            None => (#null, 0),
+                        };
+                    });
+                } else {
+                    sig.push(quote!(#pname: &[#t]));
+                    prep.push(quote! {
+                        let #count: #count_ty = match len__(#pname) {
+                            Ok(count) => count,
+                            Err(hr) => #bail,
+                        };
+                        let #pname = #pname.as_ptr() #cast_mut;
+                    });
+                }
+                args.push(quote!(#pname));
+            }
+            ParamRole::OutArray { len, .. } => {
+                let (elem, _) = p.ty.pointee().expect("OutArray is a pointer");
+                let t = rust_ty(elem);
+                let count = ident(&m.params[len].name);
+                let count_ty = rust_ty(&m.params[len].ty);
+                let bail = fail(quote!(hr));
+                sig.push(quote!(#pname: &mut [#t]));
+                prep.push(quote! {
+                    let #count: #count_ty = match len__(#pname) {
+                        Ok(count) => count,
+                        Err(hr) => #bail,
+                    };
+                    let #pname = #pname.as_mut_ptr();
+                });
+                args.push(quote!(#pname));
+            }
+            ParamRole::ArrayLen { array } => {
+                args.push(quote!(#pname));
+                notes.push(format!(
+                    "`{}` is the length of `{}` (`E_INVALIDARG` when it does not fit).",
+                    p.name, m.params[array].name
+                ));
+            }
+            ParamRole::Iid { out } => {
+                args.push(quote!(&<T as windows_core::Interface>::IID));
+                notes.push(format!(
+                    "`{}` is the IID of `T`, the interface returned in `{}`.",
+                    p.name, m.params[out].name
+                ));
+            }
+            ParamRole::InOut => {
+                let (pointee, _) = p.ty.pointee().expect("InOut is a pointer");
+                let t = rust_ty(pointee);
+                sig.push(quote!(#pname: &mut #t));
+                args.push(quote!(core::ptr::from_mut(#pname)));
+            }
+            ParamRole::OutValue => {
+                let (pointee, _) = p.ty.pointee().expect("OutValue is a pointer");
+                let t = rust_ty(pointee);
+                match mode {
+                    Mode::Values => {
+                        let z = zero(pointee);
+                        prep.push(quote!(let mut #pname: #t = #z;));
+                        args.push(quote!(&mut #pname));
+                        returned_tys.push(t);
+                        returned_vals.push(quote!(#pname));
+                    }
+                    Mode::Hresult => {
+                        sig.push(quote!(#pname: &mut #t));
+                        args.push(quote!(core::ptr::from_mut(#pname)));
+                    }
+                }
+            }
+            ParamRole::OutInterface | ParamRole::OutIid { .. } => {
+                let ty = if let ParamRole::OutIid { .. } = p.role {
+                    generics = quote!(<T: windows_core::Interface>);
+                    quote!(T)
+                } else {
+                    let (inner, _) = p.ty.pointee().expect("OutInterface is a pointer");
+                    let (iface_ty, _) = inner
+                        .pointee()
+                        .expect("OutInterface is a pointer to a pointer");
+                    let Ty::Interface(iname) = iface_ty.resolved() else {
+                        unreachable!("checked by safe_ok")
+                    };
+                    interface_path(iname)
+                };
+                let raw = format_ident!("{}__", p.name);
+                prep.push(quote!(let mut #raw: *mut c_void = core::ptr::null_mut();));
+                args.push(quote!(&mut #raw));
+                let s = safety(
+                    "on success the callee stored an owned reference of the requested interface (or null), which we take over exactly once.",
+                );
+                match mode {
+                    Mode::Values => {
+                        post.push(quote! {
+                            let #pname = if #raw.is_null() {
+                                return Err(E_POINTER__.into());
+                            } else {
+                                #s
+                                unsafe { <#ty as windows_core::Interface>::from_raw(#raw) }
+                            };
+                        });
+                        returned_tys.push(ty);
+                        returned_vals.push(quote!(#pname));
+                    }
+                    Mode::Hresult => {
+                        sig.push(quote!(#pname: &mut Option<#ty>));
+                        post.push(quote! {
+                            *#pname = if hr__.is_ok() && !#raw.is_null() {
+                                #s
+                                Some(unsafe { <#ty as windows_core::Interface>::from_raw(#raw) })
+                            } else {
+                                None
+                            };
+                        });
+                    }
+                }
+            }
+            ParamRole::Raw => unreachable!("safe_method needs no raw parameters"),
+        }
+    }
+
+    let mname = ident(&m.name);
+    let call = slot_call(m, &args);
+    let s = safety(
+        "self is a live reference to an object with this vtable, and every argument was built \
+         from references, slices and interfaces that stay valid for the call, as the method's \
+         MIDL attributes require.",
+    );
+    let (ret, body_end) = match mode {
+        Mode::Hresult => (quote!(windows_core::HRESULT), quote!(hr__)),
+        Mode::Values => {
+            let (ty, val) = if returned_tys.len() == 1 {
+                let t = &returned_tys[0];
+                let v = &returned_vals[0];
+                (quote!(#t), quote!(#v))
+            } else {
+                (quote!((#(#returned_tys),*)), quote!((#(#returned_vals),*)))
+            };
+            (quote!(windows_core::Result<#ty>), quote!(Ok(#val)))
+        }
+    };
+    let extra = match mode {
+        Mode::Hresult if !outs.is_empty() => {
+            "Returns the method's `HRESULT` unchanged (success codes included); the out values \
+             are stored through the `&mut` arguments."
+                .to_string()
+        }
+        Mode::Hresult => {
+            "Returns the method's `HRESULT` unchanged, success codes included.".to_string()
+        }
+        Mode::Values => "# Errors\n\nThe method's failure `HRESULT`.".to_string(),
+    };
+    let mut extra = extra;
+    if !notes.is_empty() {
+        extra = format!("{}\n\n{extra}", notes.join(" "));
+    }
+    let doc = method_doc(iface, m, &extra);
+    let body = if mode == Mode::Hresult && post.is_empty() {
+        quote! {
+            #(#prep)*
+            #s
+            unsafe { #call }
+        }
+    } else {
+        let check = (mode == Mode::Values).then(|| quote!(hr__.ok()?;));
+        quote! {
+            #(#prep)*
+            #s
+            let hr__ = unsafe { #call };
+            #check
+            #(#post)*
+            #body_end
+        }
+    };
+    quote! {
+        #doc
+        pub fn #mname #generics(&self, #(#sig),*) -> #ret {
+            #body
+        }
+    }
+}

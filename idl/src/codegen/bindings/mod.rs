@@ -1,0 +1,389 @@
+//! The Rust bindings of an IDL file (`mobsync_runtime::sys` for `mobsync.idl`), following the
+//! conventions of `windows-core`.
+//!
+//! - Structs: `#[repr(C)]` with the Windows x64 layout, `Clone`, `Copy`, `PartialEq`, `Debug`
+//!   (UTF-16 name buffers print as text) and a zeroing `Default`.
+//! - Enums: `#[repr(transparent)] pub struct E(pub i32);` plus one `pub const` per value.
+//! - Handles: `#[repr(transparent)]` pointer-sized newtypes, null by default.
+//! - Constants: typed `pub const`s; HRESULT codes as `windows_core::HRESULT`.
+//! - Interfaces: `IID_X`, a `#[repr(C)] X_Vtbl` whose first field is the base vtable
+//!   (`base__`), and a `#[repr(transparent)] X` implementing `windows_core::Interface` (clones
+//!   with `AddRef`, drops with `Release`, `Deref`s to its base) with one method per vtable
+//!   slot. A method gets a safe signature when its attributes allow one (see
+//!   [`ParamRole`]); otherwise it is an `unsafe fn` over the raw ABI.
+//! - Classes: `CLSID_X`.
+//!
+//! The output is formatted with prettyplease. Token streams cannot carry comments, so the
+//! generator writes `safety_comment__!("...")` markers that `finish` turns into
+//! `// SAFETY: ...` lines.
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::abi::{Api, Decl, DeclKind, Enum, NamedKind, Origin, Prim, Struct, Ty};
+use super::finish::{finish, wrap};
+use super::options::BindingsOptions;
+use super::rust_tokens::*;
+
+mod interfaces;
+mod methods;
+
+/// Generates the Rust bindings of `api`: one self-contained module.
+///
+/// # Errors
+/// When the generated tokens do not parse as a Rust file (a generator bug), with the parser's
+/// message.
+pub fn generate(api: &Api, opts: &BindingsOptions) -> Result<String, String> {
+    let mut emitter = Emitter {
+        api,
+        wide_text: false,
+    };
+    let mut items = TokenStream::new();
+    for decl in &api.decls {
+        items.extend(emitter.decl(decl));
+    }
+    let helpers = emitter.helpers(&items.to_string());
+    let module_doc = doc_attrs_inner(&module_doc(api, opts));
+    let file = quote! {
+        #module_doc
+        #![allow(
+            non_snake_case,
+            non_camel_case_types,
+            non_upper_case_globals,
+            clippy::upper_case_acronyms,
+            clippy::too_many_arguments
+        )]
+
+        use core::ffi::c_void;
+
+        #items
+        #helpers
+    };
+    finish(file, &opts.stamp)
+}
+
+fn module_doc(api: &Api, opts: &BindingsOptions) -> String {
+    let interfaces: Vec<String> = api
+        .interfaces()
+        .map(|(d, _)| format!("[`{}`]", d.name))
+        .collect();
+    let paragraphs = [
+        opts.title.clone(),
+        opts.stamp.text(),
+        format!(
+            "The names are the SDK's, the layouts are the Windows x64 ABI's, and the conventions \
+             are those of `windows-core`: every interface ({}) is a `#[repr(transparent)]` owner \
+             of one COM reference implementing [`windows_core::Interface`] (it clones with \
+             `AddRef` and drops with `Release`), with a `#[repr(C)]` `_Vtbl` struct whose slots \
+             are `unsafe extern \"system\" fn`s in SDK order.",
+            interfaces.join(", ")
+        ),
+        "Methods whose MIDL attributes say enough to make them safe take references, slices \
+         and interfaces and return values; the others are `unsafe fn`s over the raw ABI. \
+         Methods that can succeed with more than `S_OK` return the `HRESULT` itself, so that no \
+         success code is lost."
+            .to_string(),
+    ];
+    paragraphs
+        .iter()
+        .map(|p| wrap(p, 96).join("\n"))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Whether the ABI form of a pointer type is `*const` (so callers pass `*const`).
+fn abi_is_const_ptr(ty: &Ty) -> bool {
+    matches!(ty.resolved(), Ty::Ptr { pointee, is_const: true } if !pointee.is_interface())
+}
+
+/// The zero value of a type, for out-parameter locals and `Default`.
+fn zero(ty: &Ty) -> TokenStream {
+    match ty.resolved() {
+        Ty::Ptr { .. } if abi_is_const_ptr(ty) => quote!(core::ptr::null()),
+        Ty::Ptr { .. } => quote!(core::ptr::null_mut()),
+        Ty::Prim(Prim::F32 | Prim::F64) => quote!(0.0),
+        Ty::Prim(_) => quote!(0),
+        Ty::Array { element, len } => {
+            let z = zero(element);
+            let len = Literal::usize_unsuffixed(usize::try_from(*len).unwrap_or(usize::MAX));
+            quote!([#z; #len])
+        }
+        _ => quote!(Default::default()),
+    }
+}
+
+/// Whether a type contains floating-point values (no `Eq`).
+fn has_float(api: &Api, ty: &Ty) -> bool {
+    match ty.resolved() {
+        Ty::Prim(Prim::F32 | Prim::F64) => true,
+        Ty::Array { element, .. } => has_float(api, element),
+        Ty::Named {
+            name,
+            kind: NamedKind::Struct,
+        } => match api.find(name).map(|d| &d.kind) {
+            Some(DeclKind::Struct(s)) => s.fields.iter().any(|f| has_float(api, &f.ty)),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Whether `#[derive(Default)]` works for a field type (arrays implement `Default` up to 32
+/// elements; raw pointers not at all).
+fn derives_default(ty: &Ty) -> bool {
+    match ty.resolved() {
+        Ty::Ptr { .. } | Ty::Void | Ty::Interface(_) => false,
+        Ty::Array { element, len } => *len <= 32 && derives_default(element),
+        _ => true,
+    }
+}
+
+fn is_wide_text(ty: &Ty) -> bool {
+    matches!(ty.resolved(), Ty::Array { element, .. } if matches!(element.resolved(), Ty::Prim(Prim::WChar)))
+}
+
+struct Emitter<'a> {
+    api: &'a Api,
+    /// Whether the `WideText__` helper is used.
+    wide_text: bool,
+}
+
+impl Emitter<'_> {
+    fn decl(&mut self, d: &Decl) -> TokenStream {
+        let doc = doc_attrs(&doc_with_origin(d));
+        let name = ident(&d.name);
+        match &d.kind {
+            DeclKind::Struct(s) => self.structure(d, s, &doc),
+            DeclKind::Enum(e) => enumeration(&name, e, &doc),
+            DeclKind::Handle => quote! {
+                #doc
+                #[repr(transparent)]
+                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+                pub struct #name(pub *mut c_void);
+
+                impl Default for #name {
+                    fn default() -> Self {
+                        Self(core::ptr::null_mut())
+                    }
+                }
+
+                impl #name {
+                    /// Whether the handle is null.
+                    pub fn is_null(&self) -> bool {
+                        self.0.is_null()
+                    }
+                }
+            },
+            DeclKind::Alias(ty) => {
+                let ty = rust_ty(ty);
+                quote! {
+                    #doc
+                    pub type #name = #ty;
+                }
+            }
+            DeclKind::Const(c) => {
+                let value = int_lit(c.value, c.hex);
+                match c.ty.resolved() {
+                    Ty::Hresult => {
+                        let value = if c.value < 0 {
+                            let lit: Literal = format!("{:#x}_u32", c.value as u32)
+                                .parse()
+                                .expect("a literal");
+                            quote!(#lit as i32)
+                        } else {
+                            value
+                        };
+                        quote! {
+                            #doc
+                            pub const #name: windows_core::HRESULT = windows_core::HRESULT(#value);
+                        }
+                    }
+                    _ => {
+                        let ty = rust_ty(&c.ty);
+                        quote! {
+                            #doc
+                            pub const #name: #ty = #value;
+                        }
+                    }
+                }
+            }
+            DeclKind::Interface(i) => self.interface(d, i, &doc),
+            DeclKind::Class(c) => {
+                let clsid = format_ident!("CLSID_{}", d.name);
+                let value = guid_expr(&c.clsid);
+                let mut text = doc_with_origin(d);
+                if !c.interfaces.is_empty() {
+                    let list: Vec<String> =
+                        c.interfaces.iter().map(|i| format!("[`{i}`]")).collect();
+                    let sentence = format!(
+                        "The class identifier of `{}`, which implements {}.",
+                        d.name,
+                        list.join(", ")
+                    );
+                    text.push_str("\n\n");
+                    text.push_str(&wrap(&sentence, 92).join("\n"));
+                }
+                let doc = doc_attrs(&text);
+                quote! {
+                    #doc
+                    pub const #clsid: windows_core::GUID = #value;
+                }
+            }
+            DeclKind::CppQuote(_) => TokenStream::new(),
+        }
+    }
+
+    fn structure(&mut self, d: &Decl, s: &Struct, doc: &TokenStream) -> TokenStream {
+        let name = ident(&d.name);
+        let name_str = &d.name;
+        let fields = s.fields.iter().map(|f| {
+            let fdoc = doc_attrs(&f.doc);
+            let fname = ident(&f.name);
+            let ty = rust_ty(&f.ty);
+            quote! { #fdoc pub #fname: #ty, }
+        });
+        let defaults = s.fields.iter().map(|f| {
+            let fname = ident(&f.name);
+            let z = zero(&f.ty);
+            quote! { #fname: #z, }
+        });
+        let eq = if s.fields.iter().any(|f| has_float(self.api, &f.ty)) {
+            quote!()
+        } else {
+            quote!(Eq,)
+        };
+        let debug_fields = s.fields.iter().map(|f| {
+            let fname = ident(&f.name);
+            let fname_str = &f.name;
+            if is_wide_text(&f.ty) {
+                quote! { .field(#fname_str, &WideText__(&self.#fname)) }
+            } else {
+                quote! { .field(#fname_str, &self.#fname) }
+            }
+        });
+        if s.fields.iter().any(|f| is_wide_text(&f.ty)) {
+            self.wide_text = true;
+        }
+        let (derive_default, default_impl) = if s.fields.iter().all(|f| derives_default(&f.ty)) {
+            (quote!(Default,), quote!())
+        } else {
+            (
+                quote!(),
+                quote! {
+                    impl Default for #name {
+                        fn default() -> Self {
+                            Self { #(#defaults)* }
+                        }
+                    }
+                },
+            )
+        };
+        quote! {
+            #doc
+            #[repr(C)]
+            #[derive(Clone, Copy, PartialEq, #eq #derive_default)]
+            pub struct #name {
+                #(#fields)*
+            }
+
+            #default_impl
+
+            impl core::fmt::Debug for #name {
+                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    f.debug_struct(#name_str)
+                        #(#debug_fields)*
+                        .finish()
+                }
+            }
+        }
+    }
+
+    /// The private helpers that the generated items (`used`, as token text) refer to.
+    fn helpers(&self, used: &str) -> TokenStream {
+        let mut out = TokenStream::new();
+        if used.contains("E_INVALIDARG__") || used.contains("len__") || used.contains("wide__") {
+            out.extend(quote! {
+                /// `E_INVALIDARG`: a slice too long for its count parameter, or a string without
+                /// its NUL terminator.
+                const E_INVALIDARG__: windows_core::HRESULT = windows_core::HRESULT(0x8007_0057_u32 as i32);
+            });
+        }
+        if used.contains("E_POINTER__") {
+            out.extend(quote! {
+                /// `E_POINTER`: a method succeeded but returned a null interface pointer.
+                const E_POINTER__: windows_core::HRESULT = windows_core::HRESULT(0x8000_4003_u32 as i32);
+            });
+        }
+        if used.contains("len__") {
+            out.extend(quote! {
+                /// The length of a slice as the integer type of its count parameter.
+                fn len__<T, N: TryFrom<usize>>(slice: &[T]) -> Result<N, windows_core::HRESULT> {
+                    N::try_from(slice.len()).map_err(|_| E_INVALIDARG__)
+                }
+            });
+        }
+        if used.contains("wide__") {
+            out.extend(quote! {
+                /// A pointer to a UTF-16 string that must contain its NUL terminator.
+                fn wide__(text: &[u16]) -> Result<*const u16, windows_core::HRESULT> {
+                    if text.contains(&0) {
+                        Ok(text.as_ptr())
+                    } else {
+                        Err(E_INVALIDARG__)
+                    }
+                }
+            });
+        }
+        if self.wide_text {
+            out.extend(quote! {
+                /// Shows a NUL-terminated UTF-16 buffer as text in `Debug` output.
+                struct WideText__<'a>(&'a [u16]);
+
+                impl core::fmt::Debug for WideText__<'_> {
+                    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                        let end = self.0.iter().position(|&c| c == 0).unwrap_or(self.0.len());
+                        let text: String = char::decode_utf16(self.0[..end].iter().copied())
+                            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                            .collect();
+                        core::fmt::Debug::fmt(&text, f)
+                    }
+                }
+            });
+        }
+        out
+    }
+}
+
+/// The doc text of a declaration, noting imported ones.
+fn doc_with_origin(d: &Decl) -> String {
+    match d.origin {
+        Origin::Root => d.doc.clone(),
+        Origin::Imported => format!(
+            "{}\n\n(A base Windows type that the Sync Manager declarations use.)",
+            d.doc
+        ),
+    }
+}
+
+fn enumeration(name: &Ident, e: &Enum, doc: &TokenStream) -> TokenStream {
+    let consts = e.variants.iter().map(|v| {
+        let vdoc = doc_attrs(&v.doc);
+        let vname = ident(&v.name);
+        let value = int_lit(v.value.into(), v.hex);
+        quote! {
+            #vdoc
+            pub const #vname: #name = #name(#value);
+        }
+    });
+    quote! {
+        #doc
+        #[repr(transparent)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        pub struct #name(pub i32);
+
+        #(#consts)*
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,94 @@
+//! Tests of the bindings generator on small IDL texts.
+
+use std::path::Path;
+
+use super::*;
+use crate::{Options, Session};
+
+fn generate_for(text: &str) -> (String, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut session = Session::new(Options {
+        include_dirs: vec![root.join("include")],
+        ..Options::default()
+    });
+    let id = session
+        .load_source(&root.join("test.idl"), text)
+        .unwrap_or_else(|d| panic!("{d}"));
+    let api = Api::from_compilation(&session.into_compilation(vec![id]))
+        .unwrap_or_else(|d| panic!("{d}"));
+    (
+        generate(&api, &crate::codegen::test_options::bindings()).expect("generates"),
+        super::super::c_header::generate(&api, &crate::codegen::test_options::c_header()),
+    )
+}
+
+#[test]
+fn methods_without_a_safe_form_are_unsafe_with_safety_docs() {
+    let (rust, c) = generate_for(
+        "import \"unknwn.idl\";\n\
+         /// A test interface.\n\
+         [object, local, uuid(11111111-2222-3333-4444-555555555555)]\n\
+         interface IRaw : IUnknown {\n\
+             /// Takes anything.\n\
+             HRESULT Blob([in] void *data, [out] void **anything);\n\
+             /// Counts.\n\
+             ULONG Count();\n\
+         }\n\
+         /// Derives from IRaw.\n\
+         [object, local, uuid(11111111-2222-3333-4444-555555555556)]\n\
+         interface IMore : IRaw { HRESULT More([in] LONG x); }\n",
+    );
+    assert!(rust.contains("pub unsafe fn Blob(\n        &self,\n        data: *mut c_void,\n        anything: *mut *mut c_void,\n    ) -> windows_core::HRESULT"), "{rust}");
+    assert!(rust.contains("pub unsafe fn Count(&self) -> u32"), "{rust}");
+    assert!(rust.contains("/// # Safety"));
+    assert!(rust.contains("// SAFETY: the caller upholds the contract"));
+    // A derived interface derefs to its base and converts to every ancestor.
+    assert!(rust.contains("pub base__: IRaw_Vtbl,"), "{rust}");
+    assert!(rust.contains("type Target = IRaw;"));
+    assert!(rust.contains("impl From<IMore> for windows_core::IUnknown"));
+    assert!(rust.contains("impl From<IMore> for IRaw"));
+    assert!(rust.contains("pub fn More(&self, x: i32) -> windows_core::HRESULT"));
+    // No marker survives formatting, and unused helpers are left out.
+    assert!(!rust.contains("safety_comment__"));
+    assert!(!rust.contains("fn len__") && !rust.contains("fn wide__"));
+    assert!(!rust.contains("E_POINTER__") && !rust.contains("WideText__"));
+    // The C vtable of the derived interface is flat: IUnknown, IRaw, then its own slot.
+    assert!(c.contains("    /** Slot 3: Blob (inherited). */\n    HRESULT (MOBSYNC_RS_CALL *Blob)(IMore *This, void *data, void **anything);"), "{c}");
+    assert!(c.contains("    uint32_t (MOBSYNC_RS_CALL *Count)(IMore *This);"));
+    assert!(c.contains("    HRESULT (MOBSYNC_RS_CALL *More)(IMore *This, int32_t x);"));
+    assert!(c.contains(
+        "#define IMore_Blob(This, data, anything) ((This)->lpVtbl->Blob(This, data, anything))"
+    ));
+}
+
+#[test]
+fn keywords_become_raw_identifiers_and_literals_keep_their_base() {
+    let (rust, c) = generate_for(
+        "import \"unknwn.idl\";\n\
+         /// Decimal.\nconst DWORD DEC = 128;\n\
+         /// Hex.\nconst DWORD HEX = 0x80;\n\
+         /// Negative.\nconst LONG NEG = -5;\n\
+         /// A failure code.\nconst HRESULT E_TEST = 0x80040001;\n\
+         /// Fields named like keywords.\n\
+         typedef struct _K { DWORD type; float ref; } K;\n",
+    );
+    assert!(rust.contains("pub const DEC: u32 = 128;"));
+    assert!(rust.contains("pub const HEX: u32 = 0x80;"));
+    assert!(rust.contains("pub const NEG: i32 = -5;"));
+    assert!(
+        rust.contains("windows_core::HRESULT(0x80040001_u32 as i32)"),
+        "{rust}"
+    );
+    assert!(rust.contains("pub r#type: u32,"));
+    assert!(rust.contains("pub r#ref: f32,"));
+    // Floats: no Eq.
+    assert!(
+        rust.contains("#[derive(Clone, Copy, PartialEq, Default)]\npub struct K"),
+        "{rust}"
+    );
+    assert!(c.contains("#define DEC 128\n"));
+    assert!(c.contains("#define HEX 0x80\n"));
+    assert!(c.contains("#define NEG (-5)\n"));
+    assert!(c.contains("#define E_TEST ((HRESULT)0x80040001)\n"), "{c}");
+    assert!(c.contains("    float ref;\n"));
+}

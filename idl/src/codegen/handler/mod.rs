@@ -1,0 +1,580 @@
+//! The handler traits and their shims (`mobsync_runtime::interfaces`), derived from the IDL.
+//!
+//! For every interface of the root files this emits:
+//!
+//! - a safe trait, named after the interface without its leading `I` (`ISyncMgrSynchronize` →
+//!   `SyncMgrSynchronize`), with one method per IDL method, named in snake case;
+//! - for methods documented to return success codes besides `S_OK` (the `custom(...)` contract
+//!   attribute, see [`abi::CONTRACT_SUCCESS_CODES`](super::abi::CONTRACT_SUCCESS_CODES)), an outcome enum with one variant per code,
+//!   named after the code (`InitializeOutcome::S_FALSE`), so no success code is lost;
+//! - one generic `unsafe extern "system"` shim per method, which checks every argument, calls the
+//!   trait method inside the runtime's panic guard and converts the result back to the ABI;
+//! - an `Implement<T, K>` impl that assembles the vtable of slot `K` of any class `T` implementing
+//!   the trait (the windows-core `Vtbl::new::<T, K>()` pattern), so `#[derive(SyncMgrHandler)]`
+//!   only lays out slots.
+//!
+//! Parameters map by their [`ParamRole`] (derived from the MIDL attributes by [`abi`](super::abi)), not by
+//! method:
+//!
+//! | IDL                                          | trait                                |
+//! |----------------------------------------------|--------------------------------------|
+//! | `[in]` integer, enum, handle, HRESULT        | the value (`f`-prefixed `BOOL` → `bool`) |
+//! | `[in] REFGUID` / `[in] S*`                   | `&GUID` / `&S` (`Option` if `[unique]`; `cbSize` checked; a view type for structs with strings) |
+//! | `[in, string] LPCWSTR`                       | `&WStr` (`Option` if `[unique]`)     |
+//! | `[in] I*`                                    | owned `I` (`Option` if `[unique]`)   |
+//! | `[in, size_is(n)] T*` + `n`                  | `&[T]` (the count disappears)        |
+//! | `[out, size_is(n), length_is(*f)] T*`, `n`, `f` | `&mut [T]`, returns the number filled (`S_FALSE` when fewer) |
+//! | `[out] T*` / `[out] S**` / `[out] I**`       | returned (`S**` as an owned value the shim moves to task memory) |
+//! | `[in] REFIID` + `[out, iid_is] void**`       | `InterfaceOut<'_>`                   |
+//! | `[in, out] T*`                               | `&mut T`                             |
+//!
+//! Optional methods (the `custom(...)` attribute [`abi::CONTRACT_OPTIONAL`](super::abi::CONTRACT_OPTIONAL)) get a default body
+//! returning the given HRESULT.
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+mod params;
+
+use super::abi::{Api, Decl, DeclKind, Interface, Method, NamedKind, Param, ParamRole, Prim, Ty};
+use super::finish::finish;
+use super::options::TraitsOptions;
+use super::rust_tokens::{ident, rust_ty};
+
+/// Conventional COM parameter names and their Rust names.
+const PARAM_NAMES: &[(&str, &str)] = &[
+    ("ppv", "object"),
+    ("riid", "iid"),
+    ("rclsid", "clsid"),
+    ("rclsidHandler", "handler_clsid"),
+    ("rgelt", "items"),
+    ("celt", "count"),
+    ("lpCallBack", "callback"),
+];
+
+/// Hungarian prefixes stripped from parameter names when a capital letter follows.
+const PREFIXES: &[&str] = &[
+    "lpwsz", "pwsz", "lpc", "pdw", "wsz", "lp", "pp", "dw", "cb", "p", "f",
+];
+
+/// Method names that would collide with a method of a prelude trait; they get a `_com` suffix.
+const PRELUDE_METHODS: &[&str] = &[
+    "clone", "drop", "eq", "ne", "cmp", "hash", "fmt", "into", "from", "default",
+];
+
+/// Generates the text of `mobsync-runtime/src/interfaces.rs`.
+///
+/// # Errors
+/// A method the rules cannot express safely (a raw parameter, a non-HRESULT return, a fetched
+/// count with success codes other than `S_OK`/`S_FALSE`), or generated code that does not parse.
+pub fn generate(api: &Api, opts: &TraitsOptions) -> Result<String, String> {
+    let generator = Generator::new(api, opts)?;
+    let (rt, sys) = (&generator.rt, &generator.sys);
+    let mut items = TokenStream::new();
+    for (decl, interface) in api.interfaces() {
+        if decl.origin != super::abi::Origin::Root {
+            continue;
+        }
+        items.extend(generator.interface(decl, interface)?);
+    }
+    let doc = doc_inner(&module_doc(api, opts));
+    let file = quote! {
+        #doc
+        #![allow(non_snake_case, non_camel_case_types, clippy::too_many_arguments)]
+
+        use core::ffi::c_void;
+
+        use windows_core::{GUID, HRESULT};
+
+        use #rt::abi::{self, IntoAbi as _, IntoSuccess as _};
+        use #rt::object::{ComClass, Implement, dispatch, unknown_vtable};
+        #[allow(unused_imports)]
+        use #sys::*;
+
+        #items
+    };
+    finish(file, &opts.stamp)
+}
+
+fn module_doc(api: &Api, opts: &TraitsOptions) -> String {
+    let traits: Vec<String> = api
+        .interfaces()
+        .filter(|(d, _)| d.origin == super::abi::Origin::Root)
+        .map(|(d, _)| format!("[`{}`] for [`{}`]", trait_name(&d.name), d.name))
+        .collect();
+    let derives: Vec<String> = opts
+        .derives
+        .iter()
+        .map(|d| format!("`#[derive({d})]`"))
+        .collect();
+    format!(
+        "The handler traits: one safe Rust trait per interface of `{}` ({}), \
+         and the generic `extern \"system\"` shims that implement each interface's vtable for \
+         any type implementing its trait.\n\n\
+         {}\n\n\
+         Implement a trait for your type and name its interface in {}; \
+         the runtime builds the vtables from the shims here. Every \
+         shim checks its arguments before your method runs (null pointers give `E_POINTER`, a \
+         count without its array or a wrong `cbSize` gives `E_INVALIDARG`), clears \
+         out-parameters first, and turns a panic into `E_UNEXPECTED`.",
+        opts.stamp.source,
+        traits.join(", "),
+        opts.stamp.text(),
+        derives.join(" or "),
+    )
+}
+
+// ----- names ---------------------------------------------------------------------------------
+
+/// `ISyncMgrSynchronize` → `SyncMgrSynchronize`.
+fn trait_name(interface: &str) -> String {
+    match interface.strip_prefix('I') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => rest.to_string(),
+        _ => interface.to_string(),
+    }
+}
+
+/// `EnumSyncMgrItems` → `enum_sync_mgr_items`; `ItemIDs` → `item_ids`.
+pub(crate) fn snake_case(name: &str) -> String {
+    let name = name.replace("IDs", "Ids");
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let acronym_end = i > 0
+                && chars[i - 1].is_ascii_uppercase()
+                && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if (prev_lower || acronym_end) && !out.is_empty() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out.replace("h_wnd", "hwnd")
+}
+
+/// The Rust name of a method.
+fn method_name(m: &Method) -> String {
+    let snake = snake_case(&m.name);
+    if PRELUDE_METHODS.contains(&snake.as_str()) {
+        format!("{snake}_com")
+    } else {
+        snake
+    }
+}
+
+/// The Rust name of a parameter: conventional names, else the name without its Hungarian
+/// prefix, in snake case.
+pub(crate) fn param_name(name: &str) -> String {
+    if let Some((_, rust)) = PARAM_NAMES.iter().find(|(idl, _)| *idl == name) {
+        return (*rust).to_string();
+    }
+    for prefix in PREFIXES {
+        if let Some(rest) = name.strip_prefix(prefix)
+            && rest.starts_with(|c: char| c.is_ascii_uppercase())
+        {
+            return snake_case(rest);
+        }
+    }
+    snake_case(name)
+}
+
+fn is_bool_flag(p: &Param) -> bool {
+    p.name
+        .strip_prefix('f')
+        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_uppercase()))
+        && matches!(p.ty.resolved(), Ty::Prim(Prim::I32))
+}
+
+// ----- docs and markers ----------------------------------------------------------------------
+
+fn doc(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
+    quote! { #(#[doc = #lines])* }
+}
+
+fn doc_inner(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
+    quote! { #(#![doc = #lines])* }
+}
+
+fn safety(text: &str) -> TokenStream {
+    quote! { safety_comment__!(#text); }
+}
+
+// ----- the generator -------------------------------------------------------------------------
+
+struct Generator<'a> {
+    api: &'a Api,
+    opts: &'a TraitsOptions,
+    /// The path of the runtime crate ([`TraitsOptions::runtime`]).
+    rt: TokenStream,
+    /// The path of the bindings module ([`TraitsOptions::bindings`]).
+    sys: TokenStream,
+}
+
+/// How one parameter appears in the trait and in the shim.
+#[derive(Default)]
+struct ParamPlan {
+    /// The trait parameter (`name: Type`), if the parameter shows up in the trait.
+    sig: Option<TokenStream>,
+    /// Checks and conversions in the shim, in two phases: out-parameters first.
+    out_prep: Vec<TokenStream>,
+    in_prep: Vec<TokenStream>,
+    /// The argument expression passed to the trait method.
+    arg: Option<TokenStream>,
+    /// A line for the method's docs.
+    note: Option<String>,
+}
+
+/// What a trait method returns, and how the shim turns that into an HRESULT.
+struct Returns {
+    /// The `T` of `windows_core::Result<T>`.
+    ty: TokenStream,
+    /// The shim's match arm for `Ok(value)`, evaluating to `Checked<HRESULT>`.
+    finish: TokenStream,
+}
+
+impl<'a> Generator<'a> {
+    fn new(api: &'a Api, opts: &'a TraitsOptions) -> Result<Self, String> {
+        let path = |what: &str, text: &str| {
+            syn::parse_str::<syn::Path>(text)
+                .map(|p| quote!(#p))
+                .map_err(|e| format!("the {what} path `{text}` is not a Rust path: {e}"))
+        };
+        Ok(Generator {
+            api,
+            opts,
+            rt: path("runtime", &opts.runtime)?,
+            sys: path("bindings", &opts.bindings)?,
+        })
+    }
+
+    fn interface(&self, decl: &Decl, interface: &Interface) -> Result<TokenStream, String> {
+        let iname = &decl.name;
+        let trait_ident = format_ident!("{}", trait_name(iname));
+        let iface = ident(iname);
+        let vtbl = format_ident!("{}_Vtbl", iname);
+
+        let mut outcome_enums = TokenStream::new();
+        let mut trait_methods = TokenStream::new();
+        let mut shims = TokenStream::new();
+        let mut slots = TokenStream::new();
+
+        for m in &interface.methods {
+            if m.ret != Ty::Hresult {
+                return Err(format!(
+                    "{iname}::{}: handler traits need methods returning HRESULT",
+                    m.name
+                ));
+            }
+            let outcome = if self.uses_fetched_count(m) {
+                if m.success_codes
+                    .iter()
+                    .any(|c| c != "S_OK" && c != "S_FALSE")
+                {
+                    return Err(format!(
+                        "{iname}::{}: a method with a fetched count may only succeed with S_OK or S_FALSE",
+                        m.name
+                    ));
+                }
+                None
+            } else if m.has_extra_success_codes() {
+                let (name, tokens) = self.outcome_enum(iname, m);
+                outcome_enums.extend(tokens);
+                Some(name)
+            } else {
+                None
+            };
+            let (method, shim) = self.method(iname, &trait_ident, m, outcome.as_ref())?;
+            trait_methods.extend(method);
+            shims.extend(shim);
+            let slot = ident(&m.name);
+            let shim_name = format_ident!("{}_{}", iname, m.name);
+            slots.extend(quote! { #slot: #shim_name::<T, K>, });
+        }
+
+        let (base_vtable, supertrait) = match interface.base.as_deref() {
+            Some("IUnknown") | None => (quote!(unknown_vtable::<T, K>()), quote!()),
+            Some(base) => {
+                let b = ident(base);
+                let bt = format_ident!("{}", trait_name(base));
+                (quote!(<#b as Implement<T, K>>::VTABLE), quote!(: #bt))
+            }
+        };
+
+        let trait_doc = doc(&format!(
+            "{}\n\n\
+             The safe Rust side of [`{iname}`]. Implement it for a type whose \
+             `#[derive(SyncMgrHandler)]` or `#[derive(ComObject)]` lists `{iname}`; COM \
+             callers reach your methods through the generated vtable, after the argument checks \
+             described on each method.",
+            decl.doc
+        ));
+        let unimplemented_message =
+            format!("`{{Self}}` does not implement `{}`", trait_name(iname));
+        let unimplemented_label =
+            format!("`{iname}` needs `impl {} for {{Self}}`", trait_name(iname));
+        let unimplemented_note = format!(
+            "write `impl mobsync_runtime::{} for {{Self}} {{{{ ... }}}}` with the trait's required methods, \
+             or remove `{iname}` from the derive's interface list",
+            trait_name(iname)
+        );
+        let implement_safety = safety(&format!(
+            "every slot is a shim for the same method of {iname} that treats this as slot K of an \
+             Object<T> through dispatch, and the base slots come from the runtime."
+        ));
+        Ok(quote! {
+            #outcome_enums
+
+            #trait_doc
+            #[diagnostic::on_unimplemented(
+                message = #unimplemented_message,
+                label = #unimplemented_label,
+                note = #unimplemented_note
+            )]
+            pub trait #trait_ident #supertrait {
+                #trait_methods
+            }
+
+            #implement_safety
+            unsafe impl<T: #trait_ident + ComClass, const K: usize> Implement<T, K> for #iface {
+                const VTABLE: #vtbl = #vtbl {
+                    base__: #base_vtable,
+                    #slots
+                };
+            }
+
+            #shims
+        })
+    }
+
+    fn uses_fetched_count(&self, m: &Method) -> bool {
+        m.params.iter().any(|p| {
+            matches!(
+                p.role,
+                ParamRole::OutArray {
+                    fetched: Some(_),
+                    ..
+                }
+            )
+        })
+    }
+
+    /// The name of the outcome enum of a method: `<Method>Outcome`, prefixed with the trait name
+    /// when another interface has a method of the same name.
+    fn outcome_name(&self, iname: &str, m: &Method) -> Ident {
+        let shared = self
+            .api
+            .interfaces()
+            .filter(|(d, i)| d.name != iname && i.methods.iter().any(|o| o.name == m.name))
+            .count()
+            > 0;
+        if shared {
+            format_ident!("{}{}Outcome", trait_name(iname), m.name)
+        } else {
+            format_ident!("{}Outcome", m.name)
+        }
+    }
+
+    /// The path of an HRESULT constant: the IDL's constants live in `sys`, the standard codes in
+    /// `hresults`.
+    fn hresult_path(&self, code: &str) -> TokenStream {
+        let c = ident(code);
+        let from_idl = self
+            .api
+            .find(code)
+            .is_some_and(|d| matches!(d.kind, DeclKind::Const(_)));
+        let (rt, sys) = (&self.rt, &self.sys);
+        if from_idl {
+            quote!(#sys::#c)
+        } else {
+            quote!(#rt::hresults::#c)
+        }
+    }
+
+    fn outcome_enum(&self, iname: &str, m: &Method) -> (Ident, TokenStream) {
+        let name = self.outcome_name(iname, m);
+        let rust_method = method_name(m);
+        let enum_doc = doc(&format!(
+            "The successful outcomes of [`{}::{rust_method}`]: the success codes \
+             `{iname}::{}` is documented to return. Return the one that applies; the shim \
+             passes its code to the caller unchanged.",
+            trait_name(iname),
+            m.name
+        ));
+        let variants = m.success_codes.iter().map(|code| {
+            let v = ident(code);
+            let d = doc(&format!("`{code}`."));
+            quote! { #d #v, }
+        });
+        let to_code = m.success_codes.iter().map(|code| {
+            let v = ident(code);
+            let path = self.hresult_path(code);
+            quote! { #name::#v => #path, }
+        });
+        let from_code = m.success_codes.iter().map(|code| {
+            let v = ident(code);
+            let path = self.hresult_path(code);
+            quote! { if hr == #path { return Some(#name::#v); } }
+        });
+        let tokens = quote! {
+            #enum_doc
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+            pub enum #name {
+                #(#variants)*
+            }
+
+            impl #name {
+                /// The success code.
+                pub const fn hresult(self) -> HRESULT {
+                    match self {
+                        #(#to_code)*
+                    }
+                }
+
+                /// The outcome a success code stands for, or `None` for any other code.
+                pub fn from_hresult(hr: HRESULT) -> Option<Self> {
+                    #(#from_code)*
+                    None
+                }
+            }
+
+            impl abi::IntoSuccess for #name {
+                fn into_success(self) -> HRESULT {
+                    self.hresult()
+                }
+            }
+
+            impl From<#name> for HRESULT {
+                fn from(outcome: #name) -> HRESULT {
+                    outcome.hresult()
+                }
+            }
+        };
+        (name, tokens)
+    }
+
+    /// The trait method and the shim of one IDL method.
+    fn method(
+        &self,
+        iname: &str,
+        trait_ident: &Ident,
+        m: &Method,
+        outcome: Option<&Ident>,
+    ) -> Result<(TokenStream, TokenStream), String> {
+        let what = format!("{iname}::{}", m.name);
+        let default_body = m.optional.as_ref().map(|code| {
+            let path = self.hresult_path(code);
+            quote!({ Err(#path.into()) })
+        });
+        let underscore = default_body.is_some();
+
+        // The `length_is(*f)` count of an out-array is handled with the array.
+        let fetched: Vec<usize> = m
+            .params
+            .iter()
+            .filter_map(|p| match p.role {
+                ParamRole::OutArray { fetched, .. } => fetched,
+                _ => None,
+            })
+            .collect();
+        let mut plans = Vec::new();
+        for (index, p) in m.params.iter().enumerate() {
+            if fetched.contains(&index) {
+                plans.push(ParamPlan::default());
+            } else {
+                plans.push(self.param(&what, m, p, underscore)?);
+            }
+        }
+        let returns = self.returns(&what, m, outcome)?;
+
+        let rust_method = format_ident!("{}", method_name(m));
+        let sig = plans.iter().filter_map(|p| p.sig.clone());
+        let ret_ty = &returns.ty;
+
+        let mut notes: Vec<String> = plans.iter().filter_map(|p| p.note.clone()).collect();
+        notes.dedup();
+        let mut text = format!(
+            "{}\n\nCOM calls it through vtable slot {} (`{what}`).",
+            m.doc, m.slot
+        );
+        if !notes.is_empty() {
+            text.push_str(" Before it runs, the runtime checks the arguments: ");
+            text.push_str(&notes.join(" "));
+        }
+        if let Some(code) = &m.optional {
+            text.push_str(&format!(
+                "\n\nOptional: the default implementation returns `{code}`."
+            ));
+        }
+        if let Some(o) = outcome {
+            text.push_str(&format!(
+                "\n\nSucceeds with one of the documented success codes, as [`{o}`]."
+            ));
+        }
+        let method_doc = doc(&text);
+        let body = default_body.unwrap_or_else(|| quote!(;));
+        let trait_method = quote! {
+            #method_doc
+            fn #rust_method(&self, #(#sig),*) -> windows_core::Result<#ret_ty> #body
+        };
+
+        // The shim.
+        let shim_name = format_ident!("{}_{}", iname, m.name);
+        let raw_params = m.params.iter().map(|p| {
+            let n = ident(&p.name);
+            let t = rust_ty(&p.ty);
+            quote!(#n: #t)
+        });
+        let out_prep = plans.iter().flat_map(|p| p.out_prep.clone());
+        let in_prep = plans.iter().flat_map(|p| p.in_prep.clone());
+        let args = plans.iter().filter_map(|p| p.arg.clone());
+        let finish = &returns.finish;
+        let shim_safety = safety(&format!(
+            "COM calls this slot of the {iname} vtable with this = slot K of a live Object<T> (the \
+             only place the vtable is reachable from) and arguments valid as the MIDL attributes of \
+             {what} describe; every pointer is checked before use by the abi helpers."
+        ));
+        let shim = quote! {
+            unsafe extern "system" fn #shim_name<T: #trait_ident + ComClass, const K: usize>(
+                this: *mut c_void,
+                #(#raw_params),*
+            ) -> HRESULT {
+                #shim_safety
+                unsafe {
+                    dispatch::<T, K>(this, #what, |object| {
+                        abi::respond(|| {
+                            #(#out_prep)*
+                            #(#in_prep)*
+                            match <T as #trait_ident>::#rust_method(object, #(#args),*) {
+                                #finish
+                                Err(error) => Ok(abi::error_code(#what, error)),
+                            }
+                        })
+                    })
+                }
+            }
+        };
+        Ok((trait_method, shim))
+    }
+}
+
+#[cfg(test)]
+mod tests;

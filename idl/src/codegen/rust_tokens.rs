@@ -1,0 +1,133 @@
+//! Small token builders shared by the Rust generators: identifiers, literals, GUIDs, types and
+//! documentation attributes.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::quote;
+
+use super::abi::{Prim, Ty};
+use crate::model::Guid;
+
+// ----- helpers for tokens ----------------------------------------------------------------
+
+/// `#[doc = " line"]` attributes for each line of `doc`.
+pub(crate) fn doc_attrs(doc: &str) -> TokenStream {
+    let mut out = TokenStream::new();
+    for line in doc.lines() {
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
+        out.extend(quote! { #[doc = #line] });
+    }
+    out
+}
+
+/// `#![doc = " line"]` attributes.
+pub(crate) fn doc_attrs_inner(doc: &str) -> TokenStream {
+    let mut out = TokenStream::new();
+    for line in doc.lines() {
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
+        out.extend(quote! { #![doc = #line] });
+    }
+    out
+}
+
+/// A `// SAFETY:` comment marker (see [`finish`]).
+pub(crate) fn safety(text: &str) -> TokenStream {
+    debug_assert!(!text.contains('"') && !text.contains('\\'));
+    quote! { safety_comment__!(#text); }
+}
+
+/// An identifier, raw when it is a Rust keyword.
+pub(crate) fn ident(name: &str) -> Ident {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else",
+        "enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match",
+        "mod", "move", "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "try",
+        "type", "unsafe", "use", "where", "while", "yield", "abstract", "become", "do", "final",
+        "macro", "override", "priv", "typeof", "unsized", "virtual",
+    ];
+    if KEYWORDS.contains(&name) {
+        Ident::new_raw(name, Span::call_site())
+    } else {
+        Ident::new(name, Span::call_site())
+    }
+}
+
+/// An integer literal, hexadecimal when `hex` and at least 10; negative values as `-n`.
+pub(crate) fn int_lit(value: i128, hex: bool) -> TokenStream {
+    let magnitude = value.unsigned_abs();
+    let text = if hex && magnitude >= 10 {
+        format!("{magnitude:#x}")
+    } else {
+        magnitude.to_string()
+    };
+    let lit: Literal = text.parse().expect("an integer literal");
+    if value < 0 {
+        quote! { -#lit }
+    } else {
+        quote! { #lit }
+    }
+}
+
+/// `windows_core::GUID::from_u128(0x...)`.
+pub(crate) fn guid_expr(g: &Guid) -> TokenStream {
+    let d = &g.data4;
+    let text = format!(
+        "0x{:08x}_{:04x}_{:04x}_{:02x}{:02x}_{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        g.data1, g.data2, g.data3, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]
+    );
+    let lit: Literal = text.parse().expect("a GUID literal");
+    quote! { windows_core::GUID::from_u128(#lit) }
+}
+
+/// The Rust path of a primitive.
+pub(crate) fn prim_ty(p: Prim) -> TokenStream {
+    match p {
+        Prim::Char | Prim::I8 => quote!(i8),
+        Prim::U8 => quote!(u8),
+        Prim::I16 => quote!(i16),
+        Prim::U16 | Prim::WChar => quote!(u16),
+        Prim::I32 => quote!(i32),
+        Prim::U32 => quote!(u32),
+        Prim::I64 => quote!(i64),
+        Prim::U64 => quote!(u64),
+        Prim::ISize => quote!(isize),
+        Prim::USize => quote!(usize),
+        Prim::F32 => quote!(f32),
+        Prim::F64 => quote!(f64),
+    }
+}
+
+/// The Rust ABI type of a resolved type (interfaces behind pointers are `c_void`).
+pub(crate) fn rust_ty(ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::Void => quote!(c_void),
+        Ty::Prim(p) => prim_ty(*p),
+        Ty::Guid => quote!(windows_core::GUID),
+        Ty::Hresult => quote!(windows_core::HRESULT),
+        Ty::Interface(_) => quote!(c_void),
+        Ty::Named { name, .. } => {
+            let id = ident(name);
+            quote!(#id)
+        }
+        Ty::Ptr { pointee, is_const } => {
+            let inner = rust_ty(pointee);
+            if *is_const && !pointee.is_interface() {
+                quote!(*const #inner)
+            } else {
+                quote!(*mut #inner)
+            }
+        }
+        Ty::Array { element, len } => {
+            let inner = rust_ty(element);
+            let len = Literal::usize_unsuffixed(usize::try_from(*len).unwrap_or(usize::MAX));
+            quote!([#inner; #len])
+        }
+    }
+}
