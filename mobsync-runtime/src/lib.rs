@@ -11,8 +11,9 @@
 //!   logged and refused), `QueryInterface` answering exactly the listed interfaces (no
 //!   `IInspectable`, no `IAgileObject`) with COM identity for `IUnknown`.
 //! - **Checked arguments** ([`abi`]): before your method runs, null pointers give `E_POINTER`,
-//!   a count without its array or a wrong `cbSize` gives `E_INVALIDARG`, out-parameters are
-//!   cleared.
+//!   a misaligned pointer, a count without its array or a wrong `cbSize` gives `E_INVALIDARG`,
+//!   out-parameters are cleared. The same checks guard `QueryInterface`,
+//!   `IClassFactory::CreateInstance` and `DllGetClassObject`.
 //! - **No panic crosses the ABI**: a panic in your code becomes `E_UNEXPECTED`, its message goes to
 //!   the [`log`](https://docs.rs/log) facade, and the object stays usable. Catching needs
 //!   `panic = "unwind"`: a DLL built with `panic = "abort"` aborts the host process instead.
@@ -137,6 +138,8 @@
 extern crate self as mobsync_runtime;
 
 pub mod abi;
+#[cfg(test)]
+mod abi_entry_tests;
 mod callback;
 mod enumerator;
 mod exports;
