@@ -435,6 +435,31 @@ impl IntoSuccess for () {
     }
 }
 
+/// The success codes a method is documented to return, with their names, `S_OK` first: every
+/// code a caller of the method may be answered with.
+///
+/// Implemented for `()` (a method without a contract attribute succeeds with `S_OK` alone), for
+/// [`FetchedCount`], and for the outcome enums of [`crate::interfaces`] (the codes of their
+/// method's `custom(5A2B5787-...)` contract attribute in `idl/mobsync.idl`).
+pub trait SuccessCodes {
+    /// `(name, code)` pairs, `S_OK` first.
+    const CODES: &'static [(&'static str, HRESULT)];
+}
+
+impl SuccessCodes for () {
+    const CODES: &'static [(&'static str, HRESULT)] = &[("S_OK", S_OK)];
+}
+
+/// The success codes of a method that fills a buffer and reports how many elements it fetched
+/// (an enumerator's `Next`): `S_OK` when the buffer was filled, `S_FALSE` when fewer were left
+/// ([`fetched_status`]).
+#[derive(Debug)]
+pub enum FetchedCount {}
+
+impl SuccessCodes for FetchedCount {
+    const CODES: &'static [(&'static str, HRESULT)] = &[("S_OK", S_OK), ("S_FALSE", S_FALSE)];
+}
+
 /// The HRESULT of an error: its code, or `E_FAIL` (logged) when someone made an `Error` out of a
 /// success code, so that a failure is never reported as success.
 pub fn error_code(method: &str, error: windows_core::Error) -> HRESULT {
