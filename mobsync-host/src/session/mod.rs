@@ -438,7 +438,7 @@ impl Driver<'_> {
             raw.ItemID,
             name,
             raw.dwFlags,
-            raw.dwItemState & 1 != 0,
+            raw.dwItemState & sys::SYNCMGRITEMSTATE_CHECKED != 0,
         ))
     }
 
