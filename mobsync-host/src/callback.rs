@@ -14,7 +14,7 @@ use mobsync_runtime::interfaces::{
 use mobsync_runtime::{ComObject, LogErrorInfo, ProgressItem, WStr};
 use windows_core::{GUID, HRESULT};
 
-use crate::session::{Completion, CompletionAnswer, ProgressAnswer, ProgressUpdate, Shared};
+use crate::state::{Completion, CompletionAnswer, ProgressAnswer, ProgressUpdate, Shared};
 
 /// The callback object of one handler's run.
 #[derive(mobsync_runtime::ComObject)]

@@ -13,7 +13,8 @@ use crate::events::{EventSink, HostEvent, NoEvents};
 use crate::loader::HandlerSource;
 use crate::model::{HandlerOutcome, HandlerReport, Phase, SyncReport};
 use crate::options::SyncOptions;
-use crate::session::{self, Shared};
+use crate::session;
+use crate::state::Shared;
 
 /// How often the supervisor looks for hung calls.
 const TICK: Duration = Duration::from_millis(50);

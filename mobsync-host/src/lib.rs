@@ -37,6 +37,7 @@ pub mod objects;
 mod options;
 mod raw;
 mod session;
+mod state;
 
 pub use events::{EventSink, HostEvent};
 pub use host::{CancelHandle, Host};

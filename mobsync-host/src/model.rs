@@ -4,6 +4,12 @@
 use std::fmt;
 use std::time::Duration;
 
+use mobsync_runtime::sys::{
+    SYNCMGRLOGLEVEL, SYNCMGRLOGLEVEL_ERROR, SYNCMGRLOGLEVEL_INFORMATION, SYNCMGRLOGLEVEL_WARNING,
+    SYNCMGRSTATUS, SYNCMGRSTATUS_DELETED, SYNCMGRSTATUS_FAILED, SYNCMGRSTATUS_PAUSED,
+    SYNCMGRSTATUS_PENDING, SYNCMGRSTATUS_RESUMING, SYNCMGRSTATUS_SKIPPED, SYNCMGRSTATUS_STOPPED,
+    SYNCMGRSTATUS_SUCCEEDED, SYNCMGRSTATUS_UPDATING,
+};
 use serde::Serialize;
 use windows_core::{GUID, HRESULT};
 
@@ -56,16 +62,16 @@ pub enum ItemStatus {
 impl ItemStatus {
     /// Maps a `SYNCMGRSTATUS` value; `None` for values the SDK does not define.
     pub fn from_raw(value: u32) -> Option<Self> {
-        Some(match value {
-            0 => Self::Stopped,
-            1 => Self::Skipped,
-            2 => Self::Pending,
-            3 => Self::Updating,
-            4 => Self::Succeeded,
-            5 => Self::Failed,
-            6 => Self::Paused,
-            7 => Self::Resuming,
-            0x100 => Self::Deleted,
+        Some(match SYNCMGRSTATUS(i32::try_from(value).ok()?) {
+            SYNCMGRSTATUS_STOPPED => Self::Stopped,
+            SYNCMGRSTATUS_SKIPPED => Self::Skipped,
+            SYNCMGRSTATUS_PENDING => Self::Pending,
+            SYNCMGRSTATUS_UPDATING => Self::Updating,
+            SYNCMGRSTATUS_SUCCEEDED => Self::Succeeded,
+            SYNCMGRSTATUS_FAILED => Self::Failed,
+            SYNCMGRSTATUS_PAUSED => Self::Paused,
+            SYNCMGRSTATUS_RESUMING => Self::Resuming,
+            SYNCMGRSTATUS_DELETED => Self::Deleted,
             _ => return None,
         })
     }
@@ -112,10 +118,10 @@ pub enum LogLevel {
 impl LogLevel {
     /// Maps a `SYNCMGRLOGLEVEL` value.
     pub fn from_raw(value: u32) -> Option<Self> {
-        match value {
-            1 => Some(Self::Information),
-            2 => Some(Self::Warning),
-            3 => Some(Self::Error),
+        match SYNCMGRLOGLEVEL(i32::try_from(value).ok()?) {
+            SYNCMGRLOGLEVEL_INFORMATION => Some(Self::Information),
+            SYNCMGRLOGLEVEL_WARNING => Some(Self::Warning),
+            SYNCMGRLOGLEVEL_ERROR => Some(Self::Error),
             _ => None,
         }
     }

@@ -12,6 +12,9 @@ use mobsync_runtime::interfaces::{
     SyncMgrSynchronizeInvoke,
 };
 use mobsync_runtime::registry::Store;
+use mobsync_runtime::sys::{
+    SYNCMGRREGISTERFLAG_CONNECT, SYNCMGRREGISTERFLAG_IDLE, SYNCMGRREGISTERFLAG_PENDINGDISCONNECT,
+};
 use mobsync_runtime::{ComObject, WStr};
 use windows_core::GUID;
 
@@ -23,7 +26,9 @@ use crate::model::SyncReport;
 use crate::options::{SyncEvent, SyncOptions};
 
 /// All valid `SYNCMGRREGISTERFLAG_*` bits.
-const REGISTER_FLAGS_MASK: u32 = 0x07;
+const REGISTER_FLAGS_MASK: u32 = (SYNCMGRREGISTERFLAG_CONNECT.0
+    | SYNCMGRREGISTERFLAG_PENDINGDISCONNECT.0
+    | SYNCMGRREGISTERFLAG_IDLE.0) as u32;
 
 /// `ISyncMgrRegister` over a registration store.
 #[derive(mobsync_runtime::ComObject)]
@@ -180,5 +185,18 @@ impl SyncMgrSynchronizeInvoke for Invoker {
             ..self.options.clone()
         };
         self.start(options, sources)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_register_flags_are_the_idl_mask() {
+        assert_eq!(
+            REGISTER_FLAGS_MASK,
+            mobsync_runtime::sys::SYNCMGRREGISTERFLAGS_MASK
+        );
     }
 }

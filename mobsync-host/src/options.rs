@@ -2,6 +2,12 @@
 
 use std::time::Duration;
 
+use mobsync_runtime::sys::{
+    SYNCMGRFLAG, SYNCMGRFLAG_CONNECT, SYNCMGRFLAG_IDLE, SYNCMGRFLAG_INVOKE, SYNCMGRFLAG_MANUAL,
+    SYNCMGRFLAG_MAYBOTHERUSER, SYNCMGRFLAG_PENDINGDISCONNECT, SYNCMGRFLAG_SCHEDULED,
+    SYNCMGRREGISTERFLAG_CONNECT, SYNCMGRREGISTERFLAG_IDLE, SYNCMGRREGISTERFLAG_PENDINGDISCONNECT,
+    SYNCMGRREGISTERFLAGS,
+};
 use windows_core::GUID;
 
 /// The event that starts a sync (`SYNCMGRFLAG_*` event values).
@@ -24,24 +30,26 @@ pub enum SyncEvent {
 impl SyncEvent {
     /// The `SYNCMGRFLAG` event value.
     pub fn flag(self) -> u32 {
-        match self {
-            Self::Connect => 0x1,
-            Self::PendingDisconnect => 0x2,
-            Self::Manual => 0x3,
-            Self::Idle => 0x4,
-            Self::Invoke => 0x5,
-            Self::Scheduled => 0x6,
-        }
+        let flag: SYNCMGRFLAG = match self {
+            Self::Connect => SYNCMGRFLAG_CONNECT,
+            Self::PendingDisconnect => SYNCMGRFLAG_PENDINGDISCONNECT,
+            Self::Manual => SYNCMGRFLAG_MANUAL,
+            Self::Idle => SYNCMGRFLAG_IDLE,
+            Self::Invoke => SYNCMGRFLAG_INVOKE,
+            Self::Scheduled => SYNCMGRFLAG_SCHEDULED,
+        };
+        flag.0 as u32
     }
 
     /// Whether a handler registered with `SYNCMGRREGISTERFLAG_*` flags `register_flags` takes part:
     /// connect, pending-disconnect and idle syncs only go to handlers registered for them; the
     /// others go to every handler.
     pub fn wanted_by(self, register_flags: u32) -> bool {
+        let registered = |flag: SYNCMGRREGISTERFLAGS| register_flags & flag.0 as u32 != 0;
         match self {
-            Self::Connect => register_flags & 0x1 != 0,
-            Self::PendingDisconnect => register_flags & 0x2 != 0,
-            Self::Idle => register_flags & 0x4 != 0,
+            Self::Connect => registered(SYNCMGRREGISTERFLAG_CONNECT),
+            Self::PendingDisconnect => registered(SYNCMGRREGISTERFLAG_PENDINGDISCONNECT),
+            Self::Idle => registered(SYNCMGRREGISTERFLAG_IDLE),
             Self::Manual | Self::Invoke | Self::Scheduled => true,
         }
     }
@@ -115,7 +123,12 @@ impl Default for SyncOptions {
 impl SyncOptions {
     /// The `dwSyncMgrFlags` for `Initialize`.
     pub fn initialize_flags(&self) -> u32 {
-        self.event.flag() | if self.may_bother_user { 0x200 } else { 0 }
+        let bother = if self.may_bother_user {
+            SYNCMGRFLAG_MAYBOTHERUSER.0 as u32
+        } else {
+            0
+        };
+        self.event.flag() | bother
     }
 
     /// Sets every completion limit to `limit` (handy for tests and the CLI's `--timeout`).

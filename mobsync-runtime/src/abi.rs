@@ -1,13 +1,24 @@
-//! Checked conversions between raw ABI arguments and the safe types of the handler traits.
+//! The runtime's one vocabulary for raw ABI arguments: every pointer a COM caller hands the
+//! runtime (the generated shims in [`crate::interfaces`], `QueryInterface`,
+//! `IClassFactory::CreateInstance`, `DllGetClassObject`) is checked here before it is read or
+//! written, and converted to the safe types of the handler traits.
 //!
-//! The generated shims (in [`crate::interfaces`]) call these for every argument before the user's
-//! code sees it: null pointers give `E_POINTER`, a count with a null array or an oversized count
-//! gives `E_INVALIDARG`, and an in-structure whose `cbSize` is not its size gives `E_INVALIDARG`.
-//! Out-parameters are cleared before the call so that a failing method leaves null/zero behind.
+//! The codes are the same everywhere:
+//!
+//! - a null pointer gives `E_POINTER` (a null array is allowed only with a zero count);
+//! - a pointer that is not aligned for its type gives `E_INVALIDARG` ([`MISALIGNED`]), and nothing
+//!   is read or written through it;
+//! - a count with a null array, a count too large for memory, or an in-structure whose `cbSize`
+//!   is not its size gives `E_INVALIDARG`.
+//!
+//! Out-parameters are checked and cleared ([`OutPtr`]) before anything else, so that a failing
+//! call leaves null/zero behind; the only unaligned access is the copy of an `[in]` GUID
+//! ([`in_guid`]), which COM callers may pass at any address.
 
 use std::ffi::c_void;
+use std::fmt;
 use std::mem::size_of;
-use std::ptr;
+use std::ptr::{self, NonNull};
 
 use windows_core::{GUID, HRESULT, Interface};
 
@@ -18,6 +29,90 @@ use crate::wstr::WStr;
 
 /// The result type of the shims' argument checks: the error is the HRESULT to return.
 pub type Checked<T> = Result<T, HRESULT>;
+
+/// What a pointer that is not aligned for its type gives, wherever the runtime receives one.
+pub const MISALIGNED: HRESULT = E_INVALIDARG;
+
+/// Checks a caller's pointer to one `T` without touching it: `E_POINTER` for null,
+/// [`MISALIGNED`] when it is not aligned for `T`.
+pub fn checked_ptr<T>(ptr: *const T) -> Checked<NonNull<T>> {
+    let Some(ptr) = NonNull::new(ptr.cast_mut()) else {
+        return Err(E_POINTER);
+    };
+    if !ptr.as_ptr().is_aligned() {
+        return Err(MISALIGNED);
+    }
+    Ok(ptr)
+}
+
+/// Checks a caller's array of `len` `T`s without touching it: `Ok(None)` for a null pointer with
+/// a zero count, `E_INVALIDARG` for a null pointer with a count or a count too large for memory,
+/// [`MISALIGNED`] for a misaligned pointer.
+fn checked_array<T>(ptr: *const T, len: u32) -> Checked<Option<(NonNull<T>, usize)>> {
+    let len = len as usize;
+    if ptr.is_null() {
+        return if len == 0 {
+            Ok(None)
+        } else {
+            Err(E_INVALIDARG)
+        };
+    }
+    let ptr = checked_ptr(ptr)?;
+    if len
+        .checked_mul(size_of::<T>())
+        .is_none_or(|n| n > isize::MAX as usize)
+    {
+        return Err(E_INVALIDARG);
+    }
+    Ok(Some((ptr, len)))
+}
+
+/// A caller's `[out] T*` (a value, a pointer or an interface pointer), checked with
+/// [`checked_ptr`] and cleared: the one way the runtime writes an out-parameter.
+///
+/// Created before any other argument is looked at, so that every failure after the check leaves
+/// zero (null) behind; [`set`](OutPtr::set) stores the result.
+pub struct OutPtr<'a, T> {
+    slot: &'a mut T,
+}
+
+impl<'a, T> OutPtr<'a, T> {
+    /// Checks `ptr` (`E_POINTER` for null, [`MISALIGNED`] when misaligned; nothing is written
+    /// then) and stores zero in it.
+    ///
+    /// # Safety
+    ///
+    /// A non-null, aligned `ptr` is writable for a `T` and exclusively ours for `'a`; all-zero
+    /// bytes are a valid `T`.
+    pub unsafe fn new(ptr: *mut T) -> Checked<Self> {
+        let ptr = checked_ptr(ptr)?.as_ptr();
+        // SAFETY: non-null, aligned and writable per the contract; zero is a valid `T`; the old
+        // content (possibly uninitialized) is overwritten without being dropped.
+        unsafe { ptr.write(std::mem::zeroed()) };
+        // SAFETY: now initialized, aligned, and exclusively ours for `'a` per the contract.
+        let slot = unsafe { &mut *ptr };
+        Ok(OutPtr { slot })
+    }
+
+    /// Stores `value` (the caller owns it from now on).
+    pub fn set(self, value: T) {
+        // The zero left by `new` is not dropped: it never owned anything.
+        std::mem::forget(std::mem::replace(self.slot, value));
+    }
+
+    /// The checked, cleared pointer, for code that writes it through raw pointers.
+    pub fn into_raw(self) -> *mut T {
+        self.slot
+    }
+}
+
+impl<T> fmt::Debug for OutPtr<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("OutPtr")
+            .field(&ptr::from_ref::<T>(self.slot))
+            .finish()
+    }
+}
 
 /// `[in] REFGUID`-like argument: the GUID, copied (the caller's pointer may be unaligned).
 ///
@@ -42,21 +137,15 @@ pub unsafe fn in_guid_opt(ptr: *const GUID) -> Option<GUID> {
     unsafe { in_guid(ptr) }.ok()
 }
 
-/// `[in] T*` for a structure without `cbSize`: a reference (`E_POINTER` for null,
-/// `E_INVALIDARG` when misaligned).
+/// `[in] T*` for a structure without `cbSize`: a reference (checked with [`checked_ptr`]).
 ///
 /// # Safety
 ///
 /// A non-null `ptr` points to a readable, initialized `T` unchanged for `'a`.
 pub unsafe fn in_ref<'a, T>(ptr: *const T) -> Checked<&'a T> {
-    if ptr.is_null() {
-        return Err(E_POINTER);
-    }
-    if !(ptr as usize).is_multiple_of(align_of::<T>()) {
-        return Err(E_INVALIDARG);
-    }
-    // SAFETY: non-null, aligned, valid per the contract.
-    Ok(unsafe { &*ptr })
+    let ptr = checked_ptr(ptr)?;
+    // SAFETY: non-null and aligned (checked), readable and unchanged for `'a` per the contract.
+    Ok(unsafe { ptr.as_ref() })
 }
 
 /// `[in] size_is(len) T*` with `[in] count len`: a slice; a null pointer is allowed only with a
@@ -66,19 +155,11 @@ pub unsafe fn in_ref<'a, T>(ptr: *const T) -> Checked<&'a T> {
 ///
 /// A non-null `ptr` points to `len` readable, initialized `T`s that stay unchanged for `'a`.
 pub unsafe fn in_slice<'a, T>(ptr: *const T, len: u32) -> Checked<&'a [T]> {
-    let len = len as usize;
-    if ptr.is_null() {
-        return if len == 0 { Ok(&[]) } else { Err(E_INVALIDARG) };
-    }
-    if !(ptr as usize).is_multiple_of(align_of::<T>())
-        || len
-            .checked_mul(size_of::<T>())
-            .is_none_or(|n| n > isize::MAX as usize)
-    {
-        return Err(E_INVALIDARG);
-    }
+    let Some((ptr, len)) = checked_array(ptr, len)? else {
+        return Ok(&[]);
+    };
     // SAFETY: checked non-null, aligned and within isize::MAX bytes; readable per the contract.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+    Ok(unsafe { std::slice::from_raw_parts(ptr.as_ptr(), len) })
 }
 
 /// `[out] size_is(len) T*`: the caller's buffer, zero-filled, as a mutable slice; a null pointer
@@ -89,49 +170,34 @@ pub unsafe fn in_slice<'a, T>(ptr: *const T, len: u32) -> Checked<&'a [T]> {
 /// A non-null `ptr` points to `len` writable `T`s, exclusively ours for `'a`; `T` is plain data
 /// for which all-zero bytes are a valid value.
 pub unsafe fn out_slice<'a, T>(ptr: *mut T, len: u32) -> Checked<&'a mut [T]> {
-    let len = len as usize;
-    if ptr.is_null() {
-        return if len == 0 {
-            Ok(&mut [])
-        } else {
-            Err(E_INVALIDARG)
-        };
-    }
-    if !(ptr as usize).is_multiple_of(align_of::<T>())
-        || len
-            .checked_mul(size_of::<T>())
-            .is_none_or(|n| n > isize::MAX as usize)
-    {
-        return Err(E_INVALIDARG);
-    }
-    // SAFETY: writable for `len` elements per the contract; zero is a valid `T`.
+    let Some((ptr, len)) = checked_array(ptr, len)? else {
+        return Ok(&mut []);
+    };
+    // SAFETY: checked non-null, aligned and within isize::MAX bytes; writable for `len` elements
+    // and exclusively ours per the contract; zero is a valid `T`.
     unsafe {
-        ptr::write_bytes(ptr, 0, len);
-        Ok(std::slice::from_raw_parts_mut(ptr, len))
+        ptr::write_bytes(ptr.as_ptr(), 0, len);
+        Ok(std::slice::from_raw_parts_mut(ptr.as_ptr(), len))
     }
 }
 
-/// `[in] S*` for a structure that starts with `DWORD cbSize`: a reference after checking that
-/// `cbSize` is the structure's size (`E_POINTER` for null, `E_INVALIDARG` for a wrong size).
+/// `[in] S*` for a structure that starts with `DWORD cbSize`: a reference after checking the
+/// pointer ([`checked_ptr`]) and that `cbSize` is the structure's size (`E_INVALIDARG` otherwise).
 ///
 /// # Safety
 ///
 /// A non-null `ptr` points to a readable `u32`, and to a whole readable `S` when that `u32` equals
 /// `size_of::<S>()`; `S` begins with a `u32` field.
 pub unsafe fn in_sized_struct<'a, S>(ptr: *const S) -> Checked<&'a S> {
-    if ptr.is_null() {
-        return Err(E_POINTER);
-    }
-    if !(ptr as usize).is_multiple_of(align_of::<S>()) {
-        return Err(E_INVALIDARG);
-    }
-    // SAFETY: the first field is a readable u32.
+    let ptr = checked_ptr(ptr)?;
+    // SAFETY: non-null and aligned for `S`, hence for its first field, a readable u32.
     let cb_size = unsafe { ptr.cast::<u32>().read() };
     if cb_size as usize != size_of::<S>() {
         return Err(E_INVALIDARG);
     }
-    // SAFETY: the caller's structure has our size, so the whole `S` is readable.
-    Ok(unsafe { &*ptr })
+    // SAFETY: the caller's structure has our size, so the whole `S` is readable, unchanged for
+    // `'a` per the contract.
+    Ok(unsafe { ptr.as_ref() })
 }
 
 /// Optional (`[unique]`) variant of [`in_sized_struct`]: null gives `None`.
@@ -147,14 +213,16 @@ pub unsafe fn in_sized_struct_opt<'a, S>(ptr: *const S) -> Checked<Option<&'a S>
     unsafe { in_sized_struct(ptr) }.map(Some)
 }
 
-/// `[in, string] LPCWSTR`: a view of the string (`E_POINTER` for null or misaligned).
+/// `[in, string] LPCWSTR`: a view of the string (checked with [`checked_ptr`]).
 ///
 /// # Safety
 ///
 /// A non-null `ptr` points to a NUL-terminated string unchanged for `'a`.
 pub unsafe fn in_wstr<'a>(ptr: *const u16) -> Checked<&'a WStr> {
-    // SAFETY: forwarded contract.
-    unsafe { WStr::from_ptr(ptr) }.ok_or(E_POINTER)
+    let ptr = checked_ptr(ptr)?;
+    // SAFETY: non-null and aligned (checked); a NUL-terminated string unchanged for `'a` per the
+    // contract.
+    unsafe { WStr::from_ptr(ptr.as_ptr()) }.ok_or(E_POINTER)
 }
 
 /// `[in, unique, string] LPCWSTR`: `None` for null.
@@ -190,38 +258,29 @@ pub unsafe fn in_interface_required<I: Interface>(ptr: *mut c_void) -> Checked<I
     unsafe { in_interface(ptr) }.ok_or(E_POINTER)
 }
 
-/// `[out] T*` (a value, a pointer or an interface pointer): checks the pointer (`E_POINTER`
-/// for null) and stores zero (null for pointers), so a failing call leaves a defined value.
+/// `[out] T*` (a value, a pointer or an interface pointer) for the generated shims: an
+/// [`OutPtr`] as a raw pointer, for [`write_out`] / [`write_interface`].
 ///
 /// # Safety
 ///
-/// A non-null `ptr` is writable for a `T`, and all-zero bytes are a valid `T`.
+/// As for [`OutPtr::new`], for the duration of the shim.
 pub unsafe fn out_zeroed<T>(ptr: *mut T) -> Checked<*mut T> {
-    if ptr.is_null() {
-        return Err(E_POINTER);
-    }
-    // SAFETY: writable per the contract; zero is a valid `T`; the old content is not dropped.
-    unsafe { ptr.write_unaligned(std::mem::zeroed()) };
-    Ok(ptr)
+    // SAFETY: forwarded contract.
+    unsafe { OutPtr::new(ptr) }.map(OutPtr::into_raw)
 }
 
 /// The `[out] ULONG *pceltFetched` of an enumerator's `Next`: may be null only when
-/// `requested == 1` (`E_POINTER` otherwise); stores 0.
+/// `requested == 1` (`E_POINTER` otherwise); otherwise an [`OutPtr`] (so 0 is stored).
 ///
 /// # Safety
 ///
-/// A non-null `ptr` is writable for a `u32`.
+/// A non-null `ptr` is writable for a `u32` for the duration of the shim.
 pub unsafe fn fetched_init(ptr: *mut u32, requested: u32) -> Checked<*mut u32> {
-    if ptr.is_null() {
-        return if requested == 1 {
-            Ok(ptr)
-        } else {
-            Err(E_POINTER)
-        };
+    if ptr.is_null() && requested == 1 {
+        return Ok(ptr);
     }
-    // SAFETY: writable per the contract.
-    unsafe { ptr.write_unaligned(0) };
-    Ok(ptr)
+    // SAFETY: forwarded contract; zero is a valid `u32`.
+    unsafe { OutPtr::new(ptr) }.map(OutPtr::into_raw)
 }
 
 /// After an enumerator's `Next` filled `filled` of `requested` elements: stores the count
@@ -246,8 +305,8 @@ pub unsafe fn finish_fetched(
         return Err(E_UNEXPECTED);
     }
     if !fetched.is_null() {
-        // SAFETY: checked by `fetched_init`.
-        unsafe { fetched.write_unaligned(count) };
+        // SAFETY: checked (non-null, aligned, writable) by `fetched_init`.
+        unsafe { fetched.write(count) };
     }
     Ok(fetched_status(filled, requested as usize))
 }
@@ -258,8 +317,9 @@ pub unsafe fn finish_fetched(
 ///
 /// `slot` came from [`out_zeroed`].
 pub unsafe fn write_out<T>(slot: *mut T, value: T) {
-    // SAFETY: writable per `out_zeroed`'s check; the zero left there needs no drop.
-    unsafe { slot.write_unaligned(value) };
+    // SAFETY: non-null, aligned and writable per `out_zeroed`'s check; the zero left there needs
+    // no drop.
+    unsafe { slot.write(value) };
 }
 
 /// Runs a shim body whose argument checks return early with an HRESULT.
@@ -288,20 +348,15 @@ impl<T> IntoAbi<*mut T> for crate::task_mem::TaskBox<T> {
     }
 }
 
-/// `[in, out] T*`: a mutable reference (`E_POINTER` for null).
+/// `[in, out] T*`: a mutable reference (checked with [`checked_ptr`]).
 ///
 /// # Safety
 ///
 /// A non-null `ptr` is readable and writable for an initialized `T`, exclusively ours for `'a`.
 pub unsafe fn in_out<'a, T>(ptr: *mut T) -> Checked<&'a mut T> {
-    if ptr.is_null() {
-        return Err(E_POINTER);
-    }
-    if !(ptr as usize).is_multiple_of(align_of::<T>()) {
-        return Err(E_INVALIDARG);
-    }
-    // SAFETY: non-null, aligned, valid per the contract.
-    Ok(unsafe { &mut *ptr })
+    let mut ptr = checked_ptr(ptr)?;
+    // SAFETY: non-null and aligned (checked), initialized and exclusively ours per the contract.
+    Ok(unsafe { ptr.as_mut() })
 }
 
 /// Writes an owned interface into a cleared `[out] I**` slot, transferring its reference.
@@ -310,8 +365,8 @@ pub unsafe fn in_out<'a, T>(ptr: *mut T) -> Checked<&'a mut T> {
 ///
 /// `slot` came from [`out_zeroed`].
 pub unsafe fn write_interface<I: Interface>(slot: *mut *mut c_void, value: I) {
-    // SAFETY: writable per `out_zeroed`'s check.
-    unsafe { slot.write_unaligned(value.into_raw()) };
+    // SAFETY: non-null, aligned and writable per `out_zeroed`'s check.
+    unsafe { slot.write(value.into_raw()) };
 }
 
 /// `BOOL` → `bool`.
@@ -327,25 +382,21 @@ pub fn in_bool(value: i32) -> bool {
 #[derive(Debug)]
 pub struct InterfaceOut<'a> {
     iid: GUID,
-    slot: &'a mut *mut c_void,
+    slot: OutPtr<'a, *mut c_void>,
 }
 
 impl<'a> InterfaceOut<'a> {
-    /// Checks `riid` and `ppv` (`E_POINTER` for null) and clears `*ppv`.
+    /// Checks and clears `ppv` ([`OutPtr`]), then reads `riid` (`E_POINTER` for null).
     ///
     /// # Safety
     ///
-    /// `riid` is null or readable; `ppv` is null or writable and exclusively ours for `'a`.
+    /// `riid` is null or readable; `ppv` is null, misaligned, or writable and exclusively ours
+    /// for `'a`.
     pub unsafe fn new(riid: *const GUID, ppv: *mut *mut c_void) -> Checked<InterfaceOut<'a>> {
-        // SAFETY: forwarded contract.
-        let ppv = unsafe { out_zeroed(ppv) }?;
+        // SAFETY: forwarded contract; null is a valid `*mut c_void`.
+        let slot = unsafe { OutPtr::new(ppv) }?;
         // SAFETY: forwarded contract.
         let iid = unsafe { in_guid(riid) }?;
-        if !(ppv as usize).is_multiple_of(align_of::<*mut c_void>()) {
-            return Err(E_INVALIDARG);
-        }
-        // SAFETY: non-null, aligned, writable and ours for `'a`.
-        let slot = unsafe { &mut *ppv };
         Ok(InterfaceOut { iid, slot })
     }
 
@@ -366,7 +417,7 @@ impl<'a> InterfaceOut<'a> {
         if out.is_null() {
             return Err(E_NOINTERFACE.into());
         }
-        *self.slot = out;
+        self.slot.set(out);
         Ok(())
     }
 }
@@ -382,6 +433,31 @@ impl IntoSuccess for () {
     fn into_success(self) -> HRESULT {
         S_OK
     }
+}
+
+/// The success codes a method is documented to return, with their names, `S_OK` first: every
+/// code a caller of the method may be answered with.
+///
+/// Implemented for `()` (a method without a contract attribute succeeds with `S_OK` alone), for
+/// [`FetchedCount`], and for the outcome enums of [`crate::interfaces`] (the codes of their
+/// method's `custom(5A2B5787-...)` contract attribute in `idl/mobsync.idl`).
+pub trait SuccessCodes {
+    /// `(name, code)` pairs, `S_OK` first.
+    const CODES: &'static [(&'static str, HRESULT)];
+}
+
+impl SuccessCodes for () {
+    const CODES: &'static [(&'static str, HRESULT)] = &[("S_OK", S_OK)];
+}
+
+/// The success codes of a method that fills a buffer and reports how many elements it fetched
+/// (an enumerator's `Next`): `S_OK` when the buffer was filled, `S_FALSE` when fewer were left
+/// ([`fetched_status`]).
+#[derive(Debug)]
+pub enum FetchedCount {}
+
+impl SuccessCodes for FetchedCount {
+    const CODES: &'static [(&'static str, HRESULT)] = &[("S_OK", S_OK), ("S_FALSE", S_FALSE)];
 }
 
 /// The HRESULT of an error: its code, or `E_FAIL` (logged) when someone made an `Error` out of a
@@ -462,5 +538,76 @@ mod tests {
             E_FAIL
         );
         assert_eq!(error_code("t", E_POINTER.into()), E_POINTER);
+    }
+
+    /// 8-aligned bytes filled with a pattern, and a pointer one byte in: misaligned for every
+    /// type aligned to 2 or more.
+    #[repr(C, align(8))]
+    struct Bytes([u8; 32]);
+
+    impl Bytes {
+        fn odd<T>(&mut self) -> *mut T {
+            self.0.as_mut_ptr().wrapping_add(1).cast()
+        }
+
+        fn untouched(&self) -> bool {
+            self.0.iter().all(|&b| b == 0xA5)
+        }
+    }
+
+    #[test]
+    fn misaligned_pointers_are_refused_untouched() {
+        let mut bytes = Bytes([0xA5; 32]);
+        assert_eq!(
+            checked_ptr(bytes.odd::<u32>().cast_const()),
+            Err(MISALIGNED)
+        );
+        assert_eq!(checked_ptr::<u32>(ptr::null()), Err(E_POINTER));
+        // SAFETY: every pointer is null, misaligned (refused before any access) or live.
+        unsafe {
+            assert_eq!(
+                OutPtr::new(bytes.odd::<*mut c_void>()).err(),
+                Some(MISALIGNED)
+            );
+            assert_eq!(out_zeroed(bytes.odd::<u32>()), Err(MISALIGNED));
+            assert_eq!(fetched_init(bytes.odd(), 1), Err(MISALIGNED));
+            let ppv = bytes.odd::<*mut c_void>();
+            assert_eq!(
+                InterfaceOut::new(&GUID::zeroed(), ppv).err(),
+                Some(MISALIGNED)
+            );
+            assert_eq!(in_out(bytes.odd::<u32>()).err(), Some(MISALIGNED));
+            assert_eq!(
+                in_ref(bytes.odd::<u32>().cast_const()).err(),
+                Some(MISALIGNED)
+            );
+            assert_eq!(
+                in_wstr(bytes.odd::<u16>().cast_const()).err(),
+                Some(MISALIGNED)
+            );
+            assert_eq!(
+                in_slice(bytes.odd::<u32>().cast_const(), 2),
+                Err(MISALIGNED)
+            );
+            assert_eq!(out_slice(bytes.odd::<u32>(), 2).err(), Some(MISALIGNED));
+            assert_eq!(
+                in_sized_struct(bytes.odd::<u64>().cast_const()),
+                Err(MISALIGNED)
+            );
+        }
+        assert!(bytes.untouched());
+    }
+
+    #[test]
+    fn out_ptr_clears_then_stores() {
+        let mut slot: *mut c_void = ptr::NonNull::dangling().as_ptr();
+        // SAFETY: a live, aligned slot, ours for the test.
+        let out = unsafe { OutPtr::new(&mut slot) }.unwrap();
+        out.set(ptr::NonNull::<u8>::dangling().as_ptr().cast());
+        assert!(!slot.is_null());
+        let mut value = 7u32;
+        // SAFETY: as above.
+        let _cleared = unsafe { OutPtr::new(&mut value) }.unwrap();
+        assert_eq!(value, 0, "a checked out-pointer is cleared");
     }
 }

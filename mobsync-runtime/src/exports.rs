@@ -1,12 +1,12 @@
 //! The four DLL exports of an in-process COM server, and [`export_handlers!`](crate::export_handlers).
 
 use std::ffi::c_void;
-use std::ptr;
 
-use windows_core::{GUID, HRESULT, Interface};
+use windows_core::{GUID, HRESULT};
 
+use crate::abi::{self, OutPtr};
 use crate::factory::{Class, ClassFactory};
-use crate::hresults::{CLASS_E_CLASSNOTAVAILABLE, E_POINTER};
+use crate::hresults::CLASS_E_CLASSNOTAVAILABLE;
 use crate::object::ComObject;
 use crate::registry::{self, Registration, SyncMgrRegistration, ThreadingModel};
 use crate::threading::ThreadingPolicy;
@@ -16,8 +16,8 @@ use crate::threading::ThreadingPolicy;
 pub struct ClassEntry {
     /// What `DllRegisterServer` registers for the class.
     pub registration: Registration<'static>,
-    /// Creates the class's factory object; returns its `IUnknown` with one reference.
-    new_factory: fn() -> *mut c_void,
+    /// Creates the class's factory object and queries it into the caller's out-pointer.
+    new_factory: fn(&GUID, OutPtr<'_, *mut c_void>) -> HRESULT,
 }
 
 impl ClassEntry {
@@ -49,8 +49,10 @@ impl ClassEntry {
     }
 }
 
-fn new_factory<C: Class>() -> *mut c_void {
-    ComObject::new(ClassFactory::<C>(std::marker::PhantomData)).into_raw()
+fn new_factory<C: Class>(iid: &GUID, out: OutPtr<'_, *mut c_void>) -> HRESULT {
+    // The handle's reference is released on return; when the query failed, that destroys the
+    // new factory.
+    ComObject::new(ClassFactory::<C>(std::marker::PhantomData)).query_into(iid, out)
 }
 
 /// Whether two GUIDs are equal, in a `const` context.
@@ -70,27 +72,20 @@ pub unsafe fn dll_get_class_object(
     riid: *const GUID,
     ppv: *mut *mut c_void,
 ) -> HRESULT {
-    if ppv.is_null() {
-        return E_POINTER;
-    }
-    // SAFETY: non-null and writable per the contract.
-    unsafe { ppv.write(ptr::null_mut()) };
-    if rclsid.is_null() || riid.is_null() {
-        return E_POINTER;
-    }
-    // SAFETY: non-null and readable per the contract.
-    let clsid = unsafe { rclsid.read_unaligned() };
-    let Some(entry) = classes.iter().find(|c| c.clsid() == clsid) else {
-        return CLASS_E_CLASSNOTAVAILABLE;
-    };
-    crate::guard::catch("DllGetClassObject", || {
-        let unknown = (entry.new_factory)();
-        // SAFETY: `unknown` is a live factory's IUnknown with one reference, which `from_raw`
-        // adopts and releases after the query.
-        unsafe {
-            let unknown = windows_core::IUnknown::from_raw(unknown);
-            unknown.query(riid, ppv)
-        }
+    abi::respond(|| {
+        // SAFETY: `ppv` is null or writable for the call per the contract; null is a valid
+        // `*mut c_void`. Checked (and cleared when valid) before anything else.
+        let out = unsafe { OutPtr::new(ppv) }?;
+        // SAFETY: null or readable per the contract.
+        let clsid = unsafe { abi::in_guid(rclsid) }?;
+        // SAFETY: null or readable per the contract.
+        let iid = unsafe { abi::in_guid(riid) }?;
+        let Some(entry) = classes.iter().find(|c| c.clsid() == clsid) else {
+            return Ok(CLASS_E_CLASSNOTAVAILABLE);
+        };
+        Ok(crate::guard::catch("DllGetClassObject", || {
+            (entry.new_factory)(&iid, out)
+        }))
     })
 }
 

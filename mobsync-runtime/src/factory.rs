@@ -14,6 +14,7 @@ use std::ptr;
 
 use windows_core::{GUID, HRESULT, IUnknown, IUnknown_Vtbl, Interface};
 
+use crate::abi::{self, OutPtr};
 use crate::hresults::{CLASS_E_NOAGGREGATION, E_POINTER};
 use crate::module;
 use crate::object::{ComClass, ComObject, Implement, VtablePtr, dispatch, unknown_vtable};
@@ -118,26 +119,28 @@ unsafe extern "system" fn create_instance<C: Class, const K: usize>(
     riid: *const GUID,
     ppv: *mut *mut c_void,
 ) -> HRESULT {
-    if ppv.is_null() {
-        return E_POINTER;
-    }
-    // SAFETY: non-null and writable per the COM contract.
-    unsafe { ppv.write(ptr::null_mut()) };
+    // SAFETY: per the COM contract `ppv` is null or writable for the call; null is a valid
+    // `*mut c_void`. Checked (and cleared when valid) before anything else.
+    let out = match unsafe { OutPtr::new(ppv) } {
+        Ok(out) => out,
+        Err(hr) => return hr,
+    };
+    let create = |_: &ClassFactory<C>| {
+        if !outer.is_null() {
+            return CLASS_E_NOAGGREGATION;
+        }
+        // SAFETY: per the COM contract `riid` is null or readable.
+        let iid = match unsafe { abi::in_guid(riid) } {
+            Ok(iid) => iid,
+            Err(hr) => return hr,
+        };
+        let object = ComObject::new(C::create());
+        // The handle's reference is released when `object` goes out of scope; on failure that
+        // destroys the new object.
+        object.query_into(&iid, out)
+    };
     // SAFETY: `this` is null or slot `K` of a live factory object held by the caller.
-    unsafe {
-        dispatch::<ClassFactory<C>, K>(this, "IClassFactory::CreateInstance", |_| {
-            if !outer.is_null() {
-                return CLASS_E_NOAGGREGATION;
-            }
-            if riid.is_null() {
-                return E_POINTER;
-            }
-            let object = ComObject::new(C::create());
-            // The handle's reference is released when `object` goes out of scope; on failure
-            // that destroys the new object.
-            object.query_raw(riid, ppv)
-        })
-    }
+    unsafe { dispatch::<ClassFactory<C>, K>(this, "IClassFactory::CreateInstance", create) }
 }
 
 unsafe extern "system" fn lock_server<C: Class, const K: usize>(

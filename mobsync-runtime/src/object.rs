@@ -27,13 +27,14 @@ use loom::sync::atomic::{AtomicU32, Ordering, fence};
 use std::ffi::c_void;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
-use std::ptr::{self, NonNull};
+use std::ptr::NonNull;
 #[cfg(not(loom))]
 use std::sync::atomic::{AtomicU32, Ordering, fence};
 use std::thread::ThreadId;
 
 use windows_core::{GUID, HRESULT, IUnknown, IUnknown_Vtbl, Interface};
 
+use crate::abi::{self, Checked, OutPtr};
 use crate::guard;
 use crate::hresults::{E_NOINTERFACE, E_POINTER, RPC_E_WRONG_THREAD, S_OK};
 use crate::module;
@@ -235,37 +236,23 @@ impl<T: ComClass> Object<T> {
         module::object_destroyed();
     }
 
-    /// `QueryInterface` for the whole object.
+    /// `QueryInterface` for the whole object: the interface pointer for `iid`, with a reference
+    /// for the caller, or `E_NOINTERFACE`.
     ///
     /// # Safety
     ///
-    /// `this` points to a live object; `iid` and `ppv` are null or valid for reads/writes.
-    unsafe fn query(this: NonNull<Object<T>>, iid: *const GUID, ppv: *mut *mut c_void) -> HRESULT {
-        if ppv.is_null() {
-            return E_POINTER;
-        }
-        // SAFETY: `ppv` is non-null and, per the COM contract, writable.
-        unsafe { ppv.write(ptr::null_mut()) };
-        if iid.is_null() {
-            return E_POINTER;
-        }
-        // SAFETY: non-null and readable per the COM contract.
-        let iid = unsafe { iid.read_unaligned() };
-        let slot = if iid == IUnknown::IID {
+    /// `this` points to a live object.
+    unsafe fn query(this: NonNull<Object<T>>, iid: &GUID) -> Checked<*mut c_void> {
+        let slot = if *iid == IUnknown::IID {
             Some(0)
         } else {
-            T::IIDS.iter().position(|candidate| *candidate == iid)
+            T::IIDS.iter().position(|candidate| candidate == iid)
         };
-        match slot {
-            Some(k) => {
-                // SAFETY: the object is alive (the caller holds a reference) and `k < LEN`.
-                unsafe {
-                    (*this.as_ptr()).add_ref();
-                    ppv.write(Self::slot(this, k));
-                }
-                S_OK
-            }
-            None => E_NOINTERFACE,
+        let k = slot.ok_or(E_NOINTERFACE)?;
+        // SAFETY: the object is alive (the caller holds a reference) and `k < LEN`.
+        unsafe {
+            (*this.as_ptr()).add_ref();
+            Ok(Self::slot(this, k))
         }
     }
 }
@@ -284,15 +271,21 @@ unsafe extern "system" fn query_interface<T: ComClass, const K: usize>(
     iid: *const GUID,
     ppv: *mut *mut c_void,
 ) -> HRESULT {
+    // SAFETY: per the COM contract `ppv` is null or writable for the call; null is a valid
+    // `*mut c_void`. Checked (and cleared when valid) before anything else.
+    let out = unsafe { OutPtr::new(ppv) };
     if this.is_null() {
-        if !ppv.is_null() {
-            // SAFETY: non-null out pointer, writable per the COM contract.
-            unsafe { ppv.write(ptr::null_mut()) };
-        }
         return E_POINTER;
     }
-    // SAFETY: `this` is slot `K` of a live `Object<T>` (the vtable is only reachable from there).
-    unsafe { Object::<T>::query(Object::<T>::from_slot(this, K), iid, ppv) }
+    abi::respond(|| {
+        let out = out?;
+        // SAFETY: per the COM contract `iid` is null or readable.
+        let iid = unsafe { abi::in_guid(iid) }?;
+        // SAFETY: `this` is slot `K` of a live `Object<T>` (the vtable is only reachable from
+        // there), on which the caller holds a reference.
+        out.set(unsafe { Object::<T>::query(Object::<T>::from_slot(this, K), &iid) }?);
+        Ok(S_OK)
+    })
 }
 
 unsafe extern "system" fn add_ref<T: ComClass, const K: usize>(this: *mut c_void) -> u32 {
@@ -401,22 +394,23 @@ impl<T: ComClass> ComObject<T> {
 
     /// `QueryInterface` for `I`: a counted interface pointer, or `E_NOINTERFACE`.
     pub fn cast<I: Interface>(&self) -> windows_core::Result<I> {
-        let mut out = ptr::null_mut();
-        // SAFETY: the object is alive; `&I::IID` and `&mut out` are valid.
-        let hr = unsafe { Object::query(self.ptr, &I::IID, &mut out) };
-        hr.ok()?;
-        // SAFETY: `query` succeeded for `I::IID`, so `out` is an owned pointer to an `I` vtable.
-        Ok(unsafe { I::from_raw(out) })
+        // SAFETY: the object is alive.
+        let raw = unsafe { Object::query(self.ptr, &I::IID) }?;
+        // SAFETY: `query` succeeded for `I::IID`, so `raw` is an owned pointer to an `I` vtable.
+        Ok(unsafe { I::from_raw(raw) })
     }
 
-    /// `QueryInterface` with raw arguments (`E_POINTER` for a null `ppv` or `iid`).
-    ///
-    /// # Safety
-    ///
-    /// `iid` and `ppv` are null or valid for a read and a write.
-    pub(crate) unsafe fn query_raw(&self, iid: *const GUID, ppv: *mut *mut c_void) -> HRESULT {
-        // SAFETY: the object is alive; the pointers are as the caller promised.
-        unsafe { Object::query(self.ptr, iid, ppv) }
+    /// `QueryInterface` into a caller's checked out-pointer: stores the interface for `iid` (with
+    /// a reference for the caller) and returns `S_OK`, or `E_NOINTERFACE` leaving null behind.
+    pub(crate) fn query_into(&self, iid: &GUID, out: OutPtr<'_, *mut c_void>) -> HRESULT {
+        // SAFETY: the object is alive.
+        match unsafe { Object::query(self.ptr, iid) } {
+            Ok(raw) => {
+                out.set(raw);
+                S_OK
+            }
+            Err(hr) => hr,
+        }
     }
 
     /// The current reference count (for diagnostics and tests; racy by nature).

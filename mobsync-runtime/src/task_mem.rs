@@ -34,7 +34,7 @@ use std::ptr::NonNull;
 use windows_core::HRESULT;
 
 /// `E_OUTOFMEMORY`: what [`TaskBox::new`] returns when the task allocator has no memory.
-pub const E_OUTOFMEMORY: HRESULT = HRESULT(0x8007_000E_u32 as i32);
+pub use crate::hresults::E_OUTOFMEMORY;
 
 /// The alignment every task-allocator block has (at least that of `malloc` and of
 /// `CoTaskMemAlloc` on 64-bit Windows).

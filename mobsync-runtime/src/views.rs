@@ -5,6 +5,7 @@
 
 use windows_core::GUID;
 
+use crate::abi;
 use crate::sys::{
     SYNCMGRLOGERROR_ERRORFLAGS, SYNCMGRLOGERROR_ERRORID, SYNCMGRLOGERROR_ITEMID,
     SYNCMGRLOGERRORINFO, SYNCMGRPROGRESSITEM, SYNCMGRPROGRESSITEM_MAXVALUE,
@@ -45,8 +46,11 @@ impl<'a> ProgressItem<'a> {
         if !self.has(SYNCMGRPROGRESSITEM_STATUSTEXT) {
             return None;
         }
-        // SAFETY: `from_checked`'s contract covers the pointer when the mask bit is set.
-        unsafe { WStr::from_ptr(self.raw.lpcStatusText) }
+        // SAFETY: `from_checked`'s contract covers the pointer when the mask bit is set. A
+        // misaligned pointer, refused by the check, reads as no text.
+        unsafe { abi::in_wstr_opt(self.raw.lpcStatusText) }
+            .ok()
+            .flatten()
     }
 
     /// The item's status, a `SYNCMGRSTATUS` value (`SYNCMGRPROGRESSITEM_STATUSTYPE`).

@@ -7,7 +7,6 @@
 //! `DllCanUnloadNow`. Completions may arrive before the call returns, later, or from any thread.
 
 mod contract;
-mod state;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -25,9 +24,8 @@ use crate::model::{
 };
 use crate::options::{ItemSelection, SyncOptions};
 use crate::raw::ComRef;
+use crate::state::{Completed, Completion, Shared};
 use contract::Contract;
-
-pub(crate) use state::{Completion, CompletionAnswer, ProgressAnswer, ProgressUpdate, Shared};
 
 /// The most items the host accepts from one enumerator (a guard against endless enumerators).
 const MAX_ITEMS: usize = 100_000;
@@ -440,7 +438,7 @@ impl Driver<'_> {
             raw.ItemID,
             name,
             raw.dwFlags,
-            raw.dwItemState & 1 != 0,
+            raw.dwItemState & sys::SYNCMGRITEMSTATE_CHECKED != 0,
         ))
     }
 
@@ -488,7 +486,7 @@ impl Driver<'_> {
     }
 
     /// Waits for the completion `expect`ed before the call.
-    fn wait(&self, phase: Phase, limit: Duration) -> Step<state::Completed> {
+    fn wait(&self, phase: Phase, limit: Duration) -> Step<Completed> {
         let started = Instant::now();
         match self
             .shared
@@ -545,7 +543,7 @@ impl Driver<'_> {
         Ok(Prepared::Ready(done.hr == sys::S_SYNCMGR_ENUMITEMS))
     }
 
-    fn synchronize(&self) -> Step<state::Completed> {
+    fn synchronize(&self) -> Step<Completed> {
         let limit = self.options.sync_timeout;
         self.shared.enter(Phase::Synchronize, Some(limit));
         self.shared.expect(Completion::Synchronize);
