@@ -56,7 +56,6 @@
 mod engine;
 mod expr;
 mod lex;
-mod macros;
 mod output;
 
 use std::cell::Cell;

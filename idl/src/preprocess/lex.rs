@@ -187,6 +187,28 @@ impl SrcFile {
     }
 }
 
+/// A position in the file being read.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Cursor {
+    /// Index into `Engine::files`.
+    pub file: u32,
+    /// Offset into the file's spliced text.
+    pub pos: usize,
+}
+
+/// The text of a token.
+pub(super) fn tok_text<'s>(files: &'s [SrcFile], scratch: &'s str, t: &Token) -> &'s str {
+    let s = if t.src == SCRATCH {
+        scratch
+    } else {
+        match files.get(t.src as usize) {
+            Some(f) => f.str(),
+            None => return "",
+        }
+    };
+    slice(s, t.start as usize, t.end as usize)
+}
+
 /// A fast, non-cryptographic hasher for the macro table (identifiers are short; the table is
 /// consulted for every identifier of the input). The multiply-rotate scheme is the one of
 /// rustc's `FxHasher`.
