@@ -51,6 +51,13 @@ impl abi::IntoSuccess for InitializeOutcome {
     }
 }
 
+impl abi::SuccessCodes for InitializeOutcome {
+    const CODES: &'static [(&'static str, HRESULT)] = &[
+        ("S_OK", crate::hresults::S_OK),
+        ("S_FALSE", crate::hresults::S_FALSE),
+    ];
+}
+
 impl From<InitializeOutcome> for HRESULT {
     fn from(outcome: InitializeOutcome) -> HRESULT {
         outcome.hresult()
@@ -91,6 +98,13 @@ impl abi::IntoSuccess for PrepareForSyncOutcome {
     fn into_success(self) -> HRESULT {
         self.hresult()
     }
+}
+
+impl abi::SuccessCodes for PrepareForSyncOutcome {
+    const CODES: &'static [(&'static str, HRESULT)] = &[
+        ("S_OK", crate::hresults::S_OK),
+        ("S_FALSE", crate::hresults::S_FALSE),
+    ];
 }
 
 impl From<PrepareForSyncOutcome> for HRESULT {
@@ -674,6 +688,13 @@ impl abi::IntoSuccess for EnableModelessOutcome {
     }
 }
 
+impl abi::SuccessCodes for EnableModelessOutcome {
+    const CODES: &'static [(&'static str, HRESULT)] = &[
+        ("S_OK", crate::hresults::S_OK),
+        ("S_FALSE", crate::hresults::S_FALSE),
+    ];
+}
+
 impl From<EnableModelessOutcome> for HRESULT {
     fn from(outcome: EnableModelessOutcome) -> HRESULT {
         outcome.hresult()
@@ -720,6 +741,14 @@ impl abi::IntoSuccess for ProgressOutcome {
     fn into_success(self) -> HRESULT {
         self.hresult()
     }
+}
+
+impl abi::SuccessCodes for ProgressOutcome {
+    const CODES: &'static [(&'static str, HRESULT)] = &[
+        ("S_OK", crate::hresults::S_OK),
+        ("S_SYNCMGR_CANCELITEM", crate::sys::S_SYNCMGR_CANCELITEM),
+        ("S_SYNCMGR_CANCELALL", crate::sys::S_SYNCMGR_CANCELALL),
+    ];
 }
 
 impl From<ProgressOutcome> for HRESULT {
@@ -1268,6 +1297,13 @@ impl abi::IntoSuccess for SkipOutcome {
     }
 }
 
+impl abi::SuccessCodes for SkipOutcome {
+    const CODES: &'static [(&'static str, HRESULT)] = &[
+        ("S_OK", crate::hresults::S_OK),
+        ("S_FALSE", crate::hresults::S_FALSE),
+    ];
+}
+
 impl From<SkipOutcome> for HRESULT {
     fn from(outcome: SkipOutcome) -> HRESULT {
         outcome.hresult()
@@ -1610,6 +1646,13 @@ impl abi::IntoSuccess for GetHandlerRegistrationInfoOutcome {
     fn into_success(self) -> HRESULT {
         self.hresult()
     }
+}
+
+impl abi::SuccessCodes for GetHandlerRegistrationInfoOutcome {
+    const CODES: &'static [(&'static str, HRESULT)] = &[
+        ("S_OK", crate::hresults::S_OK),
+        ("S_FALSE", crate::hresults::S_FALSE),
+    ];
 }
 
 impl From<GetHandlerRegistrationInfoOutcome> for HRESULT {

@@ -24,7 +24,6 @@
 
 mod builder;
 mod roles;
-mod types;
 
 use crate::compilation::Compilation;
 use crate::diag::{Diagnostic, Diagnostics};

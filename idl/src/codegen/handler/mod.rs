@@ -434,6 +434,10 @@ impl<'a> Generator<'a> {
             let path = self.hresult_path(code);
             quote! { if hr == #path { return Some(#name::#v); } }
         });
+        let code_table = m.success_codes.iter().map(|code| {
+            let path = self.hresult_path(code);
+            quote! { (#code, #path), }
+        });
         let tokens = quote! {
             #enum_doc
             #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -460,6 +464,10 @@ impl<'a> Generator<'a> {
                 fn into_success(self) -> HRESULT {
                     self.hresult()
                 }
+            }
+
+            impl abi::SuccessCodes for #name {
+                const CODES: &'static [(&'static str, HRESULT)] = &[#(#code_table)*];
             }
 
             impl From<#name> for HRESULT {

@@ -2,6 +2,8 @@
 //! (structs, enums, typedefs, constants, classes, interfaces with their methods), then the
 //! imported declarations the roots need.
 
+mod types;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -14,8 +16,8 @@ use crate::source::{FileId, Span};
 use crate::symbols::Symbol;
 
 use super::roles::{assign_roles, custom_value};
-use super::types::is_handle;
 use super::*;
+use types::is_handle;
 
 /// The lowering state.
 pub(super) struct ApiBuilder<'m> {

@@ -7,8 +7,8 @@ use crate::model::{self, ArraySize, BaseKind, Sign, TypeKind};
 use crate::source::Span;
 use crate::symbols::Symbol;
 
-use super::builder::ApiBuilder;
-use super::*;
+use super::super::*;
+use super::ApiBuilder;
 
 impl ApiBuilder<'_> {
     pub(super) fn ty(&mut self, ty: &model::Type) -> Option<Ty> {
