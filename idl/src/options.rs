@@ -12,6 +12,8 @@ pub struct Options {
     pub include_dirs: Vec<PathBuf>,
     /// Preprocessor definitions (`-D NAME` gives `(NAME, None)`, `-D NAME=V` gives `(NAME, Some(V))`).
     pub defines: Vec<(String, Option<String>)>,
+    /// Names undefined after the predefined names and the definitions (`-U NAME`).
+    pub undefines: Vec<String>,
     /// Stop after parsing: no import resolution, no semantic checks, no evaluated values.
     pub syntax_only: bool,
 }

@@ -46,6 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         include_dirs,
         defines,
         syntax_only: args.syntax_only,
+        ..Options::default()
     };
     let mut session = Session::new(opts);
     let mut ok = 0usize;

@@ -59,6 +59,7 @@ pub(crate) fn preprocess_and_parse(
     let pp_opts = PpOptions {
         include_dirs,
         defines: opts.defines.clone(),
+        undefines: opts.undefines.clone(),
         ..PpOptions::default()
     };
     let loader = |p: &Path| loader(p);

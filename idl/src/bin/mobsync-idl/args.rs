@@ -1,0 +1,68 @@
+//! The command line, declared with clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Checks MIDL files and generates Rust bindings and C headers from them.
+///
+/// Exit status: 0 success; 1 the IDL has errors (each reported with file:line:col, the source
+/// line and a caret); 2 bad usage, an input that cannot be read or an output that cannot be
+/// written.
+#[derive(Debug, Parser)]
+#[command(name = "mobsync-idl", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and fully check IDL files (imports, names, types, constants, attributes).
+    Check {
+        #[command(flatten)]
+        front: FrontEnd,
+        /// The IDL files to check.
+        #[arg(required = true, value_name = "FILE.idl")]
+        files: Vec<PathBuf>,
+    },
+    /// Write Rust bindings of one IDL file: one formatted, self-contained module for a crate
+    /// that depends on `windows-core` 0.100.
+    Rust {
+        #[command(flatten)]
+        front: FrontEnd,
+        /// The IDL file.
+        #[arg(value_name = "FILE.idl")]
+        file: PathBuf,
+        /// Where to write the Rust file.
+        #[arg(short, long, value_name = "OUT.rs")]
+        output: PathBuf,
+    },
+    /// Write a C header for C and C++ clients of one IDL file's interfaces.
+    CHeader {
+        #[command(flatten)]
+        front: FrontEnd,
+        /// The IDL file.
+        #[arg(value_name = "FILE.idl")]
+        file: PathBuf,
+        /// Where to write the header.
+        #[arg(short, long, value_name = "OUT.h")]
+        output: PathBuf,
+    },
+}
+
+/// The preprocessor and import options every subcommand takes.
+#[derive(Debug, Args)]
+pub struct FrontEnd {
+    /// Add DIR to the search path of `import` and `#include` (searched in order, after the
+    /// importing file's own directory; the bundled base files of mobsync-idl come last).
+    #[arg(short = 'I', value_name = "DIR")]
+    pub include: Vec<PathBuf>,
+    /// Define a preprocessor macro: `NAME` (as 1), `NAME=VALUE` or `F(x)=VALUE`.
+    #[arg(short = 'D', value_name = "NAME[=VALUE]")]
+    pub define: Vec<String>,
+    /// Undefine a preprocessor macro (after the predefined ones and every -D).
+    #[arg(short = 'U', value_name = "NAME")]
+    pub undefine: Vec<String>,
+}

@@ -1,0 +1,23 @@
+//! `mobsync-idl`: checks MIDL files and generates Rust bindings and C headers from them.
+//!
+//! Exit status: 0 on success, 1 when the IDL has errors (diagnostics on stderr with
+//! `file:line:col`, the source line and a caret), 2 on bad usage, an unreadable input or an
+//! unwritable output.
+
+mod args;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprint!("{failure}");
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
