@@ -136,7 +136,10 @@ impl<V> ComRef<V> {
             return Err(hr);
         }
         assert_eq!(hr, HRESULT(0), "QueryInterface succeeds with S_OK only");
-        assert!(!out.is_null(), "QueryInterface returned S_OK without an interface");
+        assert!(
+            !out.is_null(),
+            "QueryInterface returned S_OK without an interface"
+        );
         // SAFETY: a successful QueryInterface for `I::IID` hands over one reference to an
         // interface pointer whose vtable is `I`'s (the COM contract that windows-core's `cast`
         // relies on too).
@@ -195,7 +198,8 @@ impl ComRef<ISyncMgrEnumItems_Vtbl> {
     /// `ISyncMgrEnumItems::Next(items.len(), items, &fetched)`: the result and `fetched`.
     #[inline]
     pub fn next(&self, items: &mut [SYNCMGRITEM]) -> (HRESULT, u32) {
-        let count = u32::try_from(items.len()).expect("at most u32::MAX items per call");
+        // (A longer slice is offered in part: no enumerator is asked for more than u32::MAX.)
+        let count = items.len().min(u32::MAX as usize) as u32;
         let mut fetched = 0u32;
         // SAFETY: the object is alive and its vtable is ISyncMgrEnumItems's (invariant); `items`
         // holds `count` writable items (plain data, any bit pattern the callee writes is a value)
@@ -207,32 +211,16 @@ impl ComRef<ISyncMgrEnumItems_Vtbl> {
 }
 
 impl ComRef<IClassFactory_Vtbl> {
-    /// `IClassFactory::CreateInstance(NULL, I::IID, &out)`, owned; `Err` with the failure code.
-    ///
-    /// # Panics
-    ///
-    /// If the factory reports success with anything but `S_OK` or without an interface pointer.
+    /// `IClassFactory::CreateInstance(NULL, iid, &out)` as it answered: the result and `out`
+    /// (which starts null). On success the returned pointer carries a reference the caller must
+    /// release (or wrap with [`ComRef::from_raw`]).
     #[inline]
-    pub fn create_instance<I: Interface>(&self) -> Result<ComRef<I::Vtable>, HRESULT> {
-        const {
-            assert!(
-                I::UNKNOWN,
-                "a ComRef is an IUnknown-derived interface pointer"
-            )
-        };
+    pub fn create_instance(&self, iid: &GUID) -> (HRESULT, *mut c_void) {
         let mut out = ptr::null_mut();
         // SAFETY: the object is alive and its vtable is IClassFactory's (invariant); no outer
-        // unknown, and `I::IID` and `out` are valid for the call.
-        let hr = unsafe {
-            (self.vtbl().CreateInstance)(self.as_raw(), ptr::null_mut(), &I::IID, &mut out)
-        };
-        if hr.is_err() {
-            return Err(hr);
-        }
-        assert_eq!(hr, HRESULT(0), "CreateInstance succeeds with S_OK only");
-        assert!(!out.is_null(), "CreateInstance returned S_OK without an interface");
-        // SAFETY: a successful CreateInstance for `I::IID` hands over one reference to an
-        // interface pointer whose vtable is `I`'s.
-        Ok(unsafe { ComRef::from_raw(out) })
+        // unknown, and `iid` and `out` are valid for the call.
+        let hr =
+            unsafe { (self.vtbl().CreateInstance)(self.as_raw(), ptr::null_mut(), iid, &mut out) };
+        (hr, out)
     }
 }

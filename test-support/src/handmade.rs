@@ -88,7 +88,14 @@ pub const fn unknown<T>() -> IUnknown_Vtbl {
     }
 }
 
-unsafe extern "system" fn query_interface<T>(
+/// The `QueryInterface` slot of [`HandMade<T>`] objects, callable directly (as an object's own
+/// code calls it on another of its kind).
+///
+/// # Safety
+///
+/// `this` is a live `HandMade<T>` (made by [`HandMade::create`]) and the caller holds a
+/// reference to it; `iid` is null or readable and `ppv` null or writable.
+pub unsafe extern "system" fn query_interface<T>(
     this: *mut c_void,
     iid: *const GUID,
     ppv: *mut *mut c_void,
@@ -96,14 +103,14 @@ unsafe extern "system" fn query_interface<T>(
     if ppv.is_null() {
         return E_POINTER;
     }
-    // SAFETY: `ppv` is non-null, and a caller of QueryInterface passes a writable out pointer.
+    // SAFETY: `ppv` is non-null, so writable per the contract.
     unsafe { *ppv = ptr::null_mut() };
     if iid.is_null() {
         return E_POINTER;
     }
-    // SAFETY: this slot is only reachable through the vtable of a live `HandMade<T>` (see
-    // `create`), whose caller holds a reference; `iid` is non-null and readable per the COM
-    // contract, and `ppv` is writable as above.
+    // SAFETY: per the contract `this` is a live `HandMade<T>` whose caller holds a reference
+    // (through a vtable, only such objects reach this slot); `iid` is non-null, so readable, and
+    // `ppv` writable as above.
     unsafe {
         let object = HandMade::<T>::from_raw(this);
         let iid = *iid;
@@ -117,15 +124,26 @@ unsafe extern "system" fn query_interface<T>(
     }
 }
 
-unsafe extern "system" fn add_ref<T>(this: *mut c_void) -> u32 {
-    // SAFETY: reachable only through the vtable of a live `HandMade<T>` whose caller holds a
-    // reference.
+/// The `AddRef` slot of [`HandMade<T>`] objects.
+///
+/// # Safety
+///
+/// `this` is a live `HandMade<T>` and the caller holds a reference to it.
+pub unsafe extern "system" fn add_ref<T>(this: *mut c_void) -> u32 {
+    // SAFETY: per the contract (through a vtable, only live `HandMade<T>`s reach this slot, under
+    // their caller's reference).
     unsafe { HandMade::<T>::from_raw(this) }.add_ref()
 }
 
-unsafe extern "system" fn release<T>(this: *mut c_void) -> u32 {
-    // SAFETY: reachable only through the vtable of a live `HandMade<T>`; the caller gives up the
-    // reference it holds, so the object is alive until the decrement below.
+/// The `Release` slot of [`HandMade<T>`] objects: frees the object (dropping its value) when
+/// the last reference goes.
+///
+/// # Safety
+///
+/// `this` is a live `HandMade<T>` and the caller gives up a reference it holds.
+pub unsafe extern "system" fn release<T>(this: *mut c_void) -> u32 {
+    // SAFETY: per the contract `this` is a live `HandMade<T>` and the caller gives up a reference
+    // it holds, so the object is alive until the decrement below.
     let remaining = unsafe { HandMade::<T>::from_raw(this) }
         .refs
         .fetch_sub(1, Ordering::Release)

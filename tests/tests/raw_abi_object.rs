@@ -26,7 +26,10 @@ fn query_interface_checks_its_arguments() {
     // before dereferencing them, and `out` is a writable local.
     unsafe {
         // Null ppv: E_POINTER.
-        assert_eq!(qi(sync.as_raw(), &IID_IUNKNOWN, std::ptr::null_mut()), E_POINTER);
+        assert_eq!(
+            qi(sync.as_raw(), &IID_IUNKNOWN, std::ptr::null_mut()),
+            E_POINTER
+        );
         // Null IID: E_POINTER, and *ppv cleared.
         let mut out = 0x1234 as *mut c_void;
         assert_eq!(qi(sync.as_raw(), std::ptr::null(), &mut out), E_POINTER);

@@ -7,16 +7,16 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-pub use mobsync_test_support::raw::{add_ref, garbage, query, release, vtbl};
-pub use mobsync_test_support::{
-    ComRef, IID_IAGILEOBJECT, IID_ICLASSFACTORY, IID_IINSPECTABLE, IID_IMARSHAL, IID_IUNKNOWN,
-    SendPtr, from_wide, wide,
-};
 use mobsync_runtime::sys::*;
 use mobsync_runtime::{
     HandlerInfo, InitializeOutcome, InterfaceOut, ItemEnumerator, PrepareForSyncOutcome,
     ProgressResponse, ProgressUpdate, SkipOutcome, SyncCallback, SyncItem, SyncMgrEnumItems,
     SyncMgrHandler, SyncMgrSynchronize, hresults::*,
+};
+pub use mobsync_test_support::raw::{add_ref, garbage, query, release, vtbl};
+pub use mobsync_test_support::{
+    ComRef, IID_IAGILEOBJECT, IID_ICLASSFACTORY, IID_IINSPECTABLE, IID_IMARSHAL, IID_IUNKNOWN,
+    SendPtr, from_wide, wide,
 };
 use windows_core::{GUID, HRESULT};
 
