@@ -137,7 +137,7 @@ impl<V> ComRef<V> {
         }
         assert_eq!(hr, HRESULT(0), "QueryInterface succeeds with S_OK only");
         assert!(
-            !out.is_null(),
+            !out.is_null() && out != raw::garbage(),
             "QueryInterface returned S_OK without an interface"
         );
         // SAFETY: a successful QueryInterface for `I::IID` hands over one reference to an

@@ -32,6 +32,8 @@ use mobsync_test_support::handmade::{self, HandMade};
 use mobsync_test_support::{SendPtr, raw};
 use windows_core::{GUID, HRESULT, IUnknown, Interface};
 
+type CallbackVtbl = ISyncMgrSynchronizeCallback_Vtbl;
+
 const ROGUE: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0001);
 const ITEM_1: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0011);
 const ITEM_2: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0012);
@@ -152,16 +154,6 @@ unsafe fn rogue<'a>(this: *mut c_void) -> &'a Rogue {
     unsafe { HandMade::<Rogue>::from_raw(this) }.value()
 }
 
-/// The vtable of the host's callback `cb`.
-///
-/// # Safety
-///
-/// `cb` is a live `ISyncMgrSynchronizeCallback` pointer and stays alive for `'a`.
-unsafe fn callback_vtbl<'a>(cb: *mut c_void) -> &'a ISyncMgrSynchronizeCallback_Vtbl {
-    // SAFETY: per the contract.
-    unsafe { raw::vtbl(cb) }
-}
-
 impl Rogue {
     fn callback(&self) -> *mut c_void {
         *self.callback.lock().unwrap() as *mut c_void
@@ -174,7 +166,7 @@ impl Rogue {
         // SAFETY: `cb` is the host's callback, kept alive by the reference the rogue holds (the
         // rogue itself is alive: this runs inside one of its calls); completions take an HRESULT.
         let call = move |which_prepare: bool, hr: HRESULT| unsafe {
-            let v = callback_vtbl(cb);
+            let v = raw::vtbl::<CallbackVtbl>(cb);
             if which_prepare {
                 (v.PrepareForSyncCompleted)(cb, hr)
             } else {
@@ -210,7 +202,7 @@ impl Rogue {
                     // gave up on the session, but the callback object lives on while referenced);
                     // the completions take an HRESULT and `progress` builds its own item.
                     unsafe {
-                        let v = callback_vtbl(cb);
+                        let v = raw::vtbl::<CallbackVtbl>(cb);
                         answers.push(if prepare {
                             (v.PrepareForSyncCompleted)(cb, S_OK)
                         } else {
@@ -249,7 +241,7 @@ unsafe fn progress(cb: *mut c_void, item: &GUID, status: u32) -> HRESULT {
         iMaxValue: 0,
     };
     // SAFETY: `cb` is live per the contract; `item` and `update` are valid for the call.
-    unsafe { (callback_vtbl(cb).Progress)(cb, item, &mut update) }
+    unsafe { (raw::vtbl::<CallbackVtbl>(cb).Progress)(cb, item, &mut update) }
 }
 
 unsafe extern "system" fn initialize(
@@ -344,7 +336,7 @@ unsafe extern "system" fn synchronize(this: *mut c_void, _: HWND) -> HRESULT {
         // status or level, a missing progress item), never in the pointers, which are locals,
         // a NUL-terminated literal or the allowed nulls.
         unsafe {
-            let v = callback_vtbl(cb);
+            let v = raw::vtbl::<CallbackVtbl>(cb);
             // An item the host never enumerated, an undocumented status, no progress item at all,
             // an undocumented log level.
             let answers = [
