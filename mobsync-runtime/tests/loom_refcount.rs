@@ -139,7 +139,7 @@ unsafe fn query_ok(this: *mut c_void, iid: &GUID) -> *mut c_void {
 ///
 /// `this` is a live `ISyncMgrEnumItems` pointer of a `Probe`.
 unsafe fn call_enum(this: *mut c_void) {
-    // SAFETY: per the contract.
+    // SAFETY: per the contract `this` is a live ISyncMgrEnumItems, and Skip takes only a count.
     let hr = unsafe { (vtbl::<ISyncMgrEnumItems_Vtbl>(this).Skip)(this, 0) };
     assert_eq!(hr, S_OK);
 }
@@ -149,7 +149,8 @@ unsafe fn call_enum(this: *mut c_void) {
 ///
 /// `this` is a live `ISyncMgrSynchronizeInvoke` pointer of a `Probe`.
 unsafe fn call_invoke(this: *mut c_void) {
-    // SAFETY: per the contract.
+    // SAFETY: per the contract `this` is a live ISyncMgrSynchronizeInvoke, and UpdateAll takes
+    // nothing else.
     let hr = unsafe { (vtbl::<ISyncMgrSynchronizeInvoke_Vtbl>(this).UpdateAll)(this) };
     assert_eq!(hr, S_OK);
 }
