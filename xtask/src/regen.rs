@@ -48,6 +48,12 @@ pub fn workspace_files() -> anyhow::Result<Vec<GeneratedFile>> {
     let api = Api::from_compilation(compilation)
         .map_err(|d| anyhow::anyhow!("{d}"))
         .context("building the ABI view of idl/mobsync.idl")?;
+    // Everything of mobsync.idl is generated: a declaration left out is an error here.
+    let skipped = api.skipped();
+    if !skipped.is_empty() {
+        let diagnostics = mobsync_idl::Diagnostics::new(skipped, compilation.source_map().clone());
+        anyhow::bail!("idl/mobsync.idl has declarations the generators leave out:\n{diagnostics}");
+    }
     let stamp = Stamp::new("cargo xtask regen", "idl/mobsync.idl");
     let bindings = BindingsOptions {
         stamp: stamp.clone(),

@@ -451,6 +451,15 @@ fn decl(w: &mut String, d: &Decl, p: &str) {
         DeclKind::CppQuote(text) => {
             let _ = writeln!(w, "{text}");
         }
+        DeclKind::Skipped(reason) => {
+            let what = if d.name.is_empty() {
+                "A declaration"
+            } else {
+                &d.name
+            };
+            comment(w, "", &format!("{what}: not generated: {reason}."));
+            let _ = writeln!(w);
+        }
     }
 }
 
@@ -481,6 +490,15 @@ fn interface(w: &mut String, d: &Decl, i: &Interface, p: &str) {
             format!("Slot {}: {}", m.slot, m.doc)
         };
         comment(w, "    ", &text);
+        if let Some(reason) = &m.unsupported {
+            comment(
+                w,
+                "    ",
+                &format!("A placeholder of the same size: {reason}."),
+            );
+            let _ = writeln!(w, "    void *{};", m.name);
+            continue;
+        }
         let mut params = vec![format!("{name} *This")];
         params.extend(m.params.iter().map(|p| c_decl(&p.ty, &p.name)));
         let _ = writeln!(
@@ -500,7 +518,12 @@ fn interface(w: &mut String, d: &Decl, i: &Interface, p: &str) {
     let _ = writeln!(w, "}};");
     let _ = writeln!(w);
     let _ = writeln!(w, "/* Call macros: {name}_Method(This, ...). */");
-    for m in i.inherited.iter().chain(&i.methods) {
+    for m in i
+        .inherited
+        .iter()
+        .chain(&i.methods)
+        .filter(|m| m.unsupported.is_none())
+    {
         let mut args = vec!["This".to_string()];
         args.extend(m.params.iter().map(|p| p.name.clone()));
         let list = args.join(", ");

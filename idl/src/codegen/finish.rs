@@ -31,8 +31,16 @@ pub(crate) fn finish(file: TokenStream, stamp: &Stamp) -> Result<String, String>
         }
         let trimmed = line.trim_start();
         let indent = &line[..line.len() - trimmed.len()];
-        if trimmed.starts_with("safety_comment__!(") {
-            // `safety_comment__!("text");`, possibly over several lines.
+        let marker = if trimmed.starts_with("safety_comment__!(") {
+            Some("// SAFETY: ")
+        } else if trimmed.starts_with("note_comment__!(") {
+            Some("// ")
+        } else {
+            None
+        };
+        if let Some(first_lead) = marker {
+            // `safety_comment__!("text");` or `note_comment__!("text");`, possibly over
+            // several lines.
             let mut call = String::from(trimmed);
             while !call.trim_end().ends_with(");") && i + 1 < lines.len() {
                 i += 1;
@@ -47,13 +55,13 @@ pub(crate) fn finish(file: TokenStream, stamp: &Stamp) -> Result<String, String>
                 .iter()
                 .enumerate()
             {
-                let lead = if n == 0 { "// SAFETY: " } else { "// " };
+                let lead = if n == 0 { first_lead } else { "// " };
                 out.push_str(indent);
                 out.push_str(lead);
                 out.push_str(chunk);
                 out.push('\n');
             }
-            prev = "// SAFETY:";
+            prev = "//";
             i += 1;
             continue;
         }

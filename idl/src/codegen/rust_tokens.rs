@@ -37,6 +37,13 @@ pub(crate) fn doc_attrs_inner(doc: &str) -> TokenStream {
     out
 }
 
+/// A `// ...` comment marker for a place where something is left out (see
+/// [`finish`](super::finish::finish)); quotes and backslashes in `text` are replaced.
+pub(crate) fn note(text: &str) -> TokenStream {
+    let text = text.replace('"', "'").replace('\\', "/");
+    quote! { note_comment__!(#text); }
+}
+
 /// A `// SAFETY:` comment marker (see [`finish`]).
 pub(crate) fn safety(text: &str) -> TokenStream {
     debug_assert!(!text.contains('"') && !text.contains('\\'));

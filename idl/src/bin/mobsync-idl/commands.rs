@@ -16,7 +16,10 @@ pub enum Failure {
     /// Some of several files have errors; the report is already printed (exit status 1).
     Files { failed: usize, total: usize },
     /// An input that cannot be read or an output that cannot be written (exit status 2).
-    Io { path: PathBuf, cause: std::io::Error },
+    Io {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
     /// The IDL is correct but the generator cannot express it (exit status 1).
     Generate { file: PathBuf, message: String },
 }
@@ -40,7 +43,11 @@ impl fmt::Display for Failure {
             }
             Failure::Io { path, cause } => writeln!(f, "error: {}: {cause}", path.display()),
             Failure::Generate { file, message } => {
-                writeln!(f, "error: cannot generate code for {}: {message}", file.display())
+                writeln!(
+                    f,
+                    "error: cannot generate code for {}: {message}",
+                    file.display()
+                )
             }
         }
     }
@@ -61,12 +68,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 stamp: Stamp::new("mobsync-idl rust", file.display().to_string()),
                 title: format!("Rust bindings of `{}`.", file_name(&file)),
             };
-            let text = codegen::bindings::generate(&api, &opts).map_err(|message| {
-                Failure::Generate {
+            let text =
+                codegen::bindings::generate(&api, &opts).map_err(|message| Failure::Generate {
                     file: file.clone(),
                     message,
-                }
-            })?;
+                })?;
             write(&output, &text)
         }
         Command::CHeader {
@@ -129,9 +135,17 @@ fn load(front: &FrontEnd, file: &Path) -> Result<Compilation, Failure> {
     Ok(session.into_compilation(vec![id]))
 }
 
-/// The ABI view of a compilation.
+/// The ABI view of a compilation; what the generators leave out is reported as warnings.
 fn api(compilation: &Compilation) -> Result<Api, Failure> {
-    Api::from_compilation(compilation).map_err(Failure::Idl)
+    let api = Api::from_compilation(compilation).map_err(Failure::Idl)?;
+    let skipped = api.skipped();
+    if !skipped.is_empty() {
+        eprint!(
+            "{}",
+            Diagnostics::new(skipped, compilation.source_map().clone())
+        );
+    }
+    Ok(api)
 }
 
 /// Refuses an input that cannot be read (exit status 2) before the front end reports it as IDL.
@@ -182,6 +196,8 @@ fn options(front: &FrontEnd) -> Options {
 
 /// The last component of a path, for messages and names.
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

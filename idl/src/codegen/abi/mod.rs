@@ -23,6 +23,7 @@
 //! struct members, dispinterfaces, libraries ...) are errors that point at the declaration.
 
 mod builder;
+mod prune;
 mod roles;
 
 use crate::compilation::Compilation;
@@ -103,6 +104,9 @@ pub enum DeclKind {
     Class(Class),
     /// A `cpp_quote("...")` line, copied into the C header only.
     CppQuote(String),
+    /// A declaration the generators cannot express (yet): the outputs carry a comment with
+    /// the reason in its place, and everything that needs it by value is skipped too.
+    Skipped(String),
 }
 
 /// A struct.
@@ -201,6 +205,9 @@ pub struct Method {
     pub success_codes: Vec<String>,
     /// For an optional method, the HRESULT returned when it is not implemented.
     pub optional: Option<String>,
+    /// Why the method's signature cannot be expressed, if it cannot: the vtable keeps its slot
+    /// (as a pointer-sized placeholder) and no callable method is generated.
+    pub unsupported: Option<String>,
     /// Where the method is declared.
     pub span: Span,
 }
@@ -489,6 +496,27 @@ impl Ty {
     }
 }
 
+/// Renames parameters that have the name of a declared type (`AnnoScope AnnoScope`, legal in
+/// C) with a trailing `_`, so that a Rust parameter never shadows a type.
+fn rename_shadowing_params(decls: &mut [Decl]) {
+    let names: std::collections::HashSet<String> = decls
+        .iter()
+        .filter(|d| !matches!(d.kind, DeclKind::Skipped(_) | DeclKind::CppQuote(_)))
+        .map(|d| d.name.clone())
+        .collect();
+    for d in decls.iter_mut() {
+        if let DeclKind::Interface(i) = &mut d.kind {
+            for m in i.inherited.iter_mut().chain(i.methods.iter_mut()) {
+                for p in &mut m.params {
+                    if names.contains(&p.name) {
+                        p.name.push('_');
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Errors from building the view: diagnostics with the model's source map.
 pub(crate) fn errors(model: &Compilation, list: Vec<Diagnostic>) -> Diagnostics {
     Diagnostics::new(list, model.source_map().clone())
@@ -497,22 +525,62 @@ pub(crate) fn errors(model: &Compilation, list: Vec<Diagnostic>) -> Diagnostics 
 impl Api {
     /// The ABI view of the root files of a checked compilation.
     ///
+    /// A declaration the generators cannot express becomes [`DeclKind::Skipped`] with the
+    /// reason (see [`Api::skipped`]), and so does everything that needs it by value; a method
+    /// that cannot be expressed keeps its vtable slot ([`Method::unsupported`]).
+    ///
     /// # Errors
-    /// Every unsupported or unresolved construct, each with its location.
+    /// A compilation whose values were never computed (loaded with `syntax_only`).
     pub fn from_compilation(model: &Compilation) -> Result<Api, Diagnostics> {
         let mut builder = ApiBuilder::new(model);
         for file in model.roots() {
             builder.items(&file.items);
         }
         builder.imported();
-        if builder.errors.is_empty() {
-            let mut decls = builder.imported_decls;
-            decls.sort_by_key(|d| (d.span.file.index(), d.span.range().start));
-            decls.extend(builder.decls);
-            Ok(Api { decls })
-        } else {
-            Err(errors(model, builder.errors))
+        if !builder.invalid.is_empty() {
+            return Err(errors(model, builder.invalid));
         }
+        let mut decls = builder.imported_decls;
+        decls.sort_by_key(|d| (d.span.file.index(), d.span.range().start));
+        decls.extend(builder.decls);
+        prune::prune(&mut decls);
+        rename_shadowing_params(&mut decls);
+        Ok(Api { decls })
+    }
+
+    /// What the generators leave out, as warnings at the declarations: skipped declarations
+    /// and methods whose vtable slot is a placeholder.
+    pub fn skipped(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for d in &self.decls {
+            match &d.kind {
+                DeclKind::Skipped(reason) => {
+                    let what = if d.name.is_empty() {
+                        "a declaration".to_string()
+                    } else {
+                        format!("`{}`", d.name)
+                    };
+                    out.push(Diagnostic::warning(
+                        d.span,
+                        format!("{what} is not generated: {reason}"),
+                    ));
+                }
+                DeclKind::Interface(i) => {
+                    for m in i.methods.iter().filter(|m| m.unsupported.is_some()) {
+                        let reason = m.unsupported.as_deref().unwrap_or_default();
+                        out.push(Diagnostic::warning(
+                            m.span,
+                            format!(
+                                "`{}::{}` keeps its vtable slot but has no method: {reason}",
+                                d.name, m.name
+                            ),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// The declaration named `name`.

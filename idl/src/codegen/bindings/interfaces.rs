@@ -40,8 +40,18 @@ impl Emitter<'_> {
         };
         let base_doc = doc_attrs(&base_doc);
         let slots = i.methods.iter().map(|m| {
-            let mdoc = doc_attrs(&format!("Slot {}: [`{}::{}`].", m.slot, d.name, m.name));
             let mname = ident(&m.name);
+            if let Some(reason) = &m.unsupported {
+                let mdoc = doc_attrs(&format!(
+                    "Slot {}: `{}`, a placeholder of the same size: {reason}.",
+                    m.slot, m.name
+                ));
+                return quote! {
+                    #mdoc
+                    pub #mname: usize,
+                };
+            }
+            let mdoc = doc_attrs(&format!("Slot {}: [`{}::{}`].", m.slot, d.name, m.name));
             let params = m.params.iter().map(|p| {
                 let pname = ident(&p.name);
                 let ty = rust_ty(&p.ty);
@@ -106,7 +116,12 @@ impl Emitter<'_> {
                 }
             }
         });
-        let methods: Vec<TokenStream> = i.methods.iter().map(|m| self.method(&d.name, m)).collect();
+        let methods: Vec<TokenStream> = i
+            .methods
+            .iter()
+            .filter(|m| m.unsupported.is_none())
+            .map(|m| self.method(&d.name, m))
+            .collect();
         let interface_safety = safety(&format!(
             "{name_str} is a repr(transparent) owner of one COM reference to an object whose \
              vtable is {name_str}_Vtbl, identified by IID_{name_str}; cloning it calls AddRef."

@@ -261,7 +261,13 @@ pub(super) fn safe_method(iface: &str, m: &Method) -> TokenStream {
                 ));
             }
             ParamRole::Iid { out } => {
-                args.push(quote!(&<T as windows_core::Interface>::IID));
+                // `REFIID` is `const IID *` in the SDK, a plain `IID *` in some IDL.
+                let mutable = matches!(p.ty.pointee(), Some((_, false)));
+                args.push(if mutable {
+                    quote!(core::ptr::from_ref(&<T as windows_core::Interface>::IID).cast_mut())
+                } else {
+                    quote!(&<T as windows_core::Interface>::IID)
+                });
                 notes.push(format!(
                     "`{}` is the IID of `T`, the interface returned in `{}`.",
                     p.name, m.params[out].name

@@ -150,6 +150,19 @@ struct Emitter<'a> {
 
 impl Emitter<'_> {
     fn decl(&mut self, d: &Decl) -> TokenStream {
+        match &d.kind {
+            // C only.
+            DeclKind::CppQuote(_) => return TokenStream::new(),
+            DeclKind::Skipped(reason) => {
+                let what = if d.name.is_empty() {
+                    "A declaration"
+                } else {
+                    &d.name
+                };
+                return note(&format!("{what}: not generated: {reason}."));
+            }
+            _ => {}
+        }
         let doc = doc_attrs(&doc_with_origin(d));
         let name = ident(&d.name);
         match &d.kind {
@@ -229,7 +242,9 @@ impl Emitter<'_> {
                     pub const #clsid: windows_core::GUID = #value;
                 }
             }
-            DeclKind::CppQuote(_) => TokenStream::new(),
+            DeclKind::CppQuote(_) | DeclKind::Skipped(_) => {
+                unreachable!("decl: handled before the name is made")
+            }
         }
     }
 

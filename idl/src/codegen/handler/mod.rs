@@ -268,6 +268,13 @@ impl<'a> Generator<'a> {
 
     fn interface(&self, decl: &Decl, interface: &Interface) -> Result<TokenStream, String> {
         let iname = &decl.name;
+        if let Some(m) = interface.methods.iter().find(|m| m.unsupported.is_some()) {
+            return Err(format!(
+                "{iname}::{}: no trait method can be generated: {}",
+                m.name,
+                m.unsupported.as_deref().unwrap_or_default()
+            ));
+        }
         let trait_ident = format_ident!("{}", trait_name(iname));
         let iface = ident(iname);
         let vtbl = format_ident!("{}_Vtbl", iname);

@@ -22,6 +22,7 @@ use types::is_handle;
 /// The lowering state.
 pub(super) struct ApiBuilder<'m> {
     pub(super) model: &'m Compilation,
+    /// The root files and the files they `#include` (their declarations are the roots' own).
     pub(super) roots: HashSet<FileId>,
     /// Struct and enum definitions (by address) → the name they are emitted under.
     pub(super) named_defs: HashMap<usize, String>,
@@ -31,7 +32,14 @@ pub(super) struct ApiBuilder<'m> {
     pub(super) imported_seen: HashSet<String>,
     /// Imported names to emit.
     pub(super) imported_queue: Vec<String>,
+    /// Why the declaration being lowered cannot be expressed; drained by
+    /// [`ApiBuilder::guarded`], which turns them into a [`DeclKind::Skipped`] declaration.
     pub(super) errors: Vec<Diagnostic>,
+    /// Errors that no declaration can be skipped for: a compilation whose values were never
+    /// computed (a syntax-only run).
+    pub(super) invalid: Vec<Diagnostic>,
+    /// How deep [`ApiBuilder::named`] is nested.
+    pub(super) depth: usize,
 }
 
 impl<'m> ApiBuilder<'m> {
@@ -42,18 +50,62 @@ impl<'m> ApiBuilder<'m> {
         }
         ApiBuilder {
             model,
-            roots: model.roots().map(|f| f.id).collect(),
+            roots: root_files(model),
             named_defs,
             decls: Vec::new(),
             imported_decls: Vec::new(),
             imported_seen: HashSet::new(),
             imported_queue: Vec::new(),
             errors: Vec::new(),
+            invalid: Vec::new(),
+            depth: 0,
         }
     }
 
+    /// Records why the declaration being lowered cannot be expressed.
     pub(super) fn error(&mut self, span: Span, message: impl Into<String>) {
         self.errors.push(Diagnostic::error(span, message));
+    }
+
+    /// Records an error that makes the whole view invalid (see [`ApiBuilder::invalid`]).
+    pub(super) fn invalid(&mut self, span: Span, message: impl Into<String>) {
+        self.invalid.push(Diagnostic::error(span, message));
+    }
+
+    /// Runs `lower`, which pushes the declarations of one IDL item named `names` onto `decls`
+    /// (`self.decls` or, with `imported`, `self.imported_decls`). When it records a reason the
+    /// item cannot be expressed, what it pushed is dropped and each name becomes a
+    /// [`DeclKind::Skipped`] declaration carrying the first reason.
+    pub(super) fn guarded(
+        &mut self,
+        names: Vec<(String, Span)>,
+        origin: Origin,
+        lower: impl FnOnce(&mut Self),
+    ) {
+        let errors = self.errors.len();
+        let decls = self.decls.len();
+        let imported = self.imported_decls.len();
+        lower(self);
+        if self.errors.len() == errors {
+            return;
+        }
+        let reason = self.errors[errors].message.clone();
+        self.errors.truncate(errors);
+        self.decls.truncate(decls);
+        self.imported_decls.truncate(imported);
+        let out = match origin {
+            Origin::Root => &mut self.decls,
+            Origin::Imported => &mut self.imported_decls,
+        };
+        for (name, span) in names {
+            out.push(Decl {
+                name,
+                doc: String::new(),
+                origin,
+                span,
+                kind: DeclKind::Skipped(reason.clone()),
+            });
+        }
     }
 
     pub(super) fn is_root(&self, span: Span) -> bool {
@@ -78,14 +130,8 @@ impl<'m> ApiBuilder<'m> {
     pub(super) fn item(&mut self, item: &Item) {
         match item {
             Item::Import(_) | Item::ImportLib(_) | Item::Include(_) | Item::Pragma(_) => {}
-            Item::Forward(f) => {
-                if !matches!(
-                    f.what,
-                    model::ForwardKind::Interface | model::ForwardKind::Coclass
-                ) {
-                    self.error(f.span, "code generation supports forward declarations of interfaces and coclasses only");
-                }
-            }
+            // A forward declaration declares nothing of its own: the definition does.
+            Item::Forward(_) => {}
             Item::CppQuote(q) => self.decls.push(Decl {
                 name: String::new(),
                 doc: String::new(),
@@ -93,36 +139,50 @@ impl<'m> ApiBuilder<'m> {
                 span: q.span,
                 kind: DeclKind::CppQuote(q.text.clone()),
             }),
+            // Declarations nested in a library or module are the file's own.
+            Item::Library(l) | Item::Module(l) => self.items(&l.items),
+            Item::Interface(i) => {
+                // Declarations nested in the body come first, as MIDL hoists them.
+                for nested in i.items.iter().filter(|n| !matches!(n, Item::Function(_))) {
+                    self.item(nested);
+                }
+                let names = vec![(i.name.name.clone(), i.span)];
+                self.guarded(names, Origin::Root, |b| b.interface(i, Origin::Root));
+            }
+            other => {
+                let names = item_names(other);
+                self.guarded(names, Origin::Root, |b| b.simple_item(other));
+            }
+        }
+    }
+
+    /// Lowers an item that is not a container.
+    fn simple_item(&mut self, item: &Item) {
+        match item {
             Item::Typedef(t) => {
                 let decls = self.typedef(t, Origin::Root, None);
                 self.decls.extend(decls);
             }
             Item::Declaration(d) => self.declaration(d),
             Item::Const(c) => self.constant(c),
-            Item::Interface(i) => self.interface(i),
             Item::Coclass(c) => self.coclass(c),
             Item::Function(f) => self.error(
                 f.span,
-                "code generation does not support functions outside interfaces",
+                "a function outside an interface is a DLL entry point, which bindings of an \
+                 IDL file cannot link to",
             ),
-            Item::Dispinterface(d) => {
-                self.error(d.span, "code generation does not support dispinterfaces")
-            }
+            Item::Dispinterface(d) => self.error(
+                d.span,
+                "a dispinterface is called through IDispatch::Invoke and has no vtable of its own",
+            ),
             Item::RuntimeClass(c) => {
-                self.error(c.span, "code generation does not support runtime classes")
+                self.error(c.span, "runtime classes (WinRT) are not generated")
             }
-            Item::Library(l) | Item::Module(l) => self.error(
-                l.span,
-                "code generation does not support libraries and modules",
-            ),
-            Item::Namespace(n) => self.error(n.span, "code generation does not support namespaces"),
-            Item::ApiContract(a) => {
-                self.error(a.span, "code generation does not support API contracts")
-            }
-            Item::Delegate(d) => self.error(d.span, "code generation does not support delegates"),
-            Item::Declare(d) => {
-                self.error(d.span, "code generation does not support `declare` blocks")
-            }
+            Item::Namespace(n) => self.error(n.span, "namespaces (WinRT) are not generated"),
+            Item::ApiContract(a) => self.error(a.span, "API contracts (WinRT) are not generated"),
+            Item::Delegate(d) => self.error(d.span, "delegates (WinRT) are not generated"),
+            Item::Declare(d) => self.error(d.span, "`declare` blocks (WinRT) are not generated"),
+            _ => {}
         }
     }
 
@@ -135,6 +195,21 @@ impl<'m> ApiBuilder<'m> {
         only: Option<&str>,
     ) -> Vec<Decl> {
         let mut out = Vec::new();
+        // `typedef struct _X { ... } *PX;`: no declarator names the struct itself, which is
+        // emitted under its tag.
+        let tag_named = |tag: &str| {
+            t.declarators
+                .iter()
+                .any(|d| d.name.as_ref().is_some_and(|n| n.name == tag))
+        };
+        let spec_tag = match &t.spec.kind {
+            TypeKind::Struct(s) => s.tag.as_ref(),
+            TypeKind::Enum(e) => e.tag.as_ref(),
+            _ => None,
+        };
+        if only.is_none() && !spec_tag.is_some_and(|tag| tag_named(&tag.name)) {
+            out.extend(self.tag_definition(&t.spec, &t.doc, origin, t.span));
+        }
         for decl in &t.declarators {
             let Some(name) = &decl.name else {
                 self.error(decl.span, "a typedef needs a name");
@@ -151,6 +226,25 @@ impl<'m> ApiBuilder<'m> {
                 format!("`{}`, declared in `{}`.", name.name, self.file_name(t.span))
             });
             let kind = match &decl.ty.unqualified().kind {
+                // `typedef struct X X;` after `struct X { ... };`: the struct is emitted under
+                // that name already.
+                TypeKind::Struct(s) if !s.is_definition() && self.tag_defines(s, &name.name) => {
+                    if origin == Origin::Root {
+                        continue;
+                    }
+                    // Imported: nothing else emits it.
+                    let def =
+                        s.tag
+                            .as_ref()
+                            .and_then(|tag| match self.model.lookup_tag(&tag.name) {
+                                Some(Symbol::StructTag(def)) => Some(def.clone()),
+                                _ => None,
+                            });
+                    match def.and_then(|def| self.structure(&def)) {
+                        Some(s) => DeclKind::Struct(s),
+                        None => continue,
+                    }
+                }
                 TypeKind::Struct(s) if s.is_definition() && self.defines(s, &name.name) => {
                     match self.structure(s) {
                         Some(s) => DeclKind::Struct(s),
@@ -180,6 +274,37 @@ impl<'m> ApiBuilder<'m> {
             });
         }
         out
+    }
+
+    /// The struct or enum defined by `spec` when it is emitted under its tag.
+    fn tag_definition(
+        &mut self,
+        spec: &model::Type,
+        doc: &model::Doc,
+        origin: Origin,
+        span: Span,
+    ) -> Option<Decl> {
+        let (tag, kind) = match &spec.kind {
+            TypeKind::Struct(s) if s.is_definition() => {
+                let tag = s.tag.as_ref().filter(|tag| self.defines(s, &tag.name))?;
+                (tag, DeclKind::Struct(self.structure(s)?))
+            }
+            TypeKind::Enum(e) if e.enumerators.is_some() => {
+                let tag = e
+                    .tag
+                    .as_ref()
+                    .filter(|tag| self.defines_enum(e, &tag.name))?;
+                (tag, DeclKind::Enum(self.enumeration(e)?))
+            }
+            _ => return None,
+        };
+        Some(Decl {
+            name: tag.name.clone(),
+            doc: doc_or(doc, || format!("`{}`.", tag.name)),
+            origin,
+            span,
+            kind,
+        })
     }
 
     /// Whether `name` is the name a struct definition is emitted under.
@@ -290,18 +415,26 @@ impl<'m> ApiBuilder<'m> {
         let mut variants = Vec::new();
         for v in e.enumerators.as_deref().unwrap_or_default() {
             let Some(value) = v.value.value() else {
-                self.error(
+                self.invalid(
                     v.span,
                     "the enumerator has no value (the model was not checked)",
                 );
                 return None;
             };
-            let Ok(value) = i32::try_from(value) else {
-                self.error(
-                    v.span,
-                    format!("the value {value} does not fit a C enum (int)"),
-                );
-                return None;
+            // C enums are `int`; MIDL writes values up to 0xFFFFFFFF, which a 32-bit `int`
+            // holds as the same bits (0xFFFFFFFF is -1).
+            let value = match i32::try_from(value) {
+                Ok(v) => v,
+                Err(_) => match u32::try_from(value) {
+                    Ok(bits) => i32::from_ne_bytes(bits.to_ne_bytes()),
+                    Err(_) => {
+                        self.error(
+                            v.span,
+                            format!("the value {value} does not fit a C enum (int)"),
+                        );
+                        return None;
+                    }
+                },
             };
             variants.push(Variant {
                 name: v.name.name.clone(),
@@ -333,7 +466,7 @@ impl<'m> ApiBuilder<'m> {
                 return;
             }
             None => {
-                self.error(
+                self.invalid(
                     c.span,
                     "the constant has no value (the model was not checked)",
                 );
@@ -395,28 +528,30 @@ impl<'m> ApiBuilder<'m> {
 
     // ----- interfaces --------------------------------------------------------------------
 
-    pub(super) fn interface(&mut self, i: &model::Interface) {
+    /// Lowers an interface, and queues the imported interfaces it derives from (their vtables
+    /// are the first fields of its own).
+    pub(super) fn interface(&mut self, i: &model::Interface, origin: Origin) {
         if !i.generic_params.is_empty() || !i.requires.is_empty() {
             self.error(i.span, "code generation does not support WinRT interfaces");
             return;
         }
-        if !i.has_attr("object") {
-            self.error(
-                i.span,
-                "code generation supports COM (`[object]`) interfaces only",
-            );
+        // As widl: `[object]` and `[odl]` interfaces, and any interface deriving from
+        // another, are COM interfaces; the others are RPC interfaces, whose functions are not
+        // called through a vtable (their nested declarations are generated all the same).
+        if !i.has_attr("object") && !i.has_attr("odl") && i.base_name().is_none() {
+            if i.methods().next().is_some() {
+                self.error(
+                    i.span,
+                    "the functions of an RPC interface (no `[object]`) are not called through \
+                     a vtable",
+                );
+            }
             return;
         }
         let Some(iid) = i.uuid() else {
             self.error(i.span, "an interface needs a `uuid(...)` attribute");
             return;
         };
-        // Declarations nested in the body come first, as MIDL hoists them.
-        for item in &i.items {
-            if !matches!(item, Item::Function(_)) {
-                self.item(item);
-            }
-        }
         let (base, defs) = match i.base_name() {
             None => (None, Vec::new()),
             Some(base) => match self.ancestry(base, i.span) {
@@ -425,26 +560,33 @@ impl<'m> ApiBuilder<'m> {
             },
         };
         let ancestors: Vec<String> = defs.iter().map(|d| d.name.name.clone()).collect();
+        for def in &defs {
+            if !self.is_root(def.span) && def.name.name != "IUnknown" {
+                self.need(&def.name.name);
+            }
+        }
         let mut inherited = Vec::new();
         for def in defs.iter().rev() {
-            for f in def.methods() {
+            for f in def.methods().filter(|f| in_vtable(f)) {
                 let slot = inherited.len();
-                if let Some(m) = self.method(f, slot) {
-                    inherited.push(m);
-                }
+                inherited.push(self.slot(f, slot));
             }
         }
         let base_slots = inherited.len();
-        let mut methods = Vec::new();
-        for (index, f) in i.methods().enumerate() {
-            if let Some(m) = self.method(f, base_slots + index) {
-                methods.push(m);
-            }
-        }
-        self.decls.push(Decl {
+        let methods = i
+            .methods()
+            .filter(|f| in_vtable(f))
+            .enumerate()
+            .map(|(index, f)| self.slot(f, base_slots + index))
+            .collect();
+        let out = match origin {
+            Origin::Root => &mut self.decls,
+            Origin::Imported => &mut self.imported_decls,
+        };
+        out.push(Decl {
             name: i.name.name.clone(),
             doc: doc_or(&i.doc, || format!("The `{}` interface.", i.name.name)),
-            origin: Origin::Root,
+            origin,
             span: i.span,
             kind: DeclKind::Interface(Interface {
                 iid,
@@ -492,6 +634,30 @@ impl<'m> ApiBuilder<'m> {
         }
     }
 
+    /// The method of vtable slot `slot`: lowered, or a placeholder saying why it cannot be.
+    pub(super) fn slot(&mut self, f: &model::Function, slot: usize) -> Method {
+        let errors = self.errors.len();
+        let method = self.method(f, slot);
+        let reason = self.errors.get(errors).map(|e| e.message.clone());
+        self.errors.truncate(errors);
+        match (method, reason) {
+            (Some(m), None) => m,
+            (_, reason) => Method {
+                name: c_method_name(f),
+                doc: doc_or(&f.doc, || format!("The `{}` method.", f.name.name)),
+                slot,
+                ret: Ty::Void,
+                params: Vec::new(),
+                success_codes: Vec::new(),
+                optional: None,
+                unsupported: Some(
+                    reason.unwrap_or_else(|| "the signature is not supported".into()),
+                ),
+                span: f.span,
+            },
+        }
+    }
+
     pub(super) fn method(&mut self, f: &model::Function, slot: usize) -> Option<Method> {
         let ret = self.ty(&f.ret)?;
         let mut params = Vec::new();
@@ -500,7 +666,14 @@ impl<'m> ApiBuilder<'m> {
                 .name
                 .as_ref()
                 .map_or_else(|| format!("param{index}"), |n| n.name.clone());
-            let ty = self.ty(&p.ty)?;
+            // An array parameter is a pointer to its first element, as in C.
+            let ty = match self.ty(&p.ty)? {
+                Ty::Array { element, .. } => Ty::Ptr {
+                    pointee: element,
+                    is_const: false,
+                },
+                ty => ty,
+            };
             let dir = match (p.has_attr("in"), p.has_attr("out")) {
                 (_, false) => Direction::In,
                 (false, true) => Direction::Out,
@@ -521,13 +694,14 @@ impl<'m> ApiBuilder<'m> {
             .unwrap_or_default();
         let optional = custom_value(f, CONTRACT_OPTIONAL).map(|v| v.trim().to_string());
         Some(Method {
-            name: f.name.name.clone(),
+            name: c_method_name(f),
             doc: doc_or(&f.doc, || format!("The `{}` method.", f.name.name)),
             slot,
             ret,
             params,
             success_codes,
             optional,
+            unsupported: None,
             span: f.span,
         })
     }
@@ -542,9 +716,39 @@ impl<'m> ApiBuilder<'m> {
     /// Lowers the queued imported declarations (and what they need in turn).
     pub(super) fn imported(&mut self) {
         while let Some(name) = self.imported_queue.pop() {
+            let Some(span) = self.imported_span(&name) else {
+                continue;
+            };
+            self.guarded(vec![(name.clone(), span)], Origin::Imported, |b| {
+                b.imported_one(&name)
+            });
+        }
+    }
+
+    /// Where the imported declaration named `name` is, if there is one.
+    fn imported_span(&self, name: &str) -> Option<Span> {
+        match self.model.lookup(name) {
+            Some(Symbol::Typedef { typedef, .. }) => Some(typedef.span),
+            Some(Symbol::Interface(def)) => Some(def.span),
+            _ => match self.model.lookup_tag(name) {
+                Some(Symbol::StructTag(s)) => Some(s.span),
+                Some(Symbol::EnumTag(e)) => Some(e.span),
+                _ => None,
+            },
+        }
+    }
+
+    /// Lowers one queued imported declaration.
+    fn imported_one(&mut self, name: &str) {
+        let name = name.to_string();
+        {
             let decls = match self.model.lookup(&name).cloned() {
                 Some(Symbol::Typedef { typedef, .. }) => {
                     self.typedef(&typedef, Origin::Imported, Some(&name))
+                }
+                Some(Symbol::Interface(def)) => {
+                    self.interface(&def, Origin::Imported);
+                    Vec::new()
                 }
                 _ => match self.model.lookup_tag(&name).cloned() {
                     Some(Symbol::StructTag(s)) => self
@@ -638,4 +842,97 @@ fn written_in_hex(expr: &model::Expr) -> bool {
         } => written_in_hex(operand),
         _ => true,
     }
+}
+
+/// The names an item declares, with their places (for the comments of skipped declarations).
+fn item_names(item: &Item) -> Vec<(String, Span)> {
+    let one = |name: &str, span: Span| vec![(name.to_string(), span)];
+    match item {
+        Item::Typedef(t) => {
+            let mut names: Vec<(String, Span)> = t
+                .declarators
+                .iter()
+                .filter_map(|d| d.name.as_ref().map(|n| (n.name.clone(), d.span)))
+                .collect();
+            // `typedef struct _X { ... } *PX;` emits the struct under its tag.
+            let tag = match &t.spec.kind {
+                TypeKind::Struct(s) if s.is_definition() => s.tag.as_ref(),
+                TypeKind::Enum(e) if e.enumerators.is_some() => e.tag.as_ref(),
+                _ => None,
+            };
+            if let Some(tag) = tag
+                && !names.iter().any(|(n, _)| *n == tag.name)
+            {
+                names.push((tag.name.clone(), t.span));
+            }
+            names
+        }
+        Item::Declaration(d) => {
+            let named: Vec<(String, Span)> = d
+                .declarators
+                .iter()
+                .filter_map(|x| x.name.as_ref().map(|n| (n.name.clone(), x.span)))
+                .collect();
+            if !named.is_empty() {
+                return named;
+            }
+            let tag = match &d.spec.kind {
+                TypeKind::Struct(s) => s.tag.as_ref(),
+                TypeKind::Enum(e) => e.tag.as_ref(),
+                _ => None,
+            };
+            tag.map_or_else(|| vec![(String::new(), d.span)], |t| one(&t.name, d.span))
+        }
+        Item::Const(c) => one(&c.name.name, c.span),
+        Item::Coclass(c) => one(&c.name.name, c.span),
+        Item::Function(f) => one(&f.name.name, f.span),
+        Item::Dispinterface(d) => one(&d.name.name, d.span),
+        Item::Interface(i) => one(&i.name.name, i.span),
+        Item::RuntimeClass(c) => one(&c.name.name, c.span),
+        Item::Delegate(d) => one(&d.name.name, d.span),
+        other => vec![(String::new(), other.span())],
+    }
+}
+
+/// A method's name as MIDL writes it in C: property accessors get the prefix of their kind
+/// (`[propget] Name` is `get_Name`, `[propput]` is `put_Name`, `[propputref]` is `putref_Name`),
+/// so that the accessors of one property have distinct names.
+fn c_method_name(f: &model::Function) -> String {
+    let name = &f.name.name;
+    if f.has_attr("propget") {
+        format!("get_{name}")
+    } else if f.has_attr("propputref") {
+        format!("putref_{name}")
+    } else if f.has_attr("propput") {
+        format!("put_{name}")
+    } else {
+        name.clone()
+    }
+}
+
+/// The root files and every file whose text a root file includes: the files of the items in
+/// the roots' item trees.
+fn root_files(model: &Compilation) -> HashSet<FileId> {
+    fn walk(items: &[Item], out: &mut HashSet<FileId>) {
+        for item in items {
+            out.insert(item.span().file);
+            match item {
+                Item::Library(l) | Item::Module(l) => walk(&l.items, out),
+                Item::Namespace(n) => walk(&n.items, out),
+                Item::Interface(i) => walk(&i.items, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out: HashSet<FileId> = model.roots().map(|f| f.id).collect();
+    for file in model.roots() {
+        walk(&file.items, &mut out);
+    }
+    out
+}
+
+/// Whether a method has a vtable slot: a `[call_as(m)]` method is the wire form of the
+/// `[local]` method `m`, which has the slot (MIDL's C has no member for it).
+fn in_vtable(f: &model::Function) -> bool {
+    !f.has_attr("call_as")
 }

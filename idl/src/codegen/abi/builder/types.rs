@@ -55,12 +55,15 @@ impl ApiBuilder<'_> {
                         len,
                     })
                 }
+                // A conformant array (`[size_is(n)] T a[]`, or a fixed array whose size is an
+                // expression of other members) is laid out as MIDL's C does: one element, the
+                // rest following in memory. As a parameter it is a pointer (see `method`).
                 ArraySize::Conformant { .. } => {
-                    self.error(
-                        ty.span,
-                        "conformant arrays are not supported by code generation here",
-                    );
-                    None
+                    let element = self.ty(element)?;
+                    Some(Ty::Array {
+                        element: Box::new(element),
+                        len: 1,
+                    })
                 }
             },
             TypeKind::Named { name, args } => {
@@ -76,9 +79,16 @@ impl ApiBuilder<'_> {
             TypeKind::Struct(s) => {
                 let s = match (&s.tag, s.is_definition()) {
                     (Some(tag), false) => match self.model.lookup_tag(&tag.name) {
-                        Some(Symbol::StructTag(def)) => def.clone(),
+                        Some(Symbol::StructTag(def)) if def.is_definition() => def.clone(),
                         _ => {
-                            self.error(ty.span, format!("`struct {}` is not defined", tag.name));
+                            self.error(
+                                ty.span,
+                                format!(
+                                    "`struct {}` is declared but not defined in the IDL (an \
+                                     opaque type)",
+                                    tag.name
+                                ),
+                            );
                             return None;
                         }
                     },
@@ -88,7 +98,7 @@ impl ApiBuilder<'_> {
                     self.error(ty.span, "an anonymous struct must be named by a typedef");
                     return None;
                 };
-                self.named(&name, ty.span)
+                self.tagged(&name, s.span, NamedKind::Struct, ty.span)
             }
             TypeKind::Enum(e) => {
                 let e = match (&e.tag, e.enumerators.is_some()) {
@@ -105,7 +115,7 @@ impl ApiBuilder<'_> {
                     self.error(ty.span, "an anonymous enum must be named by a typedef");
                     return None;
                 };
-                self.named(&name, ty.span)
+                self.tagged(&name, e.span, NamedKind::Enum, ty.span)
             }
             TypeKind::Function(_) => {
                 self.error(
@@ -114,14 +124,58 @@ impl ApiBuilder<'_> {
                 );
                 None
             }
+            // `SAFEARRAY(T)` is a `SAFEARRAY *` in C, whatever `T` is.
             TypeKind::SafeArray(_) => {
-                self.error(ty.span, "SAFEARRAY is not supported by code generation");
-                None
+                let pointee = match self.model.lookup("SAFEARRAY") {
+                    Some(_) => self.named("SAFEARRAY", ty.span)?,
+                    None => Ty::Void,
+                };
+                Some(Ty::Ptr {
+                    pointee: Box::new(pointee),
+                    is_const: false,
+                })
             }
         }
     }
 
+    /// The struct or enum definition emitted under `name` (declared at `def_span`): through
+    /// the typedef of that name when there is one, else as the tag itself.
+    fn tagged(&mut self, name: &str, def_span: Span, kind: NamedKind, span: Span) -> Option<Ty> {
+        if self.model.lookup(name).is_some() {
+            return self.named(name, span);
+        }
+        if !self.is_root(def_span) {
+            self.need(name);
+        }
+        Some(Ty::Named {
+            name: name.to_string(),
+            kind,
+        })
+    }
+
+    /// Whether the struct the tag of `s` refers to is emitted under `name`.
+    pub(super) fn tag_defines(&self, s: &model::StructType, name: &str) -> bool {
+        let Some(tag) = &s.tag else { return false };
+        match self.model.lookup_tag(&tag.name) {
+            Some(Symbol::StructTag(def)) if def.is_definition() => self.defines(def, name),
+            _ => false,
+        }
+    }
+
     pub(super) fn named(&mut self, name: &str, span: Span) -> Option<Ty> {
+        // Typedef chains are finite in a checked model; this bounds a chain that loops
+        // through a tag anyway, instead of overflowing the stack.
+        if self.depth > 64 {
+            self.error(span, format!("the type `{name}` refers to itself"));
+            return None;
+        }
+        self.depth += 1;
+        let ty = self.named_here(name, span);
+        self.depth -= 1;
+        ty
+    }
+
+    fn named_here(&mut self, name: &str, span: Span) -> Option<Ty> {
         match name {
             "GUID" => return Some(Ty::Guid),
             "HRESULT" => return Some(Ty::Hresult),
@@ -141,6 +195,10 @@ impl ApiBuilder<'_> {
                 let root = self.is_root(typedef.span);
                 let kind = match &decl.ty.unqualified().kind {
                     TypeKind::Struct(s) if s.is_definition() && self.defines(s, name) => {
+                        Some(NamedKind::Struct)
+                    }
+                    // `typedef struct X X;` after `struct X { ... };`: both names are the struct.
+                    TypeKind::Struct(s) if !s.is_definition() && self.tag_defines(s, name) => {
                         Some(NamedKind::Struct)
                     }
                     TypeKind::Enum(e) if e.enumerators.is_some() && self.defines_enum(e, name) => {
