@@ -260,3 +260,27 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_modules_verdict_goes_to_each_of_its_handlers() {
+        let report = |n: u128, module: Option<&str>, leaked: Option<bool>| {
+            let mut r = HandlerReport::new(GUID::from_u128(n));
+            r.module = module.map(PathBuf::from);
+            r.leaked = leaked;
+            r
+        };
+        let mut reports = vec![
+            report(1, Some("/a.so"), None),
+            report(2, Some("/a.so"), Some(true)),
+            report(3, Some("/b.so"), None),
+            report(4, None, None),
+        ];
+        share_module_verdicts(&mut reports);
+        let leaked: Vec<_> = reports.iter().map(|r| r.leaked).collect();
+        assert_eq!(leaked, [Some(true), Some(true), None, None]);
+    }
+}
