@@ -99,18 +99,16 @@ impl LiveUi {
 
     fn style() -> ProgressStyle {
         ProgressStyle::with_template(
-            "{spinner:.cyan} {prefix:<32!} [{bar:28.cyan/blue}] {pos:>4}/{len:<4} {wide_msg}",
+            "{spinner:.cyan} {prefix:<32!} [{bar:28.cyan/blue}] {wide_msg}",
         )
         .expect("a valid template")
         .progress_chars("=> ")
     }
 
     fn done_style() -> ProgressStyle {
-        ProgressStyle::with_template(
-            "  {prefix:<32!} [{bar:28.green/blue}] {pos:>4}/{len:<4} {wide_msg}",
-        )
-        .expect("a valid template")
-        .progress_chars("== ")
+        ProgressStyle::with_template("  {prefix:<32!} [{bar:28.green/blue}] {wide_msg}")
+            .expect("a valid template")
+            .progress_chars("== ")
     }
 
     fn add_items(&self, state: &mut UiState, handler: usize, items: &[ItemReport]) {
@@ -131,7 +129,11 @@ impl LiveUi {
                 let bar = self.multi.add(ProgressBar::new(item.max.max(1) as u64));
                 bar.set_style(Self::style());
                 bar.set_prefix(format!("{handler_name}: {}", item.name));
-                bar.set_message(item.status.to_string());
+                bar.set_message(bar_message(
+                    item.progress,
+                    item.max,
+                    &item.status.to_string(),
+                ));
                 bar.enable_steady_tick(Duration::from_millis(120));
                 entry.bar = Some(bar);
             }
@@ -145,12 +147,19 @@ fn settle(bar: &ProgressBar, item: &ItemReport) {
     bar.set_length(item.max.max(1) as u64);
     bar.set_position(item.progress.clamp(0, item.max.max(0)) as u64);
     bar.set_style(LiveUi::done_style());
-    bar.abandon_with_message(status_message(item.status, item.status_text.as_deref()));
+    let message = status_message(item.status, item.status_text.as_deref());
+    bar.abandon_with_message(bar_message(item.progress, item.max, &message));
 }
 
 /// The line printed without a terminal: the same figures as a bar.
 fn progress_line(handler: &str, item: &str, value: i32, max: i32, message: &str) -> String {
     format!("[{handler}: {item}] {value}/{max} {message}")
+}
+
+/// A bar's text: the handler's own figures (a bar needs a length of at least 1 to draw, so its
+/// length cannot show a maximum of 0), then the status.
+fn bar_message(value: i32, max: i32, message: &str) -> String {
+    format!("{value:>4}/{max:<4} {message}")
 }
 
 fn status_message(status: ItemStatus, text: Option<&str>) -> String {
@@ -202,7 +211,7 @@ impl EventSink for LiveUi {
                         bar.set_length(max as u64);
                     }
                     bar.set_position(value.clamp(0, max.max(0)) as u64);
-                    bar.set_message(message);
+                    bar.set_message(bar_message(value, max, &message));
                     // A final status stops the spinner; the bar stops for good (with the
                     // report's values) when the handler finishes, since a retry may resume it.
                     if status.is_final() != entry.done {
@@ -333,8 +342,8 @@ mod tests {
         item
     }
 
-    /// The bars' (position, length, finished) by item name.
-    fn bars(ui: &LiveUi) -> Vec<(String, u64, u64, bool)> {
+    /// The bars' (position, length, finished, text) by item name.
+    fn bars(ui: &LiveUi) -> Vec<(String, u64, u64, bool, String)> {
         let state = ui.state.lock().unwrap();
         let mut bars: Vec<_> = state
             .handlers
@@ -347,6 +356,7 @@ mod tests {
                     bar.position(),
                     bar.length().unwrap_or(0),
                     bar.is_finished(),
+                    bar.message(),
                 ))
             })
             .collect();
@@ -389,8 +399,20 @@ mod tests {
         assert_eq!(
             bars(&ui),
             vec![
-                ("item 1".to_string(), 1, 3, true),
-                ("item 2".to_string(), 0, 1, true),
+                (
+                    "item 1".to_string(),
+                    1,
+                    3,
+                    true,
+                    "   1/3    skipped".to_string()
+                ),
+                (
+                    "item 2".to_string(),
+                    0,
+                    1,
+                    true,
+                    "   0/0    skipped".to_string()
+                ),
             ]
         );
 
