@@ -140,8 +140,7 @@ fn after_ctrl_c_the_progress_lines_the_table_and_the_counts_agree() {
         let prefix = format!("[Folder Sync: {name}] ");
         let last = err
             .lines()
-            .filter(|l| l.starts_with(&prefix))
-            .next_back()
+            .rfind(|l| l.starts_with(&prefix))
             .unwrap_or_else(|| panic!("no line for {name}: {err}"));
         assert!(
             last.starts_with(&format!("{prefix}{progress} {status}")),
