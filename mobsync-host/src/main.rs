@@ -29,11 +29,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // The exit-status table under every command's --help.
     let help = exit::help();
-    let matches = Cli::command()
-        .after_help(help.clone())
-        .mut_subcommand("sync", |c| c.after_help(help.clone()))
-        .get_matches();
+    let mut command = Cli::command().after_help(help.clone());
+    for name in ["regsvr", "list", "config", "sync"] {
+        command = command.mut_subcommand(name, |c| c.after_help(help.clone()));
+    }
+    let matches = command.get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         Command::Regsvr(args) => regsvr::run(args),

@@ -236,6 +236,8 @@ fn settings_stored_with_config_become_the_cookie_of_sync_all() {
     assert!(stdout(&env.run(&["config", CLSID])).starts_with("source="));
     let out = env.run(&["config", CLSID, "--clear"]);
     assert_eq!(out.status.code(), Some(0));
+    let store = fs::read_to_string(&env.store).unwrap();
+    assert!(!store.contains("Settings"), "no empty keys left: {store}");
     let show = env.run(&["config", CLSID]);
     assert_eq!(stdout(&show), "");
     assert!(
