@@ -1,7 +1,9 @@
 //! The host: runs handlers concurrently, each on its own driver thread, under a supervisor that
 //! notices calls that never return.
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak, mpsc};
 use std::thread;
@@ -228,11 +230,25 @@ impl Host {
                 remaining -= 1;
             }
         }
-        SyncReport {
-            handlers: reports
-                .into_iter()
-                .map(|r| r.expect("every run reported"))
-                .collect(),
+        let mut handlers: Vec<HandlerReport> = reports
+            .into_iter()
+            .map(|r| r.expect("every run reported"))
+            .collect();
+        share_module_verdicts(&mut handlers);
+        SyncReport { handlers }
+    }
+}
+
+/// `DllCanUnloadNow` is asked once per module, after the last of its handlers in this sync was
+/// released; its answer is about the whole module, so it goes to every handler of that module.
+fn share_module_verdicts(reports: &mut [HandlerReport]) {
+    let verdicts: HashMap<PathBuf, bool> = reports
+        .iter()
+        .filter_map(|r| Some((r.module.clone()?, r.leaked?)))
+        .collect();
+    for report in reports.iter_mut().filter(|r| r.leaked.is_none()) {
+        if let Some(verdict) = report.module.as_ref().and_then(|m| verdicts.get(m)) {
+            report.leaked = Some(*verdict);
         }
     }
 }
@@ -243,4 +259,28 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_modules_verdict_goes_to_each_of_its_handlers() {
+        let report = |n: u128, module: Option<&str>, leaked: Option<bool>| {
+            let mut r = HandlerReport::new(GUID::from_u128(n));
+            r.module = module.map(PathBuf::from);
+            r.leaked = leaked;
+            r
+        };
+        let mut reports = vec![
+            report(1, Some("/a.so"), None),
+            report(2, Some("/a.so"), Some(true)),
+            report(3, Some("/b.so"), None),
+            report(4, None, None),
+        ];
+        share_module_verdicts(&mut reports);
+        let leaked: Vec<_> = reports.iter().map(|r| r.leaked).collect();
+        assert_eq!(leaked, [Some(true), Some(true), None, None]);
+    }
 }

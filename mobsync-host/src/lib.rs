@@ -41,6 +41,8 @@ mod state;
 
 pub use events::{EventSink, HostEvent};
 pub use host::{CancelHandle, Host};
-pub use loader::{HandlerSource, InProcessFactory, InProcessHandler, LoadError, Module};
+pub use loader::{
+    HandlerSource, InProcessFactory, InProcessHandler, LoadError, Module, store_location,
+};
 pub use mobsync_runtime::registry;
 pub use options::{ItemSelection, SyncEvent, SyncOptions};

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use mobsync_runtime::factory::IClassFactory_Vtbl;
-use mobsync_runtime::registry::Store;
+use mobsync_runtime::registry::{RegistryError, Store};
 use mobsync_runtime::sys;
 use windows_core::{GUID, HRESULT, Interface};
 
@@ -64,7 +64,7 @@ impl Module {
         let canonical = path.canonicalize().map_err(|e| {
             LoadError::new(
                 CO_E_ERRORINDLL,
-                format!("cannot find {}: {e}", path.display()),
+                format!("cannot load {}: {e}", path.display()),
             )
         })?;
         let mut map = modules().lock().unwrap_or_else(|p| p.into_inner());
@@ -76,7 +76,11 @@ impl Module {
         let library = unsafe { libloading::Library::new(&canonical) }.map_err(|e| {
             LoadError::new(
                 CO_E_ERRORINDLL,
-                format!("cannot load {}: {e}", canonical.display()),
+                format!(
+                    "cannot load {}: {}",
+                    path.display(),
+                    loader_reason(&e, &canonical)
+                ),
             )
         })?;
         let module = Arc::new(Module {
@@ -101,7 +105,11 @@ impl Module {
             .map_err(|e| {
                 LoadError::new(
                     CO_E_ERRORINDLL,
-                    format!("{} lacks {name}: {e}", self.path.display()),
+                    format!(
+                        "{} lacks {name}: {}",
+                        self.path.display(),
+                        loader_reason(&e, &self.path)
+                    ),
                 )
             })
     }
@@ -153,6 +161,23 @@ impl Module {
             )
         })
     }
+}
+
+/// The loader's own reason for a failure: libloading's error says only "dlopen failed" and
+/// carries the system's text (`dlerror`, or the Windows error) as its source. The system's text
+/// often starts with the path again, which is dropped.
+fn loader_reason(error: &libloading::Error, path: &Path) -> String {
+    let mut reason = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        reason = inner.to_string();
+        source = inner.source();
+    }
+    let prefix = format!("{}: ", path.display());
+    reason
+        .strip_prefix(&prefix)
+        .map(str::to_owned)
+        .unwrap_or(reason)
 }
 
 /// A class factory in this process, for handlers that are not in a separate module (tests,
@@ -282,24 +307,32 @@ impl HandlerSource {
     pub(crate) fn load(self) -> Result<LoadedHandler, LoadError> {
         match self {
             Self::Registered(clsid) => {
-                let store = Store::open()
-                    .map_err(|e| LoadError::new(e.hresult(), format!("registration store: {e}")))?;
-                let entry = store
-                    .handler(&clsid)
-                    .map_err(|e| LoadError::new(e.hresult(), format!("registration store: {e}")))?
-                    .ok_or_else(|| {
-                        LoadError::new(
-                            REGDB_E_CLASSNOTREG,
-                            format!("{} is not registered", guid_string(&clsid)),
-                        )
-                    })?;
+                let store = Store::open().map_err(store_error)?;
+                let entry = store.handler(&clsid).map_err(store_error)?.ok_or_else(|| {
+                    LoadError::new(
+                        REGDB_E_CLASSNOTREG,
+                        format!(
+                            "{} is not registered in {}",
+                            guid_string(&clsid),
+                            store_location(&store)
+                        ),
+                    )
+                })?;
+                let settings = store.handler_settings(&clsid).map_err(store_error)?;
                 let path = entry.module_path.ok_or_else(|| {
                     LoadError::new(
                         REGDB_E_CLASSNOTREG,
-                        format!("{} has no InprocServer32 module", guid_string(&clsid)),
+                        format!(
+                            "{} has no InprocServer32 module in {}",
+                            guid_string(&clsid),
+                            store_location(&store)
+                        ),
                     )
                 })?;
-                Self::Module { path, clsid }.load()
+                let mut loaded = Self::Module { path, clsid }.load()?;
+                loaded.registered_name = entry.name;
+                loaded.settings = settings;
+                Ok(loaded)
             }
             Self::Module { path, clsid } => {
                 let module = Module::load(&path)?;
@@ -309,6 +342,9 @@ impl HandlerSource {
                 module.active.fetch_add(1, Ordering::AcqRel);
                 Ok(LoadedHandler {
                     handler,
+                    module: Some(module.path.clone()),
+                    registered_name: None,
+                    settings: None,
                     unload: UnloadCheck::Module(module),
                 })
             }
@@ -317,14 +353,38 @@ impl HandlerSource {
                 drop(f.factory);
                 Ok(LoadedHandler {
                     handler,
+                    module: None,
+                    registered_name: None,
+                    settings: None,
                     unload: UnloadCheck::Function(f.can_unload),
                 })
             }
             Self::Instance(h) => Ok(LoadedHandler {
                 handler: h.handler,
+                module: None,
+                registered_name: None,
+                settings: None,
                 unload: UnloadCheck::Function(h.can_unload),
             }),
         }
+    }
+}
+
+/// A registration-store error as a load error (its text names the store).
+fn store_error(error: RegistryError) -> LoadError {
+    LoadError::new(error.hresult(), error.to_string())
+}
+
+/// Where the store is, for messages: its file (the portable store) or the Windows registry.
+pub fn store_location(store: &Store) -> String {
+    #[cfg(windows)]
+    {
+        let _ = store;
+        "the Windows registry".to_owned()
+    }
+    #[cfg(not(windows))]
+    {
+        format!("the registration store {}", store.path().display())
     }
 }
 
@@ -361,6 +421,12 @@ fn create_instance(factory: &ComRef) -> Result<ComRef, LoadError> {
 /// A created handler and how to check for leaks once it is gone.
 pub(crate) struct LoadedHandler {
     pub handler: ComRef,
+    /// The module it came from (`None` in this process).
+    pub module: Option<PathBuf>,
+    /// The class name in the registration store, when it was found there.
+    pub registered_name: Option<String>,
+    /// The settings stored for it (`mobsync-host config`), when it was found in the store.
+    pub settings: Option<String>,
     pub unload: UnloadCheck,
 }
 

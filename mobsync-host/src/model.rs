@@ -2,6 +2,7 @@
 //! per-item outcomes. Everything here is `serde::Serialize` for `mobsync-host sync --json`.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use mobsync_runtime::sys::{
@@ -11,6 +12,7 @@ use mobsync_runtime::sys::{
     SYNCMGRSTATUS_SUCCEEDED, SYNCMGRSTATUS_UPDATING,
 };
 use serde::Serialize;
+use serde::ser::SerializeStruct;
 use windows_core::{GUID, HRESULT};
 
 /// Formats a GUID the registry way: `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`.
@@ -281,8 +283,11 @@ pub struct HandlerReport {
     /// The CLSID.
     #[serde(serialize_with = "ser_guid")]
     pub clsid: GUID,
-    /// The name from `GetHandlerInfo` (or the registration).
+    /// The name from `GetHandlerInfo`; before that call (and for a handler that declined), the
+    /// class name from its registration; empty when neither is known.
     pub name: String,
+    /// The module the handler was loaded from (`None` for a handler in this process).
+    pub module: Option<PathBuf>,
     /// The `SYNCMGRHANDLERFLAGS` from `GetHandlerInfo`.
     pub handler_flags: u32,
     /// How it ended.
@@ -297,7 +302,11 @@ pub struct HandlerReport {
     pub enumerations: u32,
     /// How many retries `ShowErrorCompleted(S_SYNCMGR_RETRYSYNC)` caused.
     pub retries: u32,
-    /// `Some(true)` when `DllCanUnloadNow` said `S_FALSE` after the last release: a leak.
+    /// What the module's `DllCanUnloadNow` said after the last release of the last handler that
+    /// used the module in this sync: `Some(true)` for `S_FALSE`, a leak. It is the module's answer,
+    /// so every handler of one module gets the same value. `None` when it could not be asked: an
+    /// in-process handler without a check, or a run of the module was abandoned (hung), so the
+    /// module was never free.
     pub leaked: Option<bool>,
     /// Wall time of the run.
     #[serde(serialize_with = "ser_duration_ms")]
@@ -310,6 +319,7 @@ impl HandlerReport {
         Self {
             clsid,
             name: String::new(),
+            module: None,
             handler_flags: 0,
             outcome: HandlerOutcome::Completed,
             items: Vec::new(),
@@ -336,18 +346,96 @@ impl HandlerReport {
     }
 }
 
-/// The result of one `sync`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The result of one `sync`. Serialized as `{"handlers": [...], "summary": {...}}`, the summary
+/// being [`SyncReport::summary`].
+#[derive(Debug, Clone, PartialEq)]
 pub struct SyncReport {
     /// One entry per handler, in the order they were given.
     pub handlers: Vec<HandlerReport>,
 }
 
 impl SyncReport {
-    /// Whether every handler completed and every selected item succeeded.
+    /// Whether every handler completed (or declined) and every selected item succeeded.
     pub fn succeeded(&self) -> bool {
         self.handlers.iter().all(HandlerReport::succeeded)
     }
+
+    /// How many handlers ended how, and how many selected items ended in which status.
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for handler in &self.handlers {
+            let h = &mut summary.handlers;
+            h.total += 1;
+            match handler.outcome {
+                HandlerOutcome::Completed => h.completed += 1,
+                HandlerOutcome::Declined => h.declined += 1,
+                HandlerOutcome::Failed { .. } => h.failed += 1,
+                HandlerOutcome::TimedOut { .. } => h.timed_out += 1,
+                HandlerOutcome::Cancelled => h.cancelled += 1,
+            }
+            for item in handler.items.iter().filter(|i| i.selected) {
+                let i = &mut summary.items;
+                i.selected += 1;
+                match item.status {
+                    ItemStatus::Succeeded => i.succeeded += 1,
+                    ItemStatus::Failed => i.failed += 1,
+                    ItemStatus::Skipped => i.skipped += 1,
+                    _ => i.other += 1,
+                }
+            }
+        }
+        summary
+    }
+}
+
+impl Serialize for SyncReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut report = s.serialize_struct("SyncReport", 2)?;
+        report.serialize_field("handlers", &self.handlers)?;
+        report.serialize_field("summary", &self.summary())?;
+        report.end()
+    }
+}
+
+/// Counts over a [`SyncReport`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Handlers by outcome.
+    pub handlers: HandlerCounts,
+    /// Selected items by final status.
+    pub items: ItemCounts,
+}
+
+/// Handlers by [`HandlerOutcome`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct HandlerCounts {
+    /// Every handler.
+    pub total: usize,
+    /// [`HandlerOutcome::Completed`].
+    pub completed: usize,
+    /// [`HandlerOutcome::Declined`].
+    pub declined: usize,
+    /// [`HandlerOutcome::Failed`].
+    pub failed: usize,
+    /// [`HandlerOutcome::TimedOut`].
+    pub timed_out: usize,
+    /// [`HandlerOutcome::Cancelled`].
+    pub cancelled: usize,
+}
+
+/// Selected items by final [`ItemStatus`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ItemCounts {
+    /// Every selected item.
+    pub selected: usize,
+    /// [`ItemStatus::Succeeded`].
+    pub succeeded: usize,
+    /// [`ItemStatus::Failed`].
+    pub failed: usize,
+    /// [`ItemStatus::Skipped`] (cancelled items included).
+    pub skipped: usize,
+    /// Any other status (stopped, deleted, or unfinished after a timeout).
+    pub other: usize,
 }
 
 fn ser_guid<S: serde::Serializer>(guid: &GUID, s: S) -> Result<S::Ok, S::Error> {

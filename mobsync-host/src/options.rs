@@ -74,10 +74,16 @@ pub struct SyncOptions {
     pub event: SyncEvent,
     /// Add `SYNCMGRFLAG_MAYBOTHERUSER` (the handler may show user interface).
     pub may_bother_user: bool,
-    /// The cookie passed to `Initialize` (empty: a null cookie).
+    /// The cookie passed to `Initialize`. Empty: a handler found through the registration store
+    /// ([`crate::HandlerSource::Registered`]) gets the settings stored for it
+    /// ([`crate::registry::Store::handler_settings`]), any other a null cookie.
     pub cookie: Vec<u8>,
     /// Which items.
     pub items: ItemSelection,
+    /// Items (by `{GUID}` or exact name) whose first `Progress` call is answered with
+    /// `S_SYNCMGR_CANCELITEM`, followed by `SetItemStatus(SKIPPED)`: what Sync Manager does when
+    /// the user skips an item in its progress dialog. Names no handler has are ignored.
+    pub cancel_items: Vec<String>,
     /// How many items to ask `ISyncMgrEnumItems::Next` for at once.
     pub batch: u32,
     /// Limit for a synchronous call (`Initialize`, `GetHandlerInfo`, `Next`, ...) to return.
@@ -107,6 +113,7 @@ impl Default for SyncOptions {
             may_bother_user: false,
             cookie: Vec::new(),
             items: ItemSelection::Checked,
+            cancel_items: Vec::new(),
             batch: 8,
             call_timeout: Duration::from_secs(30),
             prepare_timeout: Duration::from_secs(60),

@@ -91,6 +91,8 @@ pub(crate) struct State {
     previous: Option<Completion>,
     pub cancel_all: bool,
     cancel_items: Vec<GUID>,
+    /// Items to cancel at their next `Progress` call (`SyncOptions::cancel_items`).
+    cancel_on_progress: Vec<GUID>,
     /// Items cancelled whose `SetItemStatus(SKIPPED)` the driver still has to send.
     pub pending_skips: Vec<GUID>,
     /// When the current step must be over (the supervisor's hang detection).
@@ -100,6 +102,15 @@ pub(crate) struct State {
     pub cancelled_at: Option<Instant>,
     /// When the current step began.
     pub phase_started: Option<Instant>,
+}
+
+/// Whether every selected item is finished or cancelled.
+fn nothing_left(report: &HandlerReport) -> bool {
+    report
+        .items
+        .iter()
+        .filter(|it| it.selected && !it.status.is_final())
+        .all(|it| it.cancelled)
 }
 
 /// Shared between the driver, the callback object, the supervisor and the cancel handle.
@@ -435,11 +446,12 @@ impl Shared {
                 if *cancel_all || item == Some(it.id) {
                     it.cancelled = true;
                     pending_skips.push(it.id);
-                    cancelled_at.get_or_insert(now);
                     count += 1;
                 }
             }
-            if *cancel_all {
+            // The grace period starts once nothing is left to synchronize: cancelling one item
+            // does not shorten the time the others have.
+            if *cancel_all || nothing_left(report) {
                 cancelled_at.get_or_insert(now);
             }
             count
@@ -449,6 +461,13 @@ impl Shared {
             "handler #{}: cancel requested for {count} item(s)",
             self.handler
         );
+    }
+
+    /// Cancels each of `ids` at its next `Progress` call, as a user's click on an item that is
+    /// being synchronized does: that call gets `S_SYNCMGR_CANCELITEM` and the handler gets
+    /// `SetItemStatus(SKIPPED)`.
+    pub fn cancel_when_progressing(&self, ids: Vec<GUID>) {
+        self.lock().cancel_on_progress.extend(ids);
     }
 
     /// A `Progress` call.
@@ -471,6 +490,9 @@ impl Shared {
                 index,
                 cancel_all,
                 cancel_items,
+                cancel_on_progress,
+                pending_skips,
+                cancelled_at,
                 ..
             } = &mut *state;
             let report = report.as_mut().expect("report present");
@@ -479,6 +501,19 @@ impl Shared {
                 self.problem(format!("Progress for unknown item {}", guid_string(id)));
                 return ProgressAnswer::Invalid;
             };
+            if let Some(at) = cancel_on_progress.iter().position(|c| c == id) {
+                cancel_on_progress.swap_remove(at);
+                cancel_items.push(*id);
+                let item = &mut report.items[i];
+                if item.selected && !item.status.is_final() && !item.cancelled {
+                    item.cancelled = true;
+                    pending_skips.push(*id);
+                    self.changed.notify_all();
+                }
+                if nothing_left(report) {
+                    cancelled_at.get_or_insert(Instant::now());
+                }
+            }
             let item = &mut report.items[i];
             item.progress_calls += 1;
             if let Some(text) = update.text {

@@ -104,3 +104,35 @@ fn cancelling_everything_skips_every_item() {
     );
     assert!(!report.succeeded());
 }
+
+#[test]
+fn cancel_items_answer_the_items_progress_like_sync_managers_dialog() {
+    let script = Script {
+        sync: Finish::Async(0),
+        work: Work::UntilCancelled,
+        ..Script::default()
+    };
+    let (src, probe) = source(script);
+    let options = SyncOptions {
+        cancel_items: vec!["First".into(), "No such item".into()],
+        // Cancelling one item must not cut the others' time to the cancel grace.
+        cancel_grace: Duration::from_millis(50),
+        ..SyncOptions::default().with_timeouts(Duration::from_secs(20))
+    };
+    let report = Host::new(options).sync(vec![src]).handlers.remove(0);
+    assert_eq!(report.outcome, HandlerOutcome::Completed, "{report:#?}");
+    assert!(report.items[0].cancelled);
+    assert_eq!(report.items[0].status, ItemStatus::Skipped);
+    assert_eq!(report.items[1].status, ItemStatus::Succeeded, "{report:#?}");
+    assert_eq!(
+        probe.responses_for(guid(1)).first(),
+        Some(&ProgressResponse::CancelItem),
+        "the item's first Progress is answered with S_SYNCMGR_CANCELITEM"
+    );
+    assert!(!probe.responses_for(guid(2)).iter().any(|r| r.is_cancel()));
+    assert_eq!(
+        *probe.set_status.lock().unwrap(),
+        vec![(guid(1), SYNCMGRSTATUS_SKIPPED.0 as u32)]
+    );
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}

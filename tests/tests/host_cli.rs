@@ -4,88 +4,13 @@
 #![cfg(unix)]
 
 mod common;
+mod host_cli_support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::build::folder_sync_and_host;
-
-const CLSID: &str = "{632306B6-690C-48C1-AB87-953A6833A855}";
-
-struct Env {
-    _tmp: tempfile::TempDir,
-    root: PathBuf,
-    host: PathBuf,
-    module: PathBuf,
-    store: PathBuf,
-}
-
-impl Env {
-    fn new() -> Env {
-        let (module, host) = folder_sync_and_host();
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().to_path_buf();
-        Env {
-            store: root.join("registry.json"),
-            _tmp: tmp,
-            root,
-            host,
-            module,
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(&self.host);
-        command
-            .args(args)
-            .env("MOBSYNC_REGISTRY", &self.store)
-            .env_remove("FOLDER_SYNC_COOKIE");
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("mobsync-host runs")
-    }
-
-    fn register(&self) {
-        let out = self.run(&["regsvr", self.module.to_str().unwrap()]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn tree(&self, files: &[(&str, usize)]) -> PathBuf {
-        let source = self.root.join("source");
-        for (path, size) in files {
-            let path = source.join(path);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, vec![b'x'; *size]).unwrap();
-        }
-        source
-    }
-
-    fn cookie(&self, source: &Path, dest: &str, extra: &str) -> String {
-        format!(
-            "source={};dest={}{extra}",
-            source.display(),
-            self.root.join(dest).display()
-        )
-    }
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
+use host_cli_support::{CLSID, Env, json, stderr};
 
 #[test]
 fn register_list_sync_and_unregister() {
@@ -107,11 +32,7 @@ fn register_list_sync_and_unregister() {
     ]);
     let cookie = env.cookie(&source, "dest", "");
     let sync = env.run(&["sync", CLSID, "--cookie", &cookie, "--json"]);
-    assert!(
-        sync.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sync.stderr)
-    );
+    assert!(sync.status.success(), "{}", stderr(&sync));
     let report = json(&sync);
     let handler = &report["handlers"][0];
     assert_eq!(handler["outcome"]["kind"], "completed");
@@ -154,12 +75,17 @@ fn register_list_sync_and_unregister() {
     let missing = env.run(&["sync", CLSID, "--json"]);
     assert_eq!(
         missing.status.code(),
-        Some(1),
-        "an unregistered CLSID fails the sync"
+        Some(2),
+        "an unregistered CLSID is a setup error"
     );
-    assert_eq!(
-        json(&missing)["handlers"][0]["outcome"]["hresult"],
-        "0x80040154"
+    assert!(missing.stdout.is_empty(), "no report: nothing ran");
+    assert!(
+        stderr(&missing).contains(&format!(
+            "{CLSID} is not registered in the registration store {}",
+            env.store.display()
+        )),
+        "{}",
+        stderr(&missing)
     );
 }
 
@@ -230,12 +156,7 @@ fn ctrl_c_cancels_every_item_through_the_protocol() {
         .unwrap();
     assert!(kill.success());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = json(&out);
     for item in report["handlers"][0]["items"].as_array().unwrap() {
         assert_eq!(item["status"], "skipped", "{item}");

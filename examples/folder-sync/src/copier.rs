@@ -6,7 +6,9 @@
 //! - Every copy is atomic: the bytes go to a temporary file beside the target, which is flushed and
 //!   then renamed over the target. A cancel or an error removes the temporary file, so the target
 //!   is always either the old version or the complete new one.
-//! - A file or folder that cannot be read is reported to the observer and skipped; the others go on.
+//! - A file or folder that cannot be read or written is reported to the observer and skipped;
+//!   the others go on. Every error names the path that failed and what was being done to it
+//!   ([`CopyError`]): a destination that cannot be written is never reported under the source.
 //! - Cancellation is polled before each file and between chunks of a file.
 //! - Symbolic links to files are followed; links to folders are not (no cycles).
 
@@ -22,14 +24,60 @@ pub const CHUNK: usize = 64 * 1024;
 /// The infix of temporary file names (`.<name>.folder-sync-partial-<pid>-<n>`).
 pub const PARTIAL_INFIX: &str = ".folder-sync-partial-";
 
+/// A failure, with the path it concerns and what was being done to it.
+#[derive(Debug)]
+pub struct CopyError {
+    /// What was being done: "read", "list the folder", "create the folder", "write", ...
+    pub action: &'static str,
+    /// The path that failed: a source path for reads, a destination path for writes.
+    pub path: PathBuf,
+    /// The error.
+    pub source: io::Error,
+}
+
+impl CopyError {
+    fn new(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Self {
+        let path = path.to_path_buf();
+        move |source| Self {
+            action,
+            path,
+            source,
+        }
+    }
+
+    /// The kind of the underlying error.
+    pub fn kind(&self) -> io::ErrorKind {
+        self.source.kind()
+    }
+}
+
+impl std::fmt::Display for CopyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot {} {}: {}",
+            self.action,
+            self.path.display(),
+            self.source
+        )
+    }
+}
+
+impl std::error::Error for CopyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
 /// What the copier reports while it works, and how it learns about a cancel.
 pub trait CopyObserver {
     /// About to copy file number `index` (0-based) of `total`; `rel` is relative to the item folder.
     fn file_started(&mut self, index: usize, total: usize, rel: &Path);
     /// File number `index` of `total` is done (copied, or failed and reported).
     fn file_finished(&mut self, index: usize, total: usize, rel: &Path);
-    /// `rel` could not be read or written; the copier skips it and goes on.
-    fn file_failed(&mut self, rel: &Path, error: &io::Error);
+    /// `rel` could not be read or written (`error` names the path that failed); the copier
+    /// skips it and goes on.
+    fn file_failed(&mut self, rel: &Path, error: &CopyError);
     /// Whether the item was cancelled; polled before each file and between chunks.
     fn cancelled(&mut self) -> bool;
 }
@@ -43,7 +91,8 @@ pub struct FolderReport {
     pub up_to_date: usize,
     /// Bytes written by completed copies.
     pub bytes: u64,
-    /// Paths (relative to the item folder) that failed, with the error text.
+    /// Paths (relative to the item folder) that failed, with the error text (which names the
+    /// full path that failed).
     pub failed: Vec<(PathBuf, String)>,
     /// Whether the copy stopped early because of a cancel.
     pub cancelled: bool,
@@ -64,10 +113,11 @@ pub fn sync_folder(
     source: &Path,
     dest: &Path,
     observer: &mut dyn CopyObserver,
-) -> io::Result<FolderReport> {
+) -> Result<FolderReport, CopyError> {
     let mut report = FolderReport::default();
     let mut plan = Vec::new();
-    fs::read_dir(source)?; // the item folder itself must be readable
+    // The item folder itself must be readable.
+    fs::read_dir(source).map_err(CopyError::new("read the folder", source))?;
     walk(
         source,
         dest,
@@ -76,7 +126,7 @@ pub fn sync_folder(
         &mut report,
         observer,
     );
-    fs::create_dir_all(dest)?;
+    fs::create_dir_all(dest).map_err(CopyError::new("create the folder", dest))?;
     let total = plan.len();
     for (index, file) in plan.iter().enumerate() {
         if observer.cancelled() {
@@ -117,19 +167,21 @@ fn walk(
     report: &mut FolderReport,
     observer: &mut dyn CopyObserver,
 ) {
-    let mut fail = |path: PathBuf, error: io::Error, report: &mut FolderReport| {
-        observer.file_failed(&path, &error);
-        report.failed.push((path, error.to_string()));
-    };
+    let mut fail =
+        |path: PathBuf, action: &'static str, error: io::Error, report: &mut FolderReport| {
+            let error = CopyError::new(action, &source_root.join(&path))(error);
+            observer.file_failed(&path, &error);
+            report.failed.push((path, error.to_string()));
+        };
     let entries = match fs::read_dir(source_root.join(rel)) {
         Ok(entries) => entries,
-        Err(error) => return fail(rel.to_path_buf(), error, report),
+        Err(error) => return fail(rel.to_path_buf(), "read the folder", error, report),
     };
     let mut names = Vec::new();
     for entry in entries {
         match entry {
             Ok(entry) => names.push(entry.file_name()),
-            Err(error) => fail(rel.to_path_buf(), error, report),
+            Err(error) => fail(rel.to_path_buf(), "read the folder", error, report),
         }
     }
     names.sort();
@@ -142,7 +194,7 @@ fn walk(
         let link = match fs::symlink_metadata(source_root.join(&child)) {
             Ok(meta) => meta,
             Err(error) => {
-                fail(child, error, report);
+                fail(child, "read", error, report);
                 continue;
             }
         };
@@ -155,7 +207,7 @@ fn walk(
             Ok(meta) if meta.is_dir() => continue, // a link to a folder: not followed
             Ok(meta) => meta,
             Err(error) => {
-                fail(child, error, report);
+                fail(child, "read", error, report);
                 continue;
             }
         };
@@ -184,20 +236,22 @@ fn is_up_to_date(dest: &Path, len: u64, modified: Option<SystemTime>) -> bool {
 }
 
 /// Copies one file through a temporary file; `Ok(None)` means cancelled (nothing left behind).
+/// An error names the source for reads and the destination for writes.
 fn copy_atomically(
     from: &Path,
     to: &Path,
     planned: &PlannedCopy,
     observer: &mut dyn CopyObserver,
-) -> io::Result<Option<u64>> {
-    let mut input = File::open(from)?;
+) -> Result<Option<u64>, CopyError> {
+    let mut input = File::open(from).map_err(CopyError::new("read", from))?;
     let parent = to
         .parent()
         .expect("a file below the item folder has a parent");
-    fs::create_dir_all(parent)?;
+    fs::create_dir_all(parent).map_err(CopyError::new("create the folder", parent))?;
     let temp = temp_path(to);
     let result = (|| {
-        let mut output = File::create(&temp)?;
+        let write = |e| CopyError::new("write", to)(e);
+        let mut output = File::create(&temp).map_err(write)?;
         let mut buffer = vec![0u8; CHUNK];
         let mut written = 0u64;
         loop {
@@ -208,17 +262,17 @@ fn copy_atomically(
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                Err(error) => return Err(error),
+                Err(error) => return Err(CopyError::new("read", from)(error)),
             };
-            output.write_all(&buffer[..n])?;
+            output.write_all(&buffer[..n]).map_err(write)?;
             written += n as u64;
         }
         if let Some(modified) = planned.modified {
-            output.set_modified(modified)?;
+            output.set_modified(modified).map_err(write)?;
         }
-        output.sync_all()?;
+        output.sync_all().map_err(write)?;
         drop(output);
-        fs::rename(&temp, to)?;
+        fs::rename(&temp, to).map_err(CopyError::new("replace", to))?;
         Ok(Some(written))
     })();
     if !matches!(result, Ok(Some(_))) {
@@ -259,7 +313,7 @@ mod tests {
         fn file_finished(&mut self, _index: usize, _total: usize, _rel: &Path) {
             self.finished += 1;
         }
-        fn file_failed(&mut self, rel: &Path, _error: &io::Error) {
+        fn file_failed(&mut self, rel: &Path, _error: &CopyError) {
             self.failed.push(rel.to_path_buf());
         }
         fn cancelled(&mut self) -> bool {
@@ -414,6 +468,37 @@ mod tests {
     }
 
     #[test]
+    fn errors_name_the_destination_that_cannot_be_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (src, dst) = (tmp.path().join("src"), tmp.path().join("dst"));
+        write(&src.join("a.txt"), b"a");
+        write(&src.join("sub/b.txt"), b"b");
+        // A file where the destination needs the folder `sub`.
+        write(&dst.join("sub"), b"in the way");
+        let mut rec = Recorder::default();
+        let report = sync_folder(&src, &dst, &mut rec).unwrap();
+        assert_eq!(report.copied, 1);
+        assert_eq!(report.failed.len(), 1);
+        let (rel, text) = &report.failed[0];
+        assert_eq!(rel, &PathBuf::from("sub/b.txt"));
+        let expected = format!("cannot create the folder {}: ", dst.join("sub").display());
+        assert!(text.starts_with(&expected), "{text}");
+        assert!(!text.contains(&src.display().to_string()), "{text}");
+
+        // The item's destination folder itself.
+        let blocked = tmp.path().join("blocked");
+        write(&blocked, b"a file");
+        let error = sync_folder(&src, &blocked, &mut Recorder::default()).unwrap_err();
+        assert_eq!(error.action, "create the folder");
+        assert_eq!(error.path, blocked);
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("cannot create the folder {}: ", blocked.display()))
+        );
+    }
+
+    #[test]
     fn missing_source_is_an_error() {
         let tmp = tempfile::tempdir().unwrap();
         let err = sync_folder(
@@ -421,6 +506,11 @@ mod tests {
             &tmp.path().join("d"),
             &mut Recorder::default(),
         );
-        assert_eq!(err.unwrap_err().kind(), io::ErrorKind::NotFound);
+        let err = err.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(
+            err.to_string().starts_with("cannot read the folder "),
+            "{err}"
+        );
     }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 
 use crate::config::FolderConfig;
-use crate::copier::{CopyObserver, FolderReport, sync_folder};
+use crate::copier::{CopyError, CopyObserver, FolderReport, sync_folder};
 use crate::items::{FolderItem, list_items};
 
 /// `SYNCMGRSTATUS` values the worker reports.
@@ -277,11 +277,8 @@ fn sync_item(
             );
         }
         Err(error) => {
-            reporter.log_error(
-                level::ERROR,
-                &format!("{}: {error}", folder_display(&config.source, &item.name)),
-                Some(item.id),
-            );
+            // The error names the folder that failed: the source, or the destination.
+            reporter.log_error(level::ERROR, &error.to_string(), Some(item.id));
             report(format!("failed: {error}"), status::FAILED, 0, 0);
         }
     }
@@ -289,10 +286,6 @@ fn sync_item(
 
 fn summary(r: &FolderReport) -> String {
     format!("{} copied, {} up to date", r.copied, r.up_to_date)
-}
-
-fn folder_display(root: &Path, name: &str) -> String {
-    root.join(name).display().to_string()
 }
 
 fn clamp(n: usize) -> i32 {
@@ -349,12 +342,10 @@ impl CopyObserver for Observer<'_> {
         apply(self.cancels, self.item.id, verdict);
     }
 
-    fn file_failed(&mut self, rel: &Path, error: &io::Error) {
-        self.reporter.log_error(
-            level::ERROR,
-            &format!("cannot copy {}/{}: {error}", self.item.name, rel.display()),
-            Some(self.item.id),
-        );
+    fn file_failed(&mut self, _rel: &Path, error: &CopyError) {
+        // The error names the full path that failed, source or destination.
+        self.reporter
+            .log_error(level::ERROR, &error.to_string(), Some(self.item.id));
     }
 
     fn cancelled(&mut self) -> bool {

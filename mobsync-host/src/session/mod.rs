@@ -52,6 +52,17 @@ pub(crate) fn run(
             return finish(shared, outcome, false, None);
         }
     };
+    shared.with_report(|r| {
+        r.module = loaded.module.clone();
+        if let Some(name) = &loaded.registered_name {
+            r.name = name.clone();
+        }
+    });
+    // Without a cookie of its own, a handler gets the settings stored for it.
+    let cookie = match &loaded.settings {
+        Some(settings) if options.cookie.is_empty() => settings.as_bytes(),
+        _ => &options.cookie[..],
+    };
     let callback = HostCallback::create(Arc::clone(shared));
     let (outcome, sync_ok) = {
         let driver = Driver {
@@ -59,6 +70,7 @@ pub(crate) fn run(
             handler: &loaded.handler,
             callback: &callback,
             options,
+            cookie,
         };
         driver.drive()
     };
@@ -149,6 +161,8 @@ struct Driver<'a> {
     handler: &'a ComRef,
     callback: &'a mobsync_runtime::ComObject<HostCallback>,
     options: &'a SyncOptions,
+    /// The cookie for `Initialize` (empty: a null cookie).
+    cookie: &'a [u8],
 }
 
 /// How a step ended when it did not simply succeed.
@@ -202,12 +216,12 @@ impl Driver<'_> {
         let o = self.options;
         // Initialize
         self.shared.enter(Phase::Initialize, Some(o.call_timeout));
-        let cookie = if o.cookie.is_empty() {
+        let cookie = if self.cookie.is_empty() {
             std::ptr::null()
         } else {
-            o.cookie.as_ptr()
+            self.cookie.as_ptr()
         };
-        let cookie_len = u32::try_from(o.cookie.len())
+        let cookie_len = u32::try_from(self.cookie.len())
             .map_err(|_| failed(Phase::Initialize, E_INVALIDARG, "cookie too long"))?;
         // SAFETY: the vtable matches; `cookie` points to `cookie_len` bytes (or is null with 0).
         let hr = unsafe {
@@ -238,6 +252,7 @@ impl Driver<'_> {
         }
 
         let mut selection = self.initial_selection();
+        self.arm_cancels();
         let mut last_sync = None;
         loop {
             let chosen = self.shared.select(&selection);
@@ -467,6 +482,28 @@ impl Driver<'_> {
                 ids
             }
         }
+    }
+
+    /// Arms [`SyncOptions::cancel_items`] for the items of this handler that they name.
+    fn arm_cancels(&self) {
+        if self.options.cancel_items.is_empty() {
+            return;
+        }
+        let report = self.shared.snapshot();
+        let ids = self
+            .options
+            .cancel_items
+            .iter()
+            .filter_map(|name| {
+                let by_id = crate::model::parse_guid(name);
+                report
+                    .items
+                    .iter()
+                    .find(|i| Some(i.id) == by_id || &i.name == name)
+                    .map(|i| i.id)
+            })
+            .collect();
+        self.shared.cancel_when_progressing(ids);
     }
 
     /// `SetItemStatus(id, SYNCMGRSTATUS_SKIPPED)` for a cancelled item.

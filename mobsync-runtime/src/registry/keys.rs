@@ -16,6 +16,10 @@ pub(crate) const CLSID_ROOT: &str = r"HKCR\CLSID";
 pub(crate) const VENDOR_ROOT: &str = r"HKCU\Software\mobsync-rs";
 /// Where Sync Manager registrations are recorded when Sync Manager itself is not there.
 pub(crate) const HANDLERS_ROOT: &str = r"HKCU\Software\mobsync-rs\Handlers";
+/// Where handler settings are kept (one key per class, see [`write_settings`]).
+pub(crate) const SETTINGS_ROOT: &str = r"HKCU\Software\mobsync-rs\Settings";
+/// The settings value: the text a host passes to `Initialize` as the cookie.
+const COOKIE: &str = "Cookie";
 /// The value under `InprocServer32` that names the threading model.
 const THREADING_MODEL: &str = "ThreadingModel";
 /// The Sync Manager description value.
@@ -66,6 +70,10 @@ pub(crate) fn inproc_key(clsid: &GUID) -> String {
 
 pub(crate) fn handler_key(clsid: &GUID) -> String {
     format!(r"{HANDLERS_ROOT}\{}", braced(clsid))
+}
+
+pub(crate) fn settings_key(clsid: &GUID) -> String {
+    format!(r"{SETTINGS_ROOT}\{}", braced(clsid))
 }
 
 /// The module path as a registry string.
@@ -177,6 +185,37 @@ pub(crate) fn read_sync_handler(
         _ => 0,
     };
     Ok(Some(SyncMgrEntry { description, flags }))
+}
+
+/// Stores (`Some`) or removes (`None`) a class's settings under [`SETTINGS_ROOT`]; removing
+/// also removes our parent keys that this leaves empty.
+pub(crate) fn write_settings(
+    tx: &mut impl WriteKeys,
+    clsid: &GUID,
+    settings: Option<&str>,
+) -> Result<(), RegistryError> {
+    let key = settings_key(clsid);
+    match settings {
+        Some(text) => tx.set_value(&key, COOKIE, Value::Sz(text.to_owned())),
+        None => {
+            tx.delete_value(&key, COOKIE)?;
+            tx.delete_key_if_empty(&key)?;
+            tx.delete_key_if_empty(SETTINGS_ROOT)?;
+            tx.delete_key_if_empty(VENDOR_ROOT)?;
+            Ok(())
+        }
+    }
+}
+
+/// Reads a class's settings stored under [`SETTINGS_ROOT`].
+pub(crate) fn read_settings(
+    view: &impl ReadKeys,
+    clsid: &GUID,
+) -> Result<Option<String>, RegistryError> {
+    Ok(match view.value(&settings_key(clsid), COOKIE)? {
+        Some(Value::Sz(text)) => Some(text),
+        _ => None,
+    })
 }
 
 /// Reads everything registered for one class.

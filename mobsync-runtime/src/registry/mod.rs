@@ -14,6 +14,7 @@
 //! | `HKCR\CLSID\{CLSID}\InprocServer32` | default | absolute path of the module |
 //! | `HKCR\CLSID\{CLSID}\InprocServer32` | `ThreadingModel` | `Apartment`, `Both` or `Free` |
 //! | `HKCU\Software\mobsync-rs\Handlers\{CLSID}` | `Description` (string), `Flags` (32-bit) | the Sync Manager registration, see below |
+//! | `HKCU\Software\mobsync-rs\Settings\{CLSID}` | `Cookie` (string) | settings a host passes as the `Initialize` cookie ([`Store::set_handler_settings`]; not written by registration) |
 //!
 //! The Sync Manager registration (a description and `SYNCMGRREGISTERFLAG_*` flags) goes to Sync
 //! Manager itself through `ISyncMgrRegister::RegisterSyncMgrHandler` where Sync Manager exists
@@ -455,6 +456,23 @@ impl Store {
         #[cfg(not(windows))]
         let _ = &mut entry;
         Ok(entry)
+    }
+
+    /// The settings stored for a handler class (by `mobsync-host config`): the text a host passes
+    /// to `Initialize` as the cookie when it is given none. `None` if none are stored.
+    pub fn handler_settings(&self, clsid: &GUID) -> Result<Option<String>, RegistryError> {
+        self.read(|keys| keys::read_settings(keys, clsid))
+    }
+
+    /// Stores (`Some`) or removes (`None`) a handler class's settings, under
+    /// `HKCU\Software\mobsync-rs\Settings\{CLSID}` (value `Cookie`). They are independent of the
+    /// registration: unregistering the class keeps them, so a re-registration finds them again.
+    pub fn set_handler_settings(
+        &self,
+        clsid: &GUID,
+        settings: Option<&str>,
+    ) -> Result<(), RegistryError> {
+        self.update(|keys| keys::write_settings(keys, clsid, settings))
     }
 
     /// `ISyncMgrRegister::RegisterSyncMgrHandler` over this store: records that `clsid` is a Sync

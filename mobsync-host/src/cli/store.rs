@@ -1,0 +1,46 @@
+//! The registration store as the command line uses it: every error names the store.
+
+use anyhow::{Result, anyhow};
+use mobsync_host::model::guid_string;
+use mobsync_host::registry::{HandlerEntry, Store};
+use mobsync_host::store_location;
+use windows_core::GUID;
+
+/// Opens the system store (`MOBSYNC_REGISTRY`, else the user's configuration directory).
+pub fn open() -> Result<Store> {
+    Store::open().map_err(|e| anyhow!("cannot open the registration store: {e}"))
+}
+
+/// Every handler in the store; an error (unreadable, corrupt) names the store file.
+pub fn handlers(store: &Store) -> Result<Vec<HandlerEntry>> {
+    store.handlers().map_err(|e| anyhow!("{e}"))
+}
+
+/// The registration of `clsid`; an error when the store cannot be read or the class is not in
+/// it.
+pub fn registered(store: &Store, clsid: &GUID) -> Result<HandlerEntry> {
+    store
+        .handler(clsid)
+        .map_err(|e| anyhow!("{e}"))?
+        .ok_or_else(|| {
+            anyhow!(
+                "{} is not registered in {} (register its library with `mobsync-host regsvr \
+                 LIBRARY`, or pass --module LIBRARY)",
+                guid_string(clsid),
+                store_location(store)
+            )
+        })
+}
+
+/// The settings stored for `clsid` (the stored text), if any.
+pub fn settings(store: &Store, clsid: &GUID) -> Result<Option<String>> {
+    store.handler_settings(clsid).map_err(|e| anyhow!("{e}"))
+}
+
+/// A handler's name for messages: `Name {CLSID}`, or the CLSID alone.
+pub fn display_name(name: Option<&str>, clsid: &GUID) -> String {
+    match name {
+        Some(name) if !name.is_empty() => format!("{name} {}", guid_string(clsid)),
+        _ => guid_string(clsid),
+    }
+}
