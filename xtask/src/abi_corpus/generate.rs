@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use mobsync_idl::codegen::{self, Api, BindingsOptions, Stamp};
 use mobsync_idl::{Diagnostics, Options, Session};
 
-use super::corpus::{file_name, idl_include_dirs, write_if_changed};
+use super::corpus::{file_name, hash, idl_include_dirs, write_if_changed};
 use super::facts::{Fact, collect, rust_facts_fn};
 
 /// The tool named in the stamps of the generated files.
@@ -135,9 +135,38 @@ fn lib_rs(idl: &Path, facts_fn: &str) -> String {
     )
 }
 
-/// The parent's side: runs the child for `idl` and reads its answer.
-pub fn spawn(idl: &Path, crate_dir: &Path) -> Result<Generated> {
+/// The parent's side: the answer of the child for `idl`, from the cache in `cache_dir` when
+/// it holds one for the same xtask executable, corpus (`corpus_key`) and file, else from a
+/// run of the child.
+pub fn spawn(
+    idl: &Path,
+    crate_dir: &Path,
+    cache_dir: &Path,
+    corpus_key: &str,
+) -> Result<Generated> {
     let exe = std::env::current_exe().context("cannot find the xtask executable")?;
+    let stamp = std::fs::metadata(&exe)
+        .map(|m| format!("{} {:?}", m.len(), m.modified().ok()))
+        .unwrap_or_default();
+    let text = std::fs::read(idl).with_context(|| format!("cannot read {}", idl.display()))?;
+    let key = hash(&[
+        stamp.as_bytes(),
+        corpus_key.as_bytes(),
+        idl.display().to_string().as_bytes(),
+        crate_dir.display().to_string().as_bytes(),
+        &text,
+    ]);
+    let cache = cache_dir.join(format!("{}.answer", file_name(idl)));
+    if let Ok(cached) = std::fs::read_to_string(&cache)
+        && let Some((k, answer)) = cached.split_once('\n')
+        && k == key
+        && (!answer.starts_with("generated") || crate_dir.join("src").join("lib.rs").is_file())
+    {
+        return Ok(match answer.strip_prefix("crashed\t") {
+            Some(message) => Generated::Crashed(message.trim_end().to_string()),
+            None => read_answer(true, answer, ""),
+        });
+    }
     let output = Command::new(exe)
         .arg("abi-corpus")
         .arg("--generate-one")
@@ -150,7 +179,13 @@ pub fn spawn(idl: &Path, crate_dir: &Path) -> Result<Generated> {
         .context("cannot run the xtask executable")?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    Ok(read_answer(output.status.success(), &stdout, &stderr))
+    let answer = read_answer(output.status.success(), &stdout, &stderr);
+    let saved = match &answer {
+        Generated::Crashed(message) => format!("crashed\t{message}\n"),
+        _ => stdout.into_owned(),
+    };
+    write_if_changed(&cache, &format!("{key}\n{saved}"))?;
+    Ok(answer)
 }
 
 /// Reads the child's answer from its exit status and output.

@@ -115,8 +115,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     );
 
     // Our generator, one child process per file.
+    let answers = scratch.dir.join("generated");
     let generated = parallel(&accepted, jobs, |(path, _)| {
-        generate::spawn(path, &scratch.crate_dir(&stem(path)))
+        generate::spawn(
+            path,
+            &scratch.crate_dir(&stem(path)),
+            &answers,
+            &headers_key,
+        )
     });
     let mut files = Vec::new();
     for ((path, header), generated) in accepted.into_iter().zip(generated) {
