@@ -2,18 +2,19 @@
 //! a method call, `AddRef`+`Release`, `QueryInterface` hits and misses, and object creation
 //! through the class factory.
 
-use std::ffi::c_void;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mobsync_benches::{UNKNOWN_IID, WATCHED_ITEM, floor, ours, raw, wincore};
-use mobsync_runtime::sys::{HWND, IID_ISyncMgrSynchronize};
+use mobsync_benches::{UNKNOWN_IID, WATCHED_ITEM, floor, ours, wincore};
+use mobsync_runtime::factory::IClassFactory_Vtbl;
+use mobsync_runtime::sys::{HWND, IID_ISyncMgrSynchronize, ISyncMgrSynchronize_Vtbl};
+use mobsync_test_support::{ComRef, raw};
 
 /// One implementation: its name in the results and its constructors.
 struct Implementation {
     name: &'static str,
-    new_handler: fn() -> *mut c_void,
-    new_factory: fn() -> *mut c_void,
+    new_handler: fn() -> ComRef<ISyncMgrSynchronize_Vtbl>,
+    new_factory: fn() -> ComRef<IClassFactory_Vtbl>,
 }
 
 const IMPLEMENTATIONS: [Implementation; 3] = [
@@ -41,30 +42,22 @@ fn method_calls(c: &mut Criterion) {
     let mut group = c.benchmark_group("call_SetItemStatus");
     for imp in &IMPLEMENTATIONS {
         let handler = (imp.new_handler)();
-        // SAFETY: `handler` is a live ISyncMgrSynchronize owned here until the Release below.
-        unsafe {
-            assert_eq!(raw::set_item_status(handler, &WATCHED_ITEM, 4).0, S_OK);
-            group.bench_function(imp.name, |b| {
-                b.iter(|| {
-                    raw::set_item_status(black_box(handler), black_box(&WATCHED_ITEM), black_box(4))
-                })
-            });
-            raw::release(handler);
-        }
+        assert_eq!(handler.set_item_status(&WATCHED_ITEM, 4).0, S_OK);
+        group.bench_function(imp.name, |b| {
+            b.iter(|| black_box(&handler).set_item_status(black_box(&WATCHED_ITEM), black_box(4)))
+        });
+        handler.release();
     }
     group.finish();
 
     let mut group = c.benchmark_group("call_Synchronize");
     for imp in &IMPLEMENTATIONS {
         let handler = (imp.new_handler)();
-        // SAFETY: as above.
-        unsafe {
-            assert_eq!(raw::synchronize(handler, HWND::default()).0, S_OK);
-            group.bench_function(imp.name, |b| {
-                b.iter(|| raw::synchronize(black_box(handler), black_box(HWND::default())))
-            });
-            raw::release(handler);
-        }
+        assert_eq!(handler.synchronize(HWND::default()).0, S_OK);
+        group.bench_function(imp.name, |b| {
+            b.iter(|| black_box(&handler).synchronize(black_box(HWND::default())))
+        });
+        handler.release();
     }
     group.finish();
 }
@@ -73,50 +66,41 @@ fn reference_counting(c: &mut Criterion) {
     let mut group = c.benchmark_group("AddRef_Release");
     for imp in &IMPLEMENTATIONS {
         let handler = (imp.new_handler)();
-        // SAFETY: `handler` stays alive (its own reference) while pairs are counted on it.
-        unsafe {
-            group.bench_function(imp.name, |b| {
-                b.iter(|| {
-                    let this = black_box(handler);
-                    raw::add_ref(this);
-                    raw::release(this)
-                })
-            });
-            assert_eq!(raw::release(handler), 0, "{}: reference leaked", imp.name);
-        }
+        group.bench_function(imp.name, |b| {
+            b.iter(|| {
+                let (reference, _) = black_box(&handler).add_ref();
+                reference.release()
+            })
+        });
+        assert_eq!(handler.release(), 0, "{}: reference leaked", imp.name);
     }
     group.finish();
 
     let mut group = c.benchmark_group("QueryInterface_hit");
     for imp in &IMPLEMENTATIONS {
         let handler = (imp.new_handler)();
-        // SAFETY: as above; every interface a hit returns is released.
-        unsafe {
-            group.bench_function(imp.name, |b| {
-                b.iter(|| {
-                    let (hr, out) =
-                        raw::query_interface(black_box(handler), &IID_ISyncMgrSynchronize);
-                    debug_assert_eq!(hr.0, S_OK);
-                    raw::release(out)
-                })
-            });
-            assert_eq!(raw::release(handler), 0, "{}: reference leaked", imp.name);
-        }
+        group.bench_function(imp.name, |b| {
+            b.iter(|| {
+                let (hr, out) = black_box(&handler).query(&IID_ISyncMgrSynchronize);
+                debug_assert_eq!(hr.0, S_OK);
+                // SAFETY: a QueryInterface hit hands over one reference to `out` (every
+                // implementation answers its own IID with S_OK), given up here.
+                unsafe { raw::release(out) }
+            })
+        });
+        assert_eq!(handler.release(), 0, "{}: reference leaked", imp.name);
     }
     group.finish();
 
     let mut group = c.benchmark_group("QueryInterface_miss");
     for imp in &IMPLEMENTATIONS {
         let handler = (imp.new_handler)();
-        // SAFETY: as above.
-        unsafe {
-            let (hr, out) = raw::query_interface(handler, &UNKNOWN_IID);
-            assert_eq!((hr.0, out), (E_NOINTERFACE, std::ptr::null_mut()));
-            group.bench_function(imp.name, |b| {
-                b.iter(|| raw::query_interface(black_box(handler), black_box(&UNKNOWN_IID)))
-            });
-            assert_eq!(raw::release(handler), 0, "{}: reference leaked", imp.name);
-        }
+        let (hr, out) = handler.query(&UNKNOWN_IID);
+        assert_eq!((hr.0, out), (E_NOINTERFACE, std::ptr::null_mut()));
+        group.bench_function(imp.name, |b| {
+            b.iter(|| black_box(&handler).query(black_box(&UNKNOWN_IID)))
+        });
+        assert_eq!(handler.release(), 0, "{}: reference leaked", imp.name);
     }
     group.finish();
 }
@@ -125,18 +109,16 @@ fn creation(c: &mut Criterion) {
     let mut group = c.benchmark_group("CreateInstance_Release");
     for imp in &IMPLEMENTATIONS {
         let factory = (imp.new_factory)();
-        // SAFETY: `factory` is a live IClassFactory owned here; each created object is released.
-        unsafe {
-            group.bench_function(imp.name, |b| {
-                b.iter(|| {
-                    let (hr, object) =
-                        raw::create_instance(black_box(factory), &IID_ISyncMgrSynchronize);
-                    debug_assert_eq!(hr.0, S_OK);
-                    raw::release(object)
-                })
-            });
-            assert_eq!(raw::release(factory), 0, "{}: factory leaked", imp.name);
-        }
+        group.bench_function(imp.name, |b| {
+            b.iter(|| {
+                let (hr, object) = black_box(&factory).create_instance(&IID_ISyncMgrSynchronize);
+                debug_assert_eq!(hr.0, S_OK);
+                // SAFETY: a successful CreateInstance (every factory here creates its handler)
+                // hands over one reference to `object`, given up here.
+                unsafe { raw::release(object) }
+            })
+        });
+        assert_eq!(factory.release(), 0, "{}: factory leaked", imp.name);
     }
     group.finish();
 }

@@ -3,18 +3,18 @@
 //! store of the position) and a windows-core one with the runtime's position logic (a
 //! compare-and-swap), all three doing the same conversion of each item.
 
-use std::ffi::c_void;
 use std::hint::black_box;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use mobsync_benches::{floor, ours, raw, sample_items, wincore};
+use mobsync_benches::{drain, first_item, floor, ours, sample_items, wincore};
 use mobsync_runtime::SyncItem;
-use mobsync_runtime::sys::SYNCMGRITEM;
+use mobsync_runtime::sys::{ISyncMgrEnumItems_Vtbl, SYNCMGRITEM};
+use mobsync_test_support::ComRef;
 
 const ITEMS: usize = 100_000;
 
 /// Makes an enumerator over the items: its `ISyncMgrEnumItems`, one reference.
-type NewEnumerator = fn(Vec<SyncItem>) -> *mut c_void;
+type NewEnumerator = fn(Vec<SyncItem>) -> ComRef<ISyncMgrEnumItems_Vtbl>;
 
 fn next(c: &mut Criterion) {
     let items = sample_items(ITEMS);
@@ -31,17 +31,14 @@ fn next(c: &mut Criterion) {
         let mut buffer = vec![SYNCMGRITEM::default(); batch as usize];
         for (name, new_enumerator) in implementations {
             let enumerator = new_enumerator(items.clone());
-            // SAFETY: `enumerator` is a live ISyncMgrEnumItems owned here until the Release below.
-            unsafe {
-                assert_eq!(raw::drain(enumerator, batch, &mut buffer), ITEMS);
-                let first = raw::first_item(enumerator);
-                assert_eq!(first.cbSize as usize, size_of::<SYNCMGRITEM>());
-                assert_eq!(first.ItemID, items[0].id);
-                group.bench_function(name, |b| {
-                    b.iter(|| raw::drain(black_box(enumerator), batch, &mut buffer))
-                });
-                assert_eq!(raw::release(enumerator), 0, "{name}: enumerator leaked");
-            }
+            assert_eq!(drain(&enumerator, batch, &mut buffer), ITEMS);
+            let first = first_item(&enumerator);
+            assert_eq!(first.cbSize as usize, size_of::<SYNCMGRITEM>());
+            assert_eq!(first.ItemID, items[0].id);
+            group.bench_function(name, |b| {
+                b.iter(|| drain(black_box(&enumerator), batch, &mut buffer))
+            });
+            assert_eq!(enumerator.release(), 0, "{name}: enumerator leaked");
         }
         group.finish();
     }

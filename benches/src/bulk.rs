@@ -24,9 +24,10 @@ use mobsync_runtime::sys::{
 use mobsync_runtime::{
     ComObject, HandlerInfo, ItemEnumerator, ProgressUpdate, SyncCallback, SyncItem, SyncMgrHandler,
 };
+use mobsync_test_support::raw;
 use windows_core::{GUID, HRESULT, Interface};
 
-use crate::{floor, raw};
+use crate::floor;
 
 /// The CLSID of [`BulkHandler`].
 pub const BULK_CLSID: GUID = GUID::from_u128(0x5eedb0b0_0000_4000_8000_0000000000bb);
@@ -156,11 +157,14 @@ pub fn direct_sync(items: &[SyncItem]) -> usize {
         .expect("the bulk handler implements ISyncMgrSynchronize");
     let handler = Interface::into_raw(handler);
     let callback = floor::new_callback();
-    // SAFETY: `handler` and `callback` are live interface pointers owned here; every out
-    // pointer is valid; the enumerator and the handler info come back with one reference /
-    // task-allocated memory, released / freed below.
+    // SAFETY: `handler` carries the reference `into_raw` gave us and `callback` the one
+    // `floor::new_callback` did, both released at the end, so both objects are alive throughout
+    // (and `callback` is the floor's, as `callback_state` requires). The empty cookie may be
+    // null; every out pointer is a local: the handler info comes back as task memory, freed with
+    // `task_free`, and the enumerator with one reference, released after the loop. `batch` holds
+    // the 64 items each `Next` asks for, and `ids` the `ids.len()` items PrepareForSync reads.
     unsafe {
-        let vtbl = raw::vtable::<ISyncMgrSynchronize_Vtbl>(handler);
+        let vtbl = raw::vtbl::<ISyncMgrSynchronize_Vtbl>(handler);
         check(
             (vtbl.Initialize)(handler, 0, SYNCMGRFLAG_MANUAL.0 as u32, 0, ptr::null()),
             "Initialize",
@@ -174,7 +178,7 @@ pub fn direct_sync(items: &[SyncItem]) -> usize {
             (vtbl.EnumSyncMgrItems)(handler, &mut enumerator),
             "EnumSyncMgrItems",
         );
-        let next = raw::vtable::<ISyncMgrEnumItems_Vtbl>(enumerator).Next;
+        let next = raw::vtbl::<ISyncMgrEnumItems_Vtbl>(enumerator).Next;
         let mut ids = Vec::with_capacity(items.len());
         let mut batch = vec![SYNCMGRITEM::default(); 64];
         loop {

@@ -1,16 +1,17 @@
 //! The floor: COM objects written by hand, with `static` vtables of `extern "system"` functions.
 //!
-//! Each object is one heap block `{ vtable pointer, reference count, value }`. `AddRef` is a
-//! relaxed increment, `Release` a release decrement with an acquire fence before freeing,
-//! `QueryInterface` compares the IID with `IUnknown` and the object's one interface. Methods check
-//! their pointers for null and do nothing else: no panic guard, no `cbSize` checks, no module
-//! object count. This is what a correct hand-written object costs at least.
+//! Each object is a [`HandMade`] heap block `{ vtable pointer, reference count, IID, value }`
+//! with its shared `IUnknown` slots: `AddRef` is a relaxed increment, `Release` a release
+//! decrement with an acquire fence before freeing, `QueryInterface` compares the IID with
+//! `IUnknown` and the object's one interface. Methods check their pointers for null and do nothing
+//! else: no panic guard, no `cbSize` checks, no module object count. This is what a correct
+//! hand-written object costs at least.
 
 #![allow(non_snake_case)]
 
 use std::ffi::c_void;
 use std::ptr;
-use std::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering};
 
 use mobsync_runtime::SyncItem;
 use mobsync_runtime::factory::IClassFactory_Vtbl;
@@ -20,105 +21,29 @@ use mobsync_runtime::sys::{
     LPSYNCMGRHANDLERINFO, LPSYNCMGRITEM, LPSYNCMGRLOGERRORINFO, LPSYNCMGRPROGRESSITEM,
     REFSYNCMGRITEMID,
 };
-use windows_core::{GUID, HRESULT, IUnknown, IUnknown_Vtbl, Interface};
+use mobsync_test_support::handmade::{self, HandMade, unknown};
+use mobsync_test_support::{ComRef, IID_ICLASSFACTORY};
+use windows_core::{GUID, HRESULT};
 
 use crate::WATCHED_ITEM;
 
 const S_OK: HRESULT = HRESULT(0);
 const S_FALSE: HRESULT = HRESULT(1);
 const E_NOTIMPL: HRESULT = HRESULT(0x8000_4001_u32 as i32);
-const E_NOINTERFACE: HRESULT = HRESULT(0x8000_4002_u32 as i32);
 const E_POINTER: HRESULT = HRESULT(0x8000_4003_u32 as i32);
 const E_INVALIDARG: HRESULT = HRESULT(0x8007_0057_u32 as i32);
 const CLASS_E_NOAGGREGATION: HRESULT = HRESULT(0x8004_0110_u32 as i32);
-const IID_ICLASSFACTORY: GUID = GUID::from_u128(0x00000001_0000_0000_c000_000000000046);
 
-/// A hand-written object: vtable pointer, count, value.
-#[repr(C)]
-struct Object<V: 'static, T> {
-    vtbl: &'static V,
-    refs: AtomicU32,
-    iid: GUID,
-    value: T,
-}
-
-impl<V: 'static, T> Object<V, T> {
-    /// A new object with one reference, as a raw interface pointer.
-    fn create(vtbl: &'static V, iid: GUID, value: T) -> *mut c_void {
-        Box::into_raw(Box::new(Object {
-            vtbl,
-            refs: AtomicU32::new(1),
-            iid,
-            value,
-        }))
-        .cast()
-    }
-
-    /// # Safety
-    ///
-    /// `this` was returned by [`Object::create`] with the same `V` and `T` and is alive.
-    unsafe fn from<'a>(this: *mut c_void) -> &'a Self {
-        // SAFETY: as documented.
-        unsafe { &*this.cast::<Self>() }
-    }
-}
-
-unsafe extern "system" fn QueryInterface<V: 'static, T>(
-    this: *mut c_void,
-    iid: *const GUID,
-    ppv: *mut *mut c_void,
-) -> HRESULT {
-    if ppv.is_null() {
-        return E_POINTER;
-    }
-    // SAFETY: non-null out pointer.
-    unsafe { *ppv = ptr::null_mut() };
-    if iid.is_null() {
-        return E_POINTER;
-    }
-    // SAFETY: `this` is a live object of this layout (the vtable is only reachable from there);
-    // `iid` is readable.
-    unsafe {
-        let object = Object::<V, T>::from(this);
-        let iid = *iid;
-        if iid == IUnknown::IID || iid == object.iid {
-            object.refs.fetch_add(1, Ordering::Relaxed);
-            *ppv = this;
-            S_OK
-        } else {
-            E_NOINTERFACE
-        }
-    }
-}
-
-unsafe extern "system" fn AddRef<V: 'static, T>(this: *mut c_void) -> u32 {
-    // SAFETY: a live object of this layout.
-    unsafe { Object::<V, T>::from(this) }
-        .refs
-        .fetch_add(1, Ordering::Relaxed)
-        + 1
-}
-
-unsafe extern "system" fn Release<V: 'static, T>(this: *mut c_void) -> u32 {
-    // SAFETY: a live object of this layout; the caller gives up its reference.
-    let remaining = unsafe { Object::<V, T>::from(this) }
-        .refs
-        .fetch_sub(1, Ordering::Release)
-        - 1;
-    if remaining == 0 {
-        fence(Ordering::Acquire);
-        // SAFETY: the last reference is gone; the block came from `Box::into_raw`.
-        drop(unsafe { Box::from_raw(this.cast::<Object<V, T>>()) });
-    }
-    remaining
-}
-
-const fn unknown<V: 'static, T>() -> IUnknown_Vtbl {
-    IUnknown_Vtbl {
-        QueryInterface: QueryInterface::<V, T>,
-        AddRef: AddRef::<V, T>,
-        Release: Release::<V, T>,
-    }
+/// The value of the object behind `this`, a `HandMade<T>`.
+///
+/// # Safety
+///
+/// `this` was made by [`HandMade::create`] with this `T` and is alive for `'a`: true in the
+/// slots of this module's vtables, which are reached only through live objects of their type
+/// under the caller's reference.
+unsafe fn value<'a, T>(this: *mut c_void) -> &'a T {
+    // SAFETY: by the contract `this` is a live `HandMade<T>` for 'a.
+    unsafe { HandMade::<T>::from_raw(this) }.value()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -150,8 +75,6 @@ impl HandlerState {
     }
 }
 
-type Handler = Object<ISyncMgrSynchronize_Vtbl, HandlerState>;
-
 unsafe extern "system" fn Initialize(
     _: *mut c_void,
     _: u32,
@@ -166,14 +89,14 @@ unsafe extern "system" fn GetHandlerInfo(
     ppinfo: *mut LPSYNCMGRHANDLERINFO,
 ) -> HRESULT {
     if !ppinfo.is_null() {
-        // SAFETY: non-null out pointer.
+        // SAFETY: a non-null out pointer is writable per the COM contract.
         unsafe { *ppinfo = ptr::null_mut() };
     }
     E_NOTIMPL
 }
 unsafe extern "system" fn EnumSyncMgrItems(_: *mut c_void, ppenum: *mut *mut c_void) -> HRESULT {
     if !ppenum.is_null() {
-        // SAFETY: non-null out pointer.
+        // SAFETY: a non-null out pointer is writable per the COM contract.
         unsafe { *ppenum = ptr::null_mut() };
     }
     E_NOTIMPL
@@ -185,7 +108,7 @@ unsafe extern "system" fn GetItemObject(
     ppv: *mut *mut c_void,
 ) -> HRESULT {
     if !ppv.is_null() {
-        // SAFETY: non-null out pointer.
+        // SAFETY: a non-null out pointer is writable per the COM contract.
         unsafe { *ppv = ptr::null_mut() };
     }
     E_NOTIMPL
@@ -206,8 +129,8 @@ unsafe extern "system" fn PrepareForSync(
     S_OK
 }
 unsafe extern "system" fn Synchronize(this: *mut c_void, parent: HWND) -> HRESULT {
-    // SAFETY: a live handler object.
-    unsafe { Handler::from(this) }.value.synchronize(parent);
+    // SAFETY: a slot of HANDLER_VTBL: `this` is a live handler (see `value`).
+    unsafe { value::<HandlerState>(this) }.synchronize(parent);
     S_OK
 }
 unsafe extern "system" fn SetItemStatus(
@@ -218,8 +141,9 @@ unsafe extern "system" fn SetItemStatus(
     if item.is_null() {
         return E_POINTER;
     }
-    // SAFETY: a live handler object; `item` is non-null and readable.
-    unsafe { Handler::from(this).value.set_item_status(&*item, status) };
+    // SAFETY: a slot of HANDLER_VTBL: `this` is a live handler (see `value`); `item` is
+    // non-null, so readable per the COM contract.
+    unsafe { value::<HandlerState>(this).set_item_status(&*item, status) };
     S_OK
 }
 unsafe extern "system" fn ShowError(_: *mut c_void, _: HWND, _: REFSYNCMGRITEMID) -> HRESULT {
@@ -227,7 +151,7 @@ unsafe extern "system" fn ShowError(_: *mut c_void, _: HWND, _: REFSYNCMGRITEMID
 }
 
 static HANDLER_VTBL: ISyncMgrSynchronize_Vtbl = ISyncMgrSynchronize_Vtbl {
-    base__: unknown::<ISyncMgrSynchronize_Vtbl, HandlerState>(),
+    base__: unknown::<HandlerState>(),
     Initialize,
     GetHandlerInfo,
     EnumSyncMgrItems,
@@ -240,29 +164,34 @@ static HANDLER_VTBL: ISyncMgrSynchronize_Vtbl = ISyncMgrSynchronize_Vtbl {
     ShowError,
 };
 
-/// A new hand-written handler: its `ISyncMgrSynchronize` pointer, one reference.
-pub fn new_handler() -> *mut c_void {
-    Handler::create(
+/// A new hand-written handler with one reference, as a raw `ISyncMgrSynchronize` pointer.
+fn create_handler() -> *mut c_void {
+    HandMade::create(
         &HANDLER_VTBL,
         IID_ISyncMgrSynchronize,
         HandlerState::default(),
     )
 }
 
+/// A new hand-written handler: its `ISyncMgrSynchronize`, one reference.
+pub fn new_handler() -> ComRef<ISyncMgrSynchronize_Vtbl> {
+    // SAFETY: a new `HandMade` object whose one reference we hand over; HANDLER_VTBL is an
+    // ISyncMgrSynchronize_Vtbl whose slots all take a `HandMade<HandlerState>`.
+    unsafe { ComRef::from_raw(create_handler()) }
+}
+
 /// The state of a handler made by [`new_handler`].
 ///
 /// # Safety
 ///
-/// `this` came from [`new_handler`] and is alive for `'a`.
+/// `this` is the interface pointer of a handler made by [`new_handler`], alive for `'a`.
 pub unsafe fn handler_state<'a>(this: *mut c_void) -> &'a HandlerState {
-    // SAFETY: as documented.
-    unsafe { &Handler::from(this).value }
+    // SAFETY: per the contract, `this` is a live `HandMade<HandlerState>`.
+    unsafe { value(this) }
 }
 
 // ---------------------------------------------------------------------------------------------
 // IClassFactory
-
-type Factory = Object<IClassFactory_Vtbl, ()>;
 
 unsafe extern "system" fn CreateInstance(
     _: *mut c_void,
@@ -273,16 +202,18 @@ unsafe extern "system" fn CreateInstance(
     if ppv.is_null() {
         return E_POINTER;
     }
-    // SAFETY: non-null out pointer.
+    // SAFETY: a non-null out pointer is writable per the COM contract.
     unsafe { *ppv = ptr::null_mut() };
     if !outer.is_null() {
         return CLASS_E_NOAGGREGATION;
     }
-    let handler = new_handler();
-    // SAFETY: `handler` is live with one reference, which the Release below gives up.
+    let handler = create_handler();
+    // SAFETY: `handler` is a live `HandMade<HandlerState>` with one reference, which the Release
+    // below gives up; `iid` and `ppv` are the caller's, passed on (`ppv` is non-null, and the
+    // QueryInterface slot checks `iid` for null).
     unsafe {
-        let hr = QueryInterface::<ISyncMgrSynchronize_Vtbl, HandlerState>(handler, iid, ppv);
-        Release::<ISyncMgrSynchronize_Vtbl, HandlerState>(handler);
+        let hr = handmade::query_interface::<HandlerState>(handler, iid, ppv);
+        handmade::release::<HandlerState>(handler);
         hr
     }
 }
@@ -291,14 +222,17 @@ unsafe extern "system" fn LockServer(_: *mut c_void, _: i32) -> HRESULT {
 }
 
 static FACTORY_VTBL: IClassFactory_Vtbl = IClassFactory_Vtbl {
-    base__: unknown::<IClassFactory_Vtbl, ()>(),
+    base__: unknown::<()>(),
     CreateInstance,
     LockServer,
 };
 
 /// A new hand-written class factory of [`new_handler`] objects: its `IClassFactory`, one reference.
-pub fn new_factory() -> *mut c_void {
-    Factory::create(&FACTORY_VTBL, IID_ICLASSFACTORY, ())
+pub fn new_factory() -> ComRef<IClassFactory_Vtbl> {
+    let factory = HandMade::create(&FACTORY_VTBL, IID_ICLASSFACTORY, ());
+    // SAFETY: a new `HandMade` object whose one reference we hand over; FACTORY_VTBL is an
+    // IClassFactory_Vtbl whose slots all take a `HandMade<()>`.
+    unsafe { ComRef::from_raw(factory) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,8 +243,6 @@ struct EnumState {
     items: Vec<SyncItem>,
     position: AtomicUsize,
 }
-
-type Enumerator = Object<ISyncMgrEnumItems_Vtbl, EnumState>;
 
 unsafe extern "system" fn Next(
     this: *mut c_void,
@@ -324,26 +256,27 @@ unsafe extern "system" fn Next(
     if rgelt.is_null() && celt != 0 {
         return E_INVALIDARG;
     }
-    // SAFETY: a live enumerator object.
-    let state = unsafe { &Enumerator::from(this).value };
+    // SAFETY: a slot of ENUM_VTBL: `this` is a live enumerator (see `value`).
+    let state = unsafe { value::<EnumState>(this) };
     // One enumerator, one client at a time in the benchmark: a load and a store suffice.
     let start = state.position.load(Ordering::Relaxed);
     let end = (start + celt as usize).min(state.items.len());
     state.position.store(end, Ordering::Relaxed);
     for (k, item) in state.items[start..end].iter().enumerate() {
-        // SAFETY: the caller's buffer holds `celt` items and `k < celt`.
+        // SAFETY: `rgelt` is non-null (checked above for `celt != 0`, and `k < celt`), so per the
+        // COM contract it holds `celt` writable items.
         unsafe { rgelt.add(k).write(item.to_raw()) };
     }
     let n = (end - start) as u32;
     if !fetched.is_null() {
-        // SAFETY: non-null out pointer.
+        // SAFETY: a non-null `pceltFetched` is writable per the COM contract.
         unsafe { *fetched = n };
     }
     if n == celt { S_OK } else { S_FALSE }
 }
 unsafe extern "system" fn Skip(this: *mut c_void, celt: u32) -> HRESULT {
-    // SAFETY: a live enumerator object.
-    let state = unsafe { &Enumerator::from(this).value };
+    // SAFETY: a slot of ENUM_VTBL: `this` is a live enumerator (see `value`).
+    let state = unsafe { value::<EnumState>(this) };
     let start = state.position.load(Ordering::Relaxed);
     let end = (start + celt as usize).min(state.items.len());
     state.position.store(end, Ordering::Relaxed);
@@ -354,23 +287,22 @@ unsafe extern "system" fn Skip(this: *mut c_void, celt: u32) -> HRESULT {
     }
 }
 unsafe extern "system" fn Reset(this: *mut c_void) -> HRESULT {
-    // SAFETY: a live enumerator object.
-    unsafe { Enumerator::from(this) }
-        .value
+    // SAFETY: a slot of ENUM_VTBL: `this` is a live enumerator (see `value`).
+    unsafe { value::<EnumState>(this) }
         .position
         .store(0, Ordering::Relaxed);
     S_OK
 }
 unsafe extern "system" fn Clone(_: *mut c_void, ppenum: *mut *mut c_void) -> HRESULT {
     if !ppenum.is_null() {
-        // SAFETY: non-null out pointer.
+        // SAFETY: a non-null out pointer is writable per the COM contract.
         unsafe { *ppenum = ptr::null_mut() };
     }
     E_NOTIMPL
 }
 
 static ENUM_VTBL: ISyncMgrEnumItems_Vtbl = ISyncMgrEnumItems_Vtbl {
-    base__: unknown::<ISyncMgrEnumItems_Vtbl, EnumState>(),
+    base__: unknown::<EnumState>(),
     Next,
     Skip,
     Reset,
@@ -380,15 +312,18 @@ static ENUM_VTBL: ISyncMgrEnumItems_Vtbl = ISyncMgrEnumItems_Vtbl {
 /// A new hand-written enumerator over `items` (converted with [`SyncItem::to_raw`] as `Next`
 /// hands them out, as [`ItemEnumerator`](mobsync_runtime::ItemEnumerator) does): its
 /// `ISyncMgrEnumItems`, one reference.
-pub fn new_enumerator(items: Vec<SyncItem>) -> *mut c_void {
-    Enumerator::create(
+pub fn new_enumerator(items: Vec<SyncItem>) -> ComRef<ISyncMgrEnumItems_Vtbl> {
+    let enumerator = HandMade::create(
         &ENUM_VTBL,
         IID_ISyncMgrEnumItems,
         EnumState {
             items,
             position: AtomicUsize::new(0),
         },
-    )
+    );
+    // SAFETY: a new `HandMade` object whose one reference we hand over; ENUM_VTBL is an
+    // ISyncMgrEnumItems_Vtbl whose slots all take a `HandMade<EnumState>`.
+    unsafe { ComRef::from_raw(enumerator) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -405,26 +340,19 @@ pub struct CallbackState {
     pub synchronized: AtomicI32,
 }
 
-type Callback = Object<ISyncMgrSynchronizeCallback_Vtbl, CallbackState>;
-
-unsafe fn callback<'a>(this: *mut c_void) -> &'a CallbackState {
-    // SAFETY: the caller passes a live callback object.
-    unsafe { &Callback::from(this).value }
-}
-
 unsafe extern "system" fn ShowPropertiesCompleted(_: *mut c_void, _: HRESULT) -> HRESULT {
     S_OK
 }
 unsafe extern "system" fn PrepareForSyncCompleted(this: *mut c_void, hr: HRESULT) -> HRESULT {
-    // SAFETY: a live callback object.
-    unsafe { callback(this) }
+    // SAFETY: a slot of CALLBACK_VTBL: `this` is a live callback (see `value`).
+    unsafe { value::<CallbackState>(this) }
         .prepared
         .store(hr.0, Ordering::Release);
     S_OK
 }
 unsafe extern "system" fn SynchronizeCompleted(this: *mut c_void, hr: HRESULT) -> HRESULT {
-    // SAFETY: a live callback object.
-    unsafe { callback(this) }
+    // SAFETY: a slot of CALLBACK_VTBL: `this` is a live callback (see `value`).
+    unsafe { value::<CallbackState>(this) }
         .synchronized
         .store(hr.0, Ordering::Release);
     S_OK
@@ -448,8 +376,8 @@ unsafe extern "system" fn Progress(
     if item.is_null() || progress.is_null() {
         return E_POINTER;
     }
-    // SAFETY: a live callback object.
-    unsafe { callback(this) }
+    // SAFETY: a slot of CALLBACK_VTBL: `this` is a live callback (see `value`).
+    unsafe { value::<CallbackState>(this) }
         .progress
         .fetch_add(1, Ordering::Relaxed);
     S_OK
@@ -470,7 +398,7 @@ unsafe extern "system" fn EstablishConnection(_: *mut c_void, _: *const u16, _: 
 }
 
 static CALLBACK_VTBL: ISyncMgrSynchronizeCallback_Vtbl = ISyncMgrSynchronizeCallback_Vtbl {
-    base__: unknown::<ISyncMgrSynchronizeCallback_Vtbl, CallbackState>(),
+    base__: unknown::<CallbackState>(),
     ShowPropertiesCompleted,
     PrepareForSyncCompleted,
     SynchronizeCompleted,
@@ -485,7 +413,7 @@ static CALLBACK_VTBL: ISyncMgrSynchronizeCallback_Vtbl = ISyncMgrSynchronizeCall
 /// A new hand-written `ISyncMgrSynchronizeCallback` that counts `Progress` calls and records
 /// the completions: its interface pointer, one reference.
 pub fn new_callback() -> *mut c_void {
-    Callback::create(
+    HandMade::create(
         &CALLBACK_VTBL,
         IID_ISyncMgrSynchronizeCallback,
         CallbackState {
@@ -502,6 +430,6 @@ pub fn new_callback() -> *mut c_void {
 ///
 /// `this` came from [`new_callback`] and is alive for `'a`.
 pub unsafe fn callback_state<'a>(this: *mut c_void) -> &'a CallbackState {
-    // SAFETY: as documented.
-    unsafe { callback(this) }
+    // SAFETY: per the contract, `this` is a live `HandMade<CallbackState>`.
+    unsafe { value(this) }
 }

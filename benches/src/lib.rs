@@ -9,8 +9,11 @@
 //! - [`ours`]: `#[derive(SyncMgrHandler)]` and the runtime's [`ItemEnumerator`](mobsync_runtime::ItemEnumerator),
 //!   through the shims generated from the IDL (argument checks, panic guard, typed outcomes).
 //!
-//! [`bulk`] holds the handler and the minimal driver of the host-sync benchmark, and [`raw`] the
-//! helpers that call any of them through its vtable, as a COM client does.
+//! [`bulk`] holds the handler and the minimal driver of the host-sync benchmark. Every object is
+//! called through its vtable, as a COM client does, with `mobsync_test_support`'s
+//! [`ComRef`]: the three implementations lay their vtables out identically (the SDK's slot order),
+//! so every benchmark calls all three through the same code and only the object behind the
+//! pointer differs.
 //!
 //! Every object does the same work per call (a relaxed store of the argument), so the
 //! measurements compare the call machinery, not the method bodies. The benches are in
@@ -19,10 +22,11 @@
 pub mod bulk;
 pub mod floor;
 pub mod ours;
-pub mod raw;
 pub mod wincore;
 
-use windows_core::GUID;
+use mobsync_runtime::sys::{ISyncMgrEnumItems_Vtbl, SYNCMGRITEM};
+use mobsync_test_support::ComRef;
+use windows_core::{GUID, HRESULT};
 
 /// The item ID the handlers watch in `SetItemStatus`.
 pub const WATCHED_ITEM: GUID = GUID::from_u128(0x5eed_b0b0_0000_4000_8000_0000_0000_0001);
@@ -41,4 +45,34 @@ pub fn sample_items(count: usize) -> Vec<mobsync_runtime::SyncItem> {
             .checked(n % 2 == 0)
         })
         .collect()
+}
+
+/// `ISyncMgrEnumItems::Reset`, then `Next(batch)` until it returns `S_FALSE`: the number of items
+/// fetched. `buffer` must hold at least `batch` items.
+pub fn drain(
+    enumerator: &ComRef<ISyncMgrEnumItems_Vtbl>,
+    batch: u32,
+    buffer: &mut [SYNCMGRITEM],
+) -> usize {
+    assert!(buffer.len() >= batch as usize);
+    let batch = &mut buffer[..batch as usize];
+    assert_eq!(enumerator.reset(), HRESULT(0), "Reset failed");
+    let mut total = 0usize;
+    loop {
+        let (hr, fetched) = enumerator.next(batch);
+        total += fetched as usize;
+        match hr.0 {
+            0 => {}
+            1 => return total,
+            _ => panic!("Next failed: {hr:?}"),
+        }
+    }
+}
+
+/// `ISyncMgrEnumItems::Reset`, then `Next(1)`: the first item (the enumerator must have one).
+pub fn first_item(enumerator: &ComRef<ISyncMgrEnumItems_Vtbl>) -> SYNCMGRITEM {
+    let mut item = [SYNCMGRITEM::default()];
+    assert_eq!(enumerator.reset(), HRESULT(0));
+    assert_eq!(enumerator.next(&mut item), (HRESULT(0), 1));
+    item[0]
 }

@@ -3,15 +3,16 @@
 //! [`class_factory`](mobsync_runtime::class_factory) and its enumerator the runtime's
 //! [`ItemEnumerator`].
 
-use std::ffi::c_void;
-
+use mobsync_runtime::factory::IClassFactory_Vtbl;
 use mobsync_runtime::hresults::E_NOTIMPL;
 use mobsync_runtime::interfaces::{InitializeOutcome, PrepareForSyncOutcome, SyncMgrSynchronize};
 use mobsync_runtime::sys::{
-    HWND, ISyncMgrEnumItems, ISyncMgrSynchronize, ISyncMgrSynchronizeCallback,
+    HWND, ISyncMgrEnumItems, ISyncMgrEnumItems_Vtbl, ISyncMgrSynchronize, ISyncMgrSynchronize_Vtbl,
+    ISyncMgrSynchronizeCallback,
 };
 use mobsync_runtime::{ComObject, HandlerInfo, ItemEnumerator, SyncItem, SyncMgrHandler};
-use windows_core::{GUID, Interface};
+use mobsync_test_support::ComRef;
+use windows_core::GUID;
 
 use crate::floor::HandlerState;
 
@@ -71,20 +72,20 @@ impl SyncMgrSynchronize for OurHandler {
     }
 }
 
-/// A new mobsync-rs handler: its `ISyncMgrSynchronize` pointer, one reference.
-pub fn new_handler() -> *mut c_void {
+/// A new mobsync-rs handler: its `ISyncMgrSynchronize`, one reference.
+pub fn new_handler() -> ComRef<ISyncMgrSynchronize_Vtbl> {
     let handler = ComObject::new(OurHandler::default())
         .cast::<ISyncMgrSynchronize>()
         .expect("the handler implements ISyncMgrSynchronize");
-    handler.into_raw()
+    ComRef::new(handler)
 }
 
-/// The runtime's class factory of [`OurHandler`]: its `IClassFactory` pointer, one reference.
-pub fn new_factory() -> *mut c_void {
-    mobsync_runtime::class_factory::<OurHandler>().into_raw()
+/// The runtime's class factory of [`OurHandler`]: its `IClassFactory`, one reference.
+pub fn new_factory() -> ComRef<IClassFactory_Vtbl> {
+    ComRef::new(mobsync_runtime::class_factory::<OurHandler>())
 }
 
-/// The runtime's [`ItemEnumerator`] over `items`: its `ISyncMgrEnumItems` pointer, one reference.
-pub fn new_enumerator(items: Vec<SyncItem>) -> *mut c_void {
-    ItemEnumerator::new(items).into_interface().into_raw()
+/// The runtime's [`ItemEnumerator`] over `items`: its `ISyncMgrEnumItems`, one reference.
+pub fn new_enumerator(items: Vec<SyncItem>) -> ComRef<ISyncMgrEnumItems_Vtbl> {
+    ComRef::new(ItemEnumerator::new(items).into_interface())
 }

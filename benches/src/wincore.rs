@@ -3,8 +3,8 @@
 //! objects (raw `unsafe fn`s over pointers; the method bodies do the same work as the floor's).
 //!
 //! The declarations list the SDK's methods in the SDK's order with the SDK's IIDs, so the vtables
-//! have the same layout as [`mobsync_runtime::sys`]'s (checked below) and [`crate::raw`] calls
-//! them like the others.
+//! have the same layout as [`mobsync_runtime::sys`]'s (checked below) and the benchmarks call
+//! them through the same [`ComRef`]s as the others.
 
 #![allow(non_snake_case)]
 
@@ -13,7 +13,11 @@ use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mobsync_runtime::SyncItem;
-use mobsync_runtime::sys::{HWND, SYNCMGRHANDLERINFO, SYNCMGRITEM};
+use mobsync_runtime::factory::IClassFactory_Vtbl;
+use mobsync_runtime::sys::{
+    HWND, ISyncMgrEnumItems_Vtbl, ISyncMgrSynchronize_Vtbl, SYNCMGRHANDLERINFO, SYNCMGRITEM,
+};
+use mobsync_test_support::ComRef;
 use windows_core::{GUID, HRESULT, IUnknown, IUnknown_Vtbl, Interface, implement, interface};
 
 use crate::floor::HandlerState;
@@ -61,10 +65,8 @@ pub unsafe trait IWcSyncMgrEnumItems: IUnknown {
     fn Clone(&self, enumerator: *mut *mut c_void) -> HRESULT;
 }
 
-// Same slot count as the SDK's vtables, so `crate::raw` may call through either layout.
+// Same slot count as the SDK's vtables, so a `ComRef` may call through either layout.
 const _: () = {
-    use mobsync_runtime::factory::IClassFactory_Vtbl;
-    use mobsync_runtime::sys::{ISyncMgrEnumItems_Vtbl, ISyncMgrSynchronize_Vtbl};
     use std::mem::size_of;
     assert!(size_of::<IWcSyncMgrSynchronize_Vtbl>() == size_of::<ISyncMgrSynchronize_Vtbl>());
     assert!(size_of::<IWcClassFactory_Vtbl>() == size_of::<IClassFactory_Vtbl>());
@@ -134,10 +136,13 @@ impl IWcSyncMgrSynchronize_Impl for WcHandler_Impl {
     }
 }
 
-/// A new windows-core handler: its `ISyncMgrSynchronize` pointer, one reference.
-pub fn new_handler() -> *mut c_void {
+/// A new windows-core handler: its `ISyncMgrSynchronize`, one reference.
+pub fn new_handler() -> ComRef<ISyncMgrSynchronize_Vtbl> {
     let handler: IWcSyncMgrSynchronize = WcHandler::default().into();
-    handler.into_raw()
+    // SAFETY: `into_raw` hands over the one reference; IWcSyncMgrSynchronize declares the SDK's
+    // methods in the SDK's order, so its vtable has ISyncMgrSynchronize_Vtbl's layout (the sizes
+    // are checked above).
+    unsafe { ComRef::from_raw(handler.into_raw()) }
 }
 
 /// The windows-core class factory of [`WcHandler`].
@@ -168,10 +173,12 @@ impl IWcClassFactory_Impl for WcFactory_Impl {
     }
 }
 
-/// A new windows-core class factory: its `IClassFactory` pointer, one reference.
-pub fn new_factory() -> *mut c_void {
+/// A new windows-core class factory: its `IClassFactory`, one reference.
+pub fn new_factory() -> ComRef<IClassFactory_Vtbl> {
     let factory: IWcClassFactory = WcFactory.into();
-    factory.into_raw()
+    // SAFETY: `into_raw` hands over the one reference; IWcClassFactory declares IClassFactory's
+    // methods in the SDK's order, so its vtable has IClassFactory_Vtbl's layout.
+    unsafe { ComRef::from_raw(factory.into_raw()) }
 }
 
 /// The windows-core enumerator, with the same position logic as the runtime's `ItemEnumerator`
@@ -214,11 +221,12 @@ impl IWcSyncMgrEnumItems_Impl for WcEnumerator_Impl {
         let range = self.advance(count as usize);
         let n = range.len() as u32;
         for (k, item) in self.items[range].iter().enumerate() {
-            // SAFETY: the caller's buffer holds `count` items and `k < count`.
+            // SAFETY: `items` is non-null (checked above, as `count != 0`) and so per the COM
+            // contract holds `count` writable items; `k < count`.
             unsafe { items.add(k).write(item.to_raw()) };
         }
         if !fetched.is_null() {
-            // SAFETY: non-null out pointer.
+            // SAFETY: a non-null out pointer is writable per the COM contract.
             unsafe { *fetched = n };
         }
         if n == count { S_OK } else { S_FALSE }
@@ -240,14 +248,16 @@ impl IWcSyncMgrEnumItems_Impl for WcEnumerator_Impl {
     }
 }
 
-/// A new windows-core enumerator over `items`: its `ISyncMgrEnumItems` pointer, one reference.
-pub fn new_enumerator(items: Vec<SyncItem>) -> *mut c_void {
+/// A new windows-core enumerator over `items`: its `ISyncMgrEnumItems`, one reference.
+pub fn new_enumerator(items: Vec<SyncItem>) -> ComRef<ISyncMgrEnumItems_Vtbl> {
     let enumerator: IWcSyncMgrEnumItems = WcEnumerator {
         items,
         position: AtomicUsize::new(0),
     }
     .into();
-    enumerator.into_raw()
+    // SAFETY: `into_raw` hands over the one reference; IWcSyncMgrEnumItems declares the SDK's
+    // methods in the SDK's order, so its vtable has ISyncMgrEnumItems_Vtbl's layout.
+    unsafe { ComRef::from_raw(enumerator.into_raw()) }
 }
 
 #[cfg(test)]

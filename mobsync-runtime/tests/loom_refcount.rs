@@ -18,7 +18,6 @@
 //! ordering and the `Acquire` fence must guarantee.
 
 #![cfg(loom)]
-#![allow(clippy::undocumented_unsafe_blocks)]
 
 use std::ffi::c_void;
 
@@ -31,10 +30,11 @@ use mobsync_runtime::sys::{
     ISyncMgrEnumItems_Vtbl, ISyncMgrSynchronizeInvoke_Vtbl, SYNCMGRITEM,
 };
 use mobsync_runtime::{ComObject, SkipOutcome, SyncMgrEnumItems, SyncMgrSynchronizeInvoke};
-use windows_core::{GUID, HRESULT, IUnknown_Vtbl, Interface};
+use mobsync_test_support::raw::{add_ref, garbage, query, release, vtbl};
+use mobsync_test_support::{IID_IUNKNOWN, SendPtr};
+use windows_core::{GUID, HRESULT, Interface};
 
 const S_OK: HRESULT = HRESULT(0);
-const IID_IUNKNOWN: GUID = GUID::from_u128(0x00000000_0000_0000_c000_000000000046);
 
 /// State that outlives the object: how many times the value was dropped and whether it is gone.
 #[derive(Default)]
@@ -52,8 +52,8 @@ struct Probe {
     payload: UnsafeCell<u64>,
 }
 
-// SAFETY (for the derive's `Send + Sync` requirement): `payload` is only read through `&self`
-// and written in `Drop`, when no other reference exists; loom verifies that claim.
+// SAFETY: the derive requires `Send + Sync`. `payload` is only read through `&self` and written
+// in `Drop`, when no other reference exists; loom verifies that claim.
 unsafe impl Sync for Probe {}
 
 impl Probe {
@@ -71,6 +71,8 @@ impl Probe {
             0,
             "a method ran on a dropped value"
         );
+        // SAFETY: `with` hands out a pointer to the initialized cell; the only write is in
+        // `Drop`, when no reference (and so no call) remains, which loom checks.
         let value = self.payload.with(|p| unsafe { *p });
         assert_eq!(value, 42);
         self.shared.calls.fetch_add(1, Ordering::Relaxed);
@@ -79,6 +81,8 @@ impl Probe {
 
 impl Drop for Probe {
     fn drop(&mut self) {
+        // SAFETY: `drop` has `&mut self`: no method can be reading the cell (loom checks that the
+        // reads happen before).
         self.payload.with_mut(|p| unsafe { *p = 0 });
         let before = self.shared.drops.fetch_add(1, Ordering::SeqCst);
         assert_eq!(before, 0, "the value was dropped twice");
@@ -114,36 +118,39 @@ impl SyncMgrSynchronizeInvoke for Probe {
     }
 }
 
-/// A raw interface pointer that may move to another (loom) thread; the test owns one
-/// reference per `Raw` it sends.
-#[derive(Clone, Copy)]
-struct Raw(*mut c_void);
-// SAFETY: the object is `Send + Sync`; each `Raw` carries a counted reference.
-unsafe impl Send for Raw {}
+// The test moves raw interface pointers to other (loom) threads as `SendPtr`s: the objects are
+// `Send + Sync`, and each pointer sent carries a counted reference for the thread.
 
-unsafe fn vtbl<'a, V>(this: *mut c_void) -> &'a V {
-    unsafe { &**this.cast::<*const V>() }
-}
-unsafe fn add_ref(this: *mut c_void) -> u32 {
-    unsafe { (vtbl::<IUnknown_Vtbl>(this).AddRef)(this) }
-}
-unsafe fn release(this: *mut c_void) -> u32 {
-    unsafe { (vtbl::<IUnknown_Vtbl>(this).Release)(this) }
-}
-unsafe fn query(this: *mut c_void, iid: &GUID) -> *mut c_void {
-    let mut out = std::ptr::null_mut();
-    let hr = unsafe { (vtbl::<IUnknown_Vtbl>(this).QueryInterface)(this, iid, &mut out) };
+/// `QueryInterface(iid)`, which must answer S_OK with an interface: the new reference.
+///
+/// # Safety
+///
+/// `this` is a live interface pointer.
+unsafe fn query_ok(this: *mut c_void, iid: &GUID) -> *mut c_void {
+    // SAFETY: `this` is live per the contract.
+    let (hr, out) = unsafe { query(this, iid) };
     assert_eq!(hr, S_OK);
-    assert!(!out.is_null());
+    assert!(!out.is_null() && out != garbage());
     out
 }
 /// `ISyncMgrEnumItems::Skip(0)` on slot 0.
+///
+/// # Safety
+///
+/// `this` is a live `ISyncMgrEnumItems` pointer of a `Probe`.
 unsafe fn call_enum(this: *mut c_void) {
+    // SAFETY: per the contract `this` is a live ISyncMgrEnumItems, and Skip takes only a count.
     let hr = unsafe { (vtbl::<ISyncMgrEnumItems_Vtbl>(this).Skip)(this, 0) };
     assert_eq!(hr, S_OK);
 }
 /// `ISyncMgrSynchronizeInvoke::UpdateAll` on slot 1.
+///
+/// # Safety
+///
+/// `this` is a live `ISyncMgrSynchronizeInvoke` pointer of a `Probe`.
 unsafe fn call_invoke(this: *mut c_void) {
+    // SAFETY: per the contract `this` is a live ISyncMgrSynchronizeInvoke, and UpdateAll takes
+    // nothing else.
     let hr = unsafe { (vtbl::<ISyncMgrSynchronizeInvoke_Vtbl>(this).UpdateAll)(this) };
     assert_eq!(hr, S_OK);
 }
@@ -176,15 +183,19 @@ fn concurrent_releases_drop_once_after_every_call() {
     model(|| {
         let shared = Arc::new(Shared::default());
         let first = new_object(&shared);
+        // SAFETY: `first` carries the reference `new_object` gave us; the one added here is the
+        // worker's.
         unsafe { add_ref(first) };
-        let second = Raw(first);
+        let second = SendPtr(first);
         let worker = thread::spawn(move || {
             let this = second;
+            // SAFETY: `this` carries the worker's own reference, given up by its last call.
             unsafe {
                 call_enum(this.0);
                 release(this.0);
             }
         });
+        // SAFETY: `first` carries this thread's reference, given up by its last call.
         unsafe {
             call_enum(first);
             release(first);
@@ -203,18 +214,23 @@ fn query_interface_add_ref_and_release_race() {
     model(|| {
         let shared = Arc::new(Shared::default());
         let enumerator = new_object(&shared);
+        // SAFETY: `enumerator` carries the reference `new_object` gave us; the two added here
+        // are the two threads'.
         unsafe {
             add_ref(enumerator);
             add_ref(enumerator);
         }
-        let for_qi = Raw(enumerator);
-        let for_refs = Raw(enumerator);
+        let for_qi = SendPtr(enumerator);
+        let for_refs = SendPtr(enumerator);
         let qi = thread::spawn(move || {
             let this = for_qi;
+            // SAFETY: `this` carries the thread's own reference, and every pointer a query
+            // hands out carries one more; each is used before its own release (`invoke` stays
+            // alive after `this` is released: it holds a reference of its own).
             unsafe {
-                let invoke = query(this.0, &IID_ISyncMgrSynchronizeInvoke);
-                let unknown_a = query(invoke, &IID_IUNKNOWN);
-                let unknown_b = query(this.0, &IID_IUNKNOWN);
+                let invoke = query_ok(this.0, &IID_ISyncMgrSynchronizeInvoke);
+                let unknown_a = query_ok(invoke, &IID_IUNKNOWN);
+                let unknown_b = query_ok(this.0, &IID_IUNKNOWN);
                 assert_eq!(unknown_a, unknown_b, "COM identity");
                 assert_eq!(unknown_a, this.0, "IUnknown is slot 0");
                 release(this.0);
@@ -226,6 +242,8 @@ fn query_interface_add_ref_and_release_race() {
         });
         let refs = thread::spawn(move || {
             let this = for_refs;
+            // SAFETY: `this` carries the thread's own reference, and the AddRef adds one more:
+            // the two releases give up exactly those, after the call.
             unsafe {
                 add_ref(this.0);
                 call_enum(this.0);
@@ -233,6 +251,7 @@ fn query_interface_add_ref_and_release_race() {
                 release(this.0);
             }
         });
+        // SAFETY: gives up the reference `new_object` gave us; nothing here uses it afterwards.
         unsafe { release(enumerator) };
         qi.join().unwrap();
         refs.join().unwrap();
@@ -248,14 +267,18 @@ fn com_object_handle_and_raw_reference_race() {
     model(|| {
         let shared = Arc::new(Shared::default());
         let object = ComObject::new(Probe::new(&shared));
-        let raw = Raw(object
-            .cast::<ISyncMgrEnumItems>()
-            .expect("slot 0")
-            .into_raw());
+        let raw = SendPtr(
+            object
+                .cast::<ISyncMgrEnumItems>()
+                .expect("slot 0")
+                .into_raw(),
+        );
         let worker = thread::spawn(move || {
             let this = raw;
+            // SAFETY: `this` carries the reference `into_raw` gave us; `invoke` carries the
+            // query's own, so it stays alive after `this` is released, until its own release.
             unsafe {
-                let invoke = query(this.0, &IID_ISyncMgrSynchronizeInvoke);
+                let invoke = query_ok(this.0, &IID_ISyncMgrSynchronizeInvoke);
                 release(this.0);
                 call_invoke(invoke);
                 release(invoke);
@@ -292,6 +315,10 @@ fn reentrant_release_during_drop_does_not_drop_twice() {
     impl Drop for SelfReferencing {
         fn drop(&mut self) {
             let me = self.me.load(Ordering::SeqCst);
+            // SAFETY: `me` is this object's own interface pointer; the runtime drops the value
+            // in place before it frees the object, so the vtable and the count behind `me` are
+            // still there. Re-entering the dying object is what this test checks the runtime
+            // tolerates.
             unsafe {
                 add_ref(me);
                 release(me);
@@ -309,9 +336,11 @@ fn reentrant_release_during_drop_does_not_drop_twice() {
             me: loom::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
         });
         object.get().me.store(object.as_raw(), Ordering::SeqCst);
-        let raw = Raw(object.into_raw());
+        let raw = SendPtr(object.into_raw());
         let worker = thread::spawn(move || {
             let this = raw;
+            // SAFETY: `this` carries the only reference (the one `into_raw` gave up), released
+            // here once.
             unsafe { release(this.0) };
         });
         worker.join().unwrap();

@@ -2,17 +2,18 @@
 //! by hand against `mobsync_runtime::sys` (no derive), so they can break the rules on purpose.
 
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use mobsync_host::model::{HandlerOutcome, Phase};
 use mobsync_host::{HandlerSource, Host, InProcessHandler, SyncOptions};
-use mobsync_runtime::hresults::{E_NOINTERFACE, E_NOTIMPL, E_POINTER, S_FALSE, S_OK};
+use mobsync_runtime::hresults::{E_NOINTERFACE, E_NOTIMPL, S_FALSE, S_OK};
 use mobsync_runtime::sys::{
-    HWND, ISyncMgrEnumItems_Vtbl, ISyncMgrSynchronize_Vtbl, LPSYNCMGRHANDLERINFO, LPSYNCMGRITEM,
-    REFSYNCMGRITEMID, SYNCMGRHANDLERINFO, SYNCMGRITEM, SYNCMGRITEMID,
+    HWND, IID_ISyncMgrEnumItems, IID_ISyncMgrSynchronize, ISyncMgrEnumItems_Vtbl,
+    ISyncMgrSynchronize_Vtbl, LPSYNCMGRHANDLERINFO, LPSYNCMGRITEM, REFSYNCMGRITEMID,
+    SYNCMGRHANDLERINFO, SYNCMGRITEM, SYNCMGRITEMID,
 };
-use windows_core::{GUID, HRESULT, IUnknown, IUnknown_Vtbl, Interface};
+use mobsync_test_support::handmade::{self, HandMade};
+use windows_core::{GUID, HRESULT, IUnknown, Interface};
 
 /// How the raw handler breaks the rules.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -29,65 +30,12 @@ enum Fault {
     BadItem,
 }
 
-#[repr(C)]
-struct RawObject<V: 'static> {
-    vtbl: &'static V,
-    refs: AtomicU32,
-    fault: Fault,
-}
-
-fn new_object<V>(vtbl: &'static V, fault: Fault) -> *mut c_void {
-    Box::into_raw(Box::new(RawObject {
-        vtbl,
-        refs: AtomicU32::new(1),
-        fault,
-    }))
-    .cast()
-}
-
-/// # Safety
-/// `this` is a live `RawObject<V>`.
-unsafe fn object<'a, V>(this: *mut c_void) -> &'a RawObject<V> {
-    // SAFETY: per the contract.
-    unsafe { &*this.cast::<RawObject<V>>() }
-}
-
-unsafe extern "system" fn query<V: 'static>(
-    this: *mut c_void,
-    iid: *const GUID,
-    out: *mut *mut c_void,
-) -> HRESULT {
-    // SAFETY: COM passes valid pointers; these objects answer every IID with themselves, which is
-    // enough for the host (it asks for ISyncMgrSynchronize only).
-    unsafe {
-        if out.is_null() || iid.is_null() {
-            return E_POINTER;
-        }
-        object::<V>(this).refs.fetch_add(1, Ordering::Relaxed);
-        *out = this;
-    }
-    S_OK
-}
-
-unsafe extern "system" fn add_ref<V: 'static>(this: *mut c_void) -> u32 {
-    // SAFETY: `this` is live while the caller holds a reference.
-    unsafe { object::<V>(this).refs.fetch_add(1, Ordering::Relaxed) + 1 }
-}
-
-unsafe extern "system" fn release<V: 'static>(this: *mut c_void) -> u32 {
-    // SAFETY: `this` is live while the caller holds a reference; at zero nobody else has one.
-    unsafe {
-        let left = object::<V>(this).refs.fetch_sub(1, Ordering::AcqRel) - 1;
-        if left == 0 {
-            drop(Box::from_raw(this.cast::<RawObject<V>>()));
-        }
-        left
-    }
-}
-
+/// The fault of the hand-written handler or enumerator behind `this`.
 fn fault(this: *mut c_void) -> Fault {
-    // SAFETY: only called on live handler objects from their own slots.
-    unsafe { object::<ISyncMgrSynchronize_Vtbl>(this).fault }
+    // SAFETY: only called from the slots of HANDLER_VTBL and ENUM_VTBL, which are reached only
+    // through live `HandMade<Fault>` objects (see `run` and `enum_items`) whose caller holds a
+    // reference for the call.
+    *unsafe { HandMade::<Fault>::from_raw(this) }.value()
 }
 
 unsafe extern "system" fn initialize(
@@ -131,11 +79,7 @@ unsafe extern "system" fn get_handler_info(
 }
 
 static ENUM_VTBL: ISyncMgrEnumItems_Vtbl = ISyncMgrEnumItems_Vtbl {
-    base__: IUnknown_Vtbl {
-        QueryInterface: query::<ISyncMgrEnumItems_Vtbl>,
-        AddRef: add_ref::<ISyncMgrEnumItems_Vtbl>,
-        Release: release::<ISyncMgrEnumItems_Vtbl>,
-    },
+    base__: handmade::unknown::<Fault>(),
     Next: next,
     Skip: skip,
     Reset: reset,
@@ -147,7 +91,7 @@ unsafe extern "system" fn enum_items(this: *mut c_void, out: *mut *mut c_void) -
     let value = if fault == Fault::NullEnumerator {
         std::ptr::null_mut()
     } else {
-        new_object(&ENUM_VTBL, fault)
+        HandMade::create(&ENUM_VTBL, IID_ISyncMgrEnumItems, fault)
     };
     // SAFETY: the host passes a valid out-pointer.
     unsafe { *out = value };
@@ -160,9 +104,9 @@ unsafe extern "system" fn next(
     items: LPSYNCMGRITEM,
     fetched: *mut u32,
 ) -> HRESULT {
-    // SAFETY: a live enumerator; the host passes `celt` writable items and a valid `fetched`.
+    let fault = fault(this);
+    // SAFETY: the host passes `celt` (at least 1) writable items and a valid `fetched`.
     unsafe {
-        let fault = object::<ISyncMgrEnumItems_Vtbl>(this).fault;
         if fault == Fault::OverFetch {
             *fetched = celt + 1;
             return S_OK;
@@ -223,11 +167,7 @@ unsafe extern "system" fn set_item_status(_: *mut c_void, _: REFSYNCMGRITEMID, _
 }
 
 static HANDLER_VTBL: ISyncMgrSynchronize_Vtbl = ISyncMgrSynchronize_Vtbl {
-    base__: IUnknown_Vtbl {
-        QueryInterface: query::<ISyncMgrSynchronize_Vtbl>,
-        AddRef: add_ref::<ISyncMgrSynchronize_Vtbl>,
-        Release: release::<ISyncMgrSynchronize_Vtbl>,
-    },
+    base__: handmade::unknown::<Fault>(),
     Initialize: initialize,
     GetHandlerInfo: get_handler_info,
     EnumSyncMgrItems: enum_items,
@@ -241,8 +181,10 @@ static HANDLER_VTBL: ISyncMgrSynchronize_Vtbl = ISyncMgrSynchronize_Vtbl {
 };
 
 fn run(fault: Fault) -> mobsync_host::model::HandlerReport {
-    // SAFETY: `new_object` returns a live object with one reference, which IUnknown takes over.
-    let unknown = unsafe { IUnknown::from_raw(new_object(&HANDLER_VTBL, fault)) };
+    let raw = HandMade::create(&HANDLER_VTBL, IID_ISyncMgrSynchronize, fault);
+    // SAFETY: `raw` is a new object with one reference, which the IUnknown takes over; its
+    // vtable begins with IUnknown's slots.
+    let unknown = unsafe { IUnknown::from_raw(raw) };
     let handler = InProcessHandler::new(GUID::from_u128(0xABC), unknown).unwrap();
     let options = SyncOptions::default().with_timeouts(Duration::from_secs(10));
     Host::new(options)

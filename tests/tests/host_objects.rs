@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::ffi::c_void;
 use std::fs;
 
 use common::build::folder_sync_module;
@@ -13,24 +12,12 @@ use mobsync_host::{Module, SyncOptions};
 use mobsync_runtime::hresults::{E_INVALIDARG, E_POINTER, S_FALSE, S_OK};
 use mobsync_runtime::registry::Store;
 use mobsync_runtime::sys::{ISyncMgrRegister_Vtbl, ISyncMgrSynchronizeInvoke_Vtbl};
+use mobsync_test_support::raw::vtbl;
+use mobsync_test_support::wide;
 use windows_core::{GUID, HRESULT};
 
 const REGDB_E_CLASSNOTREG: HRESULT = HRESULT(0x8004_0154_u32 as i32);
 const FOLDER_SYNC: GUID = GUID::from_u128(0x632306B6_690C_48C1_AB87_953A6833A855);
-
-/// The vtable behind a COM interface pointer.
-///
-/// # Safety
-///
-/// `this` is a live interface pointer whose vtable has layout `V`.
-unsafe fn vtable<'a, V>(this: *mut c_void) -> &'a V {
-    // SAFETY: per the contract, `this` points to a pointer to a `V`.
-    unsafe { &**this.cast::<*const V>() }
-}
-
-fn wide(text: &str) -> Vec<u16> {
-    text.encode_utf16().chain([0]).collect()
-}
 
 #[test]
 fn register_and_invoke_objects_work_over_the_abi() {
@@ -38,18 +25,21 @@ fn register_and_invoke_objects_work_over_the_abi() {
     let store_path = tmp.path().join("registry.json");
     // SAFETY: the only test in this binary sets the variable before any thread reads it.
     unsafe { std::env::set_var("MOBSYNC_REGISTRY", &store_path) };
-    // SAFETY: as above.
+    // SAFETY: as for `set_var` just above: no other thread reads the environment yet.
     unsafe { std::env::remove_var("FOLDER_SYNC_COOKIE") };
 
     // ---- ISyncMgrRegister ----
     let registrar = Registrar::create(Store::at(&store_path));
     let this = registrar.as_raw();
-    // SAFETY: slot 0 of the registrar is its ISyncMgrRegister.
-    let vt = unsafe { vtable::<ISyncMgrRegister_Vtbl>(this) };
+    // SAFETY: `registrar` keeps the object alive until it is dropped below, after the last call;
+    // slot 0 of the registrar is its ISyncMgrRegister.
+    let vt = unsafe { vtbl::<ISyncMgrRegister_Vtbl>(this) };
     let clsid = GUID::from_u128(0x1234_5678_9abc_4def_8000_0000_0000_0001);
     let description = wide("Test description");
     let mut flags = 99u32;
-    // SAFETY: valid pointers or deliberate nulls, per the method signatures (all calls below).
+    // SAFETY: `this` is the live registrar (see above); the CLSID and flags are locals, the
+    // description is `description` (NUL-terminated), and the nulls are the refused arguments
+    // under test, which the object must check before dereferencing.
     unsafe {
         assert_eq!(
             (vt.GetHandlerRegistrationInfo)(this, &clsid, &mut flags),
@@ -83,7 +73,7 @@ fn register_and_invoke_objects_work_over_the_abi() {
         .unwrap()
         .expect("registered in the store");
     assert_eq!(entry.sync_mgr.unwrap().description, "Test description");
-    // SAFETY: as above.
+    // SAFETY: `this` is still the live registrar; the CLSID and flags are locals.
     unsafe {
         assert_eq!((vt.UnregisterSyncMgrHandler)(this, &clsid, 0), S_OK);
         assert_eq!(
@@ -115,10 +105,13 @@ fn register_and_invoke_objects_work_over_the_abi() {
 
     let invoker = Invoker::create(SyncOptions::default(), None);
     let this = invoker.as_raw();
-    // SAFETY: slot 0 of the invoker is its ISyncMgrSynchronizeInvoke.
-    let vt = unsafe { vtable::<ISyncMgrSynchronizeInvoke_Vtbl>(this) };
+    // SAFETY: `invoker` keeps the object alive to the end of the test; slot 0 of the invoker is
+    // its ISyncMgrSynchronizeInvoke.
+    let vt = unsafe { vtbl::<ISyncMgrSynchronizeInvoke_Vtbl>(this) };
     let unknown = GUID::from_u128(7);
-    // SAFETY: valid pointers, per the method signatures (all calls below).
+    // SAFETY: `this` is the live invoker (see above); the CLSIDs are locals and the cookie is
+    // `cookie`'s bytes with their length, or null with a length of 0 or of 5 (refused before
+    // any read).
     unsafe {
         assert_eq!(
             (vt.UpdateItems)(this, 0x2, &unknown, 0, std::ptr::null()),
@@ -151,7 +144,7 @@ fn register_and_invoke_objects_work_over_the_abi() {
     );
 
     // UpdateAll: every registered handler; without a cookie folder-sync declines the event.
-    // SAFETY: no arguments besides `this`.
+    // SAFETY: `this` is the live invoker; UpdateAll takes nothing else.
     assert_eq!(unsafe { (vt.UpdateAll)(this) }, S_OK);
     let reports = invoker.wait();
     assert_eq!(reports[0].handlers.len(), 1);

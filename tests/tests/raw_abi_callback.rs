@@ -2,8 +2,6 @@
 //! slot through the vtable with valid and invalid arguments; and the handler side's
 //! `SyncCallback` wrapper against it, which must never lose a cancel code.
 
-#![allow(clippy::undocumented_unsafe_blocks)]
-
 mod raw_abi_support;
 
 use std::mem::size_of;
@@ -16,7 +14,7 @@ use mobsync_runtime::{
     SyncCallback,
 };
 use raw_abi_support::*;
-use windows_core::{GUID, Interface};
+use windows_core::GUID;
 
 fn progress_item(mask: u32, text: *const u16) -> SYNCMGRPROGRESSITEM {
     SYNCMGRPROGRESSITEM {
@@ -32,14 +30,16 @@ fn progress_item(mask: u32, text: *const u16) -> SYNCMGRPROGRESSITEM {
 #[test]
 fn completion_slots_pass_their_hresults() {
     let drops = DropCounter::default();
-    let (object, cb) = new_callback(&drops);
+    let (object, callback) = new_callback(&drops);
+    let (v, cb) = (callback.vtbl(), callback.as_raw());
+    // SAFETY: `callback` holds a reference, so `cb` is the live callback; the slots take only
+    // HRESULT values besides `this`.
     unsafe {
-        let v = callback_vtbl(cb);
         assert_eq!((v.ShowPropertiesCompleted)(cb, S_SYNCMGR_ENUMITEMS), S_OK);
         assert_eq!((v.PrepareForSyncCompleted)(cb, S_OK), S_OK);
         assert_eq!((v.SynchronizeCompleted)(cb, E_FAIL), S_OK);
-        release(cb);
     }
+    callback.release();
     assert_eq!(
         object.calls(),
         [
@@ -55,9 +55,12 @@ fn completion_slots_pass_their_hresults() {
 #[test]
 fn show_error_completed_checks_the_item_array() {
     let drops = DropCounter::default();
-    let (object, cb) = new_callback(&drops);
+    let (object, callback) = new_callback(&drops);
+    let (done, cb) = (callback.vtbl().ShowErrorCompleted, callback.as_raw());
+    // SAFETY: `callback` holds a reference, so `cb` is the live callback; `ids` holds the 2
+    // items passed with it, and the null arrays come with a count of 3 (refused before any read)
+    // or 0.
     unsafe {
-        let done = callback_vtbl(cb).ShowErrorCompleted;
         let mut ids = [ITEM_B, ITEM_C];
         assert_eq!(done(cb, S_SYNCMGR_RETRYSYNC, 2, ids.as_mut_ptr()), S_OK);
         assert_eq!(object.record.lock().unwrap().retry_items, [ITEM_B, ITEM_C]);
@@ -66,22 +69,23 @@ fn show_error_completed_checks_the_item_array() {
             E_INVALIDARG
         );
         assert_eq!(done(cb, S_OK, 0, ptr::null_mut()), S_OK);
-        release(cb);
     }
+    callback.release();
     assert_eq!(object.calls().len(), 2);
 }
 
 #[test]
 fn enable_modeless_passes_bool_and_s_false() {
     let drops = DropCounter::default();
-    let (object, cb) = new_callback(&drops);
+    let (object, callback) = new_callback(&drops);
+    let (modeless, cb) = (callback.vtbl().EnableModeless, callback.as_raw());
+    // SAFETY: `callback` holds a reference, so `cb` is the live callback; a BOOL is a value.
     unsafe {
-        let modeless = callback_vtbl(cb).EnableModeless;
         assert_eq!(modeless(cb, 0), S_OK);
         *object.modeless_answer.lock().unwrap() = EnableModelessOutcome::S_FALSE;
         assert_eq!(modeless(cb, 7), S_FALSE, "any nonzero BOOL is true");
-        release(cb);
     }
+    callback.release();
     assert_eq!(
         object.calls(),
         ["enable_modeless(false)", "enable_modeless(true)"]
@@ -91,10 +95,14 @@ fn enable_modeless_passes_bool_and_s_false() {
 #[test]
 fn progress_checks_the_item_and_its_size_and_returns_cancel_codes() {
     let drops = DropCounter::default();
-    let (object, cb) = new_callback(&drops);
+    let (object, callback) = new_callback(&drops);
     let text = wide("Copying a.txt");
+    let (progress, cb) = (callback.vtbl().Progress, callback.as_raw());
+    // SAFETY: `callback` holds a reference, so `cb` is the live callback. Item IDs are constants
+    // or the refused null; the progress items are locals whose text is `text` (NUL-terminated,
+    // alive to the end of the test) or a dangling pointer outside the mask, which the shim must
+    // not read (part of what is checked); a null progress item is allowed.
     unsafe {
-        let progress = callback_vtbl(cb).Progress;
         let all = SYNCMGRPROGRESSITEM_STATUSTEXT
             | SYNCMGRPROGRESSITEM_STATUSTYPE
             | SYNCMGRPROGRESSITEM_PROGVALUE
@@ -116,8 +124,8 @@ fn progress_checks_the_item_and_its_size_and_returns_cancel_codes() {
         assert_eq!(progress(cb, &ITEM_A, &mut item), S_SYNCMGR_CANCELITEM);
         *object.progress_answer.lock().unwrap() = ProgressOutcome::S_SYNCMGR_CANCELALL;
         assert_eq!(progress(cb, &ITEM_A, &mut item), S_SYNCMGR_CANCELALL);
-        release(cb);
     }
+    callback.release();
     let seen = object.record.lock().unwrap().progress_items.clone();
     let updating = Some(SYNCMGRSTATUS_UPDATING.0 as u32);
     assert_eq!(
@@ -138,10 +146,12 @@ fn progress_checks_the_item_and_its_size_and_returns_cancel_codes() {
 #[test]
 fn log_error_checks_text_and_info() {
     let drops = DropCounter::default();
-    let (object, cb) = new_callback(&drops);
+    let (object, callback) = new_callback(&drops);
     let text = wide("disk full");
+    let (log, cb) = (callback.vtbl().LogError, callback.as_raw());
+    // SAFETY: `callback` holds a reference, so `cb` is the live callback; the text is `text`
+    // (NUL-terminated) or the refused null, and the info a local or the allowed null.
     unsafe {
-        let log = callback_vtbl(cb).LogError;
         let level = SYNCMGRLOGLEVEL_ERROR.0 as u32;
         assert_eq!(log(cb, level, ptr::null(), ptr::null_mut()), E_POINTER);
         assert_eq!(log(cb, level, text.as_ptr(), ptr::null_mut()), S_OK);
@@ -155,8 +165,8 @@ fn log_error_checks_text_and_info() {
         assert_eq!(log(cb, level, text.as_ptr(), &mut info), S_OK);
         info.cbSize = 0;
         assert_eq!(log(cb, level, text.as_ptr(), &mut info), E_INVALIDARG);
-        release(cb);
     }
+    callback.release();
     let logged = object.record.lock().unwrap().logged.clone();
     assert_eq!(logged.len(), 2);
     assert_eq!(logged[0], (3, "disk full".to_string(), None));
@@ -170,16 +180,18 @@ fn log_error_checks_text_and_info() {
 #[test]
 fn delete_log_error_and_establish_connection() {
     let drops = DropCounter::default();
-    let (object, cb) = new_callback(&drops);
+    let (object, callback) = new_callback(&drops);
     let name = wide("VPN");
+    let (v, cb) = (callback.vtbl(), callback.as_raw());
+    // SAFETY: `callback` holds a reference, so `cb` is the live callback; the GUID is a local or
+    // the refused null, and the name `name` (NUL-terminated) or the allowed null.
     unsafe {
-        let v = callback_vtbl(cb);
         assert_eq!((v.DeleteLogError)(cb, ptr::null(), 0), E_POINTER);
         assert_eq!((v.DeleteLogError)(cb, &GUID::zeroed(), 0), S_OK);
         assert_eq!((v.EstablishConnection)(cb, ptr::null(), 0), S_OK);
         assert_eq!((v.EstablishConnection)(cb, name.as_ptr(), 0), S_OK);
-        release(cb);
     }
+    callback.release();
     assert_eq!(
         object.calls(),
         [
@@ -194,7 +206,7 @@ fn delete_log_error_and_establish_connection() {
 fn sync_callback_wraps_every_method_and_keeps_cancel_answers() {
     let drops = DropCounter::default();
     let (object, cb) = new_callback(&drops);
-    let callback = SyncCallback::new(unsafe { ISyncMgrSynchronizeCallback::from_raw(cb) });
+    let callback = SyncCallback::new(cb.into_interface());
     fn assert_send_sync<T: Send + Sync>(_: &T) {}
     assert_send_sync(&callback);
 
@@ -293,7 +305,7 @@ fn sync_callback_wraps_every_method_and_keeps_cancel_answers() {
 fn sync_callback_text_stops_at_an_interior_nul() {
     let drops = DropCounter::default();
     let (object, cb) = new_callback(&drops);
-    let callback = SyncCallback::new(unsafe { ISyncMgrSynchronizeCallback::from_raw(cb) });
+    let callback = SyncCallback::new(cb.into_interface());
     // A text with an interior NUL is cut there by the C string convention, not refused.
     callback.log_error(LogLevel::Error, "a\0b", None).unwrap();
     assert_eq!(object.record.lock().unwrap().logged[0].1, "a");

@@ -4,8 +4,6 @@
 //!
 //! One test function: the module-wide object and lock counts are process-wide.
 
-#![allow(clippy::undocumented_unsafe_blocks)]
-
 mod raw_abi_support;
 
 use std::ffi::c_void;
@@ -30,13 +28,15 @@ unsafe extern "system" {
     fn DllUnregisterServer() -> HRESULT;
 }
 
-unsafe fn factory_vtbl<'a>(this: *mut c_void) -> &'a IClassFactory_Vtbl {
-    unsafe { vtbl(this) }
-}
-
 #[test]
 fn exports_factories_counts_and_registration() {
+    // SAFETY: DllCanUnloadNow takes no arguments and only reads the module's counts.
     assert_eq!(unsafe { DllCanUnloadNow() }, S_OK, "nothing alive yet");
+    // SAFETY: the exports are the ones `export_handlers!` generated in this binary. Every CLSID,
+    // IID and out pointer passed is a constant or a local, or a null under test that the callee
+    // must refuse before dereferencing it (`outer` is a live object, used only to be refused).
+    // Each interface pointer used was just handed out with S_OK and one reference, which the
+    // test holds until the `release` that gives it up; nothing is used after its last release.
     unsafe {
         // DllGetClassObject checks its pointers and the CLSID.
         let mut out = 0x10 as *mut c_void;
@@ -78,7 +78,7 @@ fn exports_factories_counts_and_registration() {
         assert_eq!(module::object_count(), 2);
 
         // CreateInstance: null out pointer, aggregation, unknown IID, success.
-        let f = factory_vtbl(factory);
+        let f = vtbl::<IClassFactory_Vtbl>(factory);
         assert_eq!(
             (f.CreateInstance)(
                 factory,
@@ -128,7 +128,7 @@ fn exports_factories_counts_and_registration() {
         let (hr, sync) = query(object, &IID_ISyncMgrSynchronize);
         assert_eq!(hr, S_OK);
         assert_eq!(
-            (sync_vtbl(sync).Initialize)(sync, 0, 0, 0, ptr::null()),
+            (vtbl::<ISyncMgrSynchronize_Vtbl>(sync).Initialize)(sync, 0, 0, 0, ptr::null()),
             S_OK
         );
         release(sync);
@@ -147,7 +147,7 @@ fn exports_factories_counts_and_registration() {
             DllGetClassObject(&MinimalHandler::CLSID, &IID_ICLASSFACTORY, &mut factory),
             S_OK
         );
-        let f = factory_vtbl(factory);
+        let f = vtbl::<IClassFactory_Vtbl>(factory);
         assert_eq!((f.LockServer)(factory, 1), S_OK);
         assert_eq!((f.LockServer)(factory, 1), S_OK);
         release(factory);
@@ -158,7 +158,7 @@ fn exports_factories_counts_and_registration() {
             DllGetClassObject(&MinimalHandler::CLSID, &IID_ICLASSFACTORY, &mut factory),
             S_OK
         );
-        let f = factory_vtbl(factory);
+        let f = vtbl::<IClassFactory_Vtbl>(factory);
         assert_eq!((f.LockServer)(factory, 0), S_OK);
         assert_eq!((f.LockServer)(factory, 0), S_OK);
         // An unlock without a lock is refused and does not wrap.
@@ -172,8 +172,10 @@ fn exports_factories_counts_and_registration() {
     // Registration, into a temporary portable store.
     let dir = tempfile::tempdir().unwrap();
     let store_path = dir.path().join("registry.json");
-    // SAFETY (test): no other thread of this test binary reads the environment concurrently.
+    // SAFETY: this binary has one test and it starts no threads, so nothing reads the
+    // environment concurrently.
     unsafe { std::env::set_var("MOBSYNC_REGISTRY", &store_path) };
+    // SAFETY: DllRegisterServer takes no arguments; it writes the store named just above.
     assert_eq!(unsafe { DllRegisterServer() }, S_OK);
     let store = Store::at(&store_path);
     let entry = store
@@ -199,6 +201,7 @@ fn exports_factories_counts_and_registration() {
         .unwrap()
         .expect("registered");
     assert_eq!(minimal.threading_model, Some(ThreadingModel::Free));
+    // SAFETY: DllUnregisterServer takes no arguments; it edits the same store.
     assert_eq!(unsafe { DllUnregisterServer() }, S_OK);
     assert!(store.handler(&TestHandler::CLSID).unwrap().is_none());
     assert!(store.handler(&MinimalHandler::CLSID).unwrap().is_none());

@@ -2,8 +2,6 @@
 //! exactly-once destruction, null `this`, panics and threading, all through vtable function
 //! pointers.
 
-#![allow(clippy::undocumented_unsafe_blocks)]
-
 mod raw_abi_support;
 
 use std::cell::Cell;
@@ -16,37 +14,44 @@ use mobsync_runtime::hresults::*;
 use mobsync_runtime::sys::*;
 use mobsync_runtime::{ComObject, SkipOutcome, SyncMgrEnumItems};
 use raw_abi_support::*;
-use windows_core::{GUID, Interface};
+use windows_core::{GUID, IUnknown, Interface};
 
 #[test]
 fn query_interface_checks_its_arguments() {
     let drops = DropCounter::default();
     let sync = new_handler(&drops);
+    let qi = sync.vtbl().base__.QueryInterface;
+    // SAFETY: `sync` owns a reference to the live handler, so its pointer is a valid `this`; the
+    // null `ppv` and the null IID are the arguments under test, which the slot must refuse
+    // before dereferencing them, and `out` is a writable local.
     unsafe {
-        let qi = vtbl::<windows_core::IUnknown_Vtbl>(sync).QueryInterface;
         // Null ppv: E_POINTER.
-        assert_eq!(qi(sync, &IID_IUNKNOWN, std::ptr::null_mut()), E_POINTER);
+        assert_eq!(
+            qi(sync.as_raw(), &IID_IUNKNOWN, std::ptr::null_mut()),
+            E_POINTER
+        );
         // Null IID: E_POINTER, and *ppv cleared.
         let mut out = 0x1234 as *mut c_void;
-        assert_eq!(qi(sync, std::ptr::null(), &mut out), E_POINTER);
+        assert_eq!(qi(sync.as_raw(), std::ptr::null(), &mut out), E_POINTER);
         assert!(out.is_null());
-        // Unknown IIDs: E_NOINTERFACE with *ppv cleared; no IInspectable/IAgileObject/IMarshal.
-        for iid in [
-            IID_UNRELATED,
-            IID_IINSPECTABLE,
-            IID_IAGILEOBJECT,
-            IID_IMARSHAL,
-            IID_ISyncMgrSynchronizeCallback,
-        ] {
-            let (hr, out) = query(sync, &iid);
-            assert_eq!(hr, E_NOINTERFACE, "{iid:?}");
-            assert!(out.is_null());
-        }
-        // A failed query adds no reference.
-        assert_eq!(add_ref(sync), 2);
-        assert_eq!(release(sync), 1);
-        assert_eq!(release(sync), 0);
     }
+    // Unknown IIDs: E_NOINTERFACE with *ppv cleared; no IInspectable/IAgileObject/IMarshal.
+    for iid in [
+        IID_UNRELATED,
+        IID_IINSPECTABLE,
+        IID_IAGILEOBJECT,
+        IID_IMARSHAL,
+        IID_ISyncMgrSynchronizeCallback,
+    ] {
+        let (hr, out) = sync.query(&iid);
+        assert_eq!(hr, E_NOINTERFACE, "{iid:?}");
+        assert!(out.is_null());
+    }
+    // A failed query adds no reference.
+    let (extra, count) = sync.add_ref();
+    assert_eq!(count, 2);
+    assert_eq!(extra.release(), 1);
+    assert_eq!(sync.release(), 0);
     assert_eq!(drops.count(), 1);
 }
 
@@ -54,31 +59,27 @@ fn query_interface_checks_its_arguments() {
 fn identity_is_the_same_through_every_interface() {
     let drops = DropCounter::default();
     let sync = new_handler(&drops);
-    unsafe {
-        let (hr, unknown_a) = query(sync, &IID_IUNKNOWN);
-        assert_eq!(hr, S_OK);
-        let (hr, items) = query(sync, &IID_ISyncMgrEnumItems);
-        assert_eq!(hr, S_OK);
-        assert_ne!(items, sync, "each interface has its own pointer");
-        let (hr, unknown_b) = query(items, &IID_IUNKNOWN);
-        assert_eq!(hr, S_OK);
-        assert_eq!(
-            unknown_a, unknown_b,
-            "IUnknown through any interface is the same pointer"
-        );
-        let (hr, sync_again) = query(items, &IID_ISyncMgrSynchronize);
-        assert_eq!(hr, S_OK);
-        assert_eq!(sync_again, sync);
-        let (hr, items_again) = query(unknown_a, &IID_ISyncMgrEnumItems);
-        assert_eq!(hr, S_OK);
-        assert_eq!(items_again, items);
-        // Five references taken by the queries, one original: release them all.
-        for p in [unknown_a, items, unknown_b, sync_again, items_again] {
-            release(p);
-        }
-        assert_eq!(drops.count(), 0);
-        assert_eq!(release(sync), 0);
-    }
+    // `cast` asserts that each query answers S_OK with an interface.
+    let unknown_a = sync.cast::<IUnknown>().unwrap();
+    let items = sync.cast::<ISyncMgrEnumItems>().unwrap();
+    assert_ne!(items, sync, "each interface has its own pointer");
+    let unknown_b = items.cast::<IUnknown>().unwrap();
+    assert_eq!(
+        unknown_a, unknown_b,
+        "IUnknown through any interface is the same pointer"
+    );
+    let sync_again = items.cast::<ISyncMgrSynchronize>().unwrap();
+    assert_eq!(sync_again, sync);
+    let items_again = unknown_a.cast::<ISyncMgrEnumItems>().unwrap();
+    assert_eq!(items_again, items);
+    // Five references taken by the queries, one original: release them all.
+    unknown_a.release();
+    items.release();
+    unknown_b.release();
+    sync_again.release();
+    items_again.release();
+    assert_eq!(drops.count(), 0);
+    assert_eq!(sync.release(), 0);
     assert_eq!(drops.count(), 1);
 }
 
@@ -86,21 +87,20 @@ fn identity_is_the_same_through_every_interface() {
 fn reference_counts_are_shared_and_the_value_drops_exactly_once() {
     let drops = DropCounter::default();
     let sync = new_handler(&drops);
-    unsafe {
-        let (_, items) = query(sync, &IID_ISyncMgrEnumItems); // 2
-        assert_eq!(add_ref(sync), 3);
-        assert_eq!(add_ref(items), 4);
-        assert_eq!(release(sync), 3);
-        assert_eq!(release(items), 2);
-        assert_eq!(release(items), 1);
-        assert_eq!(drops.count(), 0);
-        // The enumerator methods still work through the remaining reference's object.
-        let (hr, items) = query(sync, &IID_ISyncMgrEnumItems);
-        assert_eq!(hr, S_OK);
-        assert_eq!((enum_vtbl(items).Reset)(items), S_OK);
-        release(items);
-        assert_eq!(release(sync), 0);
-    }
+    let items = sync.cast::<ISyncMgrEnumItems>().unwrap(); // 2
+    let (sync_ref, count) = sync.add_ref();
+    assert_eq!(count, 3);
+    let (items_ref, count) = items.add_ref();
+    assert_eq!(count, 4);
+    assert_eq!(sync_ref.release(), 3);
+    assert_eq!(items_ref.release(), 2);
+    assert_eq!(items.release(), 1);
+    assert_eq!(drops.count(), 0);
+    // The enumerator methods still work through the remaining reference's object.
+    let items = sync.cast::<ISyncMgrEnumItems>().unwrap();
+    assert_eq!(items.reset(), S_OK);
+    items.release();
+    assert_eq!(sync.release(), 0);
     assert_eq!(drops.count(), 1);
 }
 
@@ -131,6 +131,10 @@ impl SyncMgrEnumItems for Reentrant {
 impl Drop for Reentrant {
     fn drop(&mut self) {
         let this = self.this.load(Ordering::SeqCst);
+        // SAFETY: `this` is this object's own ISyncMgrEnumItems pointer, stored at creation; the
+        // runtime drops the value in place before it frees the object's block, so the vtable and
+        // the reference count behind `this` are still there. Re-entering the dying object is
+        // what the tests below check the runtime tolerates.
         unsafe {
             add_ref(this);
             release(this);
@@ -150,11 +154,11 @@ fn reentrant_release_during_destruction_does_not_drop_twice() {
         this: AtomicPtr::new(std::ptr::null_mut()),
         _probe: drops.probe(),
     });
-    let raw = object.cast::<ISyncMgrEnumItems>().unwrap().into_raw();
-    object.this.store(raw, Ordering::SeqCst);
+    let items = ComRef::new(object.cast::<ISyncMgrEnumItems>().unwrap());
+    object.this.store(items.as_raw(), Ordering::SeqCst);
     drop(object);
     assert_eq!(drops.count(), 0);
-    unsafe { assert_eq!(release(raw), 0) };
+    assert_eq!(items.release(), 0);
     assert_eq!(drops.count(), 1, "dropped exactly once");
 }
 
@@ -166,10 +170,10 @@ fn over_release_during_destruction_is_refused_and_logged() {
         this: AtomicPtr::new(std::ptr::null_mut()),
         _probe: drops.probe(),
     });
-    let raw = object.cast::<ISyncMgrEnumItems>().unwrap().into_raw();
-    object.this.store(raw, Ordering::SeqCst);
+    let items = ComRef::new(object.cast::<ISyncMgrEnumItems>().unwrap());
+    object.this.store(items.as_raw(), Ordering::SeqCst);
     drop(object);
-    unsafe { release(raw) };
+    items.release();
     assert_eq!(drops.count(), 1);
     assert!(
         logged("reference count is already zero"),
@@ -179,10 +183,13 @@ fn over_release_during_destruction_is_refused_and_logged() {
 
 #[test]
 fn null_this_is_handled() {
+    let drops = DropCounter::default();
+    let sync = new_handler(&drops);
+    let v = sync.vtbl();
+    // SAFETY: the vtable is the live handler's (`sync` holds a reference); every call passes a
+    // null `this`, the argument under test, which each slot must refuse before touching anything
+    // else; `out` is a writable local and the IID a constant.
     unsafe {
-        let drops = DropCounter::default();
-        let sync = new_handler(&drops);
-        let v = sync_vtbl(sync);
         assert_eq!((v.base__.AddRef)(std::ptr::null_mut()), 0);
         assert_eq!((v.base__.Release)(std::ptr::null_mut()), 0);
         let mut out = std::ptr::dangling_mut::<c_void>();
@@ -199,9 +206,9 @@ fn null_this_is_handled() {
             (v.Synchronize)(std::ptr::null_mut(), HWND::default()),
             E_POINTER
         );
-        release(sync);
-        assert_eq!(drops.count(), 1);
     }
+    sync.release();
+    assert_eq!(drops.count(), 1);
 }
 
 #[test]
@@ -209,17 +216,22 @@ fn eight_threads_share_one_object_and_it_drops_once() {
     const THREADS: usize = 8;
     const ROUNDS: usize = 2_000;
     let drops = DropCounter::default();
-    let sync = SendPtr(new_handler(&drops));
+    let sync = new_handler(&drops);
     // One reference per thread, released by the thread at the end.
-    for _ in 0..THREADS {
-        unsafe { add_ref(sync.0) };
-    }
+    let references: Vec<SendPtr> = (0..THREADS)
+        .map(|_| SendPtr(sync.add_ref().0.into_raw()))
+        .collect();
     let barrier = Arc::new(Barrier::new(THREADS));
-    let threads: Vec<_> = (0..THREADS)
-        .map(|i| {
+    let threads: Vec<_> = references
+        .into_iter()
+        .enumerate()
+        .map(|(i, reference)| {
             let barrier = Arc::clone(&barrier);
+            // SAFETY: the thread owns the reference `reference` carries, released at its end,
+            // so the handler is alive throughout; the handler is free-threaded ("both"), so any
+            // thread may call it; each reference a query hands out is released in the same round.
             std::thread::spawn(move || unsafe {
-                let sync = sync;
+                let sync = reference;
                 barrier.wait();
                 for round in 0..ROUNDS {
                     add_ref(sync.0);
@@ -245,7 +257,7 @@ fn eight_threads_share_one_object_and_it_drops_once() {
         t.join().unwrap();
     }
     assert_eq!(drops.count(), 0, "the creator's reference is still held");
-    unsafe { assert_eq!(release(sync.0), 0) };
+    assert_eq!(sync.release(), 0);
     assert_eq!(drops.count(), 1, "exactly one drop");
 }
 
@@ -255,22 +267,19 @@ fn a_panicking_method_returns_e_unexpected_and_the_object_stays_usable() {
     let drops = DropCounter::default();
     // The Rust handle is kept only to arm the panic; every call goes through the vtable.
     let object = ComObject::new(TestHandler::new(drops.clone()));
-    let sync = object.cast::<ISyncMgrSynchronize>().unwrap().into_raw();
+    let sync = ComRef::new(object.cast::<ISyncMgrSynchronize>().unwrap());
     object.panic_next.store(true, Ordering::SeqCst);
-    unsafe {
-        let v = sync_vtbl(sync);
-        assert_eq!((v.Synchronize)(sync, HWND::default()), E_UNEXPECTED);
-        assert!(logged("test handler asked to panic in synchronize"));
-        assert!(logged("ISyncMgrSynchronize::Synchronize"));
-        // The next call works, and so do the other slots.
-        assert_eq!((v.Synchronize)(sync, HWND::default()), S_OK);
-        object.panic_next.store(true, Ordering::SeqCst);
-        let (_, items) = query(sync, &IID_ISyncMgrEnumItems);
-        assert_eq!((enum_vtbl(items).Reset)(items), E_UNEXPECTED);
-        assert_eq!((enum_vtbl(items).Reset)(items), S_OK);
-        release(items);
-        release(sync);
-    }
+    assert_eq!(sync.synchronize(HWND::default()), E_UNEXPECTED);
+    assert!(logged("test handler asked to panic in synchronize"));
+    assert!(logged("ISyncMgrSynchronize::Synchronize"));
+    // The next call works, and so do the other slots.
+    assert_eq!(sync.synchronize(HWND::default()), S_OK);
+    object.panic_next.store(true, Ordering::SeqCst);
+    let items = sync.cast::<ISyncMgrEnumItems>().unwrap();
+    assert_eq!(items.reset(), E_UNEXPECTED);
+    assert_eq!(items.reset(), S_OK);
+    items.release();
+    sync.release();
     assert_eq!(object.calls(), ["synchronize", "reset"]);
     drop(object);
     assert_eq!(drops.count(), 1);
@@ -334,19 +343,24 @@ fn apartment_objects_refuse_other_threads_and_never_drop_there() {
         not_send: Rc::new(Cell::new(0)),
         _probe: drops.probe(),
     });
-    let sync = SendPtr(object.cast::<ISyncMgrSynchronize>().unwrap().into_raw());
+    let sync = ComRef::new(object.cast::<ISyncMgrSynchronize>().unwrap());
+    let initialize = sync.vtbl().Initialize;
+    // SAFETY: `sync` holds a reference to the live handler, called on the thread that made it;
+    // a zero-length cookie may be null.
     unsafe {
-        assert_eq!(
-            (sync_vtbl(sync.0).Initialize)(sync.0, 0, 0, 0, std::ptr::null()),
-            S_OK
-        );
+        assert_eq!(initialize(sync.as_raw(), 0, 0, 0, std::ptr::null()), S_OK);
     }
     assert_eq!(object.not_send.get(), 1);
+    let sync = SendPtr(sync.into_raw());
+    // SAFETY: the reference `sync` carries keeps the handler alive until the release at the end
+    // of the test (and `object` is still held here). From this thread the runtime must refuse the
+    // method call before it touches the (non-`Send`) value, which is what is checked; reference
+    // counting and QueryInterface touch only the object's atomics, which any thread may.
     std::thread::spawn(move || unsafe {
         let sync = sync;
         // Calls from another thread are refused without touching the value...
         assert_eq!(
-            (sync_vtbl(sync.0).Initialize)(sync.0, 0, 0, 0, std::ptr::null()),
+            initialize(sync.0, 0, 0, 0, std::ptr::null()),
             RPC_E_WRONG_THREAD
         );
         // ...but reference counting and QueryInterface work.
@@ -359,6 +373,8 @@ fn apartment_objects_refuse_other_threads_and_never_drop_there() {
     assert_eq!(object.not_send.get(), 1);
     drop(object);
     // The last reference released on another thread: leaked, not dropped there.
+    // SAFETY: `sync` carries the last reference, given up here; the object is alive until then,
+    // and the runtime's Release on the wrong thread leaks the value instead of dropping it.
     std::thread::spawn(move || unsafe {
         let sync = sync;
         assert_eq!(release(sync.0), 0);

@@ -1,8 +1,6 @@
 //! `ISyncMgrRegister` and `ISyncMgrSynchronizeInvoke` implemented with `#[derive(ComObject)]` on
 //! one object, every slot through the vtable with valid and invalid arguments.
 
-#![allow(clippy::undocumented_unsafe_blocks)]
-
 mod raw_abi_support;
 
 use std::collections::HashMap;
@@ -15,7 +13,7 @@ use mobsync_runtime::{
     ComObject, GetHandlerRegistrationInfoOutcome, SyncMgrRegister, SyncMgrSynchronizeInvoke, WStr,
 };
 use raw_abi_support::*;
-use windows_core::{GUID, Interface};
+use windows_core::{GUID, IUnknown};
 
 /// A Sync Manager stand-in: registrations in memory, invocations recorded.
 #[derive(Default, mobsync_runtime::ComObject)]
@@ -85,10 +83,14 @@ const HANDLER: GUID = GUID::from_u128(0x632306b6_690c_48c1_ab87_953a6833a855);
 #[test]
 fn register_unregister_and_query_registration() {
     let object = ComObject::new(Manager::default());
-    let reg = object.cast::<ISyncMgrRegister>().unwrap().into_raw();
+    let register = ComRef::new(object.cast::<ISyncMgrRegister>().unwrap());
     let description = wide("Folder Sync");
+    let v = register.vtbl();
+    // SAFETY: `register` holds a reference, so `reg` is the live object; the CLSIDs are
+    // constants or the refused nulls, the description is `description` (NUL-terminated) or the
+    // allowed null, and the flags out pointer a local or the refused null.
     unsafe {
-        let v: &ISyncMgrRegister_Vtbl = vtbl(reg);
+        let reg = register.as_raw();
         let flags = SYNCMGRREGISTERFLAG_CONNECT.0 as u32 | SYNCMGRREGISTERFLAG_IDLE.0 as u32;
         assert_eq!(
             (v.RegisterSyncMgrHandler)(reg, ptr::null(), description.as_ptr(), flags),
@@ -135,19 +137,20 @@ fn register_unregister_and_query_registration() {
             S_FALSE
         );
         assert_eq!(out, 0x55);
-        release(reg);
     }
+    register.release();
 }
 
 #[test]
 fn invoke_checks_the_cookie_and_the_clsid() {
     let object = ComObject::new(Manager::default());
-    let invoke = object
-        .cast::<ISyncMgrSynchronizeInvoke>()
-        .unwrap()
-        .into_raw();
+    let invoker = ComRef::new(object.cast::<ISyncMgrSynchronizeInvoke>().unwrap());
+    let v = invoker.vtbl();
+    // SAFETY: `invoker` holds a reference, so `invoke` is the live object; the CLSID is a
+    // constant or the refused null, and each cookie is a byte string of the length passed with
+    // it, or null with a length of 4 (refused before any read) or 0.
     unsafe {
-        let v: &ISyncMgrSynchronizeInvoke_Vtbl = vtbl(invoke);
+        let invoke = invoker.as_raw();
         let start = SYNCMGRINVOKE_STARTSYNC.0 as u32;
         let cookie = b"source=/a";
         assert_eq!(
@@ -170,16 +173,16 @@ fn invoke_checks_the_cookie_and_the_clsid() {
         );
         assert_eq!((v.UpdateItems)(invoke, 0, &HANDLER, 0, ptr::null()), S_OK);
         assert_eq!((v.UpdateAll)(invoke), S_OK);
-        // Both interfaces belong to one object.
-        let (hr, reg) = query(invoke, &IID_ISyncMgrRegister);
-        assert_eq!(hr, S_OK);
-        let (_, a) = query(reg, &IID_IUNKNOWN);
-        let (_, b) = query(invoke, &IID_IUNKNOWN);
-        assert_eq!(a, b);
-        for p in [reg, a, b, invoke] {
-            release(p);
-        }
     }
+    // Both interfaces belong to one object (`cast` asserts S_OK with an interface).
+    let reg = invoker.cast::<ISyncMgrRegister>().unwrap();
+    let a = reg.cast::<IUnknown>().unwrap();
+    let b = invoker.cast::<IUnknown>().unwrap();
+    assert_eq!(a, b);
+    reg.release();
+    a.release();
+    b.release();
+    invoker.release();
     let invoked = object.invoked.lock().unwrap();
     assert_eq!(invoked.len(), 3);
     assert_eq!(

@@ -1,8 +1,6 @@
 //! Every slot of `ISyncMgrSynchronize`, through the vtable's function pointers, with valid and
 //! invalid arguments.
 
-#![allow(clippy::undocumented_unsafe_blocks)]
-
 mod raw_abi_support;
 
 use std::ffi::c_void;
@@ -15,11 +13,11 @@ use mobsync_runtime::{ComObject, ProgressOutcome, ProgressResponse};
 use raw_abi_support::*;
 use windows_core::{GUID, HRESULT};
 
-/// A handler object: the Rust handle (for assertions only) and its ISyncMgrSynchronize pointer.
-fn handler(drops: &DropCounter) -> (ComObject<TestHandler>, *mut c_void) {
+/// A handler object: the Rust handle (for assertions only) and its ISyncMgrSynchronize.
+fn handler(drops: &DropCounter) -> (ComObject<TestHandler>, ComRef<ISyncMgrSynchronize_Vtbl>) {
     let object = ComObject::new(TestHandler::new(drops.clone()));
-    let raw = windows_core::Interface::into_raw(object.cast::<ISyncMgrSynchronize>().unwrap());
-    (object, raw)
+    let sync = ComRef::new(object.cast::<ISyncMgrSynchronize>().unwrap());
+    (object, sync)
 }
 
 #[test]
@@ -27,8 +25,12 @@ fn initialize_passes_the_cookie_and_every_success_code() {
     capture();
     let drops = DropCounter::default();
     let (object, sync) = handler(&drops);
+    let init = sync.vtbl().Initialize;
+    // SAFETY: `sync` holds a reference, so `this` is the live handler. Each cookie pointer is a
+    // byte string literal at least as long as the length passed with it, or null with length 0
+    // (an empty cookie) or with length 5, which the shim must refuse before reading.
     unsafe {
-        let init = sync_vtbl(sync).Initialize;
+        let sync = sync.as_raw();
         let cookie = b"source=/a;dest=/b";
         assert_eq!(
             init(
@@ -55,8 +57,8 @@ fn initialize_passes_the_cookie_and_every_success_code() {
         let before = object.calls().len();
         assert_eq!(init(sync, 0, 0, 5, ptr::null()), E_INVALIDARG);
         assert_eq!(object.calls().len(), before);
-        release(sync);
     }
+    sync.release();
     drop(object);
     assert_eq!(drops.count(), 1);
 }
@@ -65,8 +67,12 @@ fn initialize_passes_the_cookie_and_every_success_code() {
 fn get_handler_info_allocates_with_the_task_allocator() {
     let drops = DropCounter::default();
     let (object, sync) = handler(&drops);
+    let get = sync.vtbl().GetHandlerInfo;
+    // SAFETY: `sync` holds a reference, so `this` is the live handler; the null out pointer is
+    // the refused argument under test and `info` a writable local. On S_OK `info` points to a
+    // task-allocated SYNCMGRHANDLERINFO that we own: read while it lives, then freed once.
     unsafe {
-        let get = sync_vtbl(sync).GetHandlerInfo;
+        let sync = sync.as_raw();
         assert_eq!(get(sync, ptr::null_mut()), E_POINTER);
         let mut info: *mut SYNCMGRHANDLERINFO = 0x10 as *mut _;
         assert_eq!(get(sync, &mut info), S_OK);
@@ -87,8 +93,8 @@ fn get_handler_info_allocates_with_the_task_allocator() {
         assert_eq!(raw.wszHandlerName[MAX_SYNCMGRHANDLERNAME as usize - 1], 0);
         // The caller frees it with CoTaskMemFree.
         mobsync_runtime::task_mem::task_free(info.cast());
-        release(sync);
     }
+    sync.release();
     assert_eq!(object.calls(), ["get_handler_info"]);
 }
 
@@ -96,23 +102,22 @@ fn get_handler_info_allocates_with_the_task_allocator() {
 fn enum_sync_mgr_items_returns_an_owned_enumerator() {
     let drops = DropCounter::default();
     let (object, sync) = handler(&drops);
-    unsafe {
-        let enum_items = sync_vtbl(sync).EnumSyncMgrItems;
-        assert_eq!(enum_items(sync, ptr::null_mut()), E_POINTER);
+    let enum_items = sync.vtbl().EnumSyncMgrItems;
+    // SAFETY: `sync` holds a reference, so `this` is the live handler; the null out pointer is
+    // the refused argument under test and `items` a writable local, which the S_OK call sets to
+    // an ISyncMgrEnumItems with one reference for us (taken over by the ComRef).
+    let items = unsafe {
+        assert_eq!(enum_items(sync.as_raw(), ptr::null_mut()), E_POINTER);
         let mut items = 0x10 as *mut c_void;
-        assert_eq!(enum_items(sync, &mut items), S_OK);
-        let mut buf = [SYNCMGRITEM::default(); 4];
-        let mut fetched = 0;
-        assert_eq!(
-            (enum_vtbl(items).Next)(items, 4, buf.as_mut_ptr(), &mut fetched),
-            S_FALSE
-        );
-        assert_eq!(fetched, 3);
-        assert_eq!(buf[0].ItemID, ITEM_A);
-        assert_eq!(from_wide(&buf[2].wszItemName), "Gamma");
-        assert_eq!(release(items), 0);
-        release(sync);
-    }
+        assert_eq!(enum_items(sync.as_raw(), &mut items), S_OK);
+        ComRef::<ISyncMgrEnumItems_Vtbl>::from_raw(items)
+    };
+    let mut buf = [SYNCMGRITEM::default(); 4];
+    assert_eq!(items.next(&mut buf), (S_FALSE, 3));
+    assert_eq!(buf[0].ItemID, ITEM_A);
+    assert_eq!(from_wide(&buf[2].wszItemName), "Gamma");
+    assert_eq!(items.release(), 0);
+    sync.release();
     drop(object);
     assert_eq!(drops.count(), 1);
 }
@@ -121,8 +126,12 @@ fn enum_sync_mgr_items_returns_an_owned_enumerator() {
 fn get_item_object_checks_every_pointer_and_answers_the_requested_iid() {
     let drops = DropCounter::default();
     let (object, sync) = handler(&drops);
+    let get = sync.vtbl().GetItemObject;
+    // SAFETY: `sync` holds a reference, so `this` is the live handler; item IDs and IIDs are
+    // constants or the nulls under test, which the shim must refuse before reading, and `out` is
+    // a writable local. The enumerator of the one S_OK call carries a reference, released here.
     unsafe {
-        let get = sync_vtbl(sync).GetItemObject;
+        let sync = sync.as_raw();
         let mut out = 0x10 as *mut c_void;
         assert_eq!(
             get(sync, &ITEM_A, &IID_ISyncMgrEnumItems, ptr::null_mut()),
@@ -151,10 +160,11 @@ fn get_item_object_checks_every_pointer_and_answers_the_requested_iid() {
         // The requested interface.
         assert_eq!(get(sync, &ITEM_A, &IID_ISyncMgrEnumItems, &mut out), S_OK);
         assert!(!out.is_null());
-        assert_eq!((enum_vtbl(out).Reset)(out), S_OK);
-        assert_eq!(release(out), 0);
-        release(sync);
+        let out = ComRef::<ISyncMgrEnumItems_Vtbl>::from_raw(out);
+        assert_eq!(out.reset(), S_OK);
+        assert_eq!(out.release(), 0);
     }
+    sync.release();
     assert_eq!(
         object
             .calls()
@@ -169,8 +179,11 @@ fn get_item_object_checks_every_pointer_and_answers_the_requested_iid() {
 fn show_properties_show_error_and_set_item_status_check_their_guids() {
     let drops = DropCounter::default();
     let (object, sync) = handler(&drops);
+    let v = sync.vtbl();
+    // SAFETY: `sync` holds a reference, so `this` is the live handler; the GUID pointers are
+    // constants or the nulls under test, which the shims must refuse before reading.
     unsafe {
-        let v = sync_vtbl(sync);
+        let sync = sync.as_raw();
         assert_eq!(
             (v.ShowProperties)(sync, HWND::default(), ptr::null()),
             E_POINTER
@@ -183,8 +196,8 @@ fn show_properties_show_error_and_set_item_status_check_their_guids() {
             (v.SetItemStatus)(sync, &ITEM_A, SYNCMGRSTATUS_SKIPPED.0 as u32),
             S_OK
         );
-        release(sync);
     }
+    sync.release();
     assert_eq!(
         object.calls(),
         [
@@ -198,9 +211,12 @@ fn show_properties_show_error_and_set_item_status_check_their_guids() {
 #[test]
 fn optional_methods_default_to_e_notimpl() {
     let object = ComObject::new(MinimalHandler);
-    let sync = windows_core::Interface::into_raw(object.cast::<ISyncMgrSynchronize>().unwrap());
+    let sync = ComRef::new(object.cast::<ISyncMgrSynchronize>().unwrap());
+    let v = sync.vtbl();
+    // SAFETY: `sync` holds a reference, so `this` is the live handler; GUIDs are constants, the
+    // empty item array may be null with a count of 0, and the out pointers are writable locals.
     unsafe {
-        let v = sync_vtbl(sync);
+        let sync = sync.as_raw();
         let mut out = 0x10 as *mut c_void;
         assert_eq!(
             (v.GetItemObject)(sync, &ITEM_A, &IID_IUNKNOWN, &mut out),
@@ -223,18 +239,21 @@ fn optional_methods_default_to_e_notimpl() {
         let mut items = 0x10 as *mut c_void;
         assert_eq!((v.EnumSyncMgrItems)(sync, &mut items), E_NOTIMPL);
         assert!(items.is_null());
-        // Not an enumerator.
-        assert_eq!(query(sync, &IID_ISyncMgrEnumItems).0, E_NOINTERFACE);
-        release(sync);
     }
+    // Not an enumerator.
+    assert_eq!(sync.query(&IID_ISyncMgrEnumItems).0, E_NOINTERFACE);
+    sync.release();
 }
 
 #[test]
 fn prepare_for_sync_checks_the_count_against_the_array() {
     let drops = DropCounter::default();
     let (object, sync) = handler(&drops);
+    let prepare = sync.vtbl().PrepareForSync;
+    // SAFETY: `sync` holds a reference, so `this` is the live handler; `ids` holds the 2 items
+    // passed with it, and the null arrays come with a count of 3 (refused before any read) or 0.
     unsafe {
-        let prepare = sync_vtbl(sync).PrepareForSync;
+        let sync = sync.as_raw();
         let mut ids = [ITEM_A, ITEM_C];
         assert_eq!(prepare(sync, 2, ids.as_mut_ptr(), HWND::default(), 0), S_OK);
         assert_eq!(object.record.lock().unwrap().prepared, [ITEM_A, ITEM_C]);
@@ -244,8 +263,8 @@ fn prepare_for_sync_checks_the_count_against_the_array() {
         );
         assert_eq!(prepare(sync, 0, ptr::null_mut(), HWND::default(), 0), S_OK);
         assert!(object.record.lock().unwrap().prepared.is_empty());
-        release(sync);
     }
+    sync.release();
     assert_eq!(
         object.calls(),
         ["prepare_for_sync(2)", "prepare_for_sync(0)"]
@@ -257,10 +276,14 @@ fn set_progress_callback_keeps_a_reference_and_synchronize_reports_cancel_codes(
     let drops = DropCounter::default();
     let callback_drops = DropCounter::default();
     let (object, sync) = handler(&drops);
-    let (callback, callback_raw) = new_callback(&callback_drops);
+    let (callback, callback_ref) = new_callback(&callback_drops);
+    let v = sync.vtbl();
+    // SAFETY: `sync` and `callback_ref` hold references, so both pointers are live objects (the
+    // handler takes its own reference to the callback); `ids` holds the 2 items passed with it;
+    // a null callback is allowed.
     unsafe {
-        let v = sync_vtbl(sync);
-        assert_eq!((v.SetProgressCallback)(sync, callback_raw), S_OK);
+        let sync = sync.as_raw();
+        assert_eq!((v.SetProgressCallback)(sync, callback_ref.as_raw()), S_OK);
         assert_eq!(
             callback.ref_count(),
             3,
@@ -294,9 +317,9 @@ fn set_progress_callback_keeps_a_reference_and_synchronize_reports_cancel_codes(
         // A null callback clears it and releases the handler's reference.
         assert_eq!((v.SetProgressCallback)(sync, ptr::null_mut()), S_OK);
         assert_eq!(callback.ref_count(), 2);
-        release(callback_raw);
-        release(sync);
     }
+    callback_ref.release();
+    sync.release();
     assert_eq!(
         callback
             .calls()
@@ -313,16 +336,16 @@ fn set_progress_callback_keeps_a_reference_and_synchronize_reports_cancel_codes(
 fn every_slot_is_in_sdk_order() {
     let drops = DropCounter::default();
     let (_object, sync) = handler(&drops);
-    unsafe {
-        let v = sync_vtbl(sync);
-        // The vtable is an array of 13 function pointers: IUnknown's 3, then the 10 methods.
-        let slots = v as *const ISyncMgrSynchronize_Vtbl as *const usize;
-        let all: Vec<usize> = (0..13).map(|i| *slots.add(i)).collect();
-        assert_eq!(all[3], v.Initialize as usize);
-        assert_eq!(all[12], v.ShowError as usize);
-        assert!(all.iter().all(|&p| p != 0));
-        let _: HRESULT = (v.Synchronize)(sync, HWND::default());
-        release(sync);
-    }
+    let v = sync.vtbl();
+    // The vtable is an array of 13 function pointers: IUnknown's 3, then the 10 methods.
+    let slots = std::ptr::from_ref(v).cast::<usize>();
+    // SAFETY: ISyncMgrSynchronize_Vtbl is a repr(C) struct of 13 function pointers, each the
+    // size and alignment of a usize, and `v` borrows the live handler's vtable.
+    let all: Vec<usize> = (0..13).map(|i| unsafe { *slots.add(i) }).collect();
+    assert_eq!(all[3], v.Initialize as usize);
+    assert_eq!(all[12], v.ShowError as usize);
+    assert!(all.iter().all(|&p| p != 0));
+    let _: HRESULT = sync.synchronize(HWND::default());
+    sync.release();
     let _ = GUID::zeroed();
 }

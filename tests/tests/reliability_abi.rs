@@ -10,8 +10,6 @@
 //! (`raw_abi_*.rs` test the contract of each method with valid and invalid arguments; this file
 //! sweeps the whole vtable surface systematically and adds re-entrancy.)
 
-#![allow(clippy::undocumented_unsafe_blocks)]
-
 mod raw_abi_support;
 
 use std::ffi::c_void;
@@ -38,8 +36,8 @@ use mobsync_runtime::{
 };
 use raw_abi_support::{
     DropCounter, IID_IAGILEOBJECT, IID_ICLASSFACTORY, IID_IINSPECTABLE, IID_IMARSHAL, IID_IUNKNOWN,
-    MINIMAL_CREATED, MINIMAL_DROPPED, MinimalHandler, Probe, SendPtr, add_ref, query, release,
-    vtbl, wide,
+    MINIMAL_CREATED, MINIMAL_DROPPED, MinimalHandler, Probe, SendPtr, add_ref, garbage, query,
+    release, vtbl, wide,
 };
 use windows_core::{GUID, HRESULT, IUnknown_Vtbl, Interface};
 
@@ -47,14 +45,6 @@ const ITEM_A: GUID = GUID::from_u128(0x0bad_ca11_0000_4000_8000_0000_0000_000a);
 const ITEM_B: GUID = GUID::from_u128(0x0bad_ca11_0000_4000_8000_0000_0000_000b);
 const ITEM_C: GUID = GUID::from_u128(0x0bad_ca11_0000_4000_8000_0000_0000_000c);
 const UNKNOWN_IID: GUID = GUID::from_u128(0x0bad_ca11_dead_4000_8000_0000_0000_beef);
-/// A garbage value that out-parameters start with, so that clearing is visible.
-const GARBAGE: usize = 0xdead_beef;
-
-// ----- raw calls (the rest are `raw_abi_support`'s) -------------------------------------------
-
-fn garbage<T>() -> *mut T {
-    GARBAGE as *mut T
-}
 
 /// Runs `f` on another thread and fails the test if it does not finish in time (a deadlock).
 fn within_seconds<R: Send + 'static>(seconds: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
@@ -323,11 +313,21 @@ impl SyncMgrSynchronizeCallback for Recorder {
             Reentry::None => Ok(ProgressOutcome::S_OK),
             Reentry::Panic => panic!("the callback panics inside Progress"),
             Reentry::DetachSelf => {
-                let v = unsafe { vtbl::<ISyncMgrSynchronize_Vtbl>(handler) };
-                let hr = unsafe { (v.SetProgressCallback)(handler, ptr::null_mut()) };
+                // SAFETY: `handler` is the handler's ISyncMgrSynchronize, whose reference the
+                // test's `Objects` holds until `finish` (after this call returns); a null
+                // callback is allowed.
+                let hr = unsafe {
+                    (vtbl::<ISyncMgrSynchronize_Vtbl>(handler).SetProgressCallback)(
+                        handler,
+                        ptr::null_mut(),
+                    )
+                };
                 assert_eq!(hr, S_OK);
                 Ok(ProgressOutcome::S_OK)
             }
+            // SAFETY: `handler` is live as above; `item` is the GUID this call received; the
+            // enumerator the S_OK query hands out carries one reference, released below, and
+            // `buffer` holds the 1 item asked for; the AddRef is balanced by a Release.
             Reentry::CallHandler => unsafe {
                 let v = vtbl::<ISyncMgrSynchronize_Vtbl>(handler);
                 assert_eq!(
@@ -509,6 +509,8 @@ impl Objects {
             register,
             factory,
         } = self;
+        // SAFETY: each pointer carries the one reference `Objects::new` took for it, alive until
+        // now and given up exactly once here; nothing uses the pointers afterwards.
         unsafe {
             release(sync);
             release(enumerator);
@@ -557,6 +559,9 @@ fn every_slot_refuses_a_null_this() {
     let progress = progress_item(size_of::<SYNCMGRPROGRESSITEM>() as u32);
     let info = log_info(size_of::<SYNCMGRLOGERRORINFO>() as u32);
     let cookie = *b"cookie";
+    // SAFETY: the vtables are read from live objects `o` holds references to. Every call passes
+    // a null `this`, the argument under test, which each slot must refuse before it touches
+    // anything else; the other arguments are locals and constants valid for the call.
     unsafe {
         for this in [
             o.sync,
@@ -665,6 +670,10 @@ fn every_pointer_parameter_null() {
     let item = ITEM_A;
     let text = wide("text");
     let mut object: *mut c_void;
+    // SAFETY: `o` holds a reference to each object called, so every `this` is live. Each call
+    // passes one null, the argument under test, which the shim must refuse before reading or
+    // writing through it; the other arguments are locals and constants valid for the call, and
+    // `o.sync` as an outer unknown is a live object the factory must refuse.
     unsafe {
         let v = vtbl::<ISyncMgrSynchronize_Vtbl>(o.sync);
         assert_eq!((v.Initialize)(o.sync, 0, 0, 4, ptr::null()), E_INVALIDARG);
@@ -787,6 +796,8 @@ fn every_pointer_parameter_null() {
     assert_eq!(o.journal_len(), 0, "no refused call reached user code");
 
     // Optional pointers are "absent", not errors.
+    // SAFETY: as above: live objects, and nulls only where the interface makes them optional
+    // (`[unique]`); the other arguments are locals and constants.
     unsafe {
         let v = vtbl::<ISyncMgrSynchronize_Vtbl>(o.sync);
         assert_eq!((v.SetProgressCallback)(o.sync, ptr::null_mut()), S_OK);
@@ -827,6 +838,10 @@ fn zero_length_and_maximal_counts() {
     let o = Objects::new();
     let item = ITEM_A;
     let cookie = *b"abc";
+    // SAFETY: `o` holds a reference to each object called, so every `this` is live. Null arrays
+    // come with a count of 0 or with u32::MAX (refused before any access); `buffer` holds the 3
+    // items the largest request asks for; the clone from the S_OK Clone carries one reference,
+    // released at the end.
     unsafe {
         let v = vtbl::<ISyncMgrSynchronize_Vtbl>(o.sync);
         assert_eq!((v.Initialize)(o.sync, 0, 0, 0, ptr::null()), S_OK);
@@ -909,6 +924,8 @@ fn zero_length_and_maximal_counts() {
         .map(|n| SyncItem::new(GUID::from_u128(n), format!("item {n}")))
         .collect();
     let big = ItemEnumerator::new(many).into_interface().into_raw();
+    // SAFETY: `big` carries the one reference `into_raw` gave us, released at the end; `buffer`
+    // holds the 20,001 items the largest request asks for and `fetched` is a local.
     unsafe {
         let v = vtbl::<ISyncMgrEnumItems_Vtbl>(big);
         let mut buffer = vec![SYNCMGRITEM::default(); 20_001];
@@ -963,6 +980,10 @@ fn mismatched_cb_size_is_refused() {
     let text = wide("text");
     let progress_size = size_of::<SYNCMGRPROGRESSITEM>() as u32;
     let info_size = size_of::<SYNCMGRLOGERRORINFO>() as u32;
+    // SAFETY: `o` holds a reference to the callback, so `this` is live; the item, texts and
+    // structures are locals. `only_size` is a 4-byte allocation passed as a structure: the shim
+    // must read its `cbSize` and nothing more before refusing it (what is checked; a longer read
+    // would go out of bounds, for valgrind/ASan to flag), and it is freed once afterwards.
     unsafe {
         let v = vtbl::<ISyncMgrSynchronizeCallback_Vtbl>(o.callback);
         for wrong in [
@@ -1024,6 +1045,10 @@ fn mismatched_cb_size_is_refused() {
 #[test]
 fn unknown_iids_are_refused_everywhere() {
     let o = Objects::new();
+    // SAFETY: `o` holds a reference to each object queried, so every `this` is live; the IIDs
+    // and out pointers are locals. Every pointer a call hands out with S_OK carries one
+    // reference, released here; the new factory carries the one `into_raw` gave us, released at
+    // the end.
     unsafe {
         for this in [
             o.sync,
@@ -1103,6 +1128,10 @@ fn synchronize_with(o: &Objects, reentry: Reentry, mode: HandlerMode) -> HRESULT
     *o.recorder.reentry.lock().unwrap() = reentry;
     *o.target.mode.lock().unwrap() = mode;
     let (sync, callback) = (SendPtr(o.sync), SendPtr(o.callback));
+    // SAFETY: `o` holds references to the handler and the callback until `finish`, which runs
+    // only after this returns (a timeout panics first, and then the references are never
+    // released, so the objects outlive a stuck thread); both objects are free-threaded, and
+    // `ids` holds the 2 items passed with it.
     within_seconds(20, move || unsafe {
         let (sync, callback) = (sync, callback);
         let v = vtbl::<ISyncMgrSynchronize_Vtbl>(sync.0);
@@ -1203,6 +1232,10 @@ fn hostile_calls_from_many_threads_at_once() {
         (SendPtr(o.sync), SendPtr(o.enumerator), SendPtr(o.callback));
     let threads: Vec<_> = (0..8)
         .map(|t| {
+            // SAFETY: `o` holds references to the three objects until `finish`, after every
+            // thread is joined; they are free-threaded. The nulls are the arguments under test
+            // (refused before any access), the progress items, buffers and counts are locals,
+            // and each AddRef is balanced by a Release in the same round.
             std::thread::spawn(move || unsafe {
                 let (sync, enumerator, callback) = (sync, enumerator, callback);
                 let sv = vtbl::<ISyncMgrSynchronize_Vtbl>(sync.0);

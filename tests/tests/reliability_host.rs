@@ -10,8 +10,6 @@
 //! `Synchronize` or complete twice with `S_OK`, and how the code passed to `SynchronizeCompleted`
 //! shows in the report and its JSON form.
 
-#![allow(clippy::undocumented_unsafe_blocks)]
-
 mod common;
 
 use std::ffi::c_void;
@@ -23,14 +21,18 @@ use std::time::{Duration, Instant};
 
 use mobsync_host::model::{HandlerOutcome, HandlerReport, ItemStatus, Phase};
 use mobsync_host::{HandlerSource, Host, InProcessHandler, ItemSelection, SyncOptions};
-use mobsync_runtime::hresults::{E_FAIL, E_NOINTERFACE, E_NOTIMPL, E_POINTER, S_OK};
+use mobsync_runtime::hresults::{E_FAIL, E_NOTIMPL, S_OK};
 use mobsync_runtime::sys::{
     HWND, IID_ISyncMgrSynchronize, ISyncMgrSynchronize_Vtbl, ISyncMgrSynchronizeCallback_Vtbl,
     LPSYNCMGRHANDLERINFO, REFSYNCMGRITEMID, SYNCMGRHANDLERINFO, SYNCMGRLOGERRORINFO,
     SYNCMGRPROGRESSITEM, SYNCMGRPROGRESSITEM_STATUSTYPE, SYNCMGRSTATUS_SUCCEEDED,
 };
 use mobsync_runtime::{HandlerInfo, ItemEnumerator, SyncItem};
-use windows_core::{GUID, HRESULT, IUnknown, IUnknown_Vtbl, Interface};
+use mobsync_test_support::handmade::{self, HandMade};
+use mobsync_test_support::{SendPtr, raw};
+use windows_core::{GUID, HRESULT, IUnknown, Interface};
+
+type CallbackVtbl = ISyncMgrSynchronizeCallback_Vtbl;
 
 const ROGUE: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0001);
 const ITEM_1: GUID = GUID::from_u128(0x0bad_0000_0000_4000_8000_0000_0000_0011);
@@ -120,23 +122,36 @@ impl Probe {
     }
 }
 
-#[repr(C)]
+/// A rogue handler: the value of a hand-written object (`HandMade<Rogue>`) whose vtable is
+/// [`ROGUE_VTBL`].
 struct Rogue {
-    vtbl: &'static ISyncMgrSynchronize_Vtbl,
-    refs: AtomicU32,
     script: Script,
     probe: Arc<Probe>,
     /// The host's callback, with a reference of ours (null before `SetProgressCallback`).
     callback: Mutex<usize>,
 }
 
-/// The rogue behind `this`.
-unsafe fn rogue<'a>(this: *mut c_void) -> &'a Rogue {
-    unsafe { &*this.cast::<Rogue>() }
+/// The last release of the rogue lets go of the host's callback and tells the probe.
+impl Drop for Rogue {
+    fn drop(&mut self) {
+        let cb = self.callback();
+        if !cb.is_null() {
+            // SAFETY: the stored callback carries the reference `set_progress_callback` took,
+            // which keeps it alive until this, its one release.
+            unsafe { raw::release(cb) };
+        }
+        self.probe.released.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
-unsafe fn callback_vtbl<'a>(callback: *mut c_void) -> &'a ISyncMgrSynchronizeCallback_Vtbl {
-    unsafe { &**callback.cast::<*const ISyncMgrSynchronizeCallback_Vtbl>() }
+/// The rogue behind `this`.
+///
+/// # Safety
+///
+/// `this` is a live rogue handler (made by [`rogue_source`]) and stays alive for `'a`.
+unsafe fn rogue<'a>(this: *mut c_void) -> &'a Rogue {
+    // SAFETY: per the contract; `rogue_source` makes every rogue with `HandMade::<Rogue>`.
+    unsafe { HandMade::<Rogue>::from_raw(this) }.value()
 }
 
 impl Rogue {
@@ -148,8 +163,10 @@ impl Rogue {
     fn finish(&self, this: *mut c_void, finish: Finish, prepare: bool) {
         let cb = self.callback();
         assert!(!cb.is_null(), "SetProgressCallback came first");
+        // SAFETY: `cb` is the host's callback, kept alive by the reference the rogue holds (the
+        // rogue itself is alive: this runs inside one of its calls); completions take an HRESULT.
         let call = move |which_prepare: bool, hr: HRESULT| unsafe {
-            let v = callback_vtbl(cb);
+            let v = raw::vtbl::<CallbackVtbl>(cb);
             if which_prepare {
                 (v.PrepareForSyncCompleted)(cb, hr)
             } else {
@@ -169,17 +186,23 @@ impl Rogue {
             }
             Finish::Late(ms) => {
                 // The thread owns a reference to the rogue (and so to the callback).
-                unsafe { add_ref(this) };
+                // SAFETY: `this` is the live rogue, inside one of its own calls.
+                unsafe { raw::add_ref(this) };
                 let this = SendPtr(this);
                 let probe = Arc::clone(&self.probe);
                 let thread = std::thread::spawn(move || {
                     let this = this;
                     std::thread::sleep(Duration::from_millis(ms));
+                    // SAFETY: the reference added above keeps the rogue alive until the release
+                    // at the end of this thread.
                     let me = unsafe { rogue(this.0) };
                     let cb = me.callback();
                     let mut answers = Vec::new();
+                    // SAFETY: the live rogue holds a reference to the callback `cb` (the host
+                    // gave up on the session, but the callback object lives on while referenced);
+                    // the completions take an HRESULT and `progress` builds its own item.
                     unsafe {
-                        let v = callback_vtbl(cb);
+                        let v = raw::vtbl::<CallbackVtbl>(cb);
                         answers.push(if prepare {
                             (v.PrepareForSyncCompleted)(cb, S_OK)
                         } else {
@@ -193,7 +216,9 @@ impl Rogue {
                         }
                     }
                     probe.late_answers.lock().unwrap().extend(answers);
-                    unsafe { release(this.0) };
+                    // SAFETY: gives up the reference added for this thread; nothing here uses
+                    // the rogue afterwards.
+                    unsafe { raw::release(this.0) };
                 });
                 self.probe.late_threads.lock().unwrap().push(thread);
             }
@@ -201,10 +226,11 @@ impl Rogue {
     }
 }
 
-#[derive(Clone, Copy)]
-struct SendPtr(*mut c_void);
-unsafe impl Send for SendPtr {}
-
+/// `Progress(item, {cbSize, STATUSTYPE, status})` on the host's callback.
+///
+/// # Safety
+///
+/// `cb` is a live `ISyncMgrSynchronizeCallback` pointer.
 unsafe fn progress(cb: *mut c_void, item: &GUID, status: u32) -> HRESULT {
     let mut update = SYNCMGRPROGRESSITEM {
         cbSize: size_of::<SYNCMGRPROGRESSITEM>() as u32,
@@ -214,51 +240,10 @@ unsafe fn progress(cb: *mut c_void, item: &GUID, status: u32) -> HRESULT {
         iProgValue: 0,
         iMaxValue: 0,
     };
-    unsafe { (callback_vtbl(cb).Progress)(cb, item, &mut update) }
+    // SAFETY: `cb` is live per the contract; `item` and `update` are valid for the call.
+    unsafe { (raw::vtbl::<CallbackVtbl>(cb).Progress)(cb, item, &mut update) }
 }
 
-unsafe fn add_ref(this: *mut c_void) -> u32 {
-    unsafe { rogue(this).refs.fetch_add(1, Ordering::Relaxed) + 1 }
-}
-
-unsafe fn release(this: *mut c_void) -> u32 {
-    let left = unsafe { rogue(this).refs.fetch_sub(1, Ordering::AcqRel) } - 1;
-    if left == 0 {
-        let me = unsafe { Box::from_raw(this.cast::<Rogue>()) };
-        let cb = me.callback();
-        if !cb.is_null() {
-            unsafe { (callback_vtbl(cb).base__.Release)(cb) };
-        }
-        me.probe.released.fetch_add(1, Ordering::SeqCst);
-    }
-    left
-}
-
-unsafe extern "system" fn qi(
-    this: *mut c_void,
-    iid: *const GUID,
-    ppv: *mut *mut c_void,
-) -> HRESULT {
-    if ppv.is_null() || iid.is_null() {
-        return E_POINTER;
-    }
-    unsafe {
-        *ppv = ptr::null_mut();
-        if *iid == IUnknown::IID || *iid == IID_ISyncMgrSynchronize {
-            add_ref(this);
-            *ppv = this;
-            S_OK
-        } else {
-            E_NOINTERFACE
-        }
-    }
-}
-unsafe extern "system" fn vt_add_ref(this: *mut c_void) -> u32 {
-    unsafe { add_ref(this) }
-}
-unsafe extern "system" fn vt_release(this: *mut c_void) -> u32 {
-    unsafe { release(this) }
-}
 unsafe extern "system" fn initialize(
     this: *mut c_void,
     _: u32,
@@ -266,6 +251,8 @@ unsafe extern "system" fn initialize(
     _: u32,
     _: *const u8,
 ) -> HRESULT {
+    // SAFETY: the slots of ROGUE_VTBL are reached only through live rogues, whose caller holds a
+    // reference for the call (the same holds in every slot below).
     let me = unsafe { rogue(this) };
     if me.script.hang_in_initialize {
         me.probe.wait_gate();
@@ -280,6 +267,8 @@ unsafe extern "system" fn get_handler_info(
     let block = mobsync_runtime::task_mem::task_alloc(size_of::<SYNCMGRHANDLERINFO>())
         .expect("task memory")
         .cast::<SYNCMGRHANDLERINFO>();
+    // SAFETY: `block` is fresh task memory of the structure's size (task_alloc aligns for any
+    // structure), and the host passes a writable out pointer.
     unsafe {
         block.as_ptr().write(info);
         *out = block.as_ptr();
@@ -291,6 +280,7 @@ unsafe extern "system" fn enum_items(_: *mut c_void, out: *mut *mut c_void) -> H
         SyncItem::new(ITEM_1, "One").checked(true),
         SyncItem::new(ITEM_2, "Two").checked(true),
     ]);
+    // SAFETY: the host passes a writable out pointer; the enumerator's reference goes with it.
     unsafe { *out = items.into_interface().into_raw() };
     S_OK
 }
@@ -300,6 +290,7 @@ unsafe extern "system" fn get_item_object(
     _: *const GUID,
     ppv: *mut *mut c_void,
 ) -> HRESULT {
+    // SAFETY: the host passes a writable out pointer.
     unsafe { *ppv = ptr::null_mut() };
     E_NOTIMPL
 }
@@ -307,13 +298,17 @@ unsafe extern "system" fn show_properties(_: *mut c_void, _: HWND, _: REFSYNCMGR
     E_NOTIMPL
 }
 unsafe extern "system" fn set_progress_callback(this: *mut c_void, cb: *mut c_void) -> HRESULT {
+    // SAFETY: a live rogue (see `initialize`).
     let me = unsafe { rogue(this) };
     if !cb.is_null() {
-        unsafe { (callback_vtbl(cb).base__.AddRef)(cb) };
+        // SAFETY: a non-null callback is live for this call; the reference taken here is the
+        // rogue's, stored below.
+        unsafe { raw::add_ref(cb) };
     }
     let old = std::mem::replace(&mut *me.callback.lock().unwrap(), cb as usize) as *mut c_void;
     if !old.is_null() {
-        unsafe { (callback_vtbl(old).base__.Release)(old) };
+        // SAFETY: the replaced callback carries the reference taken when it was stored.
+        unsafe { raw::release(old) };
     }
     me.script.set_callback
 }
@@ -324,6 +319,7 @@ unsafe extern "system" fn prepare_for_sync(
     _: HWND,
     _: u32,
 ) -> HRESULT {
+    // SAFETY: a live rogue (see `initialize`).
     let me = unsafe { rogue(this) };
     if me.script.prepare.is_ok() {
         me.finish(this, me.script.prepare_done, true);
@@ -331,11 +327,16 @@ unsafe extern "system" fn prepare_for_sync(
     me.script.prepare
 }
 unsafe extern "system" fn synchronize(this: *mut c_void, _: HWND) -> HRESULT {
+    // SAFETY: a live rogue (see `initialize`).
     let me = unsafe { rogue(this) };
     let cb = me.callback();
     if me.script.junk_progress {
+        // SAFETY: the rogue holds a reference to the callback `cb` (the scripts with junk
+        // progress let SetProgressCallback succeed); the junk is in the values (an unknown item,
+        // status or level, a missing progress item), never in the pointers, which are locals,
+        // a NUL-terminated literal or the allowed nulls.
         unsafe {
-            let v = callback_vtbl(cb);
+            let v = raw::vtbl::<CallbackVtbl>(cb);
             // An item the host never enumerated, an undocumented status, no progress item at all,
             // an undocumented log level.
             let answers = [
@@ -353,6 +354,7 @@ unsafe extern "system" fn synchronize(this: *mut c_void, _: HWND) -> HRESULT {
         }
     }
     if !cb.is_null() && me.script.synchronize.is_ok() {
+        // SAFETY: `cb` is non-null, so the rogue holds a reference to it.
         unsafe {
             assert_eq!(
                 progress(cb, &ITEM_1, SYNCMGRSTATUS_SUCCEEDED.0 as u32),
@@ -377,11 +379,7 @@ unsafe extern "system" fn show_error(_: *mut c_void, _: HWND, _: REFSYNCMGRITEMI
 }
 
 static ROGUE_VTBL: ISyncMgrSynchronize_Vtbl = ISyncMgrSynchronize_Vtbl {
-    base__: IUnknown_Vtbl {
-        QueryInterface: qi,
-        AddRef: vt_add_ref,
-        Release: vt_release,
-    },
+    base__: handmade::unknown::<Rogue>(),
     Initialize: initialize,
     GetHandlerInfo: get_handler_info,
     EnumSyncMgrItems: enum_items,
@@ -397,14 +395,17 @@ static ROGUE_VTBL: ISyncMgrSynchronize_Vtbl = ISyncMgrSynchronize_Vtbl {
 /// A rogue handler for the host, and the probe to watch it with.
 fn rogue_source(script: Script) -> (HandlerSource, Arc<Probe>) {
     let probe = Arc::new(Probe::default());
-    let raw = Box::into_raw(Box::new(Rogue {
-        vtbl: &ROGUE_VTBL,
-        refs: AtomicU32::new(1),
-        script,
-        probe: Arc::clone(&probe),
-        callback: Mutex::new(0),
-    }))
-    .cast::<c_void>();
+    let raw = HandMade::create(
+        &ROGUE_VTBL,
+        IID_ISyncMgrSynchronize,
+        Rogue {
+            script,
+            probe: Arc::clone(&probe),
+            callback: Mutex::new(0),
+        },
+    );
+    // SAFETY: `raw` is a new rogue with one reference, handed over to the IUnknown; its vtable
+    // begins with IUnknown's slots.
     let unknown = unsafe { IUnknown::from_raw(raw) };
     let handler =
         InProcessHandler::new(ROGUE, unknown).expect("the rogue answers ISyncMgrSynchronize");

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use mobsync_runtime::sys::*;
+use mobsync_test_support::handmade::{self, HandMade};
 use windows_core::{GUID, HRESULT, IUnknown, IUnknown_Vtbl, Interface};
 
 const S_OK: HRESULT = HRESULT(0);
@@ -19,18 +20,23 @@ const E_INVALIDARG: HRESULT = HRESULT(0x8007_0057_u32 as i32);
 /// What the slots saw: (slot name, arguments as integers).
 type Calls = Rc<RefCell<Vec<(&'static str, Vec<usize>)>>>;
 
-/// A fake COM object: a vtable pointer first, as COM requires.
-#[repr(C)]
+/// What a fake COM object (a `HandMade<Fake>`) holds besides its vtable pointer and count.
 struct Fake {
-    vtbl: *const c_void,
-    iid: GUID,
-    refs: AtomicU32,
     calls: Calls,
-    /// Released when the last reference goes.
+    /// Counts the live fakes: incremented by `make`, decremented when the last reference goes.
     alive: Rc<AtomicU32>,
     /// What some slots return.
     result: HRESULT,
 }
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        self.alive.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The `IUnknown` slots of every fake.
+const UNKNOWN: IUnknown_Vtbl = handmade::unknown::<Fake>();
 
 /// Creates a fake object with one reference and returns it as `I`.
 fn make<I: Interface>(
@@ -40,74 +46,31 @@ fn make<I: Interface>(
     result: HRESULT,
 ) -> I {
     alive.fetch_add(1, Ordering::SeqCst);
-    let fake = Box::new(Fake {
-        vtbl: std::ptr::from_ref(vtbl).cast(),
-        iid: I::IID,
-        refs: AtomicU32::new(1),
+    let fake = Fake {
         calls: calls.clone(),
         alive: alive.clone(),
         result,
-    });
-    // SAFETY: the box is a live object whose first field points to a vtable for `I` (the
-    // callers pass the matching vtable), and we hand over its one reference.
-    unsafe { I::from_raw(Box::into_raw(fake).cast()) }
+    };
+    let raw = HandMade::create(vtbl, I::IID, fake);
+    // SAFETY: `raw` is a new object with one reference, which we hand over; its vtable is the one
+    // for `I` (each caller passes the vtable of the interface it asks for, with `UNKNOWN` first).
+    unsafe { I::from_raw(raw) }
 }
 
 /// # Safety
-/// `this` is a live `Fake`.
+/// `this` is a live fake (made by `make`) and stays alive for `'a`.
 unsafe fn fake<'a>(this: *mut c_void) -> &'a Fake {
-    // SAFETY: guaranteed by the caller.
-    unsafe { &*this.cast::<Fake>() }
+    // SAFETY: guaranteed by the caller; `make` creates every fake as a `HandMade<Fake>`.
+    unsafe { HandMade::<Fake>::from_raw(this) }.value()
 }
 
 fn record(this: *mut c_void, slot: &'static str, args: Vec<usize>) -> HRESULT {
-    // SAFETY: the slots are only reached through live fakes.
+    // SAFETY: called only from the fakes' slots, which are reached only through live fakes whose
+    // caller holds a reference for the call.
     let f = unsafe { fake(this) };
     f.calls.borrow_mut().push((slot, args));
     f.result
 }
-
-unsafe extern "system" fn query_interface(
-    this: *mut c_void,
-    iid: *const GUID,
-    out: *mut *mut c_void,
-) -> HRESULT {
-    // SAFETY: COM callers pass a live object, a readable IID and a writable out pointer.
-    unsafe {
-        let f = fake(this);
-        if *iid == IUnknown::IID || *iid == f.iid {
-            f.refs.fetch_add(1, Ordering::SeqCst);
-            *out = this;
-            S_OK
-        } else {
-            *out = std::ptr::null_mut();
-            E_NOINTERFACE
-        }
-    }
-}
-
-unsafe extern "system" fn add_ref(this: *mut c_void) -> u32 {
-    // SAFETY: a live fake.
-    unsafe { fake(this) }.refs.fetch_add(1, Ordering::SeqCst) + 1
-}
-
-unsafe extern "system" fn release(this: *mut c_void) -> u32 {
-    // SAFETY: a live fake; the last release frees the box made by `make`.
-    unsafe {
-        let left = fake(this).refs.fetch_sub(1, Ordering::SeqCst) - 1;
-        if left == 0 {
-            let boxed = Box::from_raw(this.cast::<Fake>());
-            boxed.alive.fetch_sub(1, Ordering::SeqCst);
-        }
-        left
-    }
-}
-
-const UNKNOWN: IUnknown_Vtbl = IUnknown_Vtbl {
-    QueryInterface: query_interface,
-    AddRef: add_ref,
-    Release: release,
-};
 
 fn addr<T>(p: *const T) -> usize {
     p as usize
@@ -256,7 +219,8 @@ unsafe extern "system" fn enum_next(
         "Next",
         vec![celt as usize, addr(items), addr(fetched)],
     );
-    // SAFETY: the caller provides `celt` writable items and a writable count.
+    // SAFETY: the only caller is the generated `Next` wrapper, which passes its `&mut` slice with
+    // its length as `celt` (`celt.min(2)` items are written) and its `&mut u32` count.
     unsafe {
         let n = celt.min(2);
         for i in 0..n {
@@ -274,7 +238,8 @@ unsafe extern "system" fn enum_reset(this: *mut c_void) -> HRESULT {
 }
 unsafe extern "system" fn enum_clone(this: *mut c_void, out: *mut *mut c_void) -> HRESULT {
     let _ = record(this, "Clone", vec![]);
-    // SAFETY: a live fake and a writable out pointer.
+    // SAFETY: a live fake (see `record`); the generated `Clone` wrapper passes a pointer to its
+    // local out variable.
     unsafe {
         let f = fake(this);
         if f.result == S_OK {
@@ -355,7 +320,8 @@ unsafe extern "system" fn sync_get_handler_info(
     out: *mut LPSYNCMGRHANDLERINFO,
 ) -> HRESULT {
     let _ = record(this, "GetHandlerInfo", vec![]);
-    // SAFETY: a writable out pointer; the "allocation" is a leaked box the test frees.
+    // SAFETY: the generated `GetHandlerInfo` wrapper passes a pointer to its local out variable;
+    // the "allocation" is a leaked box that the test takes back with `Box::from_raw`.
     unsafe {
         *out = Box::into_raw(Box::new(SYNCMGRHANDLERINFO {
             cbSize: 88,
@@ -365,7 +331,8 @@ unsafe extern "system" fn sync_get_handler_info(
     S_OK
 }
 unsafe extern "system" fn sync_enum_items(this: *mut c_void, out: *mut *mut c_void) -> HRESULT {
-    // SAFETY: a live fake and a writable out pointer.
+    // SAFETY: a live fake (see `record`); the generated `EnumSyncMgrItems` wrapper passes a
+    // pointer to its local out variable.
     unsafe {
         let f = fake(this);
         let items: ISyncMgrEnumItems = make(&ENUM_VTBL, &f.calls, &f.alive, S_OK);
@@ -379,14 +346,15 @@ unsafe extern "system" fn sync_get_item_object(
     iid: *const GUID,
     out: *mut *mut c_void,
 ) -> HRESULT {
-    // SAFETY: readable GUIDs and a writable out pointer.
+    // SAFETY: the generated `GetItemObject::<T>` wrapper passes `&T::IID`, a readable GUID.
     let iid_value = unsafe { *iid };
     let _ = record(
         this,
         "GetItemObject",
         vec![addr(item), (iid_value.data1) as usize],
     );
-    // SAFETY: as above; answers with a fresh enumerator when asked for one.
+    // SAFETY: a live fake (see `record`); the wrapper's `out` points to its local out variable.
+    // Answers with a fresh enumerator when asked for one.
     unsafe {
         if iid_value == ISyncMgrEnumItems::IID {
             let f = fake(this);
@@ -479,7 +447,8 @@ fn handler_methods_pass_cookies_item_lists_and_interfaces() {
 
     // Out values.
     let info = handler.GetHandlerInfo().expect("GetHandlerInfo");
-    // SAFETY: the fake allocated it with Box.
+    // SAFETY: `sync_get_handler_info` made this pointer with `Box::into_raw` of a
+    // SYNCMGRHANDLERINFO; it is taken back exactly once, here.
     let info = unsafe { Box::from_raw(info) };
     assert_eq!(info.cbSize, 88);
     let items = handler.EnumSyncMgrItems().expect("EnumSyncMgrItems");
@@ -538,10 +507,11 @@ unsafe extern "system" fn reg_info(
     clsid: *const GUID,
     flags: *mut u32,
 ) -> HRESULT {
-    // SAFETY: an in/out DWORD.
+    // SAFETY: the generated `GetHandlerRegistrationInfo` wrapper passes its `&mut u32`, an
+    // initialized in/out DWORD.
     let before = unsafe { *flags };
     let _ = record(this, "Info", vec![addr(clsid), before as usize]);
-    // SAFETY: as above.
+    // SAFETY: the same `&mut u32`, writable.
     unsafe { *flags = before | SYNCMGRREGISTERFLAG_IDLE.0 as u32 };
     S_FALSE
 }

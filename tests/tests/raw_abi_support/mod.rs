@@ -1,10 +1,9 @@
-//! Shared by the `raw_abi_*` tests: calling COM objects through their vtables' function
-//! pointers (never through Rust traits), a drop counter, a log capture, and test objects.
+//! Shared by the `raw_abi_*` tests and `reliability_abi`: test objects (a handler with every
+//! method, a minimal handler, a host-side callback), a drop counter and a log capture. The calls
+//! through vtables come from `mobsync_test_support` and are re-exported here.
 
-#![allow(dead_code, clippy::undocumented_unsafe_blocks)]
+#![allow(dead_code, unused_imports)] // each test binary uses a different part
 
-use std::ffi::c_void;
-use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -14,63 +13,19 @@ use mobsync_runtime::{
     ProgressResponse, ProgressUpdate, SkipOutcome, SyncCallback, SyncItem, SyncMgrEnumItems,
     SyncMgrHandler, SyncMgrSynchronize, hresults::*,
 };
-use windows_core::{GUID, HRESULT, IUnknown, Interface};
+pub use mobsync_test_support::raw::{add_ref, garbage, query, release, vtbl};
+pub use mobsync_test_support::{
+    ComRef, IID_IAGILEOBJECT, IID_ICLASSFACTORY, IID_IINSPECTABLE, IID_IMARSHAL, IID_IUNKNOWN,
+    SendPtr, from_wide, wide,
+};
+use windows_core::{GUID, HRESULT};
 
-pub const IID_IUNKNOWN: GUID = GUID::from_u128(0x00000000_0000_0000_c000_000000000046);
-pub const IID_IINSPECTABLE: GUID = GUID::from_u128(0xaf86e2e0_b12d_4c6a_9c5a_d7aa65101e90);
-pub const IID_IAGILEOBJECT: GUID = GUID::from_u128(0x94ea2b94_e9cc_49e0_c0ff_ee64ca8f5b90);
-pub const IID_IMARSHAL: GUID = GUID::from_u128(0x00000003_0000_0000_c000_000000000046);
-pub const IID_ICLASSFACTORY: GUID = GUID::from_u128(0x00000001_0000_0000_c000_000000000046);
+/// An IID no object implements.
 pub const IID_UNRELATED: GUID = GUID::from_u128(0x01234567_89ab_cdef_0123_456789abcdef);
 
 pub const ITEM_A: GUID = GUID::from_u128(0xa1);
 pub const ITEM_B: GUID = GUID::from_u128(0xb2);
 pub const ITEM_C: GUID = GUID::from_u128(0xc3);
-
-// ----- raw calls -----------------------------------------------------------------------------
-
-/// The vtable behind an interface pointer.
-///
-/// # Safety
-/// `this` is a live interface pointer whose vtable is a `V`.
-pub unsafe fn vtbl<'a, V>(this: *mut c_void) -> &'a V {
-    unsafe { &**(this as *const *const V) }
-}
-
-/// `IUnknown::AddRef` through the vtable.
-pub unsafe fn add_ref(this: *mut c_void) -> u32 {
-    unsafe { (vtbl::<windows_core::IUnknown_Vtbl>(this).AddRef)(this) }
-}
-
-/// `IUnknown::Release` through the vtable.
-pub unsafe fn release(this: *mut c_void) -> u32 {
-    unsafe { (vtbl::<windows_core::IUnknown_Vtbl>(this).Release)(this) }
-}
-
-/// `IUnknown::QueryInterface` through the vtable; `ppv` starts as garbage to check clearing.
-pub unsafe fn query(this: *mut c_void, iid: &GUID) -> (HRESULT, *mut c_void) {
-    let mut out = 0xdead_beef_usize as *mut c_void;
-    let hr =
-        unsafe { (vtbl::<windows_core::IUnknown_Vtbl>(this).QueryInterface)(this, iid, &mut out) };
-    (hr, out)
-}
-
-/// A raw pointer that tests move across threads.
-#[derive(Clone, Copy, Debug)]
-pub struct SendPtr(pub *mut c_void);
-unsafe impl Send for SendPtr {}
-unsafe impl Sync for SendPtr {}
-
-/// UTF-16, NUL-terminated.
-pub fn wide(text: &str) -> Vec<u16> {
-    text.encode_utf16().chain(std::iter::once(0)).collect()
-}
-
-/// The text of a NUL-terminated UTF-16 buffer.
-pub fn from_wide(buffer: &[u16]) -> String {
-    let end = buffer.iter().position(|&u| u == 0).unwrap_or(buffer.len());
-    String::from_utf16_lossy(&buffer[..end])
-}
 
 // ----- drop counting and log capture ----------------------------------------------------------
 
@@ -373,38 +328,14 @@ impl SyncMgrSynchronize for MinimalHandler {
     }
 }
 
-/// A new test handler object; returns its ISyncMgrSynchronize pointer (one reference).
-pub fn new_handler(drops: &DropCounter) -> *mut c_void {
+/// A new test handler object: its ISyncMgrSynchronize (one reference).
+pub fn new_handler(drops: &DropCounter) -> ComRef<ISyncMgrSynchronize_Vtbl> {
     let object = mobsync_runtime::ComObject::new(TestHandler::new(drops.clone()));
-    object
-        .cast::<ISyncMgrSynchronize>()
-        .expect("the handler implements ISyncMgrSynchronize")
-        .into_raw()
-}
-
-/// The ISyncMgrSynchronize vtable of `this`.
-pub unsafe fn sync_vtbl<'a>(this: *mut c_void) -> &'a ISyncMgrSynchronize_Vtbl {
-    unsafe { vtbl(this) }
-}
-
-/// The ISyncMgrEnumItems vtable of `this`.
-pub unsafe fn enum_vtbl<'a>(this: *mut c_void) -> &'a ISyncMgrEnumItems_Vtbl {
-    unsafe { vtbl(this) }
-}
-
-/// The ISyncMgrSynchronizeCallback vtable of `this`.
-pub unsafe fn callback_vtbl<'a>(this: *mut c_void) -> &'a ISyncMgrSynchronizeCallback_Vtbl {
-    unsafe { vtbl(this) }
-}
-
-/// A null-initialized out pointer.
-pub fn null() -> *mut c_void {
-    ptr::null_mut()
-}
-
-/// Releases through `IUnknown` (owned) after use.
-pub fn owned_unknown(raw: *mut c_void) -> IUnknown {
-    unsafe { IUnknown::from_raw(raw) }
+    ComRef::new(
+        object
+            .cast::<ISyncMgrSynchronize>()
+            .expect("the handler implements ISyncMgrSynchronize"),
+    )
 }
 
 // ----- a host-side callback --------------------------------------------------------------------
@@ -536,15 +467,17 @@ impl mobsync_runtime::SyncMgrSynchronizeCallback for TestCallback {
     }
 }
 
-/// A new test callback object: the Rust handle (for assertions) and its interface pointer (one
+/// A new test callback object: the Rust handle (for assertions) and its interface (one
 /// reference).
 pub fn new_callback(
     drops: &DropCounter,
-) -> (mobsync_runtime::ComObject<TestCallback>, *mut c_void) {
+) -> (
+    mobsync_runtime::ComObject<TestCallback>,
+    ComRef<ISyncMgrSynchronizeCallback_Vtbl>,
+) {
     let object = mobsync_runtime::ComObject::new(TestCallback::new(drops));
-    let raw = object
+    let interface = object
         .cast::<ISyncMgrSynchronizeCallback>()
-        .expect("the callback implements ISyncMgrSynchronizeCallback")
-        .into_raw();
-    (object, raw)
+        .expect("the callback implements ISyncMgrSynchronizeCallback");
+    (object, ComRef::new(interface))
 }
