@@ -7,7 +7,7 @@
 //! each vtable's length, the size and alignment of each struct, enum, handle and typedef,
 //! each field offset, each enumerator and each integer constant. The same facts are read from
 //! widl's own header for that file, compiled with `x86_64-w64-mingw32-gcc` ([`c_side`]), and
-//! compared ([`compare`]).
+//! compared ([`mod@compare`]).
 //!
 //! The report has one line per file (`ok FILE (N facts)`, the differing facts, or why the file
 //! could not be generated or checked), then `N of M Wine IDL files: every ABI fact equal to
@@ -88,6 +88,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     // widl's headers of every corpus file (they include each other), then the files asked for.
     let all = corpus_files()?;
+    let mut stems: Vec<String> = all.iter().map(|p| stem(p)).collect();
+    stems.sort_unstable();
+    stems.dedup();
+    ensure!(
+        stems.len() == all.len(),
+        "two corpus files share a name; the caches are keyed by file name"
+    );
     let widl = WidlHeaders::new(scratch.dir.join("widl"))?;
     let headers = parallel(&all, jobs, |path| widl.header(path));
     let mut accepted = Vec::new();
