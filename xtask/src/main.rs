@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod abi_corpus;
 mod bench;
 mod demo;
 mod memcheck;
@@ -37,6 +38,8 @@ enum Command {
     Bench(bench::Args),
     /// Run the raw ABI tests, the C client and a host sync session under valgrind's memcheck.
     Memcheck(memcheck::Args),
+    /// Compare every ABI fact of our bindings of Wine's IDL files with widl's headers.
+    AbiCorpus(abi_corpus::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Memcheck(args) => memcheck::run(args),
+        Command::AbiCorpus(args) => abi_corpus::run(args),
     };
     match result {
         Ok(code) => code,
