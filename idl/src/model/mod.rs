@@ -15,8 +15,8 @@
 //! The whole model implements `serde::Serialize` (`cargo xtask parse --dump`).
 //!
 //! The tree is one recursive data type (types hold expressions, expressions hold types,
-//! attributes hold both), split by kind of node: [`attributes`], [`declarations`], [`types`]
-//! and [`expressions`], all re-exported here. Its files name each other's nodes through this
+//! attributes hold both), split by kind of node: `attributes`, `declarations`, `types`
+//! and `expressions`, all re-exported here. Its files name each other's nodes through this
 //! module (`super::Type`), never directly.
 
 mod attributes;

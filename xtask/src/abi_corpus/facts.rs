@@ -283,7 +283,8 @@ pub fn collect(api: &Api) -> Vec<Fact> {
                 format!("CLSID_{name}"),
                 format!("&CLSID_{name}"),
             ),
-            DeclKind::CppQuote(_) => {}
+            // Nothing is emitted for these.
+            DeclKind::CppQuote(_) | DeclKind::Skipped(_) => {}
         }
     }
     facts.list

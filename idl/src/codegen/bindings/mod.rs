@@ -10,7 +10,7 @@
 //!   (`base__`), and a `#[repr(transparent)] X` implementing `windows_core::Interface` (clones
 //!   with `AddRef`, drops with `Release`, `Deref`s to its base) with one method per vtable
 //!   slot. A method gets a safe signature when its attributes allow one (see
-//!   [`ParamRole`]); otherwise it is an `unsafe fn` over the raw ABI.
+//!   [`ParamRole`](super::abi::ParamRole)); otherwise it is an `unsafe fn` over the raw ABI.
 //! - Classes: `CLSID_X`.
 //!
 //! The output is formatted with prettyplease. Token streams cannot carry comments, so the
