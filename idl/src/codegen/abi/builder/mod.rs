@@ -40,6 +40,8 @@ pub(super) struct ApiBuilder<'m> {
     pub(super) invalid: Vec<Diagnostic>,
     /// How deep [`ApiBuilder::named`] is nested.
     pub(super) depth: usize,
+    /// The packing of struct definitions (by address) defined where one is in force.
+    pub(super) packs: HashMap<usize, u32>,
 }
 
 impl<'m> ApiBuilder<'m> {
@@ -59,6 +61,7 @@ impl<'m> ApiBuilder<'m> {
             errors: Vec::new(),
             invalid: Vec::new(),
             depth: 0,
+            packs: super::packing::packs(model),
         }
     }
 
@@ -408,6 +411,7 @@ impl<'m> ApiBuilder<'m> {
         ok.then(|| Struct {
             tag: s.tag.as_ref().map(|t| t.name.clone()),
             fields,
+            pack: self.packs.get(&(std::ptr::from_ref(s) as usize)).copied(),
         })
     }
 
