@@ -23,7 +23,7 @@
 //! struct members, dispinterfaces, libraries ...) are errors that point at the declaration.
 
 mod builder;
-mod packing;
+mod c_view;
 mod prune;
 mod roles;
 

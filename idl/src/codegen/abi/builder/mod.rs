@@ -40,8 +40,8 @@ pub(super) struct ApiBuilder<'m> {
     pub(super) invalid: Vec<Diagnostic>,
     /// How deep [`ApiBuilder::named`] is nested.
     pub(super) depth: usize,
-    /// The packing of struct definitions (by address) defined where one is in force.
-    pub(super) packs: HashMap<usize, u32>,
+    /// What the C compiler sees: packings, and items hidden by `cpp_quote`d conditionals.
+    pub(super) c_view: super::c_view::CView,
 }
 
 impl<'m> ApiBuilder<'m> {
@@ -61,7 +61,7 @@ impl<'m> ApiBuilder<'m> {
             errors: Vec::new(),
             invalid: Vec::new(),
             depth: 0,
-            packs: super::packing::packs(model),
+            c_view: super::c_view::c_view(model),
         }
     }
 
@@ -151,6 +151,16 @@ impl<'m> ApiBuilder<'m> {
                 }
                 let names = vec![(i.name.name.clone(), i.span)];
                 self.guarded(names, Origin::Root, |b| b.interface(i, Origin::Root));
+            }
+            other if self.c_view.hidden.contains(&other.span()) => {
+                let names = item_names(other);
+                self.guarded(names, Origin::Root, |b| {
+                    b.error(
+                        other.span(),
+                        "a `cpp_quote`d conditional hides it from C (a stand-in for the IDL \
+                         compiler; the SDK's C headers define the real one)",
+                    );
+                });
             }
             other => {
                 let names = item_names(other);
@@ -411,7 +421,11 @@ impl<'m> ApiBuilder<'m> {
         ok.then(|| Struct {
             tag: s.tag.as_ref().map(|t| t.name.clone()),
             fields,
-            pack: self.packs.get(&(std::ptr::from_ref(s) as usize)).copied(),
+            pack: self
+                .c_view
+                .packs
+                .get(&(std::ptr::from_ref(s) as usize))
+                .copied(),
         })
     }
 
@@ -570,10 +584,17 @@ impl<'m> ApiBuilder<'m> {
             }
         }
         let mut inherited = Vec::new();
+        // As widl writes C: a method with the name of an inherited one (a C++ overload) is
+        // named `Interface_Method`, so that the flattened C vtable has distinct members.
+        let mut seen: HashSet<String> = HashSet::new();
         for def in defs.iter().rev() {
             for f in def.methods().filter(|f| in_vtable(f)) {
                 let slot = inherited.len();
-                inherited.push(self.slot(f, slot));
+                let mut m = self.slot(f, slot);
+                if !seen.insert(m.name.clone()) {
+                    m.name = format!("{}_{}", def.name.name, m.name);
+                }
+                inherited.push(m);
             }
         }
         let base_slots = inherited.len();
@@ -581,7 +602,13 @@ impl<'m> ApiBuilder<'m> {
             .methods()
             .filter(|f| in_vtable(f))
             .enumerate()
-            .map(|(index, f)| self.slot(f, base_slots + index))
+            .map(|(index, f)| {
+                let mut m = self.slot(f, base_slots + index);
+                if !seen.insert(m.name.clone()) {
+                    m.name = format!("{}_{}", i.name.name, m.name);
+                }
+                m
+            })
             .collect();
         let out = match origin {
             Origin::Root => &mut self.decls,
@@ -744,6 +771,16 @@ impl<'m> ApiBuilder<'m> {
 
     /// Lowers one queued imported declaration.
     fn imported_one(&mut self, name: &str) {
+        if let Some(span) = self.imported_span(name)
+            && self.c_view.hidden.contains(&span)
+        {
+            self.error(
+                span,
+                "a `cpp_quote`d conditional hides it from C (a stand-in for the IDL compiler; \
+                 the SDK's C headers define the real one)",
+            );
+            return;
+        }
         let name = name.to_string();
         {
             let decls = match self.model.lookup(&name).cloned() {
@@ -864,7 +901,14 @@ fn item_names(item: &Item) -> Vec<(String, Span)> {
                 TypeKind::Enum(e) if e.enumerators.is_some() => e.tag.as_ref(),
                 _ => None,
             };
+            let by_value = t.declarators.iter().any(|d| {
+                matches!(
+                    d.ty.unqualified().kind,
+                    TypeKind::Struct(_) | TypeKind::Enum(_)
+                )
+            });
             if let Some(tag) = tag
+                && !by_value
                 && !names.iter().any(|(n, _)| *n == tag.name)
             {
                 names.push((tag.name.clone(), t.span));
