@@ -235,10 +235,7 @@ fn condition(expr: &str) -> bool {
             .trim();
         return DEFINED.contains(&name);
     }
-    match expr {
-        "0" => false,
-        _ => true,
-    }
+    expr != "0"
 }
 
 #[cfg(test)]
