@@ -1,10 +1,11 @@
 //! What the C compiler sees of an IDL file: struct packing, and the declarations that
 //! `cpp_quote`d conditionals hide from it.
 //!
-//! IDL files set packing the way C headers do, and widl passes it on to the C it writes:
-//! `#pragma pack(push, N)` / `#pragma pack(pop)` / `#pragma pack(N)` lines (also from an
-//! `#include <pshpackN.h>` that the preprocessor expands), and `cpp_quote("#include
-//! <pshpackN.h>")` / `cpp_quote("#include <poppack.h>")` lines that only the C compiler sees.
+//! IDL files set packing for C with `cpp_quote("#include <pshpackN.h>")` /
+//! `cpp_quote("#include <poppack.h>")` lines, which only the C compiler sees. A `#pragma pack`
+//! that reaches the IDL compiler itself (written in the IDL, or from an `#include <pshpackN.h>`
+//! the preprocessor expands) is not carried into widl's C, so it does not change the layout
+//! either: the bindings follow widl, whose headers the corpus proof compares them with.
 //!
 //! `cpp_quote("#if 0")` ... `cpp_quote("#endif")` around declarations is the MIDL idiom for
 //! stand-ins that only the IDL compiler needs (the real definition comes from the SDK's C
@@ -81,7 +82,6 @@ impl Scan {
                 continue;
             }
             match item {
-                Item::Pragma(p) => self.pragma(&p.text),
                 Item::CppQuote(q) => self.cpp_quote(&q.text),
                 Item::Typedef(t) => {
                     self.ty(&t.spec);
@@ -115,36 +115,6 @@ impl Scan {
         }
         for f in s.fields.as_deref().unwrap_or_default() {
             self.ty(&f.ty);
-        }
-    }
-
-    /// `pack(push, N)`, `pack(push)`, `pack(pop)`, `pack(N)`, `pack()`.
-    fn pragma(&mut self, text: &str) {
-        let Some(args) = text
-            .trim()
-            .strip_prefix("pack")
-            .map(str::trim)
-            .and_then(|r| r.strip_prefix('('))
-            .and_then(|r| r.strip_suffix(')'))
-        else {
-            return;
-        };
-        let parts: Vec<&str> = args.split(',').map(str::trim).collect();
-        match parts.as_slice() {
-            ["push", rest @ ..] => {
-                self.stack.push(self.current);
-                if let Some(n) = rest.iter().find_map(|p| p.parse::<u32>().ok()) {
-                    self.current = Some(n);
-                }
-            }
-            ["pop", ..] => self.current = self.stack.pop().flatten(),
-            [""] | [] => self.current = None,
-            [n] => {
-                if let Ok(n) = n.parse::<u32>() {
-                    self.current = Some(n);
-                }
-            }
-            _ => {}
         }
     }
 
@@ -264,21 +234,17 @@ mod tests {
     }
 
     #[test]
-    fn pragmas_and_pshpack_includes_nest() {
+    fn pshpack_includes_nest() {
         let mut scan = Scan::default();
-        scan.pragma("pack(push, 1)");
+        scan.cpp_quote("#include <pshpack1.h>");
         assert_eq!(scan.current, Some(1));
         scan.cpp_quote("#include <pshpack8.h>");
         assert_eq!(scan.current, Some(8));
         scan.cpp_quote("#include <poppack.h>");
         assert_eq!(scan.current, Some(1));
-        scan.pragma("pack(pop)");
+        scan.cpp_quote("#include <poppack.h>");
         assert_eq!(scan.current, None);
-        scan.pragma("pack(2)");
-        assert_eq!(scan.current, Some(2));
-        scan.pragma("pack()");
-        assert_eq!(scan.current, None);
-        scan.pragma("warning(disable: 4201)");
+        scan.cpp_quote("#include <windows.h>");
         assert_eq!(scan.current, None);
     }
 }
