@@ -63,10 +63,23 @@ fn assert_error(main: &str, message: &str, at: &str) {
 
 #[test]
 fn syntax_error_missing_semicolon() {
+    // At the end of a line: reported just after the previous token, as rustc does.
     assert_error(
         "typedef unsigned long DWORD\ntypedef int INT;\n",
+        "syntax error: expected `;` after this, found `typedef`",
+        "1:27",
+    );
+    assert_error(
+        "import \"base.idl\";\n[object, uuid(00000000-0000-0000-0000-000000000001)]\n\
+         interface IA : IUnknown\n{\n    HRESULT F([in] DWORD a) // no semicolon\n    HRESULT G();\n}\n",
+        "syntax error: expected `;` after this, found `HRESULT`",
+        "5:27",
+    );
+    // Within a line, the error stays at the unexpected token.
+    assert_error(
+        "typedef unsigned long DWORD typedef int INT;\n",
         "syntax error: expected `;` or `=`, found `typedef`",
-        "2:1",
+        "1:29",
     );
 }
 

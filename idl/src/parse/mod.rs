@@ -95,7 +95,7 @@ pub(crate) fn parse_text(text: &str, spans: &dyn SpanSource) -> Result<Vec<Item>
     }
     let pairs = match IdlParser::parse(Rule::file, &blanked) {
         Ok(pairs) => pairs,
-        Err(err) => return Err(vec![syntax_error(&err, text, spans)]),
+        Err(err) => return Err(vec![syntax_error(&err, &blanked, spans)]),
     };
     crate::lower::lower_file(pairs, 0, &docs, spans)
 }

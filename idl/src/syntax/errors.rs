@@ -116,9 +116,35 @@ pub(crate) fn syntax_error(
             }
         }
     };
+    // A missing `;` at the end of a line: report it just after the previous token, as rustc
+    // does, rather than at the next line's first token.
+    if let ErrorVariant::ParsingError { positives, .. } = &err.variant
+        && positives.contains(&Rule::semicolon)
+        && let Some(end) = end_of_previous_line_token(text, pos)
+    {
+        let last = text[..end].chars().next_back().map_or(1, char::len_utf8);
+        let d = Diagnostic::error(
+            spans.span(end - last, end),
+            format!("syntax error: expected `;` after this, found {found}"),
+        )
+        .with_label("add `;` after this")
+        .with_secondary(spans.span(pos, pos + len), "unexpected token");
+        return match spans.expansion_note(pos) {
+            Some((span, note)) => d.with_secondary(span, note),
+            None => d,
+        };
+    }
     let d = Diagnostic::error(spans.span(pos, pos + len), message);
     match spans.expansion_note(pos) {
         Some((span, note)) => d.with_secondary(span, note),
         None => d,
     }
+}
+
+/// The end offset of the last token before `pos`, when a line break separates them (comments
+/// are blanked in `text`).
+fn end_of_previous_line_token(text: &str, pos: usize) -> Option<usize> {
+    let before = text.get(..pos)?;
+    let end = before.trim_end().len();
+    (end > 0 && before[end..].contains('\n')).then_some(end)
 }
