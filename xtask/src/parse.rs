@@ -1,8 +1,9 @@
 //! `cargo xtask parse`: parse and check IDL files.
 //!
-//! Prints one line per file (`FILE: ok`, or the file's diagnostics), then
-//! `parsed X of Y files`. Exits with status 0 only when every file is ok. All files of a run
-//! share one [`mobsync_idl::Session`], so files they import are parsed and checked once.
+//! Prints one line per file (`FILE: ok`, or the file's diagnostics), then `parsed X of Y files`
+//! (on stderr with `--dump`, whose JSON alone goes to stdout). Exits with status 0 only when every
+//! file is ok. All files of a run share one [`mobsync_idl::Session`], so files they import are
+//! parsed and checked once.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,23 +51,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut session = Session::new(opts);
     let mut ok = 0usize;
+    // With `--dump`, standard output carries only the JSON; the status lines go to stderr.
+    let status = |line: String| {
+        if args.dump {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
     // Files are read, preprocessed and parsed in parallel, then checked in order.
     let results = session.load_files(&args.files);
     for (path, result) in args.files.iter().zip(results) {
         match result {
             Ok(id) => {
                 ok += 1;
-                println!("{}: ok", path.display());
+                status(format!("{}: ok", path.display()));
                 if args.dump
                     && let Some(file) = session.file(id)
                 {
                     println!("{}", file.to_json());
                 }
             }
+            Err(diagnostics) if args.dump => eprint!("{diagnostics}"),
             Err(diagnostics) => print!("{diagnostics}"),
         }
     }
-    println!("parsed {ok} of {} files", args.files.len());
+    status(format!("parsed {ok} of {} files", args.files.len()));
     Ok(if ok == args.files.len() {
         ExitCode::SUCCESS
     } else {

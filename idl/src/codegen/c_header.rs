@@ -393,6 +393,9 @@ fn decl(w: &mut String, d: &Decl, p: &str) {
     match &d.kind {
         DeclKind::Struct(s) => {
             comment(w, "", &d.doc);
+            if let Some(n) = s.pack {
+                let _ = writeln!(w, "#pragma pack(push, {n})");
+            }
             let tag = s.tag.as_deref().unwrap_or(&d.name);
             let _ = writeln!(w, "typedef struct {tag} {{");
             for f in &s.fields {
@@ -400,6 +403,9 @@ fn decl(w: &mut String, d: &Decl, p: &str) {
                 let _ = writeln!(w, "    {};", c_decl(&f.ty, &f.name));
             }
             let _ = writeln!(w, "}} {};", d.name);
+            if s.pack.is_some() {
+                let _ = writeln!(w, "#pragma pack(pop)");
+            }
             let _ = writeln!(w);
         }
         DeclKind::Enum(e) => {

@@ -17,6 +17,8 @@ pub enum Failure {
     Files { failed: usize, total: usize },
     /// An input that cannot be read or an output that cannot be written (exit status 2).
     Io {
+        /// `read` or `write`.
+        action: &'static str,
         path: PathBuf,
         cause: std::io::Error,
     },
@@ -41,7 +43,11 @@ impl fmt::Display for Failure {
             Failure::Files { failed, total } => {
                 writeln!(f, "error: {failed} of {total} files have errors")
             }
-            Failure::Io { path, cause } => writeln!(f, "error: {}: {cause}", path.display()),
+            Failure::Io {
+                action,
+                path,
+                cause,
+            } => writeln!(f, "error: cannot {action} {}: {cause}", path.display()),
             Failure::Generate { file, message } => {
                 writeln!(
                     f,
@@ -159,6 +165,7 @@ fn readable(path: &Path) -> Result<(), Failure> {
             }
         })
         .map_err(|cause| Failure::Io {
+            action: "read",
             path: path.to_path_buf(),
             cause,
         })
@@ -167,6 +174,7 @@ fn readable(path: &Path) -> Result<(), Failure> {
 /// Writes an output file.
 fn write(path: &Path, text: &str) -> Result<(), Failure> {
     std::fs::write(path, text).map_err(|cause| Failure::Io {
+        action: "write",
         path: path.to_path_buf(),
         cause,
     })

@@ -23,6 +23,7 @@
 //! struct members, dispinterfaces, libraries ...) are errors that point at the declaration.
 
 mod builder;
+mod c_view;
 mod prune;
 mod roles;
 
@@ -116,6 +117,10 @@ pub struct Struct {
     pub tag: Option<String>,
     /// The fields in order.
     pub fields: Vec<Field>,
+    /// The packing in force where the struct is defined (`#pragma pack(N)`, or
+    /// `#include <pshpackN.h>` in a `cpp_quote`), if any: no member is aligned to more than
+    /// `N` bytes.
+    pub pack: Option<u32>,
 }
 
 /// A struct field.

@@ -199,32 +199,69 @@ fn types_resolve_through_typedefs() {
 }
 
 #[test]
-fn unsupported_declarations_are_errors_with_locations() {
+fn unsupported_declarations_are_skipped_with_locations() {
     let cases = [
         (
             "import \"unknwn.idl\";\n\ntypedef union _U { DWORD a; BYTE b; } U;\n",
-            "unions are not supported",
-            "test.idl:3:",
+            "`U` is not generated: unions are not supported",
+            3,
         ),
         (
             "import \"unknwn.idl\";\n\n[uuid(11111111-2222-3333-4444-555555555555)]\ninterface INotCom { HRESULT F(); }\n",
-            "COM (`[object]`) interfaces only",
-            "test.idl:3:",
+            "RPC interface",
+            3,
         ),
         (
             "import \"unknwn.idl\";\nconst WCHAR *NAME = L\"x\";\n",
             "integer and HRESULT constants only",
-            "test.idl:2:",
+            2,
         ),
     ];
-    for (text, message, location) in cases {
-        let err = match lower(text) {
-            Ok(_) => panic!("lowered without error:\n{text}"),
-            Err(d) => d.to_string(),
-        };
-        assert!(err.contains(message), "{err}");
-        assert!(err.contains(location), "{err}");
+    for (text, message, line) in cases {
+        let api = lower(text).unwrap_or_else(|d| panic!("{d}"));
+        let skipped = api.skipped();
+        assert_eq!(skipped.len(), 1, "{text}");
+        assert!(
+            skipped[0].message.contains(message),
+            "{}",
+            skipped[0].message
+        );
+        assert_eq!(skipped[0].span.map(|s| s.line), Some(line), "{text}");
     }
+}
+
+#[test]
+fn what_needs_a_skipped_type_by_value_is_skipped_and_pointers_become_void() {
+    let api = lower(
+        "import \"unknwn.idl\";\n\
+         typedef union _U { DWORD a; BYTE b; } U;\n\
+         typedef struct _S { U u; } S;\n\
+         typedef struct _P { U *u; DWORD n; } P;\n\
+         [object, uuid(11111111-2222-3333-4444-555555555555)]\n\
+         interface IUses : IUnknown { HRESULT ByValue([in] U u); HRESULT ByPointer([in] U *u); }\n",
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    assert!(
+        matches!(api.find("S").map(|d| &d.kind), Some(DeclKind::Skipped(r)) if r.contains("`U`"))
+    );
+    let Some(DeclKind::Struct(p)) = api.find("P").map(|d| &d.kind) else {
+        panic!("P is generated");
+    };
+    assert_eq!(
+        p.fields[0].ty.pointee().map(|(t, _)| t.clone()),
+        Some(Ty::Void)
+    );
+    let by_value = method(&api, "IUses", "ByValue");
+    assert!(
+        by_value
+            .unsupported
+            .as_deref()
+            .is_some_and(|r| r.contains("`U`"))
+    );
+    assert_eq!(by_value.slot, 3);
+    let by_pointer = method(&api, "IUses", "ByPointer");
+    assert!(by_pointer.unsupported.is_none());
+    assert_eq!(by_pointer.slot, 4);
 }
 
 #[test]

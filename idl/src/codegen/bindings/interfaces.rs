@@ -11,6 +11,12 @@ use super::*;
 
 impl Emitter<'_> {
     pub(super) fn interface(&mut self, d: &Decl, i: &Interface, doc: &TokenStream) -> TokenStream {
+        if d.name == "IUnknown" {
+            return unknown(d, i);
+        }
+        if i.ancestors.last().map(String::as_str) != Some("IUnknown") {
+            return self.interface_without_unknown(d, i, doc);
+        }
         let name = ident(&d.name);
         let name_str = &d.name;
         let vtbl = format_ident!("{}_Vtbl", d.name);
@@ -39,30 +45,7 @@ impl Emitter<'_> {
             }
         };
         let base_doc = doc_attrs(&base_doc);
-        let slots = i.methods.iter().map(|m| {
-            let mname = ident(&m.name);
-            if let Some(reason) = &m.unsupported {
-                let mdoc = doc_attrs(&format!(
-                    "Slot {}: `{}`, a placeholder of the same size: {reason}.",
-                    m.slot, m.name
-                ));
-                return quote! {
-                    #mdoc
-                    pub #mname: usize,
-                };
-            }
-            let mdoc = doc_attrs(&format!("Slot {}: [`{}::{}`].", m.slot, d.name, m.name));
-            let params = m.params.iter().map(|p| {
-                let pname = ident(&p.name);
-                let ty = rust_ty(&p.ty);
-                quote!(#pname: #ty)
-            });
-            let ret = ret_ty(&m.ret);
-            quote! {
-                #mdoc
-                pub #mname: unsafe extern "system" fn(this: *mut c_void, #(#params),*) #ret,
-            }
-        });
+        let slots = i.methods.iter().map(|m| self.slot_field(d, m));
         let debug_slots = i.methods.iter().map(|m| {
             let mname = ident(&m.name);
             let mname_str = &m.name;
@@ -175,6 +158,32 @@ impl Emitter<'_> {
         }
     }
 
+    /// The vtable field of method `m` of interface `d`.
+    fn slot_field(&self, d: &Decl, m: &Method) -> TokenStream {
+        let mname = ident(&m.name);
+        if let Some(reason) = &m.unsupported {
+            let mdoc = doc_attrs(&format!(
+                "Slot {}: `{}`, a placeholder of the same size: {reason}.",
+                m.slot, m.name
+            ));
+            return quote! {
+                #mdoc
+                pub #mname: usize,
+            };
+        }
+        let mdoc = doc_attrs(&format!("Slot {}: [`{}::{}`].", m.slot, d.name, m.name));
+        let params = m.params.iter().map(|p| {
+            let pname = ident(&p.name);
+            let ty = rust_ty(&p.ty);
+            quote!(#pname: #ty)
+        });
+        let ret = ret_ty(&m.ret);
+        quote! {
+            #mdoc
+            pub #mname: unsafe extern "system" fn(this: *mut c_void, #(#params),*) #ret,
+        }
+    }
+
     /// Whether an interface can be named in a safe signature.
     pub(super) fn known_interface(&self, name: &str) -> bool {
         name == "IUnknown"
@@ -209,6 +218,113 @@ impl Emitter<'_> {
             safe_method(iface, m)
         } else {
             raw_method(iface, m)
+        }
+    }
+}
+
+/// `IUnknown` itself (`unknwn.idl`): windows-core's own type, which the other interfaces of
+/// every binding derive from, and its IID.
+fn unknown(d: &Decl, i: &Interface) -> TokenStream {
+    let iid_value = guid_expr(&i.iid);
+    let iid_doc = doc_attrs("The interface identifier of [`IUnknown`].");
+    let doc = doc_attrs(&format!(
+        "{}\n\nThis is `windows_core::IUnknown`, which every interface builds on.",
+        d.doc
+    ));
+    let vtbl_doc = doc_attrs("The vtable of [`IUnknown`]: `windows_core::IUnknown_Vtbl`.");
+    quote! {
+        #iid_doc
+        pub const IID_IUnknown: windows_core::GUID = #iid_value;
+
+        #doc
+        pub type IUnknown = windows_core::IUnknown;
+
+        #vtbl_doc
+        pub type IUnknown_Vtbl = windows_core::IUnknown_Vtbl;
+    }
+}
+
+impl Emitter<'_> {
+    /// An interface that does not derive from `IUnknown` (`[local]` interfaces of Direct3D's
+    /// reflection API, for example): its vtable starts at slot 0, and the type is a plain
+    /// pointer with no reference count (`windows_core::Interface::UNKNOWN` is false).
+    fn interface_without_unknown(
+        &mut self,
+        d: &Decl,
+        i: &Interface,
+        doc: &TokenStream,
+    ) -> TokenStream {
+        let name = ident(&d.name);
+        let name_str = &d.name;
+        let vtbl = format_ident!("{}_Vtbl", d.name);
+        let vtbl_name_str = format!("{}_Vtbl", d.name);
+        let iid = format_ident!("IID_{}", d.name);
+        let iid_value = guid_expr(&i.iid);
+        let iid_doc = doc_attrs(&format!("The interface identifier of [`{}`].", d.name));
+        let vtbl_doc = doc_attrs(&format!(
+            "The vtable of [`{}`]: {} slots in SDK order (no `IUnknown` slots).",
+            d.name,
+            i.slot_count()
+        ));
+        let slots = i.methods.iter().map(|m| self.slot_field(d, m));
+        let debug_slots = i.methods.iter().map(|m| {
+            let mname = ident(&m.name);
+            let mname_str = &m.name;
+            quote!(.field(#mname_str, &self.#mname))
+        });
+        // A base that does not derive from IUnknown either: its vtable comes first.
+        let base = i.base.as_ref().map(|base| {
+            let b = format_ident!("{}_Vtbl", base);
+            let base_doc = doc_attrs(&format!(
+                "The slots of the base interface [`{base}`] (0 to {}).",
+                i.base_slots.saturating_sub(1)
+            ));
+            quote! { #base_doc pub base__: #b, }
+        });
+        let methods: Vec<TokenStream> = i
+            .methods
+            .iter()
+            .filter(|m| m.unsupported.is_none())
+            .map(|m| raw_method(&d.name, m))
+            .collect();
+        let interface_safety = safety(&format!(
+            "{name_str} is a repr(transparent) non-null pointer to an object whose vtable is \
+             {name_str}_Vtbl; it holds no reference count (UNKNOWN is false)."
+        ));
+        quote! {
+            #iid_doc
+            pub const #iid: windows_core::GUID = #iid_value;
+
+            #doc
+            #[repr(transparent)]
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            pub struct #name(pub core::ptr::NonNull<c_void>);
+
+            #interface_safety
+            unsafe impl windows_core::Interface for #name {
+                type Vtable = #vtbl;
+                const IID: windows_core::GUID = #iid;
+                const UNKNOWN: bool = false;
+            }
+
+            impl #name {
+                #(#methods)*
+            }
+
+            #vtbl_doc
+            #[repr(C)]
+            pub struct #vtbl {
+                #base
+                #(#slots)*
+            }
+
+            impl core::fmt::Debug for #vtbl {
+                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    f.debug_struct(#vtbl_name_str)
+                        #(#debug_slots)*
+                        .finish_non_exhaustive()
+                }
+            }
         }
     }
 }

@@ -270,12 +270,26 @@ impl Emitter<'_> {
         let debug_fields = s.fields.iter().map(|f| {
             let fname = ident(&f.name);
             let fname_str = &f.name;
-            if is_wide_text(&f.ty) {
-                quote! { .field(#fname_str, &WideText__(&self.#fname)) }
+            // The fields of a packed struct may be misaligned: they are copied out, never
+            // borrowed.
+            let value = if s.pack.is_some() {
+                quote!({ self.#fname })
             } else {
-                quote! { .field(#fname_str, &self.#fname) }
+                quote!(self.#fname)
+            };
+            if is_wide_text(&f.ty) {
+                quote! { .field(#fname_str, &WideText__(&#value)) }
+            } else {
+                quote! { .field(#fname_str, &#value) }
             }
         });
+        let repr = match s.pack {
+            Some(n) => {
+                let n = Literal::u32_unsuffixed(n);
+                quote!(#[repr(C, packed(#n))])
+            }
+            None => quote!(#[repr(C)]),
+        };
         if s.fields.iter().any(|f| is_wide_text(&f.ty)) {
             self.wide_text = true;
         }
@@ -295,7 +309,7 @@ impl Emitter<'_> {
         };
         quote! {
             #doc
-            #[repr(C)]
+            #repr
             #[derive(Clone, Copy, PartialEq, #eq #derive_default)]
             pub struct #name {
                 #(#fields)*

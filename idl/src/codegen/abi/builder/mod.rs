@@ -2,6 +2,8 @@
 //! (structs, enums, typedefs, constants, classes, interfaces with their methods), then the
 //! imported declarations the roots need.
 
+mod imports;
+mod interfaces;
 mod types;
 
 use std::collections::{HashMap, HashSet};
@@ -15,7 +17,6 @@ use crate::model::{
 use crate::source::{FileId, Span};
 use crate::symbols::Symbol;
 
-use super::roles::{assign_roles, custom_value};
 use super::*;
 use types::is_handle;
 
@@ -40,6 +41,8 @@ pub(super) struct ApiBuilder<'m> {
     pub(super) invalid: Vec<Diagnostic>,
     /// How deep [`ApiBuilder::named`] is nested.
     pub(super) depth: usize,
+    /// What the C compiler sees: packings, and items hidden by `cpp_quote`d conditionals.
+    pub(super) c_view: super::c_view::CView,
 }
 
 impl<'m> ApiBuilder<'m> {
@@ -59,6 +62,7 @@ impl<'m> ApiBuilder<'m> {
             errors: Vec::new(),
             invalid: Vec::new(),
             depth: 0,
+            c_view: super::c_view::c_view(model),
         }
     }
 
@@ -148,6 +152,16 @@ impl<'m> ApiBuilder<'m> {
                 }
                 let names = vec![(i.name.name.clone(), i.span)];
                 self.guarded(names, Origin::Root, |b| b.interface(i, Origin::Root));
+            }
+            other if self.c_view.hidden.contains(&other.span()) => {
+                let names = item_names(other);
+                self.guarded(names, Origin::Root, |b| {
+                    b.error(
+                        other.span(),
+                        "a `cpp_quote`d conditional hides it from C (a stand-in for the IDL \
+                         compiler; the SDK's C headers define the real one)",
+                    );
+                });
             }
             other => {
                 let names = item_names(other);
@@ -408,6 +422,11 @@ impl<'m> ApiBuilder<'m> {
         ok.then(|| Struct {
             tag: s.tag.as_ref().map(|t| t.name.clone()),
             fields,
+            pack: self
+                .c_view
+                .packs
+                .get(&(std::ptr::from_ref(s) as usize))
+                .copied(),
         })
     }
 
@@ -527,258 +546,6 @@ impl<'m> ApiBuilder<'m> {
     }
 
     // ----- interfaces --------------------------------------------------------------------
-
-    /// Lowers an interface, and queues the imported interfaces it derives from (their vtables
-    /// are the first fields of its own).
-    pub(super) fn interface(&mut self, i: &model::Interface, origin: Origin) {
-        if !i.generic_params.is_empty() || !i.requires.is_empty() {
-            self.error(i.span, "code generation does not support WinRT interfaces");
-            return;
-        }
-        // As widl: `[object]` and `[odl]` interfaces, and any interface deriving from
-        // another, are COM interfaces; the others are RPC interfaces, whose functions are not
-        // called through a vtable (their nested declarations are generated all the same).
-        if !i.has_attr("object") && !i.has_attr("odl") && i.base_name().is_none() {
-            if i.methods().next().is_some() {
-                self.error(
-                    i.span,
-                    "the functions of an RPC interface (no `[object]`) are not called through \
-                     a vtable",
-                );
-            }
-            return;
-        }
-        let Some(iid) = i.uuid() else {
-            self.error(i.span, "an interface needs a `uuid(...)` attribute");
-            return;
-        };
-        let (base, defs) = match i.base_name() {
-            None => (None, Vec::new()),
-            Some(base) => match self.ancestry(base, i.span) {
-                Some(defs) => (Some(base.to_string()), defs),
-                None => return,
-            },
-        };
-        let ancestors: Vec<String> = defs.iter().map(|d| d.name.name.clone()).collect();
-        for def in &defs {
-            if !self.is_root(def.span) && def.name.name != "IUnknown" {
-                self.need(&def.name.name);
-            }
-        }
-        let mut inherited = Vec::new();
-        for def in defs.iter().rev() {
-            for f in def.methods().filter(|f| in_vtable(f)) {
-                let slot = inherited.len();
-                inherited.push(self.slot(f, slot));
-            }
-        }
-        let base_slots = inherited.len();
-        let methods = i
-            .methods()
-            .filter(|f| in_vtable(f))
-            .enumerate()
-            .map(|(index, f)| self.slot(f, base_slots + index))
-            .collect();
-        let out = match origin {
-            Origin::Root => &mut self.decls,
-            Origin::Imported => &mut self.imported_decls,
-        };
-        out.push(Decl {
-            name: i.name.name.clone(),
-            doc: doc_or(&i.doc, || format!("The `{}` interface.", i.name.name)),
-            origin,
-            span: i.span,
-            kind: DeclKind::Interface(Interface {
-                iid,
-                base,
-                ancestors,
-                base_slots,
-                inherited,
-                methods,
-            }),
-        });
-    }
-
-    /// The definitions of the interface named `base` and of its ancestors, nearest first.
-    pub(super) fn ancestry(
-        &mut self,
-        base: &str,
-        span: Span,
-    ) -> Option<Vec<Arc<model::Interface>>> {
-        let mut defs: Vec<Arc<model::Interface>> = Vec::new();
-        let mut name = base.to_string();
-        loop {
-            if defs.iter().any(|d| d.name.name == name) {
-                self.error(
-                    span,
-                    format!("the interface hierarchy of `{name}` is cyclic"),
-                );
-                return None;
-            }
-            let Some(Symbol::Interface(def)) = self.model.lookup(&name).cloned() else {
-                self.error(
-                    span,
-                    format!(
-                        "the base interface `{name}` is not defined (a forward declaration is \
-                         not enough)"
-                    ),
-                );
-                return None;
-            };
-            let next = def.base_name().map(str::to_string);
-            defs.push(def);
-            match next {
-                Some(next) => name = next,
-                None => return Some(defs),
-            }
-        }
-    }
-
-    /// The method of vtable slot `slot`: lowered, or a placeholder saying why it cannot be.
-    pub(super) fn slot(&mut self, f: &model::Function, slot: usize) -> Method {
-        let errors = self.errors.len();
-        let method = self.method(f, slot);
-        let reason = self.errors.get(errors).map(|e| e.message.clone());
-        self.errors.truncate(errors);
-        match (method, reason) {
-            (Some(m), None) => m,
-            (_, reason) => Method {
-                name: c_method_name(f),
-                doc: doc_or(&f.doc, || format!("The `{}` method.", f.name.name)),
-                slot,
-                ret: Ty::Void,
-                params: Vec::new(),
-                success_codes: Vec::new(),
-                optional: None,
-                unsupported: Some(
-                    reason.unwrap_or_else(|| "the signature is not supported".into()),
-                ),
-                span: f.span,
-            },
-        }
-    }
-
-    pub(super) fn method(&mut self, f: &model::Function, slot: usize) -> Option<Method> {
-        let ret = self.ty(&f.ret)?;
-        let mut params = Vec::new();
-        for (index, p) in f.params.iter().enumerate() {
-            let name = p
-                .name
-                .as_ref()
-                .map_or_else(|| format!("param{index}"), |n| n.name.clone());
-            // An array parameter is a pointer to its first element, as in C.
-            let ty = match self.ty(&p.ty)? {
-                Ty::Array { element, .. } => Ty::Ptr {
-                    pointee: element,
-                    is_const: false,
-                },
-                ty => ty,
-            };
-            let dir = match (p.has_attr("in"), p.has_attr("out")) {
-                (_, false) => Direction::In,
-                (false, true) => Direction::Out,
-                (true, true) => Direction::InOut,
-            };
-            params.push(Param {
-                name,
-                ty,
-                dir,
-                unique: p.has_attr("unique"),
-                string: p.has_attr("string"),
-                role: ParamRole::Raw,
-            });
-        }
-        assign_roles(f, &mut params);
-        let success_codes = custom_value(f, CONTRACT_SUCCESS_CODES)
-            .map(|v| v.split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default();
-        let optional = custom_value(f, CONTRACT_OPTIONAL).map(|v| v.trim().to_string());
-        Some(Method {
-            name: c_method_name(f),
-            doc: doc_or(&f.doc, || format!("The `{}` method.", f.name.name)),
-            slot,
-            ret,
-            params,
-            success_codes,
-            optional,
-            unsupported: None,
-            span: f.span,
-        })
-    }
-
-    /// Queues an imported struct, enum or handle for emission.
-    pub(super) fn need(&mut self, name: &str) {
-        if self.imported_seen.insert(name.to_string()) {
-            self.imported_queue.push(name.to_string());
-        }
-    }
-
-    /// Lowers the queued imported declarations (and what they need in turn).
-    pub(super) fn imported(&mut self) {
-        while let Some(name) = self.imported_queue.pop() {
-            let Some(span) = self.imported_span(&name) else {
-                continue;
-            };
-            self.guarded(vec![(name.clone(), span)], Origin::Imported, |b| {
-                b.imported_one(&name)
-            });
-        }
-    }
-
-    /// Where the imported declaration named `name` is, if there is one.
-    fn imported_span(&self, name: &str) -> Option<Span> {
-        match self.model.lookup(name) {
-            Some(Symbol::Typedef { typedef, .. }) => Some(typedef.span),
-            Some(Symbol::Interface(def)) => Some(def.span),
-            _ => match self.model.lookup_tag(name) {
-                Some(Symbol::StructTag(s)) => Some(s.span),
-                Some(Symbol::EnumTag(e)) => Some(e.span),
-                _ => None,
-            },
-        }
-    }
-
-    /// Lowers one queued imported declaration.
-    fn imported_one(&mut self, name: &str) {
-        let name = name.to_string();
-        {
-            let decls = match self.model.lookup(&name).cloned() {
-                Some(Symbol::Typedef { typedef, .. }) => {
-                    self.typedef(&typedef, Origin::Imported, Some(&name))
-                }
-                Some(Symbol::Interface(def)) => {
-                    self.interface(&def, Origin::Imported);
-                    Vec::new()
-                }
-                _ => match self.model.lookup_tag(&name).cloned() {
-                    Some(Symbol::StructTag(s)) => self
-                        .structure(&s)
-                        .map(|st| Decl {
-                            name: name.clone(),
-                            doc: format!("`struct {name}`."),
-                            origin: Origin::Imported,
-                            span: s.span,
-                            kind: DeclKind::Struct(st),
-                        })
-                        .into_iter()
-                        .collect(),
-                    Some(Symbol::EnumTag(e)) => self
-                        .enumeration(&e)
-                        .map(|en| Decl {
-                            name: name.clone(),
-                            doc: format!("`enum {name}`."),
-                            origin: Origin::Imported,
-                            span: e.span,
-                            kind: DeclKind::Enum(en),
-                        })
-                        .into_iter()
-                        .collect(),
-                    _ => Vec::new(),
-                },
-            };
-            self.imported_decls.extend(decls);
-        }
-    }
 }
 
 /// Records the emitted name of every struct and enum definition: the first typedef declarator
@@ -860,7 +627,14 @@ fn item_names(item: &Item) -> Vec<(String, Span)> {
                 TypeKind::Enum(e) if e.enumerators.is_some() => e.tag.as_ref(),
                 _ => None,
             };
+            let by_value = t.declarators.iter().any(|d| {
+                matches!(
+                    d.ty.unqualified().kind,
+                    TypeKind::Struct(_) | TypeKind::Enum(_)
+                )
+            });
             if let Some(tag) = tag
+                && !by_value
                 && !names.iter().any(|(n, _)| *n == tag.name)
             {
                 names.push((tag.name.clone(), t.span));
@@ -894,22 +668,6 @@ fn item_names(item: &Item) -> Vec<(String, Span)> {
     }
 }
 
-/// A method's name as MIDL writes it in C: property accessors get the prefix of their kind
-/// (`[propget] Name` is `get_Name`, `[propput]` is `put_Name`, `[propputref]` is `putref_Name`),
-/// so that the accessors of one property have distinct names.
-fn c_method_name(f: &model::Function) -> String {
-    let name = &f.name.name;
-    if f.has_attr("propget") {
-        format!("get_{name}")
-    } else if f.has_attr("propputref") {
-        format!("putref_{name}")
-    } else if f.has_attr("propput") {
-        format!("put_{name}")
-    } else {
-        name.clone()
-    }
-}
-
 /// The root files and every file whose text a root file includes: the files of the items in
 /// the roots' item trees.
 fn root_files(model: &Compilation) -> HashSet<FileId> {
@@ -929,10 +687,4 @@ fn root_files(model: &Compilation) -> HashSet<FileId> {
         walk(&file.items, &mut out);
     }
     out
-}
-
-/// Whether a method has a vtable slot: a `[call_as(m)]` method is the wire form of the
-/// `[local]` method `m`, which has the slot (MIDL's C has no member for it).
-fn in_vtable(f: &model::Function) -> bool {
-    !f.has_attr("call_as")
 }

@@ -1,0 +1,94 @@
+//! Imported declarations: what the root files need from the files they import (structs, enums,
+//! handles, base interfaces) is queued while they are lowered, then lowered in turn.
+
+use crate::source::Span;
+use crate::symbols::Symbol;
+
+use super::super::*;
+use super::ApiBuilder;
+
+impl ApiBuilder<'_> {
+    /// Queues an imported struct, enum or handle for emission.
+    pub(super) fn need(&mut self, name: &str) {
+        if self.imported_seen.insert(name.to_string()) {
+            self.imported_queue.push(name.to_string());
+        }
+    }
+
+    /// Lowers the queued imported declarations (and what they need in turn).
+    pub(in super::super) fn imported(&mut self) {
+        while let Some(name) = self.imported_queue.pop() {
+            let Some(span) = self.imported_span(&name) else {
+                continue;
+            };
+            self.guarded(vec![(name.clone(), span)], Origin::Imported, |b| {
+                b.imported_one(&name)
+            });
+        }
+    }
+
+    /// Where the imported declaration named `name` is, if there is one.
+    fn imported_span(&self, name: &str) -> Option<Span> {
+        match self.model.lookup(name) {
+            Some(Symbol::Typedef { typedef, .. }) => Some(typedef.span),
+            Some(Symbol::Interface(def)) => Some(def.span),
+            _ => match self.model.lookup_tag(name) {
+                Some(Symbol::StructTag(s)) => Some(s.span),
+                Some(Symbol::EnumTag(e)) => Some(e.span),
+                _ => None,
+            },
+        }
+    }
+
+    /// Lowers one queued imported declaration.
+    fn imported_one(&mut self, name: &str) {
+        if let Some(span) = self.imported_span(name)
+            && self.c_view.hidden.contains(&span)
+        {
+            self.error(
+                span,
+                "a `cpp_quote`d conditional hides it from C (a stand-in for the IDL compiler; \
+                 the SDK's C headers define the real one)",
+            );
+            return;
+        }
+        let name = name.to_string();
+        {
+            let decls = match self.model.lookup(&name).cloned() {
+                Some(Symbol::Typedef { typedef, .. }) => {
+                    self.typedef(&typedef, Origin::Imported, Some(&name))
+                }
+                Some(Symbol::Interface(def)) => {
+                    self.interface(&def, Origin::Imported);
+                    Vec::new()
+                }
+                _ => match self.model.lookup_tag(&name).cloned() {
+                    Some(Symbol::StructTag(s)) => self
+                        .structure(&s)
+                        .map(|st| Decl {
+                            name: name.clone(),
+                            doc: format!("`struct {name}`."),
+                            origin: Origin::Imported,
+                            span: s.span,
+                            kind: DeclKind::Struct(st),
+                        })
+                        .into_iter()
+                        .collect(),
+                    Some(Symbol::EnumTag(e)) => self
+                        .enumeration(&e)
+                        .map(|en| Decl {
+                            name: name.clone(),
+                            doc: format!("`enum {name}`."),
+                            origin: Origin::Imported,
+                            span: e.span,
+                            kind: DeclKind::Enum(en),
+                        })
+                        .into_iter()
+                        .collect(),
+                    _ => Vec::new(),
+                },
+            };
+            self.imported_decls.extend(decls);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Lowering interfaces: the vtable of each, its slots in order (the bases' first), every method
+//! with its parameters' roles, or a placeholder where a method cannot be expressed.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::model::{self, HasAttributes};
+use crate::source::Span;
+use crate::symbols::Symbol;
+
+use super::super::roles::{assign_roles, custom_value};
+use super::super::*;
+use super::ApiBuilder;
+
+impl ApiBuilder<'_> {
+    /// Lowers an interface, and queues the imported interfaces it derives from (their vtables
+    /// are the first fields of its own).
+    pub(super) fn interface(&mut self, i: &model::Interface, origin: Origin) {
+        if !i.generic_params.is_empty() || !i.requires.is_empty() {
+            self.error(i.span, "code generation does not support WinRT interfaces");
+            return;
+        }
+        // As widl: `[object]` and `[odl]` interfaces, and any interface deriving from
+        // another, are COM interfaces; the others are RPC interfaces, whose functions are not
+        // called through a vtable (their nested declarations are generated all the same).
+        if !i.has_attr("object") && !i.has_attr("odl") && i.base_name().is_none() {
+            if i.methods().next().is_some() {
+                self.error(
+                    i.span,
+                    "the functions of an RPC interface (no `[object]`) are not called through \
+                     a vtable",
+                );
+            }
+            return;
+        }
+        let Some(iid) = i.uuid() else {
+            self.error(i.span, "an interface needs a `uuid(...)` attribute");
+            return;
+        };
+        let (base, defs) = match i.base_name() {
+            None => (None, Vec::new()),
+            Some(base) => match self.ancestry(base, i.span) {
+                Some(defs) => (Some(base.to_string()), defs),
+                None => return,
+            },
+        };
+        let ancestors: Vec<String> = defs.iter().map(|d| d.name.name.clone()).collect();
+        for def in &defs {
+            if !self.is_root(def.span) && def.name.name != "IUnknown" {
+                self.need(&def.name.name);
+            }
+        }
+        let mut inherited = Vec::new();
+        // As widl writes C: a method with the name of an inherited one (a C++ overload) is
+        // named `Interface_Method`, so that the flattened C vtable has distinct members.
+        let mut seen: HashSet<String> = HashSet::new();
+        for def in defs.iter().rev() {
+            for f in def.methods().filter(|f| in_vtable(f)) {
+                let slot = inherited.len();
+                let mut m = self.slot(f, slot);
+                if !seen.insert(m.name.clone()) {
+                    m.name = format!("{}_{}", def.name.name, m.name);
+                }
+                inherited.push(m);
+            }
+        }
+        let base_slots = inherited.len();
+        let methods = i
+            .methods()
+            .filter(|f| in_vtable(f))
+            .enumerate()
+            .map(|(index, f)| {
+                let mut m = self.slot(f, base_slots + index);
+                if !seen.insert(m.name.clone()) {
+                    m.name = format!("{}_{}", i.name.name, m.name);
+                }
+                m
+            })
+            .collect();
+        let out = match origin {
+            Origin::Root => &mut self.decls,
+            Origin::Imported => &mut self.imported_decls,
+        };
+        out.push(Decl {
+            name: i.name.name.clone(),
+            doc: doc_or(&i.doc, || format!("The `{}` interface.", i.name.name)),
+            origin,
+            span: i.span,
+            kind: DeclKind::Interface(Interface {
+                iid,
+                base,
+                ancestors,
+                base_slots,
+                inherited,
+                methods,
+            }),
+        });
+    }
+
+    /// The definitions of the interface named `base` and of its ancestors, nearest first.
+    pub(super) fn ancestry(
+        &mut self,
+        base: &str,
+        span: Span,
+    ) -> Option<Vec<Arc<model::Interface>>> {
+        let mut defs: Vec<Arc<model::Interface>> = Vec::new();
+        let mut name = base.to_string();
+        loop {
+            if defs.iter().any(|d| d.name.name == name) {
+                self.error(
+                    span,
+                    format!("the interface hierarchy of `{name}` is cyclic"),
+                );
+                return None;
+            }
+            let Some(Symbol::Interface(def)) = self.model.lookup(&name).cloned() else {
+                self.error(
+                    span,
+                    format!(
+                        "the base interface `{name}` is not defined (a forward declaration is \
+                         not enough)"
+                    ),
+                );
+                return None;
+            };
+            let next = def.base_name().map(str::to_string);
+            defs.push(def);
+            match next {
+                Some(next) => name = next,
+                None => return Some(defs),
+            }
+        }
+    }
+
+    /// The method of vtable slot `slot`: lowered, or a placeholder saying why it cannot be.
+    pub(super) fn slot(&mut self, f: &model::Function, slot: usize) -> Method {
+        let errors = self.errors.len();
+        let method = self.method(f, slot);
+        let reason = self.errors.get(errors).map(|e| e.message.clone());
+        self.errors.truncate(errors);
+        match (method, reason) {
+            (Some(m), None) => m,
+            (_, reason) => Method {
+                name: c_method_name(f),
+                doc: doc_or(&f.doc, || format!("The `{}` method.", f.name.name)),
+                slot,
+                ret: Ty::Void,
+                params: Vec::new(),
+                success_codes: Vec::new(),
+                optional: None,
+                unsupported: Some(
+                    reason.unwrap_or_else(|| "the signature is not supported".into()),
+                ),
+                span: f.span,
+            },
+        }
+    }
+
+    pub(super) fn method(&mut self, f: &model::Function, slot: usize) -> Option<Method> {
+        let ret = self.ty(&f.ret)?;
+        let mut params = Vec::new();
+        for (index, p) in f.params.iter().enumerate() {
+            let name = p
+                .name
+                .as_ref()
+                .map_or_else(|| format!("param{index}"), |n| n.name.clone());
+            // An array parameter is a pointer to its first element, as in C.
+            let ty = match self.ty(&p.ty)? {
+                Ty::Array { element, .. } => Ty::Ptr {
+                    pointee: element,
+                    is_const: false,
+                },
+                ty => ty,
+            };
+            let dir = match (p.has_attr("in"), p.has_attr("out")) {
+                (_, false) => Direction::In,
+                (false, true) => Direction::Out,
+                (true, true) => Direction::InOut,
+            };
+            params.push(Param {
+                name,
+                ty,
+                dir,
+                unique: p.has_attr("unique"),
+                string: p.has_attr("string"),
+                role: ParamRole::Raw,
+            });
+        }
+        assign_roles(f, &mut params);
+        let success_codes = custom_value(f, CONTRACT_SUCCESS_CODES)
+            .map(|v| v.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
+        let optional = custom_value(f, CONTRACT_OPTIONAL).map(|v| v.trim().to_string());
+        Some(Method {
+            name: c_method_name(f),
+            doc: doc_or(&f.doc, || format!("The `{}` method.", f.name.name)),
+            slot,
+            ret,
+            params,
+            success_codes,
+            optional,
+            unsupported: None,
+            span: f.span,
+        })
+    }
+}
+
+/// A method's name as MIDL writes it in C: property accessors get the prefix of their kind
+/// (`[propget] Name` is `get_Name`, `[propput]` is `put_Name`, `[propputref]` is `putref_Name`),
+/// so that the accessors of one property have distinct names.
+fn c_method_name(f: &model::Function) -> String {
+    let name = &f.name.name;
+    if f.has_attr("propget") {
+        format!("get_{name}")
+    } else if f.has_attr("propputref") {
+        format!("putref_{name}")
+    } else if f.has_attr("propput") {
+        format!("put_{name}")
+    } else {
+        name.clone()
+    }
+}
+
+/// Whether a method has a vtable slot: a `[call_as(m)]` method is the wire form of the
+/// `[local]` method `m`, which has the slot (MIDL's C has no member for it).
+fn in_vtable(f: &model::Function) -> bool {
+    !f.has_attr("call_as")
+}

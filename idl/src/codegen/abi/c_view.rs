@@ -1,0 +1,284 @@
+//! What the C compiler sees of an IDL file: struct packing, and the declarations that
+//! `cpp_quote`d conditionals hide from it.
+//!
+//! IDL files set packing the way C headers do, and widl passes it on to the C it writes:
+//! `#pragma pack(push, N)` / `#pragma pack(pop)` / `#pragma pack(N)` lines (also from an
+//! `#include <pshpackN.h>` that the preprocessor expands), and `cpp_quote("#include
+//! <pshpackN.h>")` / `cpp_quote("#include <poppack.h>")` lines that only the C compiler sees.
+//!
+//! `cpp_quote("#if 0")` ... `cpp_quote("#endif")` around declarations is the MIDL idiom for
+//! stand-ins that only the IDL compiler needs (the real definition comes from the SDK's C
+//! headers); `#ifdef _WIN64` ... `#else` picks a packing per platform. The conditionals are
+//! evaluated as a C compiler for Windows x64 that has included `<windows.h>` would:
+//! `_WIN32`, `_WIN64`, `WIN32` and `_WINGDI_` defined, `__cplusplus` and every other name not,
+//! an expression beyond `0`, `1`, `defined`, `!`, `&&` and `||` taken as true.
+//!
+//! Every file is walked in source order with a stack of packings and of conditionals; each
+//! struct definition met while a packing is in force records it (nested definitions included,
+//! as in C), and each item met in a false branch is recorded as hidden.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::compilation::Compilation;
+use crate::model::{Item, StructType, Type, TypeKind};
+use crate::source::Span;
+
+/// Names a C compiler for Windows x64 has defined once `<windows.h>` is included.
+const DEFINED: &[&str] = &["_WIN32", "_WIN64", "WIN32", "_WINGDI_"];
+
+/// What the C compiler sees: the packing of struct definitions (by address) defined where one
+/// is in force, and the items that conditionals hide from it.
+#[derive(Debug, Default)]
+pub(super) struct CView {
+    pub(super) packs: HashMap<usize, u32>,
+    /// Items hidden from C, by span (and the struct and enum definitions in them).
+    pub(super) hidden: HashSet<Span>,
+}
+
+/// Walks every file of `model`.
+pub(super) fn c_view(model: &Compilation) -> CView {
+    let mut scan = Scan::default();
+    for file in model.files() {
+        scan.stack.clear();
+        scan.current = None;
+        scan.conditions.clear();
+        scan.items(&file.items);
+    }
+    scan.out
+}
+
+#[derive(Default)]
+struct Scan {
+    /// Packings saved by `push`.
+    stack: Vec<Option<u32>>,
+    /// The packing in force (`None`: the default, natural alignment).
+    current: Option<u32>,
+    /// Open conditionals: (this branch is taken, an earlier branch was taken).
+    conditions: Vec<(bool, bool)>,
+    out: CView,
+}
+
+impl Scan {
+    /// Whether the C compiler sees what comes now.
+    fn visible(&self) -> bool {
+        self.conditions.iter().all(|(taken, _)| *taken)
+    }
+
+    fn items(&mut self, items: &[Item]) {
+        for item in items {
+            if !matches!(item, Item::CppQuote(_)) && !self.visible() {
+                self.out.hidden.insert(item.span());
+                let spec = match item {
+                    Item::Typedef(t) => Some(&t.spec),
+                    Item::Declaration(d) => Some(&d.spec),
+                    _ => None,
+                };
+                match spec.map(|t| &t.kind) {
+                    Some(TypeKind::Struct(s)) => _ = self.out.hidden.insert(s.span),
+                    Some(TypeKind::Enum(e)) => _ = self.out.hidden.insert(e.span),
+                    _ => {}
+                }
+                continue;
+            }
+            match item {
+                Item::Pragma(p) => self.pragma(&p.text),
+                Item::CppQuote(q) => self.cpp_quote(&q.text),
+                Item::Typedef(t) => {
+                    self.ty(&t.spec);
+                    for d in &t.declarators {
+                        self.ty(&d.ty);
+                    }
+                }
+                Item::Declaration(d) => self.ty(&d.spec),
+                Item::Library(l) | Item::Module(l) => self.items(&l.items),
+                Item::Namespace(n) => self.items(&n.items),
+                Item::Interface(i) => self.items(&i.items),
+                _ => {}
+            }
+        }
+    }
+
+    /// Records the struct definitions inside `ty`.
+    fn ty(&mut self, ty: &Type) {
+        match &ty.kind {
+            TypeKind::Struct(s) if s.is_definition() => self.structure(s),
+            TypeKind::Const(inner) => self.ty(inner),
+            TypeKind::Pointer { pointee, .. } => self.ty(pointee),
+            TypeKind::Array { element, .. } => self.ty(element),
+            _ => {}
+        }
+    }
+
+    fn structure(&mut self, s: &StructType) {
+        if let Some(n) = self.current {
+            self.out.packs.insert(std::ptr::from_ref(s) as usize, n);
+        }
+        for f in s.fields.as_deref().unwrap_or_default() {
+            self.ty(&f.ty);
+        }
+    }
+
+    /// `pack(push, N)`, `pack(push)`, `pack(pop)`, `pack(N)`, `pack()`.
+    fn pragma(&mut self, text: &str) {
+        let Some(args) = text
+            .trim()
+            .strip_prefix("pack")
+            .map(str::trim)
+            .and_then(|r| r.strip_prefix('('))
+            .and_then(|r| r.strip_suffix(')'))
+        else {
+            return;
+        };
+        let parts: Vec<&str> = args.split(',').map(str::trim).collect();
+        match parts.as_slice() {
+            ["push", rest @ ..] => {
+                self.stack.push(self.current);
+                if let Some(n) = rest.iter().find_map(|p| p.parse::<u32>().ok()) {
+                    self.current = Some(n);
+                }
+            }
+            ["pop", ..] => self.current = self.stack.pop().flatten(),
+            [""] | [] => self.current = None,
+            [n] => {
+                if let Ok(n) = n.parse::<u32>() {
+                    self.current = Some(n);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `#include <pshpackN.h>` pushes packing `N`; `#include <poppack.h>` pops it; `#if`,
+    /// `#ifdef`, `#ifndef`, `#elif`, `#else` and `#endif` open, switch and close conditionals.
+    fn cpp_quote(&mut self, text: &str) {
+        let line = text.trim();
+        if let Some(directive) = line.strip_prefix('#').map(str::trim_start) {
+            let (word, rest) = directive
+                .split_once(|c: char| c.is_whitespace() || c == '(' || c == '!')
+                .map_or((directive, ""), |(w, _)| (w, &directive[w.len()..]));
+            let rest = rest.trim();
+            match word {
+                "if" => return self.open(condition(rest)),
+                "ifdef" => return self.open(DEFINED.contains(&rest)),
+                "ifndef" => return self.open(!DEFINED.contains(&rest)),
+                "elif" => {
+                    if let Some((taken, done)) = self.conditions.last_mut() {
+                        *done |= *taken;
+                        *taken = !*done && condition(rest);
+                    }
+                    return;
+                }
+                "else" => {
+                    if let Some((taken, done)) = self.conditions.last_mut() {
+                        *done |= *taken;
+                        *taken = !*done;
+                    }
+                    return;
+                }
+                "endif" => {
+                    self.conditions.pop();
+                    return;
+                }
+                _ => {}
+            }
+        }
+        if !self.visible() {
+            return;
+        }
+        let Some(header) = text
+            .trim()
+            .strip_prefix("#include")
+            .map(|r| r.trim().trim_matches(|c| c == '<' || c == '>' || c == '"'))
+        else {
+            return;
+        };
+        if let Some(n) = header
+            .strip_prefix("pshpack")
+            .and_then(|r| r.strip_suffix(".h"))
+            .and_then(|n| n.parse::<u32>().ok())
+        {
+            self.stack.push(self.current);
+            self.current = Some(n);
+        } else if header == "poppack.h" {
+            self.current = self.stack.pop().flatten();
+        }
+    }
+}
+
+impl Scan {
+    fn open(&mut self, taken: bool) {
+        self.conditions.push((taken, false));
+    }
+}
+
+/// Evaluates an `#if` expression over `0`, `1`, `defined(X)`, `defined X`, `!`, `&&` and `||`
+/// ([`DEFINED`] names are defined); anything else counts as true.
+fn condition(expr: &str) -> bool {
+    let expr = expr.trim();
+    if let Some((a, b)) = expr.split_once("||") {
+        return condition(a) || condition(b);
+    }
+    if let Some((a, b)) = expr.split_once("&&") {
+        return condition(a) && condition(b);
+    }
+    if let Some(inner) = expr.strip_prefix('!') {
+        return !condition(inner);
+    }
+    if let Some(inner) = expr.strip_prefix('(').and_then(|e| e.strip_suffix(')')) {
+        return condition(inner);
+    }
+    if let Some(name) = expr.strip_prefix("defined") {
+        let name = name
+            .trim()
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .trim();
+        return DEFINED.contains(&name);
+    }
+    expr != "0"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Scan, condition};
+
+    #[test]
+    fn conditionals_as_a_windows_x64_c_compiler_sees_them() {
+        assert!(!condition("0"));
+        assert!(condition("defined(_WIN64)"));
+        assert!(!condition("!defined(_WIN64)"));
+        assert!(!condition(
+            "!defined(D3D11_NO_HELPERS) && defined(__cplusplus)"
+        ));
+        let mut scan = Scan::default();
+        scan.cpp_quote("#ifdef _WIN64");
+        scan.cpp_quote("#include <pshpack8.h>");
+        scan.cpp_quote("#else");
+        scan.cpp_quote("#include <pshpack2.h>");
+        scan.cpp_quote("#endif");
+        assert_eq!(scan.current, Some(8));
+        scan.cpp_quote("#if 0");
+        assert!(!scan.visible());
+        scan.cpp_quote("#endif");
+        assert!(scan.visible());
+    }
+
+    #[test]
+    fn pragmas_and_pshpack_includes_nest() {
+        let mut scan = Scan::default();
+        scan.pragma("pack(push, 1)");
+        assert_eq!(scan.current, Some(1));
+        scan.cpp_quote("#include <pshpack8.h>");
+        assert_eq!(scan.current, Some(8));
+        scan.cpp_quote("#include <poppack.h>");
+        assert_eq!(scan.current, Some(1));
+        scan.pragma("pack(pop)");
+        assert_eq!(scan.current, None);
+        scan.pragma("pack(2)");
+        assert_eq!(scan.current, Some(2));
+        scan.pragma("pack()");
+        assert_eq!(scan.current, None);
+        scan.pragma("warning(disable: 4201)");
+        assert_eq!(scan.current, None);
+    }
+}
