@@ -286,3 +286,18 @@ fn raw_parameters_make_a_method_unsafe() {
     );
     assert_eq!(counted.slot, 4);
 }
+
+#[test]
+fn an_untagged_enum_declares_int_constants() {
+    let api = lower("import \"unknwn.idl\";\nenum { FIRST = 1, SECOND, BIG = 0xFFFFFFFF };\n")
+        .unwrap_or_else(|d| panic!("{d}"));
+    let value = |name: &str| match api.find(name).map(|d| &d.kind) {
+        Some(DeclKind::Const(c)) => (c.value, c.ty.clone()),
+        other => panic!("{name}: {other:?}"),
+    };
+    assert_eq!(value("FIRST"), (1, Ty::Prim(Prim::I32)));
+    assert_eq!(value("SECOND"), (2, Ty::Prim(Prim::I32)));
+    // A C enumerator is an `int`: 0xFFFFFFFF is -1 there.
+    assert_eq!(value("BIG"), (-1, Ty::Prim(Prim::I32)));
+    assert!(api.skipped().is_empty());
+}

@@ -362,7 +362,22 @@ impl<'m> ApiBuilder<'m> {
             }
             TypeKind::Enum(e) if e.enumerators.is_some() => {
                 let Some(tag) = &e.tag else {
-                    self.error(d.span, "an untagged enum needs a typedef name");
+                    // `enum { A = 1, B };` declares only its enumerators: `int` constants.
+                    if let Some(en) = self.enumeration(e) {
+                        for v in en.variants {
+                            self.decls.push(Decl {
+                                name: v.name,
+                                doc: v.doc,
+                                origin: Origin::Root,
+                                span: d.span,
+                                kind: DeclKind::Const(Const {
+                                    ty: Ty::Prim(Prim::I32),
+                                    value: v.value.into(),
+                                    hex: v.hex,
+                                }),
+                            });
+                        }
+                    }
                     return;
                 };
                 if let Some(en) = self.enumeration(e) {
