@@ -1,26 +1,33 @@
 //! widl's side of the facts: what its header says, as `x86_64-w64-mingw32-gcc` reads it.
 //!
 //! For each file, a C program includes Wine's `<windows.h>` and `<ole2.h>` (through a
-//! precompiled header, for speed), the few headers the SDK requires before some headers (see
-//! [`prelude`]), and widl's header; it then defines one array, `abi_facts`, whose elements are
-//! the facts' C expressions, one per line. Compiled with `-S`, the array's initializer is
-//! plain data in the assembly (`.quad 24`): the values are read from there, so nothing Windows
-//! has to run. An element that does not compile (a name widl's header does not declare) is
-//! replaced by `0` and the compiler's message becomes that fact's C value; the program is
-//! compiled again until it compiles. GUIDs are read from the `DEFINE_GUID(...)` lines of the
-//! header text.
+//! precompiled header, for speed), the few headers and switches the SDK requires before some
+//! headers (see [`prelude`]), and widl's header; it then defines one array, `abi_facts`, whose
+//! elements are the facts' C expressions, one per line (with the directives some need around
+//! them). Compiled with `-S`, the array's initializer is plain data in the assembly
+//! (`.quad 24`): the values are read from there, so nothing Windows has to run. An element
+//! that does not compile (a name widl's header does not declare) is replaced by the fact's
+//! next C alternative (see [`Fact::c`]), and when there is none left by `0`, the compiler's
+//! message becoming that fact's C value; the program is compiled again until it compiles.
 //!
-//! Results are cached per file, keyed by the program, the header (and every widl header it may
-//! include) and the compiler's version.
+//! The program is then preprocessed once more with `INITGUID` defined ([`super::preprocessed`]):
+//! the GUIDs are read from there, and a fact that did not compile whose declaration widl's
+//! header puts where the preprocessor leaves it out is *not comparable*, with that reason,
+//! rather than different.
+//!
+//! Results are cached per file, keyed by the program, the facts, the header (and every widl
+//! header it may include) and the compiler's version.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::rc::Rc;
 
 use anyhow::{Context, Result, bail};
 
 use super::corpus::{corpus_root, hash, tool_version, write_if_changed};
 use super::facts::{Fact, Value};
+use super::preprocessed::{Preprocessed, guid_lines};
 
 /// The C compiler.
 const GCC: &str = "x86_64-w64-mingw32-gcc";
@@ -29,28 +36,56 @@ const GCC: &str = "x86_64-w64-mingw32-gcc";
 const PRECOMPILED: &str = "#include <rpc.h>\n#include <rpcndr.h>\n#include <windows.h>\n\
                            #include <ole2.h>\n#include <stddef.h>\n";
 
-/// What a file's header needs before it, as with the SDK (each header says so in its
-/// documentation, not in its `#include`s): the declarations it uses without importing them.
-pub fn prelude(stem: &str) -> &'static str {
+/// How the C side works, part of every cache key: a change here evaluates every file again.
+const RECIPE: &str = "alternatives; -E -DINITGUID, GUID names expanded; not comparable: \
+                      undeclared or guarded (3)";
+
+/// What a file's C program needs around the precompiled headers, as with the SDK (each header
+/// says so in its documentation, not in its `#include`s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prelude {
+    /// Switches defined before any header (the precompiled one is then read as text).
+    pub before: &'static str,
+    /// The declarations the file's header uses without importing them.
+    pub after: &'static str,
+}
+
+/// The [`Prelude`] of a file.
+pub fn prelude(stem: &str) -> Prelude {
+    let after = |after| Prelude { before: "", after };
     match stem {
-        "amvideo" => "#include <strmif.h>\n",
-        "commoncontrols" => "#include <commctrl.h>\n",
-        "cordebug" | "corsym" => "#include <cor.h>\n",
-        "ddstream" | "videoacc" => "#include <ddraw.h>\n",
+        "amvideo" => after("#include <strmif.h>\n"),
+        "commoncontrols" => after("#include <commctrl.h>\n"),
+        "cordebug" | "corsym" => after("#include <cor.h>\n"),
+        "ddstream" | "videoacc" => after("#include <ddraw.h>\n"),
         // strmif.h would redeclare dvdif.h's enums; only the interface name is missing.
-        "dvdif" => "typedef struct IGraphBuilder IGraphBuilder;\n",
-        "dxva2api" | "evr9" => "#include <d3d9.h>\n",
-        "mfreadwrite" => "#include <mfidl.h>\n",
+        "dvdif" => after("typedef struct IGraphBuilder IGraphBuilder;\n"),
+        "dxva2api" | "evr9" => after("#include <d3d9.h>\n"),
+        "mfreadwrite" => after("#include <mfidl.h>\n"),
+        // The COM context interfaces (IContext, IEnumContextProps ...) are declared only for
+        // those who ask for them.
+        "objidl" | "objidlbase" => Prelude {
+            before: "#define USE_COM_CONTEXT_DEF\n",
+            after: "",
+        },
         // Its cpp_quote'd RTWQASYNCRESULT is C++ (a base class) unless building Wine itself.
-        "rtworkq" => "#define __WINESRC__\n",
-        "vmr9" => "#include <d3d9.h>\n#include <strmif.h>\n",
-        "wsddisco" => "#include <wsdbase.h>\n",
-        _ => "",
+        "rtworkq" => after("#define __WINESRC__\n"),
+        "vmr9" => after("#include <d3d9.h>\n#include <strmif.h>\n"),
+        "wsddisco" => after("#include <wsdbase.h>\n"),
+        _ => after(""),
     }
 }
 
-/// The C value of one fact: the value in decimal (a GUID in text), or why there is none.
-pub type CValue = Result<String, String>;
+/// widl's side of one fact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CValue {
+    /// The value in decimal (a GUID in text).
+    Value(String),
+    /// Why the C side has no value: the compiler's message (on the first C alternative).
+    Error(String),
+    /// widl's header declares the fact where the C preprocessor leaves it out: why.
+    NotComparable(String),
+}
 
 /// What widl's side says about one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,10 +100,15 @@ pub enum CFacts {
 #[derive(Debug)]
 pub struct CSide {
     dir: PathBuf,
+    widl_dir: PathBuf,
     includes: Vec<PathBuf>,
     /// The compiler's version and a hash of every widl header: part of every cache key.
     env_key: String,
 }
+
+/// The integer facts' values, or for each the compiler's message on its first alternative;
+/// an outer `Err` when the header does not compile.
+type Ints = Result<Vec<Result<u64, String>>, String>;
 
 impl CSide {
     /// Prepares `dir` (the precompiled header included) for headers cached in `widl_dir`.
@@ -84,8 +124,13 @@ impl CSide {
             root.join("msvcrt"),
         ];
         let side = CSide {
-            env_key: hash(&[version.as_bytes(), headers_key.as_bytes()]),
+            env_key: hash(&[
+                version.as_bytes(),
+                headers_key.as_bytes(),
+                RECIPE.as_bytes(),
+            ]),
             dir,
+            widl_dir: widl_dir.to_path_buf(),
             includes,
         };
         side.precompile(&pch_dir, &version)?;
@@ -102,7 +147,12 @@ impl CSide {
             .and_then(|m| m.modified())
             .map(|t| format!("{t:?}"))
             .unwrap_or_default();
-        let key = hash(&[version.as_bytes(), PRECOMPILED.as_bytes(), stamp.as_bytes()]);
+        let key = hash(&[
+            version.as_bytes(),
+            PRECOMPILED.as_bytes(),
+            stamp.as_bytes(),
+            self.env_key.as_bytes(),
+        ]);
         let key_file = pch_dir.join("abi_pre.key");
         let gch = pch_dir.join("abi_pre.h.gch");
         if gch.is_file() && std::fs::read_to_string(&key_file).is_ok_and(|k| k == key) {
@@ -137,74 +187,91 @@ impl CSide {
         command
     }
 
-    /// widl's values of `facts` for the file `stem` whose widl header is `header`.
+    /// widl's values of `facts` for the file `stem` whose widl header is `header`, from the
+    /// cache or the compiler.
     pub fn evaluate(&self, stem: &str, header: &str, facts: &[Fact]) -> Result<CFacts> {
-        let exprs: Vec<&str> = facts
-            .iter()
-            .filter(|f| f.value != Value::Guid)
-            .map(|f| f.c.as_str())
-            .collect();
-        let ints = match self.cached_ints(stem, header, &exprs)? {
-            Ok(ints) => ints,
-            Err(message) => return Ok(CFacts::HeaderError(message)),
-        };
-        let guids = define_guids(header);
-        let mut ints = ints.into_iter();
-        let values = facts
-            .iter()
-            .map(|f| match f.value {
-                Value::Guid => guids
-                    .get(&f.c)
-                    .cloned()
-                    .ok_or_else(|| format!("widl's header has no DEFINE_GUID({}, ...)", f.c)),
-                value => match ints.next() {
-                    Some(Ok(bits)) => Ok(value.read_bits(bits)),
-                    Some(Err(e)) => Err(e),
-                    None => Err("no value".into()),
-                },
-            })
-            .collect();
-        Ok(CFacts::Values(values))
-    }
-
-    /// The integer facts' 64-bit patterns (or errors), from the cache or the compiler; an
-    /// outer `Err` when the header does not compile.
-    fn cached_ints(
-        &self,
-        stem: &str,
-        header: &str,
-        exprs: &[&str],
-    ) -> Result<Result<Vec<Result<u64, String>>, String>> {
-        let program = program(stem, exprs, &vec![false; exprs.len()]).0;
+        let lines: Vec<String> = facts.iter().map(Fact::to_line).collect();
         let key = hash(&[
             self.env_key.as_bytes(),
-            program.as_bytes(),
+            stem.as_bytes(),
+            lines.join("\n").as_bytes(),
             header.as_bytes(),
         ]);
         let cache = self.dir.join(format!("{stem}.values"));
         if let Ok(text) = std::fs::read_to_string(&cache)
-            && let Some(result) = read_cache(&text, &key, exprs.len())
+            && let Some(result) = read_cache(&text, &key, facts.len())
         {
             return Ok(result);
         }
-        let result = self.compile(stem, exprs)?;
+        let result = self.evaluate_now(stem, facts)?;
         std::fs::write(&cache, write_cache(&key, &result))
             .with_context(|| format!("cannot write {}", cache.display()))?;
         Ok(result)
     }
 
-    /// Compiles the program of `stem` until every fact that does not compile is left out.
-    fn compile(
-        &self,
-        stem: &str,
-        exprs: &[&str],
-    ) -> Result<Result<Vec<Result<u64, String>>, String>> {
+    fn evaluate_now(&self, stem: &str, facts: &[Fact]) -> Result<CFacts> {
+        let int_facts: Vec<&Fact> = facts.iter().filter(|f| f.value != Value::Guid).collect();
+        let ints = match self.compile(stem, &int_facts)? {
+            Ok(ints) => ints,
+            Err(message) => return Ok(CFacts::HeaderError(message)),
+        };
+        let guid_names = facts
+            .iter()
+            .filter(|f| f.value == Value::Guid)
+            .map(|f| f.c[0].as_str());
+        let pre = self.preprocess(stem, &guid_lines(guid_names))?;
+        let own = self.widl_dir.join(format!("{stem}.h"));
+        let mut texts: HashMap<PathBuf, Option<Rc<str>>> = HashMap::new();
+        let mut not_comparable = |fact: &Fact| {
+            pre.not_comparable(&fact.locate, |path| {
+                texts
+                    .entry(path.to_path_buf())
+                    .or_insert_with(|| std::fs::read_to_string(path).ok().map(Rc::from))
+                    .clone()
+            })
+        };
+        let mut ints = ints.into_iter();
+        let mut guids = 0..;
+        let mut values = Vec::with_capacity(facts.len());
+        for fact in facts {
+            let value = match fact.value {
+                Value::Guid => {
+                    let n = guids.next().unwrap_or_default();
+                    pre.guid(n, &own).map(str::to_string)
+                }
+                value => match ints.next() {
+                    Some(Ok(bits)) => Ok(value.read_bits(bits)),
+                    Some(Err(e)) => Err(e),
+                    None => Err("no value".into()),
+                },
+            };
+            values.push(match value {
+                Ok(v) => CValue::Value(v),
+                Err(e) => match not_comparable(fact) {
+                    Some(reason) => CValue::NotComparable(format!("{reason} (C: {e})")),
+                    None => CValue::Error(e),
+                },
+            });
+        }
+        Ok(CFacts::Values(values))
+    }
+
+    /// Compiles the program of `stem` until every fact that does not compile has moved on
+    /// to its next C alternative, and those without one are left out.
+    fn compile(&self, stem: &str, facts: &[&Fact]) -> Result<Ints> {
         let source = self.dir.join(format!("{stem}.c"));
         let asm = self.dir.join(format!("{stem}.s"));
-        let mut failed: Vec<Option<String>> = vec![None; exprs.len()];
+        // The alternative each fact is at (its count when none is left), and the message of
+        // the first.
+        let mut at = vec![0; facts.len()];
+        let mut first_error: Vec<Option<String>> = vec![None; facts.len()];
         loop {
-            let omitted: Vec<bool> = failed.iter().map(Option::is_some).collect();
-            let (text, first_line) = program(stem, exprs, &omitted);
+            let snippets: Vec<Option<&str>> = facts
+                .iter()
+                .zip(&at)
+                .map(|(f, &i)| f.c.get(i).map(String::as_str))
+                .collect();
+            let (text, owners) = program(stem, &snippets);
             write_if_changed(&source, &text)?;
             let output = self
                 .gcc()
@@ -218,28 +285,31 @@ impl CSide {
                 let asm_text = std::fs::read_to_string(&asm)
                     .with_context(|| format!("cannot read {}", asm.display()))?;
                 let _ = std::fs::remove_file(&asm);
-                let Some(data) = array_data(&asm_text, "abi_facts", exprs.len() + 1) else {
+                let Some(data) = array_data(&asm_text, "abi_facts", facts.len() + 1) else {
                     bail!("cannot find the values of abi_facts in {}", asm.display());
                 };
-                let values = failed
-                    .into_iter()
+                let values = facts
+                    .iter()
+                    .zip(&at)
+                    .zip(first_error)
                     .zip(data)
-                    .map(|(error, v)| error.map_or(Ok(v), Err))
+                    .map(|(((f, &i), error), v)| match error {
+                        Some(e) if i >= f.c.len() => Err(e),
+                        _ => Ok(v),
+                    })
                     .collect();
                 return Ok(Ok(values));
             }
             let stderr = String::from_utf8_lossy(&output.stderr);
             let file = format!("{stem}.c");
-            let mut progress = false;
+            let mut failed = vec![false; facts.len()];
             let mut other = None;
             for (line, message) in errors(&stderr, &file) {
-                match line
-                    .and_then(|l| l.checked_sub(first_line))
-                    .filter(|&i| i < exprs.len())
-                {
-                    Some(i) if failed[i].is_none() => {
-                        failed[i] = Some(message);
-                        progress = true;
+                match line.and_then(|l| owners.get(l.checked_sub(1)?).copied().flatten()) {
+                    Some(i) if !failed[i] && at[i] < facts[i].c.len() => {
+                        failed[i] = true;
+                        first_error[i].get_or_insert(message);
+                        at[i] += 1;
                     }
                     Some(_) => {}
                     None => {
@@ -247,34 +317,70 @@ impl CSide {
                     }
                 }
             }
-            if !progress {
+            if !failed.contains(&true) {
                 let first = other.unwrap_or_else(|| stderr.lines().next().unwrap_or("").into());
                 return Ok(Err(first));
             }
         }
     }
+
+    /// The program of `stem` without facts, followed by `guid_lines`, preprocessed with
+    /// `INITGUID`.
+    fn preprocess(&self, stem: &str, guid_lines: &str) -> Result<Preprocessed> {
+        let source = self.dir.join(format!("{stem}.guids.c"));
+        let out = self.dir.join(format!("{stem}.i"));
+        write_if_changed(&source, &(program(stem, &[]).0 + guid_lines))?;
+        let output = self
+            .gcc()
+            .args(["-E", "-DINITGUID"])
+            .arg(&source)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .with_context(|| format!("cannot run {GCC}"))?;
+        if !output.status.success() {
+            bail!(
+                "{GCC} -E {} failed: {}",
+                source.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let text = std::fs::read(&out).with_context(|| format!("cannot read {}", out.display()))?;
+        let _ = std::fs::remove_file(&out);
+        Ok(Preprocessed::read(
+            &String::from_utf8_lossy(&text),
+            &self.widl_dir,
+        ))
+    }
 }
 
-/// The C program of a file: the includes, then `abi_facts` with one expression per line
-/// (`0` for the omitted ones) and a final `0`. Also returns the line of the first element.
-pub fn program(stem: &str, exprs: &[&str], omitted: &[bool]) -> (String, usize) {
+/// The C program of a file: the prelude and includes, then `abi_facts` with one element per
+/// fact (`0` for `None`; a snippet's lines that start with `#` are written as they are, its
+/// other line is the element) and a final `0`. Also returns, for each line of the program
+/// (0-based), the fact it belongs to.
+pub fn program(stem: &str, snippets: &[Option<&str>]) -> (String, Vec<Option<usize>>) {
+    let prelude = prelude(stem);
     let mut text = format!(
         "/* Generated by `cargo xtask abi-corpus`: the ABI facts of {stem}.idl as widl's \
          header states them. Do not edit. */\n\
-         #include \"abi_pre.h\"\n{}#include \"{stem}.h\"\n#include <stddef.h>\n\
+         {}#include \"abi_pre.h\"\n{}#include \"{stem}.h\"\n#include <stddef.h>\n\
          const unsigned long long abi_facts[] = {{\n",
-        prelude(stem)
+        prelude.before, prelude.after
     );
-    let first_line = text.lines().count() + 1;
-    for (expr, &omit) in exprs.iter().zip(omitted) {
-        if omit {
-            text.push_str("0,\n");
-        } else {
-            text.push_str(&format!("(unsigned long long)({expr}),\n"));
+    let mut owners = vec![None; text.lines().count()];
+    for (i, snippet) in snippets.iter().enumerate() {
+        for line in snippet.unwrap_or("0").lines() {
+            if line.starts_with('#') || snippet.is_none() {
+                text.push_str(line);
+                text.push_str(if line.starts_with('#') { "\n" } else { ",\n" });
+            } else {
+                text.push_str(&format!("(unsigned long long)({line}),\n"));
+            }
+            owners.push(Some(i));
         }
     }
     text.push_str("0\n};\n");
-    (text, first_line)
+    (text, owners)
 }
 
 /// The errors in a compiler's plain-output diagnostics: for each, the line of `file` it is
@@ -356,47 +462,20 @@ pub fn array_data(asm: &str, label: &str, count: usize) -> Option<Vec<u64>> {
     Some(out)
 }
 
-/// Every `DEFINE_GUID(NAME, ...)` of a header, as `NAME` → lower-case GUID text.
-pub fn define_guids(header: &str) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for (at, macro_call) in header.match_indices("DEFINE_GUID(") {
-        let rest = &header[at + macro_call.len()..];
-        let Some(end) = rest.find(')') else { continue };
-        let args: Vec<&str> = rest[..end].split(',').map(str::trim).collect();
-        if args.len() != 12 {
-            continue;
-        }
-        let nums: Option<Vec<u64>> = args[1..].iter().map(|a| parse_c_int(a)).collect();
-        let Some(n) = nums else { continue };
-        let text = format!(
-            "{:08x}-{:04x}-{:04x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-            n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9], n[10]
-        );
-        out.entry(args[0].to_string()).or_insert(text);
-    }
-    out
-}
-
-/// A C integer literal (decimal or `0x` hexadecimal, suffixes ignored).
-fn parse_c_int(text: &str) -> Option<u64> {
-    let t = text.trim_end_matches(['u', 'U', 'l', 'L']);
-    match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        Some(hex) => u64::from_str_radix(hex, 16).ok(),
-        None => t.parse().ok(),
-    }
-}
-
-/// The cache file of one program's results.
-fn write_cache(key: &str, result: &Result<Vec<Result<u64, String>>, String>) -> String {
+/// The cache file of one file's results.
+fn write_cache(key: &str, result: &CFacts) -> String {
     let mut text = format!("{key}\n");
+    let one_line = |m: &str| m.replace('\n', " ");
     match result {
-        Err(message) => text.push_str(&format!("header\t{}\n", message.replace('\n', " "))),
-        Ok(values) => {
+        CFacts::HeaderError(message) => text.push_str(&format!("header\t{}\n", one_line(message))),
+        CFacts::Values(values) => {
             for v in values {
-                match v {
-                    Ok(v) => text.push_str(&format!("v\t{v}\n")),
-                    Err(e) => text.push_str(&format!("e\t{}\n", e.replace('\n', " "))),
-                }
+                let (kind, v) = match v {
+                    CValue::Value(v) => ("v", v),
+                    CValue::Error(e) => ("e", e),
+                    CValue::NotComparable(r) => ("n", r),
+                };
+                text.push_str(&format!("{kind}\t{}\n", one_line(v)));
             }
         }
     }
@@ -404,11 +483,7 @@ fn write_cache(key: &str, result: &Result<Vec<Result<u64, String>>, String>) -> 
 }
 
 /// The inverse of [`write_cache`], when the key and the count match.
-fn read_cache(
-    text: &str,
-    key: &str,
-    count: usize,
-) -> Option<Result<Vec<Result<u64, String>>, String>> {
+fn read_cache(text: &str, key: &str, count: usize) -> Option<CFacts> {
     let mut lines = text.lines();
     if lines.next()? != key {
         return None;
@@ -416,33 +491,21 @@ fn read_cache(
     let mut values = Vec::new();
     for line in lines {
         let (kind, rest) = line.split_once('\t')?;
-        match kind {
-            "header" => return Some(Err(rest.to_string())),
-            "v" => values.push(Ok(rest.parse().ok()?)),
-            "e" => values.push(Err(rest.to_string())),
+        let rest = rest.to_string();
+        values.push(match kind {
+            "header" => return Some(CFacts::HeaderError(rest)),
+            "v" => CValue::Value(rest),
+            "e" => CValue::Error(rest),
+            "n" => CValue::NotComparable(rest),
             _ => return None,
-        }
+        });
     }
-    (values.len() == count).then_some(Ok(values))
+    (values.len() == count).then_some(CFacts::Values(values))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn guids_are_read_from_define_guid_lines() {
-        let header = "DEFINE_GUID(IID_IAudioSessionEvents, 0x24918acc, 0x64b3, 0x37c1, \
-                      0x8c,0xa9, 0x74,0xa6,0x6e,0x99,0x57,0xa8);\n\
-                      #define X 1\nDEFINE_GUID(CLSID_Foo, 0x1, 0x2, 0x3, 0,1,2,3,4,5,6,0xff);\n";
-        let guids = define_guids(header);
-        assert_eq!(
-            guids["IID_IAudioSessionEvents"],
-            "24918acc-64b3-37c1-8ca9-74a66e9957a8"
-        );
-        assert_eq!(guids["CLSID_Foo"], "00000001-0002-0003-0001-0203040506ff");
-        assert_eq!(guids.len(), 2);
-    }
 
     #[test]
     fn array_data_is_read_from_the_assembly() {
@@ -477,30 +540,60 @@ mod tests {
     }
 
     #[test]
-    fn programs_put_one_fact_per_line() {
-        let (text, first) = program("audiopolicy", &["sizeof(GUID)", "bad"], &[false, true]);
+    fn programs_put_one_fact_per_line_with_its_directives() {
+        let undef = crate::abi_corpus::facts::undefined("M", "offsetof(V, M)");
+        let (text, owners) = program("audiopolicy", &[Some("sizeof(GUID)"), None, Some(&undef)]);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[first - 1], "(unsigned long long)(sizeof(GUID)),");
-        assert_eq!(lines[first], "0,");
+        assert_eq!(
+            lines.len(),
+            owners.len() + 2,
+            "the final `0` and the closing brace belong to no fact (`}}`)"
+        );
+        let of = |i: usize| -> Vec<&str> {
+            lines
+                .iter()
+                .zip(&owners)
+                .filter(|(_, o)| **o == Some(i))
+                .map(|(l, _)| *l)
+                .collect()
+        };
+        assert_eq!(of(0), ["(unsigned long long)(sizeof(GUID)),"]);
+        assert_eq!(of(1), ["0,"]);
+        assert_eq!(
+            of(2),
+            [
+                "#pragma push_macro(\"M\")",
+                "#undef M",
+                "(unsigned long long)(offsetof(V, M)),",
+                "#pragma pop_macro(\"M\")"
+            ]
+        );
         assert!(text.contains("#include \"audiopolicy.h\""));
-        let (vmr, _) = program("vmr9", &[], &[]);
+        let (vmr, _) = program("vmr9", &[]);
         assert!(vmr.contains("#include <d3d9.h>\n#include <strmif.h>\n#include \"vmr9.h\""));
+        let (objidl, _) = program("objidl", &[]);
+        assert!(objidl.contains("#define USE_COM_CONTEXT_DEF\n#include \"abi_pre.h\""));
     }
 
     #[test]
     fn caches_round_trip() {
-        let ok: Result<Vec<Result<u64, String>>, String> = Ok(vec![Ok(3), Err("no\nsuch".into())]);
-        let text = write_cache("k", &ok);
+        let values = CFacts::Values(vec![
+            CValue::Value("3".into()),
+            CValue::Error("no\nsuch".into()),
+            CValue::NotComparable("#if 0".into()),
+        ]);
+        let text = write_cache("k", &values);
         assert_eq!(
-            read_cache(&text, "k", 2),
-            Some(Ok(vec![Ok(3), Err("no such".into())]))
+            read_cache(&text, "k", 3),
+            Some(CFacts::Values(vec![
+                CValue::Value("3".into()),
+                CValue::Error("no such".into()),
+                CValue::NotComparable("#if 0".into()),
+            ]))
         );
-        assert_eq!(read_cache(&text, "other", 2), None);
-        assert_eq!(read_cache(&text, "k", 3), None);
-        let bad: Result<Vec<Result<u64, String>>, String> = Err("header".into());
-        assert_eq!(
-            read_cache(&write_cache("k", &bad), "k", 0),
-            Some(Err("header".into()))
-        );
+        assert_eq!(read_cache(&text, "other", 3), None);
+        assert_eq!(read_cache(&text, "k", 2), None);
+        let bad = CFacts::HeaderError("header".into());
+        assert_eq!(read_cache(&write_cache("k", &bad), "k", 0), Some(bad));
     }
 }

@@ -16,20 +16,29 @@ pub struct Diff {
     pub widl: String,
 }
 
+/// One fact the C side cannot evaluate, because widl's header declares it where the C
+/// preprocessor leaves it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotComparable {
+    /// The fact (`size HMF`).
+    pub key: String,
+    /// Our value.
+    pub ours: String,
+    /// Why the C side has none.
+    pub reason: String,
+}
+
 /// What became of one file that widl accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// Every fact is equal.
-    Equal {
-        /// How many facts were compared.
+    /// The facts were compared.
+    Compared {
+        /// How many facts were compared (the not comparable ones are not counted).
         facts: usize,
-    },
-    /// Some facts differ: an ABI bug of the generator.
-    Differs {
-        /// How many facts were compared.
-        facts: usize,
-        /// The ones that differ.
+        /// The ones that differ: ABI bugs of the generator.
         diffs: Vec<Diff>,
+        /// The ones the C side cannot evaluate.
+        not_comparable: Vec<NotComparable>,
     },
     /// The generator refused the file (its first error).
     Refused(String),
@@ -45,13 +54,37 @@ impl Outcome {
     /// The report's line(s) for the file `name`.
     pub fn lines(&self, name: &str) -> String {
         match self {
-            Outcome::Equal { facts } => format!("ok {name} ({facts} facts)"),
-            Outcome::Differs { facts, diffs } => {
-                let mut text = format!("DIFFERENT {name}: {} of {facts} facts differ", diffs.len());
+            Outcome::Compared {
+                facts,
+                diffs,
+                not_comparable,
+            } => {
+                let mut text = if diffs.is_empty() {
+                    format!("ok {name} ({facts} facts")
+                } else {
+                    format!("DIFFERENT {name}: {} of {facts} facts differ", diffs.len())
+                };
+                if !not_comparable.is_empty() {
+                    let n = not_comparable.len();
+                    text.push_str(&if diffs.is_empty() {
+                        format!(", {n} not comparable")
+                    } else {
+                        format!(" ({n} not comparable)")
+                    });
+                }
+                if diffs.is_empty() {
+                    text.push(')');
+                }
                 for d in diffs {
                     text.push_str(&format!(
                         "\n    {}: ours {}, widl's {}",
                         d.key, d.ours, d.widl
+                    ));
+                }
+                for n in not_comparable {
+                    text.push_str(&format!(
+                        "\n    not comparable {}: ours {}; {}",
+                        n.key, n.ours, n.reason
                     ));
                 }
                 text
@@ -72,29 +105,34 @@ impl Outcome {
 /// order of `facts`).
 pub fn compare(facts: &[Fact], ours: Option<&HashMap<String, String>>, widl: &[CValue]) -> Outcome {
     let mut diffs = Vec::new();
+    let mut not_comparable = Vec::new();
     for (i, fact) in facts.iter().enumerate() {
         let our = ours.and_then(|o| o.get(&fact.key));
-        let their = widl.get(i);
-        let equal = matches!((our, their), (Some(a), Some(Ok(b))) if a == b);
-        if !equal {
-            diffs.push(Diff {
-                key: fact.key.clone(),
-                ours: our.cloned().unwrap_or_else(|| "(not reported)".into()),
-                widl: match their {
-                    Some(Ok(v)) => v.clone(),
-                    Some(Err(e)) => format!("(none: {e})"),
-                    None => "(not evaluated)".into(),
-                },
-            });
-        }
+        let ours_text = || our.cloned().unwrap_or_else(|| "(not reported)".into());
+        let widl = match widl.get(i) {
+            Some(CValue::Value(v)) if our == Some(v) => continue,
+            Some(CValue::Value(v)) => v.clone(),
+            Some(CValue::NotComparable(reason)) => {
+                not_comparable.push(NotComparable {
+                    key: fact.key.clone(),
+                    ours: ours_text(),
+                    reason: reason.clone(),
+                });
+                continue;
+            }
+            Some(CValue::Error(e)) => format!("(none: {e})"),
+            None => "(not evaluated)".into(),
+        };
+        diffs.push(Diff {
+            key: fact.key.clone(),
+            ours: ours_text(),
+            widl,
+        });
     }
-    if diffs.is_empty() {
-        Outcome::Equal { facts: facts.len() }
-    } else {
-        Outcome::Differs {
-            facts: facts.len(),
-            diffs,
-        }
+    Outcome::Compared {
+        facts: facts.len() - not_comparable.len(),
+        diffs,
+        not_comparable,
     }
 }
 
@@ -113,6 +151,11 @@ pub struct Totals {
     pub facts: usize,
     /// Facts that differ.
     pub differing: usize,
+    /// Facts the C side cannot evaluate (widl's header declares them where the preprocessor
+    /// leaves them out).
+    pub not_comparable: usize,
+    /// Files with such facts.
+    pub not_comparable_files: usize,
     /// Files the generator refused.
     pub refused: usize,
     /// Files on which the generator crashed.
@@ -127,14 +170,20 @@ impl Totals {
     /// Adds one file's outcome.
     pub fn add(&mut self, outcome: &Outcome) {
         match outcome {
-            Outcome::Equal { facts } => {
-                self.equal += 1;
-                self.facts += facts;
-            }
-            Outcome::Differs { facts, diffs } => {
-                self.differing_files += 1;
+            Outcome::Compared {
+                facts,
+                diffs,
+                not_comparable,
+            } => {
+                if diffs.is_empty() {
+                    self.equal += 1;
+                } else {
+                    self.differing_files += 1;
+                }
                 self.facts += facts;
                 self.differing += diffs.len();
+                self.not_comparable += not_comparable.len();
+                self.not_comparable_files += usize::from(!not_comparable.is_empty());
             }
             Outcome::Refused(_) => self.refused += 1,
             Outcome::Crashed(_) => self.crashed += 1,
@@ -154,6 +203,8 @@ impl Totals {
             "{} of {} Wine IDL files: every ABI fact equal to widl's \
              ({} files in the corpus, widl rejects {})\n\
              facts compared: {}, differing: {} (in {} files)\n\
+             not comparable: {} (in {} files: widl's header declares them where the C \
+             preprocessor leaves them out)\n\
              not generated: {} (refused by the generator {}, generator crashed {}, generated \
              Rust does not compile {})",
             self.equal,
@@ -163,6 +214,8 @@ impl Totals {
             self.facts,
             self.differing,
             self.differing_files,
+            self.not_comparable,
+            self.not_comparable_files,
             self.ungenerated(),
             self.refused,
             self.crashed,
@@ -193,8 +246,21 @@ mod tests {
         Fact {
             key: key.into(),
             value: Value::Unsigned,
-            c: String::new(),
+            c: vec![String::new()],
+            locate: Vec::new(),
             rust: String::new(),
+        }
+    }
+
+    fn value(v: &str) -> CValue {
+        CValue::Value(v.into())
+    }
+
+    fn equal(facts: usize) -> Outcome {
+        Outcome::Compared {
+            facts,
+            diffs: Vec::new(),
+            not_comparable: Vec::new(),
         }
     }
 
@@ -206,20 +272,13 @@ mod tests {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-        let same = [
-            Ok("24".to_string()),
-            Ok("8".to_string()),
-            Ok("3".to_string()),
-        ];
-        assert_eq!(
-            compare(&facts, Some(&ours), &same),
-            Outcome::Equal { facts: 3 }
-        );
+        let same = [value("24"), value("8"), value("3")];
+        assert_eq!(compare(&facts, Some(&ours), &same), equal(3));
 
         let other = [
-            Ok("32".to_string()),
-            Ok("8".to_string()),
-            Err("no member `M`".to_string()),
+            value("32"),
+            value("8"),
+            CValue::Error("no member `M`".into()),
         ];
         let outcome = compare(&facts, Some(&ours), &other);
         assert_eq!(
@@ -232,13 +291,51 @@ mod tests {
     }
 
     #[test]
+    fn not_comparable_facts_are_neither_equal_nor_different() {
+        let facts = [fact("size A"), fact("size HMF")];
+        let ours: HashMap<String, String> = [("size A", "4"), ("size HMF", "8")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let reason = "widl's wtypes.h declares it under `#if 0` (wtypes.h:46), which the \
+                      preprocessor leaves out";
+        let widl = [value("4"), CValue::NotComparable(reason.into())];
+        let outcome = compare(&facts, Some(&ours), &widl);
+        assert_eq!(
+            outcome.lines("wtypes.idl"),
+            format!(
+                "ok wtypes.idl (1 facts, 1 not comparable)\n    not comparable size HMF: ours 8; \
+                 {reason}"
+            )
+        );
+        let widl = [value("2"), CValue::NotComparable(reason.into())];
+        let outcome = compare(&facts, Some(&ours), &widl);
+        assert!(
+            outcome
+                .lines("wtypes.idl")
+                .starts_with("DIFFERENT wtypes.idl: 1 of 1 facts differ (1 not comparable)\n")
+        );
+        let mut t = Totals::default();
+        t.add(&outcome);
+        assert_eq!(
+            (
+                t.facts,
+                t.differing,
+                t.not_comparable,
+                t.not_comparable_files
+            ),
+            (1, 1, 1, 1)
+        );
+    }
+
+    #[test]
     fn totals_and_the_verdict() {
         let mut t = Totals {
             corpus: 309,
             accepted: 261,
             ..Totals::default()
         };
-        t.add(&Outcome::Equal { facts: 10 });
+        t.add(&equal(10));
         t.add(&Outcome::Refused("unions".into()));
         t.add(&Outcome::Crashed("generator overflowed its stack".into()));
         t.add(&Outcome::NoBuild("cannot find type".into()));
@@ -249,13 +346,14 @@ mod tests {
             "1 of 261 Wine IDL files: every ABI fact equal to widl's (309 files in the corpus, \
              widl rejects 48)\nfacts compared: 10, differing: 0"
         ));
-        t.add(&Outcome::Differs {
+        t.add(&Outcome::Compared {
             facts: 2,
             diffs: vec![Diff {
                 key: "size A".into(),
                 ours: "1".into(),
                 widl: "2".into(),
             }],
+            not_comparable: Vec::new(),
         });
         assert!(!t.passes(true));
         assert_eq!((t.facts, t.differing), (12, 1));
@@ -263,10 +361,7 @@ mod tests {
 
     #[test]
     fn report_lines() {
-        assert_eq!(
-            Outcome::Equal { facts: 7 }.lines("x.idl"),
-            "ok x.idl (7 facts)"
-        );
+        assert_eq!(equal(7).lines("x.idl"), "ok x.idl (7 facts)");
         assert_eq!(
             Outcome::Refused("unions are not supported (x.idl:3:1)".into()).lines("x.idl"),
             "not generated x.idl: unions are not supported (x.idl:3:1)"

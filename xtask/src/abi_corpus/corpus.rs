@@ -124,6 +124,9 @@ pub fn parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R 
         .collect()
 }
 
+/// How the headers are made, part of every key: a change here remakes them.
+const RECIPE: &str = "widl -h -o DIR/STEM.tmp/STEM.h";
+
 /// The headers `widl -h` writes, cached in one directory (`<stem>.h`, with `<stem>.key`
 /// holding the key it was made under and whether widl accepted the file). The directory
 /// comes first on the C compiler's include path, so the headers include each other.
@@ -149,7 +152,12 @@ impl WidlHeaders {
     pub fn header(&self, idl: &Path) -> Result<Option<String>> {
         let text = std::fs::read(idl).with_context(|| format!("cannot read {}", idl.display()))?;
         let path_text = idl.display().to_string();
-        let key = hash(&[self.version.as_bytes(), path_text.as_bytes(), &text]);
+        let key = hash(&[
+            self.version.as_bytes(),
+            RECIPE.as_bytes(),
+            path_text.as_bytes(),
+            &text,
+        ]);
         let stem = stem(idl);
         let header = self.dir.join(format!("{stem}.h"));
         let key_file = self.dir.join(format!("{stem}.key"));
@@ -164,8 +172,14 @@ impl WidlHeaders {
                 _ => {}
             }
         }
-        // widl deletes its output when the input has errors: write to a scratch name.
-        let scratch = self.dir.join(format!("{stem}.h.tmp"));
+        // widl deletes its output when the input has errors: write into a scratch directory.
+        // The file keeps its name there, since widl names the include guard after it
+        // (`__d3d10_h__`): the SDK's own copy of a header, which an SDK header may include
+        // with `#include "d3d10.h"`, must see the guard of ours.
+        let scratch_dir = self.dir.join(format!("{stem}.tmp"));
+        std::fs::create_dir_all(&scratch_dir)
+            .with_context(|| format!("cannot create {}", scratch_dir.display()))?;
+        let scratch = scratch_dir.join(format!("{stem}.h"));
         let mut command = Command::new(widl());
         command.arg("-h").arg("-o").arg(&scratch);
         for dir in idl_include_dirs() {
@@ -189,6 +203,7 @@ impl WidlHeaders {
             let _ = std::fs::remove_file(&header);
             None
         };
+        let _ = std::fs::remove_dir(&scratch_dir);
         let verdict = if result.is_some() {
             "accepted"
         } else {

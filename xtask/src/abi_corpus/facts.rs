@@ -9,9 +9,17 @@
 //!
 //! A fact's key (`size tagFOO`, `offset tagFOO.cbSize`, `slot IFoo.Bar`, `slots IFoo`,
 //! `iid IFoo`, `clsid Foo`, `enum FOO_A`, `const FOO_MAX`) names it in the report.
+//!
+//! The C side of a fact is a list of alternatives, tried in order until one compiles, for
+//! what the IDL does not say about the C names: a struct is named by its typedef when it has
+//! one (the SDK's C headers may define the tag as a union, or leave it incomplete, and widl's
+//! header then defers to them) and by `struct TAG` otherwise; and a member whose name the
+//! SDK's headers `#define` after widl's header declared it (`SetPort`, a macro of
+//! `<winspool.h>`) is named with that macro undefined. An alternative can only compile when
+//! widl's header has that name, so the alternatives cannot make a difference disappear.
 
 use mobsync_idl::codegen::Api;
-use mobsync_idl::codegen::abi::{DeclKind, NamedKind, Prim, Ty};
+use mobsync_idl::codegen::abi::{DeclKind, Interface, Method, NamedKind, Prim, Ty};
 
 /// How a fact's value reads, on both sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,35 +88,64 @@ pub struct Fact {
     pub key: String,
     /// How its value reads.
     pub value: Value,
-    /// The C side: an integer constant expression over widl's header, or for a GUID the name
-    /// of its `DEFINE_GUID` (`IID_IFoo`).
-    pub c: String,
+    /// The C side: integer constant expressions over widl's header, tried in order until one
+    /// compiles (lines starting with `#` are preprocessor directives around the expression,
+    /// see [`undefined`]); or for a GUID, the one name of its `DEFINE_GUID` (`IID_IFoo`).
+    pub c: Vec<String>,
+    /// The names that find the fact's declaration in widl's header, each within the block of
+    /// the one before (`["IFooVtbl", "Bar"]` for a vtable slot): where the C side cannot
+    /// evaluate the fact, this tells whether widl's header declares it where the preprocessor
+    /// leaves it out.
+    pub locate: Vec<String>,
     /// The Rust side: an expression over the generated items, or for a GUID a `&GUID`.
     pub rust: String,
 }
 
 impl Fact {
-    /// The fact as one line of the generator's protocol (the Rust expression stays behind).
+    /// The fact as one line of the generator's protocol (the Rust expression stays behind):
+    /// `fact`, the key, the value's code, the locating names (space-separated), then each C
+    /// alternative (newlines written `\n`), separated by tabs.
     pub fn to_line(&self) -> String {
-        format!("fact\t{}\t{}\t{}", self.key, self.value.code(), self.c)
+        let mut line = format!(
+            "fact\t{}\t{}\t{}",
+            self.key,
+            self.value.code(),
+            self.locate.join(" ")
+        );
+        for c in &self.c {
+            line.push('\t');
+            line.push_str(&c.replace('\n', "\\n"));
+        }
+        line
     }
 
     /// The inverse of [`Fact::to_line`] (without the Rust expression).
     pub fn from_line(line: &str) -> Option<Fact> {
-        let mut parts = line.splitn(4, '\t');
+        let mut parts = line.split('\t');
         if parts.next()? != "fact" {
             return None;
         }
         let key = parts.next()?.to_string();
         let value = Value::from_code(parts.next()?)?;
-        let c = parts.next()?.to_string();
+        let locate = parts.next()?.split_whitespace().map(String::from).collect();
+        let c: Vec<String> = parts.map(|c| c.replace("\\n", "\n")).collect();
+        if c.is_empty() {
+            return None;
+        }
         Some(Fact {
             key,
             value,
             c,
+            locate,
             rust: String::new(),
         })
     }
+}
+
+/// An alternative C expression that names `name` with its macro (if any) undefined: the
+/// directives around `expr` save the macro, undefine it, and restore it after.
+pub fn undefined(name: &str, expr: &str) -> String {
+    format!("#pragma push_macro(\"{name}\")\n#undef {name}\n{expr}\n#pragma pop_macro(\"{name}\")")
 }
 
 /// A Rust identifier for a name, raw when it is a keyword (as the generator writes them).
@@ -159,41 +196,82 @@ struct Facts {
 }
 
 impl Facts {
-    fn push(&mut self, key: String, value: Value, c: String, rust: String) {
+    fn push(&mut self, key: String, value: Value, c: Vec<String>, locate: &[&str], rust: String) {
         if self.seen.insert(key.clone()) {
             self.list.push(Fact {
                 key,
                 value,
                 c,
+                locate: locate.iter().map(|s| s.to_string()).collect(),
                 rust,
             });
         }
     }
 
-    /// Size and alignment of a type: `c` names it in C, `rust` in Rust.
-    fn layout(&mut self, name: &str, c: &str, rust: &str) {
+    /// Size and alignment of a type: `c` are its C spellings (see [`c_types`]), `rust` its
+    /// Rust name. The C side takes them of a one-element array, which only an object type has
+    /// (`sizeof` of a function type or of `void` is 1 in GNU C, not an error).
+    fn layout(&mut self, name: &str, c: &[String], rust: &str) {
         self.push(
             format!("size {name}"),
             Value::Unsigned,
-            format!("sizeof({c})"),
+            c.iter().map(|c| format!("sizeof({c}[1])")).collect(),
+            &[name],
             format!("size_of::<{rust}>()"),
         );
         self.push(
             format!("align {name}"),
             Value::Unsigned,
-            format!("_Alignof({c})"),
+            c.iter().map(|c| format!("_Alignof({c}[1])")).collect(),
+            &[name],
             format!("align_of::<{rust}>()"),
+        );
+    }
+
+    /// The offset of a struct's field: `c` are the struct's C spellings.
+    fn offset(&mut self, name: &str, c: &[String], field: &str) {
+        let plain: Vec<String> = c
+            .iter()
+            .map(|c| format!("offsetof({c}, {field})"))
+            .collect();
+        let undefined = plain.iter().map(|e| undefined(field, e)).collect();
+        self.push(
+            format!("offset {name}.{field}"),
+            Value::Unsigned,
+            [plain, undefined].concat(),
+            &[name],
+            format!("offset_of!({}, {})", rust_ident(name), rust_ident(field)),
         );
     }
 }
 
-/// The C spelling of a struct or enum type: its tag when it has one (a struct declared without
-/// a typedef has no other C name), else its typedef name.
-fn c_type(keyword: &str, tag: Option<&str>, name: &str) -> String {
-    match tag {
-        Some(tag) => format!("{keyword} {tag}"),
-        None => name.to_string(),
+/// The C spellings of a struct or enum type, in the order they are tried: its typedef name,
+/// then `struct TAG` (`enum TAG`) when it has a tag. A struct the IDL declares without a
+/// typedef has its tag as its name (`struct _X {...};` is `_X`) and no typedef in C, so the
+/// first spelling does not compile and the tag is used; one with a typedef is known to C by
+/// that name, which the SDK's C headers may define differently from the tag (widl's `wtypes.h`
+/// leaves `struct _LARGE_INTEGER` to `<winnt.h>`, where it is a union).
+fn c_types(keyword: &str, tag: Option<&str>, name: &str) -> Vec<String> {
+    let mut out = vec![name.to_string()];
+    if let Some(tag) = tag {
+        out.push(format!("{keyword} {tag}"));
     }
+    out
+}
+
+/// The name of a method's member in widl's C vtable struct: the method's name (an accessor's
+/// `get_Name`), or, when a base interface has a method of that name (C++ overloads, as in
+/// `IDWriteTextLayout::GetFontCollection`), `IFoo_Name` (widl's `is_inherited_method`), where
+/// `Name` is the IDL name, without an accessor's prefix.
+fn vtable_member(iface: &str, i: &Interface, m: &Method) -> String {
+    if !i.inherited.iter().any(|b| b.name == m.name) {
+        return m.name.clone();
+    }
+    let raw = ["get_", "putref_", "put_"]
+        .iter()
+        .find_map(|p| m.name.strip_prefix(p))
+        .unwrap_or(&m.name);
+    format!("{iface}_{raw}")
 }
 
 /// Every ABI fact of the bindings generated from `api`, in declaration order.
@@ -207,19 +285,14 @@ pub fn collect(api: &Api) -> Vec<Fact> {
         let rust = rust_ident(name);
         match &decl.kind {
             DeclKind::Struct(s) => {
-                let c = c_type("struct", s.tag.as_deref(), name);
+                let c = c_types("struct", s.tag.as_deref(), name);
                 facts.layout(name, &c, &rust);
                 for field in &s.fields {
-                    facts.push(
-                        format!("offset {name}.{}", field.name),
-                        Value::Unsigned,
-                        format!("offsetof({c}, {})", field.name),
-                        format!("offset_of!({rust}, {})", rust_ident(&field.name)),
-                    );
+                    facts.offset(name, &c, &field.name);
                 }
             }
             DeclKind::Enum(e) => {
-                let c = c_type("enum", e.tag.as_deref(), name);
+                let c = c_types("enum", e.tag.as_deref(), name);
                 facts.layout(name, &c, &rust);
                 for v in &e.variants {
                     facts.push(
@@ -228,17 +301,18 @@ pub fn collect(api: &Api) -> Vec<Fact> {
                             bits: 32,
                             signed: true,
                         },
-                        format!("(int)({})", v.name),
+                        vec![format!("(int)({})", v.name)],
+                        &[&v.name],
                         rust_ident(&v.name),
                     );
                 }
             }
-            DeclKind::Handle => facts.layout(name, name, &rust),
+            DeclKind::Handle => facts.layout(name, &[name.to_string()], &rust),
             DeclKind::Alias(ty) => {
                 // `void` and interfaces by value have no size of their own in the bindings
                 // (both are `c_void`); pointers to them do.
                 if !matches!(ty.resolved(), Ty::Void | Ty::Interface(_)) {
-                    facts.layout(name, name, &rust);
+                    facts.layout(name, &[name.to_string()], &rust);
                 }
             }
             DeclKind::Const(c) => {
@@ -246,24 +320,30 @@ pub fn collect(api: &Api) -> Vec<Fact> {
                     facts.push(
                         format!("const {name}"),
                         Value::Int { bits, signed },
-                        format!("({c_ty})({name})"),
+                        vec![format!("({c_ty})({name})")],
+                        &[name],
                         rust.clone(),
                     );
                 }
             }
             DeclKind::Interface(i) => {
                 let vtbl = format!("VtableOf<{rust}>");
+                let c_vtbl = format!("{name}Vtbl");
                 facts.push(
                     format!("iid {name}"),
                     Value::Guid,
-                    format!("IID_{name}"),
+                    vec![format!("IID_{name}")],
+                    &[&format!("IID_{name}")],
                     format!("&<{rust} as windows_core::Interface>::IID"),
                 );
                 for m in &i.methods {
+                    let member = vtable_member(name, i, m);
+                    let expr = format!("offsetof({c_vtbl}, {member}) / sizeof(void *)");
                     facts.push(
                         format!("slot {name}.{}", m.name),
                         Value::Unsigned,
-                        format!("offsetof({name}Vtbl, {}) / sizeof(void *)", m.name),
+                        vec![expr.clone(), undefined(&member, &expr)],
+                        &[&c_vtbl, &member],
                         format!(
                             "offset_of!({vtbl}, {}) / size_of::<usize>()",
                             rust_ident(&m.name)
@@ -273,14 +353,16 @@ pub fn collect(api: &Api) -> Vec<Fact> {
                 facts.push(
                     format!("slots {name}"),
                     Value::Unsigned,
-                    format!("sizeof({name}Vtbl) / sizeof(void *)"),
+                    vec![format!("sizeof({c_vtbl}) / sizeof(void *)")],
+                    &[&c_vtbl],
                     format!("size_of::<{vtbl}>() / size_of::<usize>()"),
                 );
             }
             DeclKind::Class(_) => facts.push(
                 format!("clsid {name}"),
                 Value::Guid,
-                format!("CLSID_{name}"),
+                vec![format!("CLSID_{name}")],
+                &[&format!("CLSID_{name}")],
                 format!("&CLSID_{name}"),
             ),
             // Nothing is emitted for these.
@@ -352,13 +434,39 @@ mod tests {
     #[test]
     fn fact_lines_round_trip() {
         let fact = Fact {
-            key: "offset tagX.a".into(),
+            key: "offset X.a".into(),
             value: Value::Unsigned,
-            c: "offsetof(struct tagX, a)".into(),
+            c: vec![
+                "offsetof(X, a)".into(),
+                "offsetof(struct tagX, a)".into(),
+                undefined("a", "offsetof(X, a)"),
+            ],
+            locate: vec!["X".into()],
             rust: String::new(),
         };
-        assert_eq!(Fact::from_line(&fact.to_line()), Some(fact));
+        let line = fact.to_line();
+        assert_eq!(line.lines().count(), 1);
+        assert_eq!(Fact::from_line(&line), Some(fact));
         assert_eq!(Fact::from_line("refused\tno"), None);
+        assert_eq!(Fact::from_line("fact\tsize X\tsize\tX"), None, "no C side");
+    }
+
+    #[test]
+    fn undefined_names_are_restored() {
+        assert_eq!(
+            undefined("SetPort", "offsetof(V, SetPort)"),
+            "#pragma push_macro(\"SetPort\")\n#undef SetPort\noffsetof(V, SetPort)\n\
+             #pragma pop_macro(\"SetPort\")"
+        );
+    }
+
+    #[test]
+    fn typedef_names_come_before_tags() {
+        assert_eq!(
+            c_types("struct", Some("_LARGE_INTEGER"), "LARGE_INTEGER"),
+            ["LARGE_INTEGER", "struct _LARGE_INTEGER"]
+        );
+        assert_eq!(c_types("enum", None, "E"), ["E"]);
     }
 
     #[test]
@@ -373,12 +481,20 @@ mod tests {
         };
         let slot = find("slot ISyncMgrSynchronize.Initialize");
         assert_eq!(
-            slot.c,
+            slot.c[0],
             "offsetof(ISyncMgrSynchronizeVtbl, Initialize) / sizeof(void *)"
         );
-        assert_eq!(find("iid ISyncMgrSynchronize").c, "IID_ISyncMgrSynchronize");
+        assert_eq!(slot.c[1], undefined("Initialize", &slot.c[0]));
+        assert_eq!(slot.locate, ["ISyncMgrSynchronizeVtbl", "Initialize"]);
+        assert_eq!(
+            find("iid ISyncMgrSynchronize").c,
+            ["IID_ISyncMgrSynchronize"]
+        );
         assert_eq!(find("const MAX_SYNCMGRITEMNAME").value.code(), "u32");
-        assert!(find("size SYNCMGRITEM").c.starts_with("sizeof("));
+        let size = find("size SYNCMGRITEM");
+        assert_eq!(size.c[0], "sizeof(SYNCMGRITEM[1])");
+        assert_eq!(size.c[1], "sizeof(struct _tagSYNCMGRITEM[1])");
+        assert_eq!(size.locate, ["SYNCMGRITEM"]);
         let mut keys: Vec<&str> = facts.iter().map(|f| f.key.as_str()).collect();
         keys.sort_unstable();
         keys.dedup();

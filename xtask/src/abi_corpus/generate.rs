@@ -245,7 +245,8 @@ mod tests {
         let fact = Fact {
             key: "size X".into(),
             value: Value::Unsigned,
-            c: "sizeof(X)".into(),
+            c: vec!["sizeof(X[1])".into(), "sizeof(struct X[1])".into()],
+            locate: vec!["X".into()],
             rust: String::new(),
         };
         let out = format!("generated\n{}\n", fact.to_line());

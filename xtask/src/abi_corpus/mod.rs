@@ -7,11 +7,14 @@
 //! each vtable's length, the size and alignment of each struct, enum, handle and typedef,
 //! each field offset, each enumerator and each integer constant. The same facts are read from
 //! widl's own header for that file, compiled with `x86_64-w64-mingw32-gcc` ([`c_side`]), and
-//! compared ([`mod@compare`]).
+//! compared ([`mod@compare`]). A fact whose declaration widl's header puts where the C
+//! preprocessor leaves it out (`cpp_quote("#if 0")`, the include guard of an interface
+//! another header defined first) has no C value: it is reported as *not comparable*, with the
+//! conditional that leaves it out ([`mod@preprocessed`]), never as equal.
 //!
-//! The report has one line per file (`ok FILE (N facts)`, the differing facts, or why the file
-//! could not be generated or checked), then `N of M Wine IDL files: every ABI fact equal to
-//! widl's` and the totals. The exit status is non-zero when any fact differs (an ABI bug of the
+//! The report has one line per file (`ok FILE (N facts)`, the differing facts, the not
+//! comparable ones, or why the file could not be generated or checked), then `N of M Wine IDL
+//! files: every ABI fact equal to widl's` and the totals. The exit status is non-zero when any fact differs (an ABI bug of the
 //! generator) or a widl header does not compile; files the generator cannot turn into compiling
 //! bindings yet (it refuses them, crashes on them, or their Rust does not compile) fail the run
 //! too, unless `--allow-ungenerated` is given. CI passes that flag until the generator handles
@@ -22,6 +25,7 @@ mod compare;
 mod corpus;
 mod facts;
 mod generate;
+mod preprocessed;
 mod rust_side;
 
 use std::collections::HashMap;
