@@ -184,7 +184,9 @@ impl Scan {
 /// Evaluates an `#if` expression over `0`, `1`, `defined(X)`, `defined X`, `!`, `&&` and `||`
 /// ([`DEFINED`] names are defined); anything else counts as true.
 fn condition(expr: &str) -> bool {
-    let expr = expr.trim();
+    // A trailing comment (`#if 0 /* winnt.h */`) is not part of the expression.
+    let expr = expr.split("/*").next().unwrap_or(expr);
+    let expr = expr.split("//").next().unwrap_or(expr).trim();
     if let Some((a, b)) = expr.split_once("||") {
         return condition(a) || condition(b);
     }
@@ -215,6 +217,7 @@ mod tests {
     #[test]
     fn conditionals_as_a_windows_x64_c_compiler_sees_them() {
         assert!(!condition("0"));
+        assert!(!condition("0 /* winnt.h */"));
         assert!(condition("defined(_WIN64)"));
         assert!(!condition("!defined(_WIN64)"));
         assert!(!condition(

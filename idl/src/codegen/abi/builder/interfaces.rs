@@ -51,18 +51,22 @@ impl ApiBuilder<'_> {
             }
         }
         let mut inherited = Vec::new();
-        // As widl writes C: a method with the name of an inherited one (a C++ overload) is
-        // named `Interface_Method`, so that the flattened C vtable has distinct members.
-        let mut seen: HashSet<String> = HashSet::new();
+        // As widl writes C: a method with the name of a method of an ancestor (a C++ overload)
+        // is named `Interface_Name` (the IDL name, without an accessor's `get_`/`put_`), so
+        // that the flattened C vtable has distinct members.
+        let mut ancestor_names: HashSet<String> = HashSet::new();
         for def in defs.iter().rev() {
+            let mut names = Vec::new();
             for f in def.methods().filter(|f| in_vtable(f)) {
                 let slot = inherited.len();
                 let mut m = self.slot(f, slot);
-                if !seen.insert(m.name.clone()) {
-                    m.name = format!("{}_{}", def.name.name, m.name);
+                if ancestor_names.contains(&m.name) {
+                    m.name = format!("{}_{}", def.name.name, f.name.name);
                 }
+                names.push(m.name.clone());
                 inherited.push(m);
             }
+            ancestor_names.extend(names);
         }
         let base_slots = inherited.len();
         let methods = i
@@ -71,8 +75,8 @@ impl ApiBuilder<'_> {
             .enumerate()
             .map(|(index, f)| {
                 let mut m = self.slot(f, base_slots + index);
-                if !seen.insert(m.name.clone()) {
-                    m.name = format!("{}_{}", i.name.name, m.name);
+                if ancestor_names.contains(&m.name) {
+                    m.name = format!("{}_{}", i.name.name, f.name.name);
                 }
                 m
             })
