@@ -17,6 +17,7 @@ type Lstatus = i32;
 
 const ERROR_SUCCESS: Lstatus = 0;
 const ERROR_FILE_NOT_FOUND: Lstatus = 2;
+const ERROR_ACCESS_DENIED: Lstatus = 5;
 const ERROR_MORE_DATA: Lstatus = 234;
 const ERROR_NO_MORE_ITEMS: Lstatus = 259;
 
@@ -335,6 +336,26 @@ impl WriteKeys for RegistryView {
     }
 
     fn delete_key_if_empty(&mut self, key: &str) -> Result<bool, RegistryError> {
+        if !self.is_empty_key(key)? {
+            return Ok(false);
+        }
+        let (root, sub) = split(key)?;
+        // SAFETY: `sub` is NUL-terminated and names a key under the predefined `root`.
+        let status = unsafe { RegDeleteKeyW(root, sub.as_ptr()) };
+        match status {
+            ERROR_SUCCESS => Ok(true),
+            ERROR_FILE_NOT_FOUND => Ok(false),
+            // Another writer added a subkey between the check and the delete (the registry
+            // refuses to delete a key that has subkeys): the key is in use, not empty.
+            ERROR_ACCESS_DENIED if !self.is_empty_key(key)? => Ok(false),
+            _ => Err(os_error("RegDeleteKeyW", key, status)),
+        }
+    }
+}
+
+impl RegistryView {
+    /// Whether `key` exists and has neither subkeys nor values.
+    fn is_empty_key(&self, key: &str) -> Result<bool, RegistryError> {
         let Some(handle) = open(key, KEY_QUERY_VALUE)? else {
             return Ok(false);
         };
@@ -361,17 +382,7 @@ impl WriteKeys for RegistryView {
             return Err(os_error("RegQueryInfoKeyW", key, status));
         }
         drop(handle);
-        if sub_keys != 0 || values != 0 {
-            return Ok(false);
-        }
-        let (root, sub) = split(key)?;
-        // SAFETY: `sub` is NUL-terminated and names a key under the predefined `root`.
-        let status = unsafe { RegDeleteKeyW(root, sub.as_ptr()) };
-        match status {
-            ERROR_SUCCESS => Ok(true),
-            ERROR_FILE_NOT_FOUND => Ok(false),
-            _ => Err(os_error("RegDeleteKeyW", key, status)),
-        }
+        Ok(sub_keys == 0 && values == 0)
     }
 }
 
