@@ -122,7 +122,9 @@ impl SyncItem {
             } else {
                 SYNCMGRITEMSTATE_UNCHECKED
             },
-            hIcon: HICON(self.icon as *mut core::ffi::c_void),
+            // A handle value, never dereferenced here: no provenance (Miri runs with
+            // -Zmiri-strict-provenance).
+            hIcon: HICON(std::ptr::without_provenance_mut(self.icon)),
             wszItemName: [0; crate::sys::MAX_SYNCMGRITEMNAME as usize],
             ftLastUpdate: last,
         };

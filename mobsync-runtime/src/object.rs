@@ -172,8 +172,20 @@ impl<T: ComClass> Object<T> {
             || (self.owner.is_some() && current_thread() == self.owner)
     }
 
-    fn add_ref(&self) -> u32 {
-        self.refs.fetch_add(1, Ordering::Relaxed).wrapping_add(1)
+    /// Adds a reference and returns the new count.
+    ///
+    /// Takes the block's pointer, not `&self`, and borrows only the `refs` field: an `AddRef`
+    /// from the value's own `Drop` (which holds `&mut` to the value) must not create a shared
+    /// reference to the whole block, value included, which would alias that `&mut` (undefined
+    /// behaviour that Miri reports under Stacked Borrows).
+    ///
+    /// # Safety
+    ///
+    /// `this` points to an object whose block is still allocated.
+    unsafe fn add_ref(this: NonNull<Object<T>>) -> u32 {
+        // SAFETY: the block is allocated per the contract; the reference covers `refs` alone.
+        let refs = unsafe { &(*this.as_ptr()).refs };
+        refs.fetch_add(1, Ordering::Relaxed).wrapping_add(1)
     }
 
     /// Drops one reference, destroying the object at zero.
@@ -251,7 +263,7 @@ impl<T: ComClass> Object<T> {
         let k = slot.ok_or(E_NOINTERFACE)?;
         // SAFETY: the object is alive (the caller holds a reference) and `k < LEN`.
         unsafe {
-            (*this.as_ptr()).add_ref();
+            Self::add_ref(this);
             Ok(Self::slot(this, k))
         }
     }
@@ -292,8 +304,9 @@ unsafe extern "system" fn add_ref<T: ComClass, const K: usize>(this: *mut c_void
     if this.is_null() {
         return 0;
     }
-    // SAFETY: `this` is slot `K` of a live object; the caller holds a reference.
-    unsafe { (*Object::<T>::from_slot(this, K).as_ptr()).add_ref() }
+    // SAFETY: `this` is slot `K` of a live object; the caller holds a reference (or is the
+    // value's own `Drop`, while the block is still allocated).
+    unsafe { Object::<T>::add_ref(Object::<T>::from_slot(this, K)) }
 }
 
 unsafe extern "system" fn release<T: ComClass, const K: usize>(this: *mut c_void) -> u32 {
@@ -387,7 +400,7 @@ impl<T: ComClass> ComObject<T> {
         // SAFETY: the object is alive; `add_ref` gives the new `IUnknown` its own reference and
         // slot 0 starts with a vtable beginning with IUnknown's methods.
         unsafe {
-            (*self.ptr.as_ptr()).add_ref();
+            Object::add_ref(self.ptr);
             IUnknown::from_raw(self.as_raw())
         }
     }
@@ -431,7 +444,7 @@ impl<T: ComClass> std::ops::Deref for ComObject<T> {
 impl<T: ComClass> Clone for ComObject<T> {
     fn clone(&self) -> Self {
         // SAFETY: the object is alive; the clone owns the new reference.
-        unsafe { (*self.ptr.as_ptr()).add_ref() };
+        unsafe { Object::add_ref(self.ptr) };
         ComObject {
             ptr: self.ptr,
             _owns: PhantomData,

@@ -14,6 +14,7 @@ mod demo;
 mod memcheck;
 mod parse;
 mod regen;
+mod sanitize;
 mod wine;
 
 /// Project automation for mobsync-rs.
@@ -40,6 +41,8 @@ enum Command {
     Memcheck(memcheck::Args),
     /// Compare every ABI fact of our bindings of Wine's IDL files with widl's headers.
     AbiCorpus(abi_corpus::Args),
+    /// Run the runtime's unit tests, the raw ABI tests and the C client under AddressSanitizer.
+    Sanitize(sanitize::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Memcheck(args) => memcheck::run(args),
         Command::AbiCorpus(args) => abi_corpus::run(args),
+        Command::Sanitize(args) => sanitize::run(args),
     };
     match result {
         Ok(code) => code,
