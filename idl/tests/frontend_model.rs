@@ -333,10 +333,10 @@ fn syntax_errors_in_large_files_are_those_of_a_whole_parse() {
         .unwrap_err();
     let d = diags.errors().next().unwrap();
     let s = d.span.unwrap();
-    // The `typedef` after the unterminated one, pushed one line down by it.
-    assert_eq!((s.line, s.col), (1 + 3 + 2 * 3000 + 3, 1));
+    // Just after the unterminated typedef (the `N` of `BROKEN`, the line before the next one).
+    assert_eq!((s.line, s.col), (1 + 3 + 2 * 3000 + 2, 18));
     assert_eq!(
         d.message,
-        "syntax error: expected `;` or `=`, found `typedef`"
+        "syntax error: expected `;` after this, found `typedef`"
     );
 }
