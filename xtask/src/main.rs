@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod abi_corpus;
 mod bench;
+mod checked_runs;
 mod demo;
 mod memcheck;
 mod parse;

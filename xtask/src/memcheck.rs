@@ -29,6 +29,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::Value;
 
+use crate::checked_runs::{Outcome, step, summary, target_dir};
 use crate::project_root;
 
 /// The folder-sync example's CLSID.
@@ -57,13 +58,6 @@ pub struct Args {
     /// Skip the C client and the host session.
     #[arg(long)]
     tests_only: bool,
-}
-
-/// One valgrind run's verdict.
-struct Outcome {
-    name: String,
-    ok: bool,
-    detail: String,
 }
 
 /// Runs the subcommand.
@@ -141,46 +135,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let _ = fs::remove_dir_all(&work);
     }
 
-    println!(
-        "\nmemcheck summary ({:.0} s):",
-        started.elapsed().as_secs_f64()
-    );
-    let mut failed = 0;
-    for outcome in &outcomes {
-        println!(
-            "  {:<28} {}  {}",
-            outcome.name,
-            if outcome.ok { "clean " } else { "FAILED" },
-            outcome.detail
-        );
-        failed += usize::from(!outcome.ok);
-    }
-    println!("logs: {}", logs.display());
-    if failed > 0 {
-        println!("{failed} of {} runs failed", outcomes.len());
-        return Ok(ExitCode::FAILURE);
-    }
-    println!("no invalid access, no uninitialised read, no leak");
-    Ok(ExitCode::SUCCESS)
-}
-
-fn step(what: &str) {
-    println!("\n== {what}");
-}
-
-fn target_dir(cargo: &str, root: &Path) -> Result<PathBuf> {
-    let output = Command::new(cargo)
-        .current_dir(root)
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .stderr(Stdio::inherit())
-        .output()
-        .context("cannot run cargo metadata")?;
-    ensure!(output.status.success(), "cargo metadata failed");
-    let metadata: Value = serde_json::from_slice(&output.stdout)?;
-    Ok(PathBuf::from(
-        metadata["target_directory"]
-            .as_str()
-            .context("cargo metadata has no target_directory")?,
+    Ok(summary(
+        "memcheck",
+        started,
+        &outcomes,
+        &logs,
+        "no invalid access, no uninitialised read, no leak",
     ))
 }
 

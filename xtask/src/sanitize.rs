@@ -32,6 +32,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 
+use crate::checked_runs::{Outcome, step, summary, target_dir};
 use crate::project_root;
 
 /// The only target the sanitizer build is made for (the host's).
@@ -70,13 +71,6 @@ pub struct Args {
     no_c_client: bool,
 }
 
-/// One sanitized run's verdict.
-struct Outcome {
-    name: String,
-    ok: bool,
-    detail: String,
-}
-
 /// Runs the subcommand.
 pub fn run(args: Args) -> Result<ExitCode> {
     let root = project_root();
@@ -93,7 +87,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "cargo xtask sanitize runs on x86_64 Linux only"
     );
     let started = Instant::now();
-    let target = target_dir(&root)?.join("asan");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = target_dir(&cargo, &root)?.join("asan");
     let logs = target.join("logs");
     fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
     let suppressions = logs.join("lsan.supp");
@@ -147,48 +142,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         outcomes.push(c_client(&root, &target, &logs, &suppressions)?);
     }
 
-    println!(
-        "\nsanitize summary ({:.0} s):",
-        started.elapsed().as_secs_f64()
-    );
-    let mut failed = 0;
-    for outcome in &outcomes {
-        println!(
-            "  {:<28} {}  {}",
-            outcome.name,
-            if outcome.ok { "clean " } else { "FAILED" },
-            outcome.detail
-        );
-        failed += usize::from(!outcome.ok);
-    }
-    println!("logs: {}", logs.display());
-    if failed > 0 {
-        println!("{failed} of {} runs failed", outcomes.len());
-        return Ok(ExitCode::FAILURE);
-    }
-    println!("AddressSanitizer and LeakSanitizer: no error, no leak");
-    Ok(ExitCode::SUCCESS)
-}
-
-fn step(what: &str) {
-    println!("\n== {what}");
-}
-
-/// The workspace's target directory (`cargo metadata`).
-fn target_dir(root: &Path) -> Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .current_dir(root)
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .stderr(Stdio::inherit())
-        .output()
-        .context("cannot run cargo metadata")?;
-    ensure!(output.status.success(), "cargo metadata failed");
-    let metadata: Value = serde_json::from_slice(&output.stdout)?;
-    Ok(PathBuf::from(
-        metadata["target_directory"]
-            .as_str()
-            .context("cargo metadata has no target_directory")?,
+    Ok(summary(
+        "sanitize",
+        started,
+        &outcomes,
+        &logs,
+        "AddressSanitizer and LeakSanitizer: no error, no leak",
     ))
 }
 

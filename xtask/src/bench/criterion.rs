@@ -8,7 +8,8 @@ use std::process::Command;
 use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 
-use super::{Args, step};
+use super::Args;
+use crate::checked_runs::step;
 
 /// One row of the call benchmarks: a criterion group with the three implementations.
 pub(super) struct CallRow {

@@ -20,13 +20,12 @@ mod machine;
 mod report;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result, ensure};
-use serde_json::Value;
+use anyhow::{Context, Result};
 
+use crate::checked_runs::{step, target_dir};
 use crate::project_root;
 use build_cost::build_cost;
 use criterion::run_criterion;
@@ -110,25 +109,4 @@ pub fn run(args: Args) -> Result<ExitCode> {
         println!("{missed} target(s) missed; see the table.");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Prints a step's heading.
-fn step(what: &str) {
-    println!("\n== {what}");
-}
-
-/// Cargo's target directory for the workspace.
-fn target_dir(cargo: &str, root: &Path) -> Result<PathBuf> {
-    let output = Command::new(cargo)
-        .current_dir(root)
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .stderr(Stdio::inherit())
-        .output()
-        .context("cannot run cargo metadata")?;
-    ensure!(output.status.success(), "cargo metadata failed");
-    let metadata: Value = serde_json::from_slice(&output.stdout)?;
-    let dir = metadata["target_directory"]
-        .as_str()
-        .context("cargo metadata has no target_directory")?;
-    Ok(PathBuf::from(dir))
 }
