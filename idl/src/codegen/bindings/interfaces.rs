@@ -21,8 +21,8 @@ impl Emitter<'_> {
         let name_str = &d.name;
         let vtbl = format_ident!("{}_Vtbl", d.name);
         let iid = format_ident!("IID_{}", d.name);
-        let iid_value = guid_expr(&i.iid);
-        let iid_doc = doc_attrs(&format!("The interface identifier of [`{}`].", d.name));
+        let iid_const = iid_const(d, i);
+        let vtbl_debug = vtable_debug(d, i);
 
         // The vtable.
         let (base_vtbl, base_doc) = match i.base.as_deref() {
@@ -46,17 +46,11 @@ impl Emitter<'_> {
         };
         let base_doc = doc_attrs(&base_doc);
         let slots = i.methods.iter().map(|m| self.slot_field(d, m));
-        let debug_slots = i.methods.iter().map(|m| {
-            let mname = ident(&m.name);
-            let mname_str = &m.name;
-            quote!(.field(#mname_str, &self.#mname))
-        });
         let vtbl_doc = doc_attrs(&format!(
             "The vtable of [`{}`]: {} slots, the `IUnknown` ones included, in SDK order.",
             d.name,
             i.slot_count()
         ));
-        let vtbl_name_str = format!("{}_Vtbl", d.name);
 
         // Hierarchy: Deref to the nearest base, From and CanInto for every ancestor.
         let parent = i.base.as_deref().map(interface_path);
@@ -111,8 +105,7 @@ impl Emitter<'_> {
         ));
 
         quote! {
-            #iid_doc
-            pub const #iid: windows_core::GUID = #iid_value;
+            #iid_const
 
             #doc
             #[repr(transparent)]
@@ -148,13 +141,7 @@ impl Emitter<'_> {
                 #(#slots)*
             }
 
-            impl core::fmt::Debug for #vtbl {
-                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    f.debug_struct(#vtbl_name_str)
-                        #(#debug_slots)*
-                        .finish_non_exhaustive()
-                }
-            }
+            #vtbl_debug
         }
     }
 
@@ -257,21 +244,15 @@ impl Emitter<'_> {
         let name = ident(&d.name);
         let name_str = &d.name;
         let vtbl = format_ident!("{}_Vtbl", d.name);
-        let vtbl_name_str = format!("{}_Vtbl", d.name);
         let iid = format_ident!("IID_{}", d.name);
-        let iid_value = guid_expr(&i.iid);
-        let iid_doc = doc_attrs(&format!("The interface identifier of [`{}`].", d.name));
+        let iid_const = iid_const(d, i);
+        let vtbl_debug = vtable_debug(d, i);
         let vtbl_doc = doc_attrs(&format!(
             "The vtable of [`{}`]: {} slots in SDK order (no `IUnknown` slots).",
             d.name,
             i.slot_count()
         ));
         let slots = i.methods.iter().map(|m| self.slot_field(d, m));
-        let debug_slots = i.methods.iter().map(|m| {
-            let mname = ident(&m.name);
-            let mname_str = &m.name;
-            quote!(.field(#mname_str, &self.#mname))
-        });
         // A base that does not derive from IUnknown either: its vtable comes first.
         let base = i.base.as_ref().map(|base| {
             let b = format_ident!("{}_Vtbl", base);
@@ -292,8 +273,7 @@ impl Emitter<'_> {
              {name_str}_Vtbl; it holds no reference count (UNKNOWN is false)."
         ));
         quote! {
-            #iid_doc
-            pub const #iid: windows_core::GUID = #iid_value;
+            #iid_const
 
             #doc
             #[repr(transparent)]
@@ -318,12 +298,37 @@ impl Emitter<'_> {
                 #(#slots)*
             }
 
-            impl core::fmt::Debug for #vtbl {
-                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    f.debug_struct(#vtbl_name_str)
-                        #(#debug_slots)*
-                        .finish_non_exhaustive()
-                }
+            #vtbl_debug
+        }
+    }
+}
+
+/// `pub const IID_X: GUID = ...;` for interface `d`.
+fn iid_const(d: &Decl, i: &Interface) -> TokenStream {
+    let iid = format_ident!("IID_{}", d.name);
+    let iid_value = guid_expr(&i.iid);
+    let iid_doc = doc_attrs(&format!("The interface identifier of [`{}`].", d.name));
+    quote! {
+        #iid_doc
+        pub const #iid: windows_core::GUID = #iid_value;
+    }
+}
+
+/// `impl Debug for X_Vtbl`: each slot of interface `d` by name.
+fn vtable_debug(d: &Decl, i: &Interface) -> TokenStream {
+    let vtbl = format_ident!("{}_Vtbl", d.name);
+    let vtbl_name_str = format!("{}_Vtbl", d.name);
+    let debug_slots = i.methods.iter().map(|m| {
+        let mname = ident(&m.name);
+        let mname_str = &m.name;
+        quote!(.field(#mname_str, &self.#mname))
+    });
+    quote! {
+        impl core::fmt::Debug for #vtbl {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(#vtbl_name_str)
+                    #(#debug_slots)*
+                    .finish_non_exhaustive()
             }
         }
     }
