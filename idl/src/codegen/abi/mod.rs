@@ -546,7 +546,13 @@ impl Api {
             return Err(errors(model, builder.invalid));
         }
         let mut decls = builder.imported_decls;
-        decls.sort_by_key(|d| (d.span.file.index(), d.span.range().start));
+        // By file name, not file id: ids follow the order files were loaded in, which
+        // parallel loading does not fix, and the output must not depend on it.
+        let map = model.source_map();
+        decls.sort_by_cached_key(|d| {
+            let file = map.get(d.span.file).map(|f| f.name().to_string());
+            (file, d.span.range().start)
+        });
         decls.extend(builder.decls);
         prune::prune(&mut decls);
         rename_shadowing_params(&mut decls);
