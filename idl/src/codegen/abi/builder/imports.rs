@@ -5,7 +5,8 @@ use crate::source::Span;
 use crate::symbols::Symbol;
 
 use super::super::*;
-use super::ApiBuilder;
+use super::types::is_handle;
+use super::{ApiBuilder, HIDDEN_FROM_C};
 
 impl ApiBuilder<'_> {
     /// Queues an imported struct, enum or handle for emission.
@@ -22,7 +23,11 @@ impl ApiBuilder<'_> {
                 continue;
             };
             self.guarded(vec![(name.clone(), span)], Origin::Imported, |b| {
-                b.imported_one(&name)
+                if b.c_view.hidden.contains(&span) && !b.is_handle_typedef(&name) {
+                    b.error(span, HIDDEN_FROM_C);
+                } else {
+                    b.imported_one(&name);
+                }
             });
         }
     }
@@ -40,55 +45,51 @@ impl ApiBuilder<'_> {
         }
     }
 
+    /// Whether `name` is a typedef of a handle (see `handles_only`).
+    fn is_handle_typedef(&self, name: &str) -> bool {
+        matches!(
+            self.model.lookup(name),
+            Some(Symbol::Typedef { typedef, index })
+                if is_handle(name, &typedef.declarators[*index].ty)
+        )
+    }
+
     /// Lowers one queued imported declaration.
     fn imported_one(&mut self, name: &str) {
-        if let Some(span) = self.imported_span(name)
-            && self.c_view.hidden.contains(&span)
-        {
-            self.error(
-                span,
-                "a `cpp_quote`d conditional hides it from C (a stand-in for the IDL compiler; \
-                 the SDK's C headers define the real one)",
-            );
-            return;
-        }
-        let name = name.to_string();
-        {
-            let decls = match self.model.lookup(&name).cloned() {
-                Some(Symbol::Typedef { typedef, .. }) => {
-                    self.typedef(&typedef, Origin::Imported, Some(&name))
-                }
-                Some(Symbol::Interface(def)) => {
-                    self.interface(&def, Origin::Imported);
-                    Vec::new()
-                }
-                _ => match self.model.lookup_tag(&name).cloned() {
-                    Some(Symbol::StructTag(s)) => self
-                        .structure(&s)
-                        .map(|st| Decl {
-                            name: name.clone(),
-                            doc: format!("`struct {name}`."),
-                            origin: Origin::Imported,
-                            span: s.span,
-                            kind: DeclKind::Struct(st),
-                        })
-                        .into_iter()
-                        .collect(),
-                    Some(Symbol::EnumTag(e)) => self
-                        .enumeration(&e)
-                        .map(|en| Decl {
-                            name: name.clone(),
-                            doc: format!("`enum {name}`."),
-                            origin: Origin::Imported,
-                            span: e.span,
-                            kind: DeclKind::Enum(en),
-                        })
-                        .into_iter()
-                        .collect(),
-                    _ => Vec::new(),
-                },
-            };
-            self.imported_decls.extend(decls);
-        }
+        let decls = match self.model.lookup(name).cloned() {
+            Some(Symbol::Typedef { typedef, .. }) => {
+                self.typedef(&typedef, Origin::Imported, Some(name))
+            }
+            Some(Symbol::Interface(def)) => {
+                self.interface(&def, Origin::Imported);
+                Vec::new()
+            }
+            _ => match self.model.lookup_tag(name).cloned() {
+                Some(Symbol::StructTag(s)) => self
+                    .structure(&s)
+                    .map(|st| Decl {
+                        name: name.to_string(),
+                        doc: format!("`struct {name}`."),
+                        origin: Origin::Imported,
+                        span: s.span,
+                        kind: DeclKind::Struct(st),
+                    })
+                    .into_iter()
+                    .collect(),
+                Some(Symbol::EnumTag(e)) => self
+                    .enumeration(&e)
+                    .map(|en| Decl {
+                        name: name.to_string(),
+                        doc: format!("`enum {name}`."),
+                        origin: Origin::Imported,
+                        span: e.span,
+                        kind: DeclKind::Enum(en),
+                    })
+                    .into_iter()
+                    .collect(),
+                _ => Vec::new(),
+            },
+        };
+        self.imported_decls.extend(decls);
     }
 }

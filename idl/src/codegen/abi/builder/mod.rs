@@ -20,6 +20,10 @@ use crate::symbols::Symbol;
 use super::*;
 use types::is_handle;
 
+/// Why a declaration that a `cpp_quote`d conditional hides from C is not generated.
+const HIDDEN_FROM_C: &str = "a `cpp_quote`d conditional hides it from C (a stand-in for the IDL \
+                             compiler; the SDK's C headers define the real one)";
+
 /// The lowering state.
 pub(super) struct ApiBuilder<'m> {
     pub(super) model: &'m Compilation,
@@ -132,6 +136,16 @@ impl<'m> ApiBuilder<'m> {
     }
 
     pub(super) fn item(&mut self, item: &Item) {
+        if !matches!(item, Item::CppQuote(_))
+            && self.c_view.hidden.contains(&item.span())
+            && !handles_only(item)
+        {
+            let span = item.span();
+            self.guarded(item_names(item), Origin::Root, |b| {
+                b.error(span, HIDDEN_FROM_C)
+            });
+            return;
+        }
         match item {
             Item::Import(_) | Item::ImportLib(_) | Item::Include(_) | Item::Pragma(_) => {}
             // A forward declaration declares nothing of its own: the definition does.
@@ -152,16 +166,6 @@ impl<'m> ApiBuilder<'m> {
                 }
                 let names = vec![(i.name.name.clone(), i.span)];
                 self.guarded(names, Origin::Root, |b| b.interface(i, Origin::Root));
-            }
-            other if self.c_view.hidden.contains(&other.span()) => {
-                let names = item_names(other);
-                self.guarded(names, Origin::Root, |b| {
-                    b.error(
-                        other.span(),
-                        "a `cpp_quote`d conditional hides it from C (a stand-in for the IDL \
-                         compiler; the SDK's C headers define the real one)",
-                    );
-                });
             }
             other => {
                 let names = item_names(other);
@@ -702,4 +706,16 @@ fn root_files(model: &Compilation) -> HashSet<FileId> {
         walk(&file.items, &mut out);
     }
     out
+}
+
+/// Whether `item` declares only handles: opaque pointers, whose ABI is the same whatever C
+/// defines them as, so a stand-in hidden from C is still right (`HWND`, `HANDLE` ...).
+fn handles_only(item: &Item) -> bool {
+    match item {
+        Item::Typedef(t) => t
+            .declarators
+            .iter()
+            .all(|d| d.name.as_ref().is_some_and(|n| is_handle(&n.name, &d.ty))),
+        _ => false,
+    }
 }
