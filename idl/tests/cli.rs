@@ -89,7 +89,7 @@ fn what_cannot_be_generated_is_a_warning_and_a_comment() {
     let idl = scratch("union.idl");
     std::fs::write(
         &idl,
-        "import \"unknwn.idl\";\ntypedef union _U { DWORD a; BYTE b; } U;\ntypedef struct _S { U *u; } S;\n",
+        "import \"unknwn.idl\";\ntypedef union _U { DWORD a : 3; BYTE b; } U;\ntypedef struct _S { U *u; } S;\n",
     )
     .expect("written");
     let rs = scratch("union.rs");
@@ -103,15 +103,50 @@ fn what_cannot_be_generated_is_a_warning_and_a_comment() {
     let err = text(&out.stderr);
     assert!(err.contains("union.idl:2:"), "{err}");
     assert!(
-        err.contains("`U` is not generated: unions are not supported"),
+        err.contains("`U` is not generated: bit fields in unions are not supported"),
         "{err}"
     );
     let rust = std::fs::read_to_string(&rs).expect("written");
     assert!(
-        rust.contains("// U: not generated: unions are not supported"),
+        rust.contains("// U: not generated: bit fields in unions are not supported"),
         "{rust}"
     );
     assert!(rust.contains("pub u: *mut c_void,"), "{rust}");
+}
+
+#[test]
+fn implement_adds_traits_and_shims_in_a_child_module() {
+    let idl = scratch("calc.idl");
+    std::fs::write(
+        &idl,
+        "import \"unknwn.idl\";\n\
+         [object, uuid(8B11C892-D9C6-42F4-ACBC-6996CC2A054E)]\n\
+         interface ICalc : IUnknown { HRESULT Add([in] LONG a, [in] LONG b, [out, retval] LONG *sum); ULONG Calls(void); }\n",
+    )
+    .expect("written");
+    let rs = scratch("calc.rs");
+    let out = run(&[
+        "rust",
+        "--implement",
+        idl.to_str().expect("utf-8"),
+        "-o",
+        rs.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rust = std::fs::read_to_string(&rs).expect("written");
+    assert!(rust.contains("pub struct ICalc("), "{rust}");
+    assert!(rust.contains("pub mod implement {"), "{rust}");
+    assert!(rust.contains("pub trait Calc {"), "{rust}");
+    assert!(
+        rust.contains("fn add(&self, a: i32, b: i32) -> windows_core::Result<i32>;"),
+        "{rust}"
+    );
+    // No HRESULT: the raw value, returned as it is.
+    assert!(rust.contains("fn calls(&self) -> u32;"), "{rust}");
+    assert!(
+        rust.contains("unsafe impl<T: Calc + ComClass, const K: usize> Implement<T, K> for ICalc"),
+        "{rust}"
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Expansion: checks the input, then emits the `ComClass` (and for handlers `Class`) impls.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{Data, DeriveInput, Ident};
 
@@ -34,6 +34,16 @@ impl Kind {
 
 /// The primary interface every handler implements (slot 0).
 const HANDLER_INTERFACE: &str = "ISyncMgrSynchronize";
+
+/// The type of a listed interface: a bare name is one of `mobsync_runtime::sys`; a path is
+/// used as written.
+fn interface_path(path: &syn::Path) -> (TokenStream, Span) {
+    let span = syn::spanned::Spanned::span(path);
+    match path.get_ident() {
+        Some(name) => (quote_spanned! {span=> ::mobsync_runtime::sys::#name}, span),
+        None => (quote!(#path), span),
+    }
+}
 
 /// Expands the derive; errors become `compile_error!`s plus a stub implementation.
 pub fn expand(input: &DeriveInput, kind: Kind) -> TokenStream {
@@ -100,7 +110,7 @@ fn check<'a>(input: &'a DeriveInput, kind: Kind) -> syn::Result<Checked<'a>> {
                 );
             }
             for interface in &options.interfaces {
-                if interface == HANDLER_INTERFACE {
+                if interface.is_ident(HANDLER_INTERFACE) {
                     cx.error_spanned_by(
                         interface,
                         "every handler implements ISyncMgrSynchronize; list only the extra \
@@ -110,6 +120,15 @@ fn check<'a>(input: &'a DeriveInput, kind: Kind) -> syn::Result<Checked<'a>> {
             }
         }
         Kind::Object => {
+            // A creatable object (for a class factory) names its class; a plain one neither.
+            if options.clsid.is_some() != options.name.is_some() {
+                cx.error_spanned_by(
+                    &input.ident,
+                    "a creatable COM object needs both #[com_object(clsid = \"...\")] and \
+                     #[com_object(name = \"...\")] (the class name written to the registry); \
+                     an object made with ComObject::new needs neither",
+                );
+            }
             if options.interfaces.is_empty() && !options.seen.iter().any(|k| k == "interfaces") {
                 cx.error_spanned_by(
                     &input.ident,
@@ -132,25 +151,28 @@ fn try_expand(input: &DeriveInput, kind: Kind) -> syn::Result<TokenStream> {
     let options = &checked.options;
 
     // The interface slots, in order: ISyncMgrSynchronize first for handlers.
-    let mut interfaces: Vec<Ident> = Vec::new();
+    let mut interfaces: Vec<(TokenStream, Span)> = Vec::new();
     if kind == Kind::Handler {
-        interfaces.push(Ident::new(HANDLER_INTERFACE, ident.span()));
+        let handler = Ident::new(HANDLER_INTERFACE, ident.span());
+        interfaces.push((
+            quote_spanned! {ident.span()=> ::mobsync_runtime::sys::#handler},
+            ident.span(),
+        ));
     }
-    interfaces.extend(options.interfaces.iter().cloned());
+    interfaces.extend(options.interfaces.iter().map(interface_path));
 
     let count = Literal::usize_unsuffixed(interfaces.len());
-    let vtables = interfaces.iter().enumerate().map(|(k, interface)| {
+    let vtables = interfaces.iter().enumerate().map(|(k, (interface, span))| {
         let k = Literal::usize_unsuffixed(k);
-        quote_spanned! {interface.span()=>
+        quote_spanned! {*span=>
             ::mobsync_runtime::__private::VtablePtr::new(
-                &<::mobsync_runtime::sys::#interface
-                    as ::mobsync_runtime::__private::Implement<Self, #k>>::VTABLE,
+                &<#interface as ::mobsync_runtime::__private::Implement<Self, #k>>::VTABLE,
             )
         }
     });
-    let iids = interfaces.iter().map(|interface| {
-        quote_spanned! {interface.span()=>
-            <::mobsync_runtime::sys::#interface as ::mobsync_runtime::__private::Interface>::IID
+    let iids = interfaces.iter().map(|(interface, span)| {
+        quote_spanned! {*span=>
+            <#interface as ::mobsync_runtime::__private::Interface>::IID
         }
     });
 
@@ -218,6 +240,23 @@ fn try_expand(input: &DeriveInput, kind: Kind) -> syn::Result<TokenStream> {
                     ::mobsync_runtime::__private::GUID::from_u128(#clsid);
                 const NAME: &'static str = #name;
                 const SYNC_MGR_FLAGS: u32 = 0 #(#flags)*;
+                fn create() -> Self {
+                    #create
+                }
+            }
+        }
+    } else if let (Some((clsid, _)), Some(name)) = (&options.clsid, &options.name) {
+        let clsid = syn::LitInt::new(&format!("0x{clsid:032x}_u128"), ident.span());
+        let create = quote_spanned! {ident.span()=>
+            ::mobsync_runtime::__private::handler_is_created_with_default::<Self>()
+        };
+        quote! {
+            impl ::mobsync_runtime::__private::Class for #ident {
+                const CLSID: ::mobsync_runtime::__private::GUID =
+                    ::mobsync_runtime::__private::GUID::from_u128(#clsid);
+                const NAME: &'static str = #name;
+                const SYNC_MGR_FLAGS: u32 = 0;
+                const SYNC_MGR_HANDLER: bool = false;
                 fn create() -> Self {
                     #create
                 }
@@ -356,10 +395,35 @@ mod tests {
         let out = expand_str("struct O;", Kind::Object);
         assert!(out.contains("missing interfaces"), "{out}");
         let out = expand_str(
-            r#"#[com_object(interfaces(ISyncMgrSynchronizeCallback), clsid = "x")] struct O;"#,
+            r#"#[com_object(interfaces(ISyncMgrSynchronizeCallback), events(OnLogon))] struct O;"#,
             Kind::Object,
         );
-        assert!(out.contains("unknown key `clsid`"), "{out}");
+        assert!(out.contains("unknown key `events`"), "{out}");
+        // A creatable object names both its CLSID and its class name.
+        let out = expand_str(
+            r#"#[com_object(interfaces(ISyncMgrSynchronizeCallback),
+                clsid = "632306B6-690C-48C1-AB87-953A6833A855")] struct O;"#,
+            Kind::Object,
+        );
+        assert!(out.contains("needs both"), "{out}");
+    }
+
+    #[test]
+    fn creatable_objects_and_interfaces_by_path() {
+        let out = expand_str(
+            r#"#[com_object(clsid = "632306B6-690C-48C1-AB87-953A6833A855", name = "Calc",
+                interfaces(crate::calc::ICalculator, ISyncMgrEnumItems))] struct O;"#,
+            Kind::Object,
+        );
+        assert!(
+            out.contains("const SYNC_MGR_HANDLER : bool = false"),
+            "{out}"
+        );
+        assert!(out.contains("< crate :: calc :: ICalculator as"), "{out}");
+        assert!(
+            out.contains("< :: mobsync_runtime :: sys :: ISyncMgrEnumItems as"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -34,10 +34,14 @@ impl ClassEntry {
                 name: C::NAME,
                 module_path: None,
                 threading_model,
-                sync_mgr: Some(SyncMgrRegistration {
-                    description: C::NAME,
-                    flags: C::SYNC_MGR_FLAGS,
-                }),
+                sync_mgr: if C::SYNC_MGR_HANDLER {
+                    Some(SyncMgrRegistration {
+                        description: C::NAME,
+                        flags: C::SYNC_MGR_FLAGS,
+                    })
+                } else {
+                    None
+                },
             },
             new_factory: new_factory::<C>,
         }
@@ -161,6 +165,21 @@ macro_rules! export_handlers {
                 $crate::__private::dll_unregister_server(CLASSES)
             }
         };
+    };
+}
+
+/// Exports the COM entry points for the listed creatable classes, exactly as
+/// [`export_handlers!`]: for modules whose classes are plain COM classes
+/// (`#[derive(ComObject)]` with `clsid` and `name`), which `DllRegisterServer` registers under
+/// `HKCR\CLSID` only (not with Sync Manager).
+///
+/// ```text
+/// mobsync_runtime::export_classes!(Calculator);
+/// ```
+#[macro_export]
+macro_rules! export_classes {
+    ($($class:ty),+ $(,)?) => {
+        $crate::export_handlers!($($class),+);
     };
 }
 

@@ -86,6 +86,10 @@ pub trait Class: ComClass {
     const NAME: &'static str;
     /// The `SYNCMGRREGISTERFLAG_*` events the handler registers for with Sync Manager.
     const SYNC_MGR_FLAGS: u32;
+    /// Whether `DllRegisterServer` registers the class as a Sync Manager handler too (true for
+    /// `#[derive(SyncMgrHandler)]`); a plain COM class (`#[derive(ComObject)]` with a `clsid`)
+    /// is registered under `HKCR\CLSID` only.
+    const SYNC_MGR_HANDLER: bool = true;
 
     /// Creates the value of a new object (`IClassFactory::CreateInstance`).
     fn create() -> Self;

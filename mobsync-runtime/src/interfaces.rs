@@ -8,9 +8,17 @@
 
 #![allow(non_snake_case, non_camel_case_types, clippy::too_many_arguments)]
 use core::ffi::c_void;
+
+#[allow(unused_imports)]
 use windows_core::{GUID, HRESULT};
+
+#[allow(unused_imports)]
 use crate::abi::{self, IntoAbi as _, IntoSuccess as _};
-use crate::object::{ComClass, Implement, dispatch, unknown_vtable};
+
+#[allow(unused_imports)]
+use crate::object::{
+    ComClass, Implement, dispatch, dispatch_value, not_implemented, unknown_vtable,
+};
 
 #[allow(unused_imports)]
 use crate::sys::*;
@@ -277,21 +285,23 @@ unsafe extern "system" fn ISyncMgrSynchronize_Initialize<
         >(
             this,
             "ISyncMgrSynchronize::Initialize",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let lpCookie: &[u8] = abi::in_slice(lpCookie, cbCookie)?;
                     match <T as SyncMgrSynchronize>::initialize(
-                        object,
+                        object__,
                         dwReserved,
                         dwSyncMgrFlags,
                         lpCookie,
                     ) {
-                        Ok(value) => {
-                            let status = value.into_success();
-                            Ok(status)
+                        Ok(value__) => {
+                            let status__ = value__.into_success();
+                            Ok(status__)
                         }
-                        Err(error) => {
-                            Ok(abi::error_code("ISyncMgrSynchronize::Initialize", error))
+                        Err(error__) => {
+                            Ok(
+                                abi::error_code("ISyncMgrSynchronize::Initialize", error__),
+                            )
                         }
                     }
                 })
@@ -315,20 +325,20 @@ unsafe extern "system" fn ISyncMgrSynchronize_GetHandlerInfo<
         >(
             this,
             "ISyncMgrSynchronize::GetHandlerInfo",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let ppSyncMgrHandlerInfo = abi::out_zeroed(ppSyncMgrHandlerInfo)?;
-                    match <T as SyncMgrSynchronize>::get_handler_info(object) {
-                        Ok(value) => {
-                            let status = crate::hresults::S_OK;
-                            abi::write_out(ppSyncMgrHandlerInfo, value.into_abi()?);
-                            Ok(status)
+                    match <T as SyncMgrSynchronize>::get_handler_info(object__) {
+                        Ok(value__) => {
+                            let status__ = crate::hresults::S_OK;
+                            abi::write_out(ppSyncMgrHandlerInfo, value__.into_abi()?);
+                            Ok(status__)
                         }
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronize::GetHandlerInfo",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -354,20 +364,20 @@ unsafe extern "system" fn ISyncMgrSynchronize_EnumSyncMgrItems<
         >(
             this,
             "ISyncMgrSynchronize::EnumSyncMgrItems",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let ppSyncMgrEnumItems = abi::out_zeroed(ppSyncMgrEnumItems)?;
-                    match <T as SyncMgrSynchronize>::enum_sync_mgr_items(object) {
-                        Ok(value) => {
-                            let status = crate::hresults::S_OK;
-                            abi::write_interface(ppSyncMgrEnumItems, value);
-                            Ok(status)
+                    match <T as SyncMgrSynchronize>::enum_sync_mgr_items(object__) {
+                        Ok(value__) => {
+                            let status__ = crate::hresults::S_OK;
+                            abi::write_interface(ppSyncMgrEnumItems, value__);
+                            Ok(status__)
                         }
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronize::EnumSyncMgrItems",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -398,19 +408,22 @@ unsafe extern "system" fn ISyncMgrSynchronize_GetItemObject<
         >(
             this,
             "ISyncMgrSynchronize::GetItemObject",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let ppv = abi::InterfaceOut::new(riid, ppv)?;
                     let ItemID = abi::in_guid(ItemID)?;
                     match <T as SyncMgrSynchronize>::get_item_object(
-                        object,
+                        object__,
                         &ItemID,
                         ppv,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
-                                abi::error_code("ISyncMgrSynchronize::GetItemObject", error),
+                                abi::error_code(
+                                    "ISyncMgrSynchronize::GetItemObject",
+                                    error__,
+                                ),
                             )
                         }
                     }
@@ -435,20 +448,20 @@ unsafe extern "system" fn ISyncMgrSynchronize_ShowProperties<
         >(
             this,
             "ISyncMgrSynchronize::ShowProperties",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let ItemID = abi::in_guid(ItemID)?;
                     match <T as SyncMgrSynchronize>::show_properties(
-                        object,
+                        object__,
                         hWndParent,
                         &ItemID,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronize::ShowProperties",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -474,21 +487,21 @@ unsafe extern "system" fn ISyncMgrSynchronize_SetProgressCallback<
         >(
             this,
             "ISyncMgrSynchronize::SetProgressCallback",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let lpCallBack = abi::in_interface::<
                         ISyncMgrSynchronizeCallback,
                     >(lpCallBack);
                     match <T as SyncMgrSynchronize>::set_progress_callback(
-                        object,
+                        object__,
                         lpCallBack,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronize::SetProgressCallback",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -520,27 +533,27 @@ unsafe extern "system" fn ISyncMgrSynchronize_PrepareForSync<
         >(
             this,
             "ISyncMgrSynchronize::PrepareForSync",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let pItemIDs: &[windows_core::GUID] = abi::in_slice(
                         pItemIDs,
                         cbNumItems,
                     )?;
                     match <T as SyncMgrSynchronize>::prepare_for_sync(
-                        object,
+                        object__,
                         pItemIDs,
                         hWndParent,
                         dwReserved,
                     ) {
-                        Ok(value) => {
-                            let status = value.into_success();
-                            Ok(status)
+                        Ok(value__) => {
+                            let status__ = value__.into_success();
+                            Ok(status__)
                         }
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronize::PrepareForSync",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -566,13 +579,13 @@ unsafe extern "system" fn ISyncMgrSynchronize_Synchronize<
         >(
             this,
             "ISyncMgrSynchronize::Synchronize",
-            |object| {
+            |object__| {
                 abi::respond(|| {
-                    match <T as SyncMgrSynchronize>::synchronize(object, hWndParent) {
+                    match <T as SyncMgrSynchronize>::synchronize(object__, hWndParent) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
-                                abi::error_code("ISyncMgrSynchronize::Synchronize", error),
+                                abi::error_code("ISyncMgrSynchronize::Synchronize", error__),
                             )
                         }
                     }
@@ -597,18 +610,21 @@ unsafe extern "system" fn ISyncMgrSynchronize_SetItemStatus<
         >(
             this,
             "ISyncMgrSynchronize::SetItemStatus",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let pItemID = abi::in_guid(pItemID)?;
                     match <T as SyncMgrSynchronize>::set_item_status(
-                        object,
+                        object__,
                         &pItemID,
                         dwSyncMgrStatus,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
-                                abi::error_code("ISyncMgrSynchronize::SetItemStatus", error),
+                                abi::error_code(
+                                    "ISyncMgrSynchronize::SetItemStatus",
+                                    error__,
+                                ),
                             )
                         }
                     }
@@ -633,17 +649,19 @@ unsafe extern "system" fn ISyncMgrSynchronize_ShowError<
         >(
             this,
             "ISyncMgrSynchronize::ShowError",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let ErrorID = abi::in_guid(ErrorID)?;
                     match <T as SyncMgrSynchronize>::show_error(
-                        object,
+                        object__,
                         hWndParent,
                         &ErrorID,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
-                            Ok(abi::error_code("ISyncMgrSynchronize::ShowError", error))
+                        Err(error__) => {
+                            Ok(
+                                abi::error_code("ISyncMgrSynchronize::ShowError", error__),
+                            )
                         }
                     }
                 })
@@ -895,18 +913,18 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_ShowPropertiesCompleted<
         >(
             this,
             "ISyncMgrSynchronizeCallback::ShowPropertiesCompleted",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     match <T as SyncMgrSynchronizeCallback>::show_properties_completed(
-                        object,
+                        object__,
                         hr,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronizeCallback::ShowPropertiesCompleted",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -932,18 +950,18 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_PrepareForSyncCompleted<
         >(
             this,
             "ISyncMgrSynchronizeCallback::PrepareForSyncCompleted",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     match <T as SyncMgrSynchronizeCallback>::prepare_for_sync_completed(
-                        object,
+                        object__,
                         hr,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronizeCallback::PrepareForSyncCompleted",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -969,18 +987,18 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_SynchronizeCompleted<
         >(
             this,
             "ISyncMgrSynchronizeCallback::SynchronizeCompleted",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     match <T as SyncMgrSynchronizeCallback>::synchronize_completed(
-                        object,
+                        object__,
                         hr,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronizeCallback::SynchronizeCompleted",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -1011,23 +1029,23 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_ShowErrorCompleted<
         >(
             this,
             "ISyncMgrSynchronizeCallback::ShowErrorCompleted",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let pItemIDs: &[windows_core::GUID] = abi::in_slice(
                         pItemIDs,
                         cbNumItems,
                     )?;
                     match <T as SyncMgrSynchronizeCallback>::show_error_completed(
-                        object,
+                        object__,
                         hr,
                         pItemIDs,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronizeCallback::ShowErrorCompleted",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -1053,21 +1071,21 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_EnableModeless<
         >(
             this,
             "ISyncMgrSynchronizeCallback::EnableModeless",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     match <T as SyncMgrSynchronizeCallback>::enable_modeless(
-                        object,
+                        object__,
                         abi::in_bool(fEnable),
                     ) {
-                        Ok(value) => {
-                            let status = value.into_success();
-                            Ok(status)
+                        Ok(value__) => {
+                            let status__ = value__.into_success();
+                            Ok(status__)
                         }
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronizeCallback::EnableModeless",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -1097,7 +1115,7 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_Progress<
         >(
             this,
             "ISyncMgrSynchronizeCallback::Progress",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let pItemID = abi::in_guid(pItemID)?;
                     let lpSyncProgressItem = if lpSyncProgressItem.is_null() {
@@ -1108,19 +1126,19 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_Progress<
                     let lpSyncProgressItem = lpSyncProgressItem
                         .map(|raw| crate::ProgressItem::from_checked(raw));
                     match <T as SyncMgrSynchronizeCallback>::progress(
-                        object,
+                        object__,
                         &pItemID,
                         lpSyncProgressItem,
                     ) {
-                        Ok(value) => {
-                            let status = value.into_success();
-                            Ok(status)
+                        Ok(value__) => {
+                            let status__ = value__.into_success();
+                            Ok(status__)
                         }
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronizeCallback::Progress",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -1151,7 +1169,7 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_LogError<
         >(
             this,
             "ISyncMgrSynchronizeCallback::LogError",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let lpcErrorText = abi::in_wstr(lpcErrorText)?;
                     let lpSyncLogError = if lpSyncLogError.is_null() {
@@ -1162,17 +1180,17 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_LogError<
                     let lpSyncLogError = lpSyncLogError
                         .map(|raw| crate::LogErrorInfo::from_checked(raw));
                     match <T as SyncMgrSynchronizeCallback>::log_error(
-                        object,
+                        object__,
                         dwErrorLevel,
                         lpcErrorText,
                         lpSyncLogError,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronizeCallback::LogError",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -1198,20 +1216,20 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_DeleteLogError<
         >(
             this,
             "ISyncMgrSynchronizeCallback::DeleteLogError",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let ErrorID = abi::in_guid(ErrorID)?;
                     match <T as SyncMgrSynchronizeCallback>::delete_log_error(
-                        object,
+                        object__,
                         &ErrorID,
                         dwReserved,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronizeCallback::DeleteLogError",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -1237,20 +1255,20 @@ unsafe extern "system" fn ISyncMgrSynchronizeCallback_EstablishConnection<
         >(
             this,
             "ISyncMgrSynchronizeCallback::EstablishConnection",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let lpwszConnection = abi::in_wstr_opt(lpwszConnection)?;
                     match <T as SyncMgrSynchronizeCallback>::establish_connection(
-                        object,
+                        object__,
                         lpwszConnection,
                         dwReserved,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronizeCallback::EstablishConnection",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -1374,21 +1392,21 @@ unsafe extern "system" fn ISyncMgrEnumItems_Next<
         >(
             this,
             "ISyncMgrEnumItems::Next",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let pceltFetched = abi::fetched_init(pceltFetched, celt)?;
                     let rgelt: &mut [SYNCMGRITEM] = abi::out_slice(rgelt, celt)?;
-                    match <T as SyncMgrEnumItems>::next(object, &mut *rgelt) {
-                        Ok(value) => {
+                    match <T as SyncMgrEnumItems>::next(object__, &mut *rgelt) {
+                        Ok(value__) => {
                             abi::finish_fetched(
                                 "ISyncMgrEnumItems::Next",
-                                value,
+                                value__,
                                 celt,
                                 pceltFetched,
                             )
                         }
-                        Err(error) => {
-                            Ok(abi::error_code("ISyncMgrEnumItems::Next", error))
+                        Err(error__) => {
+                            Ok(abi::error_code("ISyncMgrEnumItems::Next", error__))
                         }
                     }
                 })
@@ -1412,15 +1430,15 @@ unsafe extern "system" fn ISyncMgrEnumItems_Skip<
         >(
             this,
             "ISyncMgrEnumItems::Skip",
-            |object| {
+            |object__| {
                 abi::respond(|| {
-                    match <T as SyncMgrEnumItems>::skip(object, celt) {
-                        Ok(value) => {
-                            let status = value.into_success();
-                            Ok(status)
+                    match <T as SyncMgrEnumItems>::skip(object__, celt) {
+                        Ok(value__) => {
+                            let status__ = value__.into_success();
+                            Ok(status__)
                         }
-                        Err(error) => {
-                            Ok(abi::error_code("ISyncMgrEnumItems::Skip", error))
+                        Err(error__) => {
+                            Ok(abi::error_code("ISyncMgrEnumItems::Skip", error__))
                         }
                     }
                 })
@@ -1444,12 +1462,12 @@ unsafe extern "system" fn ISyncMgrEnumItems_Reset<
         >(
             this,
             "ISyncMgrEnumItems::Reset",
-            |object| {
+            |object__| {
                 abi::respond(|| {
-                    match <T as SyncMgrEnumItems>::reset(object) {
+                    match <T as SyncMgrEnumItems>::reset(object__) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
-                            Ok(abi::error_code("ISyncMgrEnumItems::Reset", error))
+                        Err(error__) => {
+                            Ok(abi::error_code("ISyncMgrEnumItems::Reset", error__))
                         }
                     }
                 })
@@ -1473,17 +1491,17 @@ unsafe extern "system" fn ISyncMgrEnumItems_Clone<
         >(
             this,
             "ISyncMgrEnumItems::Clone",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let ppenum = abi::out_zeroed(ppenum)?;
-                    match <T as SyncMgrEnumItems>::clone_com(object) {
-                        Ok(value) => {
-                            let status = crate::hresults::S_OK;
-                            abi::write_interface(ppenum, value);
-                            Ok(status)
+                    match <T as SyncMgrEnumItems>::clone_com(object__) {
+                        Ok(value__) => {
+                            let status__ = crate::hresults::S_OK;
+                            abi::write_interface(ppenum, value__);
+                            Ok(status__)
                         }
-                        Err(error) => {
-                            Ok(abi::error_code("ISyncMgrEnumItems::Clone", error))
+                        Err(error__) => {
+                            Ok(abi::error_code("ISyncMgrEnumItems::Clone", error__))
                         }
                     }
                 })
@@ -1552,22 +1570,22 @@ unsafe extern "system" fn ISyncMgrSynchronizeInvoke_UpdateItems<
         >(
             this,
             "ISyncMgrSynchronizeInvoke::UpdateItems",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let rclsid = abi::in_guid(rclsid)?;
                     let lpCookie: &[u8] = abi::in_slice(lpCookie, cbCookie)?;
                     match <T as SyncMgrSynchronizeInvoke>::update_items(
-                        object,
+                        object__,
                         dwInvokeFlags,
                         &rclsid,
                         lpCookie,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronizeInvoke::UpdateItems",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -1593,15 +1611,15 @@ unsafe extern "system" fn ISyncMgrSynchronizeInvoke_UpdateAll<
         >(
             this,
             "ISyncMgrSynchronizeInvoke::UpdateAll",
-            |object| {
+            |object__| {
                 abi::respond(|| {
-                    match <T as SyncMgrSynchronizeInvoke>::update_all(object) {
+                    match <T as SyncMgrSynchronizeInvoke>::update_all(object__) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrSynchronizeInvoke::UpdateAll",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -1736,22 +1754,22 @@ unsafe extern "system" fn ISyncMgrRegister_RegisterSyncMgrHandler<
         >(
             this,
             "ISyncMgrRegister::RegisterSyncMgrHandler",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let rclsidHandler = abi::in_guid(rclsidHandler)?;
                     let pwszDescription = abi::in_wstr_opt(pwszDescription)?;
                     match <T as SyncMgrRegister>::register_sync_mgr_handler(
-                        object,
+                        object__,
                         &rclsidHandler,
                         pwszDescription,
                         dwSyncMgrRegisterFlags,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrRegister::RegisterSyncMgrHandler",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -1781,20 +1799,20 @@ unsafe extern "system" fn ISyncMgrRegister_UnregisterSyncMgrHandler<
         >(
             this,
             "ISyncMgrRegister::UnregisterSyncMgrHandler",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let rclsidHandler = abi::in_guid(rclsidHandler)?;
                     match <T as SyncMgrRegister>::unregister_sync_mgr_handler(
-                        object,
+                        object__,
                         &rclsidHandler,
                         dwReserved,
                     ) {
                         Ok(()) => Ok(crate::hresults::S_OK),
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrRegister::UnregisterSyncMgrHandler",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }
@@ -1824,24 +1842,24 @@ unsafe extern "system" fn ISyncMgrRegister_GetHandlerRegistrationInfo<
         >(
             this,
             "ISyncMgrRegister::GetHandlerRegistrationInfo",
-            |object| {
+            |object__| {
                 abi::respond(|| {
                     let rclsidHandler = abi::in_guid(rclsidHandler)?;
                     let pdwSyncMgrRegisterFlags = abi::in_out(pdwSyncMgrRegisterFlags)?;
                     match <T as SyncMgrRegister>::get_handler_registration_info(
-                        object,
+                        object__,
                         &rclsidHandler,
                         pdwSyncMgrRegisterFlags,
                     ) {
-                        Ok(value) => {
-                            let status = value.into_success();
-                            Ok(status)
+                        Ok(value__) => {
+                            let status__ = value__.into_success();
+                            Ok(status__)
                         }
-                        Err(error) => {
+                        Err(error__) => {
                             Ok(
                                 abi::error_code(
                                     "ISyncMgrRegister::GetHandlerRegistrationInfo",
-                                    error,
+                                    error__,
                                 ),
                             )
                         }

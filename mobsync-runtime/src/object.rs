@@ -341,6 +341,41 @@ pub unsafe fn dispatch<T: ComClass, const K: usize>(
     guard::catch(method, || f(&object.value))
 }
 
+/// Runs a method that does not return an `HRESULT` (`ULONG AddRef`-style counters, `void`
+/// methods): as [`dispatch`], but a null `this`, a call on the wrong thread and a panic give
+/// `fallback` (the type's zero), since the method has no error code to report them with.
+///
+/// # Safety
+///
+/// As [`dispatch`].
+pub unsafe fn dispatch_value<T: ComClass, const K: usize, R>(
+    this: *mut c_void,
+    method: &'static str,
+    fallback: R,
+    f: impl FnOnce(&T) -> R,
+) -> R {
+    if this.is_null() {
+        return fallback;
+    }
+    // SAFETY: per the contract, `this` is slot `K` of a live object that stays alive for the call.
+    let object = unsafe { &*Object::<T>::from_slot(this, K).as_ptr() };
+    if !object.on_owner_thread() {
+        return fallback;
+    }
+    guard::catch_value(method, || f(&object.value)).unwrap_or(fallback)
+}
+
+/// The vtable entry of a method whose signature the bindings cannot express (a placeholder
+/// slot): answers `E_NOTIMPL` without touching its arguments. The Windows x64 convention lets
+/// the caller pass more arguments than the callee reads.
+///
+/// # Safety
+///
+/// None needed: it reads no argument; `unsafe` only because vtable slots are `unsafe fn`s.
+pub unsafe extern "system" fn not_implemented(_this: *mut c_void) -> HRESULT {
+    crate::hresults::E_NOTIMPL
+}
+
 /// An owned reference to a COM object holding a `T`: the Rust side's handle.
 ///
 /// Creating one counts a live object in the module (see [`crate::module`]); dropping the last

@@ -522,7 +522,7 @@ impl ISyncMgrSynchronize {
         dwReserved: u32,
     ) -> windows_core::HRESULT {
         let cbNumItems: u32 = match len__(pItemIDs) {
-            Ok(count) => count,
+            Ok(value) => value,
             Err(hr) => return hr,
         };
         let pItemIDs = pItemIDs.as_ptr().cast_mut();
@@ -957,7 +957,7 @@ impl ISyncMgrSynchronizeCallback {
         pItemIDs: &[SYNCMGRITEMID],
     ) -> windows_core::HRESULT {
         let cbNumItems: u32 = match len__(pItemIDs) {
-            Ok(count) => count,
+            Ok(value) => value,
             Err(hr) => return hr,
         };
         let pItemIDs = pItemIDs.as_ptr().cast_mut();
@@ -1036,7 +1036,7 @@ impl ISyncMgrSynchronizeCallback {
         lpSyncLogError: Option<&SYNCMGRLOGERRORINFO>,
     ) -> windows_core::HRESULT {
         let lpcErrorText = match wide__(lpcErrorText) {
-            Ok(text) => text,
+            Ok(value) => value,
             Err(hr) => return hr,
         };
         // SAFETY: self is a live reference to an object with this vtable, and every argument was
@@ -1340,7 +1340,7 @@ impl ISyncMgrEnumItems {
         pceltFetched: &mut u32,
     ) -> windows_core::HRESULT {
         let celt: u32 = match len__(rgelt) {
-            Ok(count) => count,
+            Ok(value) => value,
             Err(hr) => return hr,
         };
         let rgelt = rgelt.as_mut_ptr();

@@ -25,7 +25,9 @@
 
 use std::fmt::Write as _;
 
-use super::abi::{Api, Decl, DeclKind, Interface, Method, NamedKind, Origin, Prim, Ty};
+use super::abi::{
+    Api, Decl, DeclKind, Interface, Literal, Method, NamedKind, Origin, Prim, Struct, Ty,
+};
 use super::options::CHeaderOptions;
 use crate::model::Guid;
 
@@ -145,10 +147,10 @@ pub fn generate(api: &Api, opts: &CHeaderOptions) -> String {
     }
 
     for d in api.decls.iter().filter(|d| d.origin == Origin::Imported) {
-        imported_decl(w, d, &p);
+        imported_decl(w, api, d, &p);
     }
     for d in api.decls.iter().filter(|d| d.origin == Origin::Root) {
-        decl(w, d, &p);
+        decl(w, api, d, &p);
     }
 
     let _ = writeln!(w, "#ifdef __cplusplus");
@@ -214,6 +216,9 @@ fn uses(api: &Api, pred: &dyn Fn(&Ty) -> bool) -> bool {
             || match ty {
                 Ty::Ptr { pointee, .. } => walk(pointee, pred),
                 Ty::Array { element, .. } => walk(element, pred),
+                Ty::FnPtr { ret, params } => {
+                    walk(ret, pred) || params.iter().any(|p| walk(p, pred))
+                }
                 Ty::Named {
                     kind: NamedKind::Alias(t),
                     ..
@@ -280,6 +285,13 @@ pub(crate) fn c_ty(ty: &Ty) -> String {
         Ty::Guid => "GUID".into(),
         Ty::Hresult => "HRESULT".into(),
         Ty::Interface(n) | Ty::Named { name: n, .. } => n.clone(),
+        Ty::FnPtr { ret, params } => format!("{} (*)({})", c_ty(ret), c_params(params)),
+        Ty::Ptr { pointee, .. } if matches!(**pointee, Ty::FnPtr { .. }) => {
+            let Ty::FnPtr { ret, params } = &**pointee else {
+                unreachable!("matched above")
+            };
+            format!("{} (**)({})", c_ty(ret), c_params(params))
+        }
         Ty::Ptr { pointee, is_const } => {
             let inner = c_ty(pointee);
             match (is_const, inner.ends_with('*')) {
@@ -293,9 +305,36 @@ pub(crate) fn c_ty(ty: &Ty) -> String {
     }
 }
 
+/// A string's text for a C string literal: quotes, backslashes and control characters
+/// escaped.
+fn c_escape(text: &str) -> String {
+    let mut out = String::new();
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\{:03o}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The parameter list of a function pointer type.
+fn c_params(params: &[Ty]) -> String {
+    if params.is_empty() {
+        "void".to_string()
+    } else {
+        params.iter().map(c_ty).collect::<Vec<_>>().join(", ")
+    }
+}
+
 /// `type name` or `type name[N]`.
 fn c_decl(ty: &Ty, name: &str) -> String {
     match ty {
+        Ty::FnPtr { ret, params } => format!("{} (*{name})({})", c_ty(ret), c_params(params)),
         Ty::Array { element, len } => {
             let inner = c_decl(element, name);
             format!("{inner}[{len}]")
@@ -353,9 +392,11 @@ fn guid_args(g: &Guid) -> String {
 }
 
 /// Imported structs, enums and handles, behind guards that the SDK headers share.
-fn imported_decl(w: &mut String, d: &Decl, p: &str) {
+fn imported_decl(w: &mut String, api: &Api, d: &Decl, p: &str) {
     match &d.kind {
         DeclKind::Handle => handle(w, d),
+        // Written at its member (see `members`).
+        DeclKind::Struct(s) if s.inline => {}
         DeclKind::Struct(_) | DeclKind::Enum(_) => {
             let (guard, extra) = SDK_STRUCT_GUARDS
                 .iter()
@@ -366,14 +407,14 @@ fn imported_decl(w: &mut String, d: &Decl, p: &str) {
                 );
             let _ = writeln!(w, "#ifndef {guard}");
             let _ = writeln!(w, "#define {guard}");
-            decl(w, d, p);
+            decl(w, api, d, p);
             for name in extra {
                 let _ = writeln!(w, "typedef {} *{name};", d.name);
             }
             let _ = writeln!(w, "#endif");
             let _ = writeln!(w);
         }
-        _ => decl(w, d, p),
+        _ => decl(w, api, d, p),
     }
 }
 
@@ -389,19 +430,60 @@ fn handle(w: &mut String, d: &Decl) {
     let _ = writeln!(w);
 }
 
-fn decl(w: &mut String, d: &Decl, p: &str) {
+/// The members of a struct or union, at `indent`; a member whose type is an inline struct or
+/// union has its definition written in place, as the IDL writes it.
+fn members(w: &mut String, api: &Api, s: &Struct, indent: &str) {
+    for f in &s.fields {
+        comment(w, indent, &f.doc);
+        if !f.bits.is_empty() {
+            for b in &f.bits {
+                let _ = writeln!(w, "{indent}{} {} : {};", c_ty(&f.ty), b.name, b.width);
+            }
+            continue;
+        }
+        let inline = match f.ty.resolved() {
+            Ty::Named { name, .. } => match api.find(name.as_str()).map(|d| &d.kind) {
+                Some(DeclKind::Struct(inner)) if inner.inline => Some(inner),
+                _ => None,
+            },
+            _ => None,
+        };
+        match inline {
+            Some(inner) => {
+                let keyword = if inner.is_union { "union" } else { "struct" };
+                let tag = inner
+                    .tag
+                    .as_deref()
+                    .map_or(String::new(), |t| format!(" {t}"));
+                let _ = writeln!(w, "{indent}{keyword}{tag} {{");
+                members(w, api, inner, &format!("{indent}    "));
+                let name = if f.name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", f.name)
+                };
+                let _ = writeln!(w, "{indent}}}{name};");
+            }
+            None => {
+                let _ = writeln!(w, "{indent}{};", c_decl(&f.ty, &f.name));
+            }
+        }
+    }
+}
+
+fn decl(w: &mut String, api: &Api, d: &Decl, p: &str) {
     match &d.kind {
+        // Written at its member (see `members`).
+        DeclKind::Struct(s) if s.inline => {}
         DeclKind::Struct(s) => {
             comment(w, "", &d.doc);
             if let Some(n) = s.pack {
                 let _ = writeln!(w, "#pragma pack(push, {n})");
             }
             let tag = s.tag.as_deref().unwrap_or(&d.name);
-            let _ = writeln!(w, "typedef struct {tag} {{");
-            for f in &s.fields {
-                comment(w, "    ", &f.doc);
-                let _ = writeln!(w, "    {};", c_decl(&f.ty, &f.name));
-            }
+            let keyword = if s.is_union { "union" } else { "struct" };
+            let _ = writeln!(w, "typedef {keyword} {tag} {{");
+            members(w, api, s, "    ");
             let _ = writeln!(w, "}} {};", d.name);
             if s.pack.is_some() {
                 let _ = writeln!(w, "#pragma pack(pop)");
@@ -423,6 +505,22 @@ fn decl(w: &mut String, d: &Decl, p: &str) {
         DeclKind::Alias(ty) => {
             comment(w, "", &d.doc);
             let _ = writeln!(w, "typedef {};", c_decl(ty, &d.name));
+            let _ = writeln!(w);
+        }
+        DeclKind::Literal(literal) => {
+            comment(w, "", &d.doc);
+            let value = match literal {
+                Literal::Float { value, single } => {
+                    let text = format!("{value:?}");
+                    if *single { format!("{text}f") } else { text }
+                }
+                Literal::Str(text) => format!("\"{}\"", c_escape(text)),
+                // `u"..."` is UTF-16 (char16_t), as the header's WCHAR (uint16_t).
+                Literal::WideStr(text) => {
+                    format!("((const uint16_t *)u\"{}\")", c_escape(text))
+                }
+            };
+            let _ = writeln!(w, "#define {} {value}", d.name);
             let _ = writeln!(w);
         }
         DeclKind::Const(c) => {

@@ -34,6 +34,7 @@ pub mod bindings;
 pub mod c_header;
 mod finish;
 pub mod handler;
+pub mod implement;
 mod options;
 mod rust_tokens;
 

@@ -131,10 +131,45 @@ pub(crate) fn rust_ty(ty: &Ty) -> TokenStream {
                 quote!(*mut #inner)
             }
         }
+        Ty::FnPtr { ret, params } => {
+            let params = params.iter().map(rust_ty);
+            let ret = match ret.resolved() {
+                Ty::Void => quote!(),
+                _ => {
+                    let r = rust_ty(ret);
+                    quote!(-> #r)
+                }
+            };
+            quote!(Option<unsafe extern "system" fn(#(#params),*) #ret>)
+        }
         Ty::Array { element, len } => {
             let inner = rust_ty(element);
             let len = Literal::usize_unsuffixed(usize::try_from(*len).unwrap_or(usize::MAX));
             quote!([#inner; #len])
         }
+    }
+}
+
+/// Whether the ABI form of a pointer type is `*const` (so callers pass `*const`).
+pub(crate) fn abi_is_const_ptr(ty: &Ty) -> bool {
+    matches!(ty.resolved(), Ty::Ptr { pointee, is_const: true } if !pointee.is_interface())
+}
+
+/// The zero value of a type: for out-parameter locals, `Default`, and what a shim returns
+/// when the method cannot run.
+pub(crate) fn zero(ty: &Ty) -> TokenStream {
+    match ty.resolved() {
+        Ty::Ptr { .. } if abi_is_const_ptr(ty) => quote!(core::ptr::null()),
+        Ty::Ptr { .. } => quote!(core::ptr::null_mut()),
+        Ty::Prim(Prim::F32 | Prim::F64) => quote!(0.0),
+        Ty::Prim(_) => quote!(0),
+        Ty::Void => quote!(()),
+        Ty::FnPtr { .. } => quote!(None),
+        Ty::Array { element, len } => {
+            let z = zero(element);
+            let len = Literal::usize_unsuffixed(usize::try_from(*len).unwrap_or(usize::MAX));
+            quote!([#z; #len])
+        }
+        _ => quote!(Default::default()),
     }
 }

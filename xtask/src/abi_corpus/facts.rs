@@ -19,7 +19,7 @@
 //! widl's header has that name, so the alternatives cannot make a difference disappear.
 
 use mobsync_idl::codegen::Api;
-use mobsync_idl::codegen::abi::{DeclKind, Interface, Method, NamedKind, Prim, Ty};
+use mobsync_idl::codegen::abi::{DeclKind, Interface, Method, NamedKind, Prim, Struct, Ty};
 
 /// How a fact's value reads, on both sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,21 +228,90 @@ impl Facts {
         );
     }
 
-    /// The offset of a struct's field: `c` are the struct's C spellings.
-    fn offset(&mut self, name: &str, c: &[String], field: &str) {
+    /// The offset of a member of struct `name` (C spellings `c`), reached through `path`.
+    fn offset(&mut self, name: &str, c: &[String], path: &MemberPath) {
+        let mut alternatives = Vec::new();
+        for p in [path.msvc.join("."), path.gnu.join(".")] {
+            if !alternatives.contains(&p) {
+                alternatives.push(p);
+            }
+        }
+        let leaf = path.gnu.last().map_or("", String::as_str);
         let plain: Vec<String> = c
             .iter()
-            .map(|c| format!("offsetof({c}, {field})"))
+            .flat_map(|c| {
+                alternatives
+                    .iter()
+                    .map(move |p| format!("offsetof({c}, {p})"))
+            })
             .collect();
-        let undefined = plain.iter().map(|e| undefined(field, e)).collect();
+        let undefined = plain.iter().map(|e| undefined(leaf, e)).collect();
         self.push(
-            format!("offset {name}.{field}"),
+            format!("offset {name}.{}", path.key.join(".")),
             Value::Unsigned,
             [plain, undefined].concat(),
             &[name],
-            format!("offset_of!({}, {})", rust_ident(name), rust_ident(field)),
+            path.rust.join(" + "),
         );
     }
+
+    /// The offsets of the members of `s` (owned by Rust type `owner`) under `path`, and of the
+    /// members of the inline structs and unions among them (which have no C name of their
+    /// own: C reaches their members through the parent's).
+    fn members(
+        &mut self,
+        api: &Api,
+        (name, c): (&str, &[String]),
+        s: &Struct,
+        owner: &str,
+        path: &MemberPath,
+    ) {
+        for (f, rust_name) in s.fields.iter().zip(s.rust_field_names()) {
+            // A storage unit of bit fields has no C name; the struct's size and the offsets of
+            // the members after it cover its layout.
+            if !f.bits.is_empty() {
+                continue;
+            }
+            let mut here = path.clone();
+            here.key.push(rust_name.clone());
+            here.rust.push(format!(
+                "offset_of!({}, {})",
+                rust_ident(owner),
+                rust_ident(&rust_name)
+            ));
+            if !f.nameless {
+                here.msvc.push(f.name.clone());
+            }
+            if !f.name.is_empty() {
+                here.gnu.push(f.name.clone());
+            }
+            // A nameless member has no C path of its own; its members' offsets cover it.
+            if !f.nameless {
+                self.offset(name, c, &here);
+            }
+            if let Ty::Named {
+                name: inner,
+                kind: NamedKind::Struct,
+            } = f.ty.resolved()
+                && let Some(DeclKind::Struct(inner_s)) = api.find(inner).map(|d| &d.kind)
+                && inner_s.inline
+            {
+                self.members(api, (name, c), inner_s, inner, &here);
+            }
+        }
+    }
+}
+
+/// Where a member is, from the struct a fact is about: its Rust names (for the key), the
+/// `offset_of!` of each step (summed on the Rust side), and its C paths as a compiler sees it
+/// when the names the headers define away are empty (MSVC's view) and when they are not
+/// (`__VARIANT_NAME_1` is `n1` for a compiler that defines `__STDC__`, as GCC does).
+#[derive(Debug, Clone, Default)]
+struct MemberPath {
+    key: Vec<String>,
+    rust: Vec<String>,
+    msvc: Vec<String>,
+    gnu: Vec<String>,
 }
 
 /// The C spellings of a struct or enum type, in the order they are tried: its typedef name,
@@ -284,12 +353,13 @@ pub fn collect(api: &Api) -> Vec<Fact> {
         let name = decl.name.as_str();
         let rust = rust_ident(name);
         match &decl.kind {
+            // An inline struct or union has no C name: its parent's facts cover it.
+            DeclKind::Struct(s) if s.inline => {}
             DeclKind::Struct(s) => {
-                let c = c_types("struct", s.tag.as_deref(), name);
+                let keyword = if s.is_union { "union" } else { "struct" };
+                let c = c_types(keyword, s.tag.as_deref(), name);
                 facts.layout(name, &c, &rust);
-                for field in &s.fields {
-                    facts.offset(name, &c, &field.name);
-                }
+                facts.members(api, (name, &c), s, name, &MemberPath::default());
             }
             DeclKind::Enum(e) => {
                 let c = c_types("enum", e.tag.as_deref(), name);
@@ -365,6 +435,8 @@ pub fn collect(api: &Api) -> Vec<Fact> {
                 &[&format!("CLSID_{name}")],
                 format!("&CLSID_{name}"),
             ),
+            // No ABI fact: floating-point and string values are not integers the C side reads.
+            DeclKind::Literal(_) => {}
             // Nothing is emitted for these.
             DeclKind::CppQuote(_) | DeclKind::Skipped(_) => {}
         }

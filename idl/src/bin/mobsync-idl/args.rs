@@ -38,6 +38,12 @@ pub enum Command {
         /// Where to write the Rust file.
         #[arg(short, long, value_name = "OUT.rs")]
         output: PathBuf,
+        /// Also write, in a child module `implement`, a safe trait and checked
+        /// `extern "system"` shims for every interface derived from IUnknown, so that a Rust
+        /// type can implement it as a COM object with `#[derive(mobsync_runtime::ComObject)]`
+        /// (the crate then depends on `mobsync-runtime` too).
+        #[arg(long)]
+        implement: bool,
     },
     /// Write a C header for C and C++ clients of one IDL file's interfaces.
     CHeader {

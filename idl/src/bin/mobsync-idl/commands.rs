@@ -67,6 +67,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             front,
             file,
             output,
+            implement,
         } => {
             let compilation = load(&front, &file)?;
             let api = api(&compilation)?;
@@ -74,11 +75,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 stamp: Stamp::new("mobsync-idl rust", file.display().to_string()),
                 title: format!("Rust bindings of `{}`.", file_name(&file)),
             };
-            let text =
-                codegen::bindings::generate(&api, &opts).map_err(|message| Failure::Generate {
-                    file: file.clone(),
-                    message,
-                })?;
+            let text = if implement {
+                codegen::implement::generate(&api, &opts, "::mobsync_runtime")
+            } else {
+                codegen::bindings::generate(&api, &opts)
+            }
+            .map_err(|message| Failure::Generate {
+                file: file.clone(),
+                message,
+            })?;
             write(&output, &text)
         }
         Command::CHeader {

@@ -34,6 +34,23 @@ pub(super) struct CView {
     pub(super) packs: HashMap<usize, u32>,
     /// Items hidden from C, by span (and the struct and enum definitions in them).
     pub(super) hidden: HashSet<Span>,
+    /// Names a `cpp_quote` `#define`s to nothing, in any branch (`__VARIANT_NAME_1`,
+    /// `__tagVARIANT`): as member names and tags, C compilers that take that branch see none.
+    pub(super) defined_away: HashSet<String>,
+}
+
+impl CView {
+    /// Whether C may see no name where the IDL writes `name` as a member name or a tag: a
+    /// name a `cpp_quote` defines to nothing, or one of the SDK's `DUMMYUNIONNAME`,
+    /// `DUMMYSTRUCTNAME` (`DUMMYUNIONNAME2` ...), which `<winnt.h>` defines to nothing unless
+    /// `NONAMELESSUNION` is defined.
+    pub(super) fn is_defined_away(&self, name: &str) -> bool {
+        let dummy = ["DUMMYUNIONNAME", "DUMMYSTRUCTNAME"].iter().any(|p| {
+            name.strip_prefix(p)
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        });
+        dummy || self.defined_away.contains(name)
+    }
 }
 
 /// Walks every file of `model`.
@@ -116,12 +133,31 @@ impl Scan {
         for f in s.fields.as_deref().unwrap_or_default() {
             self.ty(&f.ty);
         }
+        let cases = s.switch.as_deref().map(|sw| sw.cases.as_slice());
+        for case in cases.unwrap_or_default() {
+            if let Some(f) = &case.field {
+                self.ty(&f.ty);
+            }
+        }
     }
 
     /// `#include <pshpackN.h>` pushes packing `N`; `#include <poppack.h>` pops it; `#if`,
     /// `#ifdef`, `#ifndef`, `#elif`, `#else` and `#endif` open, switch and close conditionals.
     fn cpp_quote(&mut self, text: &str) {
         let line = text.trim();
+        if let Some(define) = line
+            .strip_prefix('#')
+            .map(str::trim_start)
+            .and_then(|d| d.strip_prefix("define"))
+            .filter(|rest| rest.starts_with(char::is_whitespace))
+        {
+            let mut words = define.split_whitespace();
+            if let (Some(name), None) = (words.next(), words.next())
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                self.out.defined_away.insert(name.to_string());
+            }
+        }
         if let Some(directive) = line.strip_prefix('#').map(str::trim_start) {
             let (word, rest) = directive
                 .split_once(|c: char| c.is_whitespace() || c == '(' || c == '!')

@@ -26,6 +26,7 @@ mod builder;
 mod c_view;
 mod prune;
 mod roles;
+mod stand_ins;
 
 use crate::compilation::Compilation;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -99,6 +100,8 @@ pub enum DeclKind {
     Alias(Ty),
     /// An integer constant (`const DWORD X = 7;`, `const HRESULT S_X = ...;`).
     Const(Const),
+    /// A floating-point or string constant (`const FLOAT X = 1.0;`, `const LPCWSTR X = L"..";`).
+    Literal(Literal),
     /// A COM interface.
     Interface(Interface),
     /// A COM class (`coclass`), emitted as its `CLSID_` constant.
@@ -110,11 +113,18 @@ pub enum DeclKind {
     Skipped(String),
 }
 
-/// A struct.
+/// A struct or a union.
 #[derive(Debug, Clone)]
 pub struct Struct {
     /// The C tag (`_tagSYNCMGRITEM`), if any.
     pub tag: Option<String>,
+    /// Whether this is a union (every field at offset 0) rather than a struct.
+    pub is_union: bool,
+    /// Whether the definition is written inside another struct's body, as the type of one of
+    /// its members (`union { ... } u;`, or the union of an encapsulated union): C writes it
+    /// there, at that member. An untagged one is named after its parent and its place among
+    /// the parent's untagged members, as windows-rs names them (`VARIANT_0`, `VARIANT_0_0`).
+    pub inline: bool,
     /// The fields in order.
     pub fields: Vec<Field>,
     /// The packing in force where the struct is defined (`#pragma pack(N)`, or
@@ -123,11 +133,53 @@ pub struct Struct {
     pub pack: Option<u32>,
 }
 
+/// One bit field of a storage unit ([`Field::bits`]).
+#[derive(Debug, Clone)]
+pub struct BitField {
+    /// The name (empty for an unnamed bit field, which only takes bits).
+    pub name: String,
+    /// The first bit (0 is the least significant).
+    pub offset: u32,
+    /// The number of bits.
+    pub width: u32,
+}
+
+impl Struct {
+    /// The names of the fields in Rust: as C writes them, except members C reaches through
+    /// ([`Field::nameless`]), named `Anonymous`, or `Anonymous1`, `Anonymous2` ... when there
+    /// are several (as windows-rs names them).
+    pub fn rust_field_names(&self) -> Vec<String> {
+        let nameless = self.fields.iter().filter(|f| f.nameless).count();
+        let mut n = 0;
+        self.fields
+            .iter()
+            .map(|f| match (f.nameless, nameless) {
+                (false, _) => f.name.clone(),
+                (true, 1) => "Anonymous".to_string(),
+                (true, _) => {
+                    n += 1;
+                    format!("Anonymous{n}")
+                }
+            })
+            .collect()
+    }
+}
+
 /// A struct field.
 #[derive(Debug, Clone)]
 pub struct Field {
-    /// The name.
+    /// The name as C writes it: empty for a nameless member (`union { ... };`), whose members
+    /// C reaches as the parent's own.
     pub name: String,
+    /// Whether C reaches the member's own members as the parent's: a nameless member, or one
+    /// whose name the C headers define away (`DUMMYUNIONNAME`, `__VARIANT_NAME_1`, names a
+    /// `cpp_quote` `#define`s to nothing). Rust names such members `Anonymous` (`Anonymous1`,
+    /// `Anonymous2` ... when there are several), as windows-rs does.
+    pub nameless: bool,
+    /// For the storage unit of a run of bit fields (named `_bitfield`, or `_bitfield1`,
+    /// `_bitfield2` ... when the struct has several, as windows-rs names them): the bit fields
+    /// it holds, lowest bits first, as C declares them (`DWORD a : 3;`). Empty otherwise.
+    pub bits: Vec<BitField>,
     /// Documentation (never empty).
     pub doc: String,
     /// The type.
@@ -165,6 +217,22 @@ pub struct Const {
     pub value: i128,
     /// Whether the IDL writes the value in hexadecimal (or as an expression): a display hint.
     pub hex: bool,
+}
+
+/// A floating-point or string constant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    /// `float` (`single`) when `single`, else `double`.
+    Float {
+        /// The value.
+        value: f64,
+        /// Whether the declared type is `float`.
+        single: bool,
+    },
+    /// A narrow string (`"text"`), without its NUL terminator.
+    Str(String),
+    /// A wide string (`L"text"`), without its NUL terminator.
+    WideStr(String),
 }
 
 /// A COM interface.
@@ -381,6 +449,14 @@ pub enum Ty {
         pointee: Box<Ty>,
         /// Whether the pointee is `const`.
         is_const: bool,
+    },
+    /// A pointer to a function (`HRESULT (__stdcall *)(IFoo *, DWORD)`, or a typedef of a
+    /// function type, whose uses are pointers to it); Windows x64 has one calling convention.
+    FnPtr {
+        /// The return type.
+        ret: Box<Ty>,
+        /// The parameter types in order (arrays decayed to pointers).
+        params: Vec<Ty>,
     },
     /// A fixed-size array (struct fields only).
     Array {

@@ -60,6 +60,7 @@ fn prune_decl(kind: &mut DeclKind, skipped: &HashSet<String>) -> Option<String> 
         DeclKind::Const(c) => {
             by_value(&c.ty, skipped).and_then(|name| not_generated("its type is".into(), name))
         }
+        DeclKind::Literal(_) => None,
         DeclKind::Interface(i) => {
             if let Some(base) = i.base.as_deref().filter(|b| skipped.contains(*b)) {
                 return not_generated("it derives from".into(), base);
@@ -133,6 +134,25 @@ fn erase_pointees(ty: &mut Ty, skipped: &HashSet<String>) -> bool {
             }
         }
         Ty::Array { element, .. } => erase_pointees(element, skipped),
+        // A function pointer whose signature needs a skipped type by value is still a
+        // pointer: to `void`, without the signature.
+        Ty::FnPtr { ret, params } => {
+            let by_value_skipped = std::iter::once(&**ret)
+                .chain(params.iter())
+                .any(|t| by_value(t, skipped).is_some());
+            if by_value_skipped {
+                *ty = Ty::Ptr {
+                    pointee: Box::new(Ty::Void),
+                    is_const: false,
+                };
+                return true;
+            }
+            let mut any = erase_pointees(ret, skipped);
+            for p in params {
+                any |= erase_pointees(p, skipped);
+            }
+            any
+        }
         Ty::Named {
             kind: NamedKind::Alias(target),
             name,

@@ -202,8 +202,8 @@ fn types_resolve_through_typedefs() {
 fn unsupported_declarations_are_skipped_with_locations() {
     let cases = [
         (
-            "import \"unknwn.idl\";\n\ntypedef union _U { DWORD a; BYTE b; } U;\n",
-            "`U` is not generated: unions are not supported",
+            "import \"unknwn.idl\";\n\ndispinterface DU { properties: methods: };\n",
+            "`DU` is not generated: a dispinterface is called through IDispatch::Invoke",
             3,
         ),
         (
@@ -212,8 +212,8 @@ fn unsupported_declarations_are_skipped_with_locations() {
             3,
         ),
         (
-            "import \"unknwn.idl\";\nconst WCHAR *NAME = L\"x\";\n",
-            "integer and HRESULT constants only",
+            "import \"unknwn.idl\";\ntypedef union _U { DWORD a : 3; } U;\n",
+            "bit fields in unions are not supported",
             2,
         ),
     ];
@@ -234,7 +234,7 @@ fn unsupported_declarations_are_skipped_with_locations() {
 fn what_needs_a_skipped_type_by_value_is_skipped_and_pointers_become_void() {
     let api = lower(
         "import \"unknwn.idl\";\n\
-         typedef union _U { DWORD a; BYTE b; } U;\n\
+         typedef union _U { DWORD a : 3; } U;\n\
          typedef struct _S { U u; } S;\n\
          typedef struct _P { U *u; DWORD n; } P;\n\
          [object, uuid(11111111-2222-3333-4444-555555555555)]\n\
@@ -300,4 +300,144 @@ fn an_untagged_enum_declares_int_constants() {
     // A C enumerator is an `int`: 0xFFFFFFFF is -1 there.
     assert_eq!(value("BIG"), (-1, Ty::Prim(Prim::I32)));
     assert!(api.skipped().is_empty());
+}
+
+fn aggregate<'a>(api: &'a Api, name: &str) -> &'a Struct {
+    match api.find(name).map(|d| &d.kind) {
+        Some(DeclKind::Struct(s)) => s,
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+#[test]
+fn unions_nameless_members_and_inline_definitions_become_named_aggregates() {
+    let api = lower(
+        "import \"unknwn.idl\";\n\
+         cpp_quote(\"#define __NAME_1\")\n\
+         typedef struct tagV {\n\
+           union {\n\
+             struct __tagInner { WORD vt; union { LONG l; double d; } __NAME_1; } n2;\n\
+             double dec;\n\
+           } DUMMYUNIONNAME;\n\
+           struct { BYTE a; BYTE b; } pair;\n\
+         } V;\n\
+         typedef union _W switch (DWORD kind) arm { case 1: LONG l; case 2: BYTE *p; default: ; } W;\n\
+         typedef [switch_type(DWORD)] union _N { [case(1)] LONG l; [default] ; } N;\n",
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    assert!(api.skipped().is_empty(), "{:?}", api.skipped());
+    let v = aggregate(&api, "V");
+    assert!(!v.is_union && !v.inline);
+    assert_eq!(v.rust_field_names(), ["Anonymous", "pair"]);
+    assert!(v.fields[0].nameless && !v.fields[1].nameless);
+    // Untagged definitions are named after the parent and their place; tags are kept.
+    let u = aggregate(&api, "V_0");
+    assert!(u.is_union && u.inline);
+    assert_eq!(u.rust_field_names(), ["n2", "dec"]);
+    let inner = aggregate(&api, "__tagInner");
+    assert!(!inner.is_union && inner.inline);
+    assert_eq!(inner.rust_field_names(), ["vt", "Anonymous"]);
+    assert!(aggregate(&api, "__tagInner_0").is_union);
+    assert_eq!(aggregate(&api, "V_1").rust_field_names(), ["a", "b"]);
+    // An encapsulated union is the discriminant and the union of the arms.
+    let w = aggregate(&api, "W");
+    assert!(!w.is_union);
+    assert_eq!(w.rust_field_names(), ["kind", "arm"]);
+    assert_eq!(aggregate(&api, "W_0").rust_field_names(), ["l", "p"]);
+    // A non-encapsulated union drops its empty arm.
+    let n = aggregate(&api, "N");
+    assert!(n.is_union && !n.inline);
+    assert_eq!(n.rust_field_names(), ["l"]);
+}
+
+#[test]
+fn bit_fields_share_storage_units_as_msvc_lays_them_out() {
+    let api = lower(
+        "import \"unknwn.idl\";\n\
+         typedef struct _B { DWORD a : 3; DWORD : 2; DWORD b : 27; DWORD c : 1; WORD d : 4; \
+         BYTE e; DWORD f : 1; DWORD : 0; DWORD g : 1; } B;\n",
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let b = aggregate(&api, "B");
+    assert_eq!(
+        b.rust_field_names(),
+        [
+            "_bitfield1",
+            "_bitfield2",
+            "_bitfield3",
+            "e",
+            "_bitfield4",
+            "_bitfield5"
+        ]
+    );
+    let widths = |i: usize| -> Vec<(String, u32, u32)> {
+        b.fields[i]
+            .bits
+            .iter()
+            .map(|f| (f.name.clone(), f.offset, f.width))
+            .collect()
+    };
+    // a, the unnamed 2 bits and b fill 32 bits; c starts a new unit; the WORD-typed d cannot
+    // share a DWORD unit; the zero-width field closes f's unit.
+    assert_eq!(
+        widths(0),
+        [
+            ("a".into(), 0, 3),
+            (String::new(), 3, 2),
+            ("b".into(), 5, 27)
+        ]
+    );
+    assert_eq!(widths(1), [("c".into(), 0, 1)]);
+    assert_eq!(widths(2), [("d".into(), 0, 4)]);
+    assert_eq!(b.fields[2].ty, Ty::Prim(Prim::U16));
+    assert_eq!(widths(4), [("f".into(), 0, 1)]);
+    assert_eq!(widths(5), [("g".into(), 0, 1)]);
+}
+
+#[test]
+fn function_pointers_and_literal_constants_are_generated() {
+    let api = lower(
+        "import \"unknwn.idl\";\n\
+         typedef HRESULT (__stdcall *PFN_CB)(IUnknown *sender, DWORD code);\n\
+         typedef void FN_PLAIN(void);\n\
+         typedef struct _H { PFN_CB cb; FN_PLAIN *plain; } H;\n\
+         const float SCALE = 0.5;\n\
+         const double LIMIT = 1e300;\n\
+         const char *NARROW = \"a\\\"b\";\n\
+         const WCHAR *WIDE = L\"h\\u00e9\";\n",
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    assert!(api.skipped().is_empty(), "{:?}", api.skipped());
+    let Some(DeclKind::Alias(pfn)) = api.find("PFN_CB").map(|d| &d.kind) else {
+        panic!("PFN_CB is an alias");
+    };
+    assert_eq!(
+        pfn,
+        &Ty::FnPtr {
+            ret: Box::new(Ty::Hresult),
+            params: vec![
+                Ty::Ptr {
+                    pointee: Box::new(Ty::Interface("IUnknown".into())),
+                    is_const: false
+                },
+                Ty::Prim(Prim::U32)
+            ]
+        }
+    );
+    // A pointer to a function type is the function pointer itself.
+    let h = aggregate(&api, "H");
+    assert!(matches!(h.fields[1].ty.resolved(), Ty::FnPtr { params, .. } if params.is_empty()));
+    let literal = |name: &str| match api.find(name).map(|d| &d.kind) {
+        Some(DeclKind::Literal(l)) => l.clone(),
+        other => panic!("{name}: {other:?}"),
+    };
+    assert_eq!(
+        literal("SCALE"),
+        Literal::Float {
+            value: 0.5,
+            single: true
+        }
+    );
+    assert_eq!(literal("NARROW"), Literal::Str("a\"b".into()));
+    assert!(matches!(literal("WIDE"), Literal::WideStr(_)));
 }

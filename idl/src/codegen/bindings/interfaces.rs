@@ -150,12 +150,12 @@ impl Emitter<'_> {
         let mname = ident(&m.name);
         if let Some(reason) = &m.unsupported {
             let mdoc = doc_attrs(&format!(
-                "Slot {}: `{}`, a placeholder of the same size: {reason}.",
+                "Slot {}: `{}`, the address of the method as a placeholder: {reason}.",
                 m.slot, m.name
             ));
             return quote! {
                 #mdoc
-                pub #mname: usize,
+                pub #mname: *const c_void,
             };
         }
         let mdoc = doc_attrs(&format!("Slot {}: [`{}::{}`].", m.slot, d.name, m.name));

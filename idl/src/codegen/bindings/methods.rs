@@ -117,6 +117,11 @@ pub(super) fn safe_method(iface: &str, m: &Method) -> TokenStream {
         Mode::Hresult => quote!(return #hr),
         Mode::Values => quote!(return Err(#hr.into())),
     };
+    // The value of a `Result<T, HRESULT>`, or an early return with the error.
+    let checked = |expr: TokenStream| match mode {
+        Mode::Hresult => quote!(match #expr { Ok(value) => value, Err(hr) => return hr }),
+        Mode::Values => quote!(#expr?),
+    };
 
     let mut sig = Vec::new();
     let mut prep = Vec::new();
@@ -190,12 +195,8 @@ pub(super) fn safe_method(iface: &str, m: &Method) -> TokenStream {
                     });
                 } else {
                     sig.push(quote!(#pname: &[u16]));
-                    prep.push(quote! {
-                        let #pname = match wide__(#pname) {
-                            Ok(text) => text,
-                            Err(hr) => #bail,
-                        };
-                    });
+                    let text = checked(quote!(wide__(#pname)));
+                    prep.push(quote! { let #pname = #text; });
                 }
                 args.push(quote!(#pname #cast_mut));
                 notes.push(format!(
@@ -227,11 +228,9 @@ pub(super) fn safe_method(iface: &str, m: &Method) -> TokenStream {
                     });
                 } else {
                     sig.push(quote!(#pname: &[#t]));
+                    let value = checked(quote!(len__(#pname)));
                     prep.push(quote! {
-                        let #count: #count_ty = match len__(#pname) {
-                            Ok(count) => count,
-                            Err(hr) => #bail,
-                        };
+                        let #count: #count_ty = #value;
                         let #pname = #pname.as_ptr() #cast_mut;
                     });
                 }
@@ -242,13 +241,10 @@ pub(super) fn safe_method(iface: &str, m: &Method) -> TokenStream {
                 let t = rust_ty(elem);
                 let count = ident(&m.params[len].name);
                 let count_ty = rust_ty(&m.params[len].ty);
-                let bail = fail(quote!(hr));
                 sig.push(quote!(#pname: &mut [#t]));
+                let value = checked(quote!(len__(#pname)));
                 prep.push(quote! {
-                    let #count: #count_ty = match len__(#pname) {
-                        Ok(count) => count,
-                        Err(hr) => #bail,
-                    };
+                    let #count: #count_ty = #value;
                     let #pname = #pname.as_mut_ptr();
                 });
                 args.push(quote!(#pname));

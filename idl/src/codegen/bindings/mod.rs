@@ -20,13 +20,14 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::abi::{Api, Decl, DeclKind, Enum, NamedKind, Origin, Prim, Struct, Ty};
+use super::abi::{Api, Decl, DeclKind, Enum, Origin, Ty};
 use super::finish::{finish, wrap};
 use super::options::BindingsOptions;
 use super::rust_tokens::*;
 
 mod interfaces;
 mod methods;
+mod structs;
 
 /// Generates the Rust bindings of `api`: one self-contained module.
 ///
@@ -34,6 +35,11 @@ mod methods;
 /// When the generated tokens do not parse as a Rust file (a generator bug), with the parser's
 /// message.
 pub fn generate(api: &Api, opts: &BindingsOptions) -> Result<String, String> {
+    finish(tokens(api, opts), &opts.stamp)
+}
+
+/// The items of the module [`generate`] writes, before formatting.
+pub fn tokens(api: &Api, opts: &BindingsOptions) -> TokenStream {
     let mut emitter = Emitter {
         api,
         wide_text: false,
@@ -44,7 +50,7 @@ pub fn generate(api: &Api, opts: &BindingsOptions) -> Result<String, String> {
     }
     let helpers = emitter.helpers(&items.to_string());
     let module_doc = doc_attrs_inner(&module_doc(api, opts));
-    let file = quote! {
+    quote! {
         #module_doc
         #![allow(
             non_snake_case,
@@ -58,8 +64,7 @@ pub fn generate(api: &Api, opts: &BindingsOptions) -> Result<String, String> {
 
         #items
         #helpers
-    };
-    finish(file, &opts.stamp)
+    }
 }
 
 fn module_doc(api: &Api, opts: &BindingsOptions) -> String {
@@ -91,55 +96,47 @@ fn module_doc(api: &Api, opts: &BindingsOptions) -> String {
         .join("\n\n")
 }
 
-/// Whether the ABI form of a pointer type is `*const` (so callers pass `*const`).
-fn abi_is_const_ptr(ty: &Ty) -> bool {
-    matches!(ty.resolved(), Ty::Ptr { pointee, is_const: true } if !pointee.is_interface())
-}
-
-/// The zero value of a type, for out-parameter locals and `Default`.
-fn zero(ty: &Ty) -> TokenStream {
-    match ty.resolved() {
-        Ty::Ptr { .. } if abi_is_const_ptr(ty) => quote!(core::ptr::null()),
-        Ty::Ptr { .. } => quote!(core::ptr::null_mut()),
-        Ty::Prim(Prim::F32 | Prim::F64) => quote!(0.0),
-        Ty::Prim(_) => quote!(0),
-        Ty::Array { element, len } => {
-            let z = zero(element);
-            let len = Literal::usize_unsuffixed(usize::try_from(*len).unwrap_or(usize::MAX));
-            quote!([#z; #len])
+/// The Rust type and value of a literal constant: floats as `f32`/`f64`, narrow strings as
+/// `&CStr` (`c"..."`), wide strings as a NUL-terminated `&[u16]` (`.as_ptr()` gives what C
+/// passes).
+fn literal_tokens(literal: &super::abi::Literal) -> (TokenStream, TokenStream) {
+    use super::abi::Literal as L;
+    match literal {
+        L::Float { value, single } => {
+            let (ty, text) = if *single {
+                (quote!(f32), float_text(f64::from(*value as f32), "f32"))
+            } else {
+                (quote!(f64), float_text(*value, "f64"))
+            };
+            let value: TokenStream = text.parse().expect("a float expression");
+            (ty, value)
         }
-        _ => quote!(Default::default()),
+        L::Str(text) => {
+            let c = std::ffi::CString::new(text.as_str()).expect("checked: no NUL inside");
+            let lit = Literal::c_string(&c);
+            (quote!(&core::ffi::CStr), quote!(#lit))
+        }
+        L::WideStr(text) => {
+            let units = text
+                .encode_utf16()
+                .chain([0])
+                .map(Literal::u16_unsuffixed);
+            (quote!(&[u16]), quote!(&[#(#units),*]))
+        }
     }
 }
 
-/// Whether a type contains floating-point values (no `Eq`).
-fn has_float(api: &Api, ty: &Ty) -> bool {
-    match ty.resolved() {
-        Ty::Prim(Prim::F32 | Prim::F64) => true,
-        Ty::Array { element, .. } => has_float(api, element),
-        Ty::Named {
-            name,
-            kind: NamedKind::Struct,
-        } => match api.find(name).map(|d| &d.kind) {
-            Some(DeclKind::Struct(s)) => s.fields.iter().any(|f| has_float(api, &f.ty)),
-            _ => false,
-        },
-        _ => false,
+/// Rust text for a float of type `ty` (`f32`/`f64`): a literal with a decimal point, or the
+/// type's constant for infinities and NaN.
+fn float_text(value: f64, ty: &str) -> String {
+    if value.is_nan() {
+        format!("{ty}::NAN")
+    } else if value.is_infinite() {
+        let sign = if value < 0.0 { "NEG_" } else { "" };
+        format!("{ty}::{sign}INFINITY")
+    } else {
+        format!("{value:?}")
     }
-}
-
-/// Whether `#[derive(Default)]` works for a field type (arrays implement `Default` up to 32
-/// elements; raw pointers not at all).
-fn derives_default(ty: &Ty) -> bool {
-    match ty.resolved() {
-        Ty::Ptr { .. } | Ty::Void | Ty::Interface(_) => false,
-        Ty::Array { element, len } => *len <= 32 && derives_default(element),
-        _ => true,
-    }
-}
-
-fn is_wide_text(ty: &Ty) -> bool {
-    matches!(ty.resolved(), Ty::Array { element, .. } if matches!(element.resolved(), Ty::Prim(Prim::WChar)))
 }
 
 struct Emitter<'a> {
@@ -166,7 +163,7 @@ impl Emitter<'_> {
         let doc = doc_attrs(&doc_with_origin(d));
         let name = ident(&d.name);
         match &d.kind {
-            DeclKind::Struct(s) => self.structure(d, s, &doc),
+            DeclKind::Struct(s) => self.aggregate(d, s, &doc),
             DeclKind::Enum(e) => enumeration(&name, e, &doc),
             DeclKind::Handle => quote! {
                 #doc
@@ -192,6 +189,13 @@ impl Emitter<'_> {
                 quote! {
                     #doc
                     pub type #name = #ty;
+                }
+            }
+            DeclKind::Literal(literal) => {
+                let (ty, value) = literal_tokens(literal);
+                quote! {
+                    #doc
+                    pub const #name: #ty = #value;
                 }
             }
             DeclKind::Const(c) => {
@@ -244,85 +248,6 @@ impl Emitter<'_> {
             }
             DeclKind::CppQuote(_) | DeclKind::Skipped(_) => {
                 unreachable!("decl: handled before the name is made")
-            }
-        }
-    }
-
-    fn structure(&mut self, d: &Decl, s: &Struct, doc: &TokenStream) -> TokenStream {
-        let name = ident(&d.name);
-        let name_str = &d.name;
-        let fields = s.fields.iter().map(|f| {
-            let fdoc = doc_attrs(&f.doc);
-            let fname = ident(&f.name);
-            let ty = rust_ty(&f.ty);
-            quote! { #fdoc pub #fname: #ty, }
-        });
-        let defaults = s.fields.iter().map(|f| {
-            let fname = ident(&f.name);
-            let z = zero(&f.ty);
-            quote! { #fname: #z, }
-        });
-        let eq = if s.fields.iter().any(|f| has_float(self.api, &f.ty)) {
-            quote!()
-        } else {
-            quote!(Eq,)
-        };
-        let debug_fields = s.fields.iter().map(|f| {
-            let fname = ident(&f.name);
-            let fname_str = &f.name;
-            // The fields of a packed struct may be misaligned: they are copied out, never
-            // borrowed.
-            let value = if s.pack.is_some() {
-                quote!({ self.#fname })
-            } else {
-                quote!(self.#fname)
-            };
-            if is_wide_text(&f.ty) {
-                quote! { .field(#fname_str, &WideText__(&#value)) }
-            } else {
-                quote! { .field(#fname_str, &#value) }
-            }
-        });
-        let repr = match s.pack {
-            Some(n) => {
-                let n = Literal::u32_unsuffixed(n);
-                quote!(#[repr(C, packed(#n))])
-            }
-            None => quote!(#[repr(C)]),
-        };
-        if s.fields.iter().any(|f| is_wide_text(&f.ty)) {
-            self.wide_text = true;
-        }
-        let (derive_default, default_impl) = if s.fields.iter().all(|f| derives_default(&f.ty)) {
-            (quote!(Default,), quote!())
-        } else {
-            (
-                quote!(),
-                quote! {
-                    impl Default for #name {
-                        fn default() -> Self {
-                            Self { #(#defaults)* }
-                        }
-                    }
-                },
-            )
-        };
-        quote! {
-            #doc
-            #repr
-            #[derive(Clone, Copy, PartialEq, #eq #derive_default)]
-            pub struct #name {
-                #(#fields)*
-            }
-
-            #default_impl
-
-            impl core::fmt::Debug for #name {
-                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    f.debug_struct(#name_str)
-                        #(#debug_fields)*
-                        .finish()
-                }
             }
         }
     }

@@ -92,3 +92,69 @@ fn keywords_become_raw_identifiers_and_literals_keep_their_base() {
     assert!(c.contains("#define E_TEST ((HRESULT)0x80040001)\n"), "{c}");
     assert!(c.contains("    float ref;\n"));
 }
+
+#[test]
+fn unions_are_plain_data_and_their_holders_do_not_compare() {
+    let (rust, c) = generate_for(
+        "import \"unknwn.idl\";\n\
+         typedef struct tagV { WORD vt; union { LONG l; double d; BYTE *p; } DUMMYUNIONNAME; } V;\n\
+         typedef struct tagP { LONG x; LONG y; } P;\n",
+    );
+    assert!(
+        rust.contains("#[repr(C)]\n#[derive(Clone, Copy)]\npub union V_0 {"),
+        "{rust}"
+    );
+    assert!(rust.contains("    pub Anonymous: V_0,"), "{rust}");
+    assert!(rust.contains("unsafe { core::mem::zeroed() }"), "{rust}");
+    assert!(rust.contains("f.write_str(\"V_0 { .. }\")"), "{rust}");
+    // A struct holding a union does not derive `PartialEq`; one without floats derives `Eq`.
+    assert!(
+        rust.contains("#[derive(Clone, Copy, Default)]\npub struct V {"),
+        "{rust}"
+    );
+    assert!(rust.contains("#[derive(Clone, Copy, PartialEq, Eq, Default)]\npub struct P {"));
+    // C writes the union at its member, nameless as the IDL's `DUMMYUNIONNAME` is.
+    assert!(c.contains("typedef struct tagV {"), "{c}");
+    assert!(c.contains("    union {\n"), "{c}");
+    assert!(c.contains("    } DUMMYUNIONNAME;\n} V;"), "{c}");
+    assert!(!c.contains("typedef union V_0"), "{c}");
+}
+
+#[test]
+fn function_pointers_bit_fields_and_literals_in_rust_and_c() {
+    let (rust, c) = generate_for(
+        "import \"unknwn.idl\";\n\
+         typedef HRESULT (*PFN_CB)(IUnknown *sender, DWORD code);\n\
+         typedef struct _B { DWORD a : 3; DWORD b : 5; PFN_CB cb; } B;\n\
+         const float SCALE = 0.5;\n\
+         const char *NARROW = \"ab\";\n\
+         const WCHAR *WIDE = L\"hi\";\n",
+    );
+    assert!(rust.contains("pub type PFN_CB = Option<\n    unsafe extern \"system\" fn(*mut c_void, u32) -> windows_core::HRESULT,\n>;") || rust.contains("pub type PFN_CB = Option<unsafe extern \"system\" fn(*mut c_void, u32) -> windows_core::HRESULT>;"), "{rust}");
+    assert!(rust.contains("pub _bitfield: u32,"), "{rust}");
+    // A struct holding a function pointer does not derive `PartialEq`.
+    assert!(
+        rust.contains("#[derive(Clone, Copy, Default)]\npub struct B {"),
+        "{rust}"
+    );
+    assert!(rust.contains("pub const SCALE: f32 = 0.5;"), "{rust}");
+    assert!(
+        rust.contains("pub const NARROW: &core::ffi::CStr = c\"ab\";"),
+        "{rust}"
+    );
+    assert!(
+        rust.contains("pub const WIDE: &[u16] = &[104, 105, 0];"),
+        "{rust}"
+    );
+    assert!(
+        c.contains("typedef HRESULT (*PFN_CB)(IUnknown *, uint32_t);"),
+        "{c}"
+    );
+    assert!(c.contains("    uint32_t a : 3;\n"), "{c}");
+    assert!(c.contains("    uint32_t b : 5;\n"), "{c}");
+    assert!(c.contains("#define SCALE 0.5f"), "{c}");
+    assert!(
+        c.contains("#define WIDE ((const uint16_t *)u\"hi\")"),
+        "{c}"
+    );
+}

@@ -39,7 +39,7 @@ mod params;
 use super::abi::{Api, Decl, DeclKind, Interface, Method, NamedKind, Param, ParamRole, Prim, Ty};
 use super::finish::finish;
 use super::options::TraitsOptions;
-use super::rust_tokens::{ident, rust_ty};
+use super::rust_tokens::{ident, rust_ty, zero};
 
 /// Conventional COM parameter names and their Rust names.
 const PARAM_NAMES: &[(&str, &str)] = &[
@@ -68,38 +68,55 @@ const PRELUDE_METHODS: &[&str] = &[
 /// A method the rules cannot express safely (a raw parameter, a non-HRESULT return, a fetched
 /// count with success codes other than `S_OK`/`S_FALSE`), or generated code that does not parse.
 pub fn generate(api: &Api, opts: &TraitsOptions) -> Result<String, String> {
+    finish(tokens(api, opts)?, &opts.stamp)
+}
+
+/// Whether COM objects can implement an interface: one derived from `IUnknown` (the object
+/// model answers `IUnknown` itself).
+pub(crate) fn implementable(decl: &Decl, interface: &Interface) -> bool {
+    decl.name != "IUnknown" && interface.ancestors.last().is_some_and(|a| a == "IUnknown")
+}
+
+/// The items of the module [`generate`] writes, before formatting.
+///
+/// # Errors
+/// As [`generate`].
+pub fn tokens(api: &Api, opts: &TraitsOptions) -> Result<TokenStream, String> {
     let generator = Generator::new(api, opts)?;
     let (rt, sys) = (&generator.rt, &generator.sys);
     let mut items = TokenStream::new();
     for (decl, interface) in api.interfaces() {
-        if decl.origin != super::abi::Origin::Root {
-            continue;
+        if implementable(decl, interface) {
+            items.extend(generator.interface(decl, interface)?);
         }
-        items.extend(generator.interface(decl, interface)?);
     }
     let doc = doc_inner(&module_doc(api, opts));
-    let file = quote! {
+    Ok(quote! {
         #doc
         #![allow(non_snake_case, non_camel_case_types, clippy::too_many_arguments)]
 
         use core::ffi::c_void;
 
+        #[allow(unused_imports)]
         use windows_core::{GUID, HRESULT};
 
+        #[allow(unused_imports)]
         use #rt::abi::{self, IntoAbi as _, IntoSuccess as _};
-        use #rt::object::{ComClass, Implement, dispatch, unknown_vtable};
+        #[allow(unused_imports)]
+        use #rt::object::{
+            ComClass, Implement, dispatch, dispatch_value, not_implemented, unknown_vtable,
+        };
         #[allow(unused_imports)]
         use #sys::*;
 
         #items
-    };
-    finish(file, &opts.stamp)
+    })
 }
 
 fn module_doc(api: &Api, opts: &TraitsOptions) -> String {
     let traits: Vec<String> = api
         .interfaces()
-        .filter(|(d, _)| d.origin == super::abi::Origin::Root)
+        .filter(|(d, i)| implementable(d, i))
         .map(|(d, _)| format!("[`{}`] for [`{}`]", trait_name(&d.name), d.name))
         .collect();
     let derives: Vec<String> = opts
@@ -268,13 +285,6 @@ impl<'a> Generator<'a> {
 
     fn interface(&self, decl: &Decl, interface: &Interface) -> Result<TokenStream, String> {
         let iname = &decl.name;
-        if let Some(m) = interface.methods.iter().find(|m| m.unsupported.is_some()) {
-            return Err(format!(
-                "{iname}::{}: no trait method can be generated: {}",
-                m.name,
-                m.unsupported.as_deref().unwrap_or_default()
-            ));
-        }
         let trait_ident = format_ident!("{}", trait_name(iname));
         let iface = ident(iname);
         let vtbl = format_ident!("{}_Vtbl", iname);
@@ -285,34 +295,21 @@ impl<'a> Generator<'a> {
         let mut slots = TokenStream::new();
 
         for m in &interface.methods {
-            if m.ret != Ty::Hresult {
-                return Err(format!(
-                    "{iname}::{}: handler traits need methods returning HRESULT",
-                    m.name
-                ));
+            let slot = ident(&m.name);
+            if m.unsupported.is_some() {
+                // The bindings cannot say the signature: the slot answers E_NOTIMPL.
+                slots.extend(quote! { #slot: not_implemented as *const c_void, });
+                continue;
             }
-            let outcome = if self.uses_fetched_count(m) {
-                if m.success_codes
-                    .iter()
-                    .any(|c| c != "S_OK" && c != "S_FALSE")
-                {
-                    return Err(format!(
-                        "{iname}::{}: a method with a fetched count may only succeed with S_OK or S_FALSE",
-                        m.name
-                    ));
+            let (method, shim) = match self.checked_method(iname, &trait_ident, m) {
+                Ok((enums, method, shim)) => {
+                    outcome_enums.extend(enums);
+                    (method, shim)
                 }
-                None
-            } else if m.has_extra_success_codes() {
-                let (name, tokens) = self.outcome_enum(iname, m);
-                outcome_enums.extend(tokens);
-                Some(name)
-            } else {
-                None
+                Err(why) => self.raw_method(iname, &trait_ident, m, &why),
             };
-            let (method, shim) = self.method(iname, &trait_ident, m, outcome.as_ref())?;
             trait_methods.extend(method);
             shims.extend(shim);
-            let slot = ident(&m.name);
             let shim_name = format_ident!("{}_{}", iname, m.name);
             slots.extend(quote! { #slot: #shim_name::<T, K>, });
         }
@@ -370,6 +367,123 @@ impl<'a> Generator<'a> {
 
             #shims
         })
+    }
+
+    /// The outcome enum (if any), trait method and shim of a method whose arguments the shim
+    /// checks; `Err` with the reason when the method has no such form.
+    fn checked_method(
+        &self,
+        iname: &str,
+        trait_ident: &Ident,
+        m: &Method,
+    ) -> Result<(TokenStream, TokenStream, TokenStream), String> {
+        if m.ret != Ty::Hresult {
+            return Err(
+                "it does not return an HRESULT, so the shim has no code to report \
+                        bad arguments with"
+                    .to_string(),
+            );
+        }
+        let outcome = if self.uses_fetched_count(m) {
+            if m.success_codes
+                .iter()
+                .any(|c| c != "S_OK" && c != "S_FALSE")
+            {
+                return Err(
+                    "a method with a fetched count may only succeed with S_OK or S_FALSE"
+                        .to_string(),
+                );
+            }
+            None
+        } else if m.has_extra_success_codes() {
+            Some(self.outcome_enum(iname, m))
+        } else {
+            None
+        };
+        let (method, shim) =
+            self.method(iname, trait_ident, m, outcome.as_ref().map(|(n, _)| n))?;
+        let enums = outcome.map(|(_, t)| t).unwrap_or_default();
+        Ok((enums, method, shim))
+    }
+
+    /// The trait method and shim of a method the shim cannot check (`why`): the trait method
+    /// takes the raw ABI values and returns the raw result; the shim still refuses a null
+    /// `this` and a call on the wrong thread, and catches panics (`E_POINTER`,
+    /// `RPC_E_WRONG_THREAD`, `E_UNEXPECTED` for an HRESULT method, the zero value otherwise).
+    fn raw_method(
+        &self,
+        iname: &str,
+        trait_ident: &Ident,
+        m: &Method,
+        why: &str,
+    ) -> (TokenStream, TokenStream) {
+        let what = format!("{iname}::{}", m.name);
+        let rust_method = ident(&method_name(m));
+        let default = m
+            .optional
+            .as_ref()
+            .filter(|_| m.ret == Ty::Hresult)
+            .map(|code| (code, self.hresult_path(code)));
+        let names: Vec<Ident> = m.params.iter().map(|p| ident(&p.name)).collect();
+        // Parameters a default body does not use are named with a leading `_`.
+        let locals: Vec<Ident> = m
+            .params
+            .iter()
+            .map(|p| match default {
+                Some(_) => format_ident!("_{}", param_name(&p.name)),
+                None => ident(&param_name(&p.name)),
+            })
+            .collect();
+        let types: Vec<TokenStream> = m.params.iter().map(|p| rust_ty(&p.ty)).collect();
+        let ret = match m.ret.resolved() {
+            Ty::Void => quote!(),
+            _ => {
+                let t = rust_ty(&m.ret);
+                quote!(-> #t)
+            }
+        };
+        let mut text = format!(
+            "{}\n\nCOM calls it through vtable slot {} (`{what}`). The arguments come as the raw \
+             ABI values, unchecked, and the result goes back as it is: {why}.",
+            m.doc, m.slot
+        );
+        let body = match default {
+            Some((code, path)) => {
+                text.push_str(&format!(
+                    "\n\nOptional: the default implementation returns `{code}`."
+                ));
+                quote!({ #path })
+            }
+            None => quote!(;),
+        };
+        let method_doc = doc(&text);
+        let trait_method = quote! {
+            #method_doc
+            fn #rust_method(&self, #(#locals: #types),*) #ret #body
+        };
+        let shim_name = format_ident!("{}_{}", iname, m.name);
+        let call = quote!(<T as #trait_ident>::#rust_method(object__, #(#names),*));
+        let run = if m.ret == Ty::Hresult {
+            quote!(dispatch::<T, K>(this, #what, |object__| #call))
+        } else {
+            let fallback = zero(&m.ret);
+            quote!(dispatch_value::<T, K, _>(this, #what, #fallback, |object__| #call))
+        };
+        let shim_safety = safety(&format!(
+            "COM calls this slot of the {iname} vtable with this = slot K of a live Object<T> (the \
+             only place the vtable is reachable from); the arguments go to the trait method \
+             unread."
+        ));
+        let shim = quote! {
+            unsafe extern "system" fn #shim_name<T: #trait_ident + ComClass, const K: usize>(
+                this: *mut c_void,
+                #(#names: #types),*
+            ) #ret {
+                #shim_safety
+                unsafe { #run }
+            }
+        };
+        (trait_method, shim)
     }
 
     fn uses_fetched_count(&self, m: &Method) -> bool {
@@ -520,7 +634,7 @@ impl<'a> Generator<'a> {
         }
         let returns = self.returns(&what, m, outcome)?;
 
-        let rust_method = format_ident!("{}", method_name(m));
+        let rust_method = ident(&method_name(m));
         let sig = plans.iter().filter_map(|p| p.sig.clone());
         let ret_ty = &returns.ty;
 
@@ -574,13 +688,13 @@ impl<'a> Generator<'a> {
             ) -> HRESULT {
                 #shim_safety
                 unsafe {
-                    dispatch::<T, K>(this, #what, |object| {
+                    dispatch::<T, K>(this, #what, |object__| {
                         abi::respond(|| {
                             #(#out_prep)*
                             #(#in_prep)*
-                            match <T as #trait_ident>::#rust_method(object, #(#args),*) {
+                            match <T as #trait_ident>::#rust_method(object__, #(#args),*) {
                                 #finish
-                                Err(error) => Ok(abi::error_code(#what, error)),
+                                Err(error__) => Ok(abi::error_code(#what, error__)),
                             }
                         })
                     })

@@ -219,9 +219,12 @@ impl Generator<'_> {
                 plan.note = Some(format!("`{pname}` must not be null (`E_POINTER`)."));
             }
             ParamRole::Raw => {
-                return Err(format!(
-                    "{what}: parameter {pname} has no safe form; the handler traits need MIDL \
-                     attributes that describe it (size_is, string, iid_is ...)"
+                let t = rust_ty(&p.ty);
+                plan.sig = Some(quote!(#local: #t));
+                plan.arg = Some(quote!(#raw));
+                plan.note = Some(format!(
+                    "`{pname}` comes as the raw ABI value: its MIDL attributes describe no \
+                     checked form."
                 ));
             }
         }
@@ -274,7 +277,7 @@ impl Generator<'_> {
                 return Ok(Returns {
                     ty: quote!(usize),
                     finish: quote! {
-                        Ok(value) => abi::finish_fetched(#what, value, #count, #fetched),
+                        Ok(value__) => abi::finish_fetched(#what, value__, #count, #fetched),
                     },
                 });
             }
@@ -290,10 +293,10 @@ impl Generator<'_> {
         for (index, p) in returned.iter().enumerate() {
             let raw = ident(&p.name);
             let field = if returned.len() == 1 && outcome.is_none() {
-                quote!(value)
+                quote!(value__)
             } else {
                 let i = Literal::usize_unsuffixed(index + usize::from(outcome.is_some()));
-                quote!(value.#i)
+                quote!(value__.#i)
             };
             match p.role {
                 ParamRole::OutInterface => {
@@ -340,9 +343,9 @@ impl Generator<'_> {
         let status = match outcome {
             Some(_) => {
                 let field = if returned.is_empty() {
-                    quote!(value)
+                    quote!(value__)
                 } else {
-                    quote!(value.0)
+                    quote!(value__.0)
                 };
                 quote!(#field.into_success())
             }
@@ -362,10 +365,10 @@ impl Generator<'_> {
             quote! { Ok(()) => Ok(#status), }
         } else {
             quote! {
-                Ok(value) => {
-                    let status = #status;
+                Ok(value__) => {
+                    let status__ = #status;
                     #(#writes)*
-                    Ok(status)
+                    Ok(status__)
                 }
             }
         };

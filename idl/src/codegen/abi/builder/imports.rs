@@ -4,9 +4,10 @@
 use crate::source::Span;
 use crate::symbols::Symbol;
 
+use super::super::stand_ins;
 use super::super::*;
 use super::types::is_handle;
-use super::{ApiBuilder, HIDDEN_FROM_C};
+use super::{ApiBuilder, HIDDEN_FROM_C, mark_stand_ins};
 
 impl ApiBuilder<'_> {
     /// Queues an imported struct, enum or handle for emission.
@@ -22,13 +23,18 @@ impl ApiBuilder<'_> {
             let Some(span) = self.imported_span(&name) else {
                 continue;
             };
+            let hidden = self.c_view.hidden.contains(&span);
+            let first = self.imported_decls.len();
             self.guarded(vec![(name.clone(), span)], Origin::Imported, |b| {
-                if b.c_view.hidden.contains(&span) && !b.is_handle_typedef(&name) {
+                if hidden && !b.is_handle_typedef(&name) && !stand_ins::has_sdk_layout(&name) {
                     b.error(span, HIDDEN_FROM_C);
                 } else {
                     b.imported_one(&name);
                 }
             });
+            if hidden {
+                mark_stand_ins(&mut self.imported_decls[first..]);
+            }
         }
     }
 
@@ -45,7 +51,7 @@ impl ApiBuilder<'_> {
         }
     }
 
-    /// Whether `name` is a typedef of a handle (see `handles_only`).
+    /// Whether `name` is a typedef of a handle (see `generated_when_hidden`).
     fn is_handle_typedef(&self, name: &str) -> bool {
         matches!(
             self.model.lookup(name),
@@ -66,7 +72,7 @@ impl ApiBuilder<'_> {
             }
             _ => match self.model.lookup_tag(name).cloned() {
                 Some(Symbol::StructTag(s)) => self
-                    .structure(&s)
+                    .structure(&s, name, Origin::Imported)
                     .map(|st| Decl {
                         name: name.to_string(),
                         doc: format!("`struct {name}`."),

@@ -2,6 +2,7 @@
 //! (structs, enums, typedefs, constants, classes, interfaces with their methods), then the
 //! imported declarations the roots need.
 
+mod aggregates;
 mod imports;
 mod interfaces;
 mod types;
@@ -12,17 +13,33 @@ use std::sync::Arc;
 use crate::compilation::Compilation;
 use crate::diag::Diagnostic;
 use crate::model::{
-    self, ConstValue, ExprKind, HasAttributes, Item, StructKind, StructType, TypeKind, UnaryOp,
+    self, ConstValue, ExprKind, HasAttributes, Item, StructType, TypeKind, UnaryOp,
 };
 use crate::source::{FileId, Span};
 use crate::symbols::Symbol;
 
+use super::stand_ins;
 use super::*;
 use types::is_handle;
 
-/// Why a declaration that a `cpp_quote`d conditional hides from C is not generated.
+/// Why a declaration other than a type that a `cpp_quote`d conditional hides from C is not
+/// generated.
 const HIDDEN_FROM_C: &str = "a `cpp_quote`d conditional hides it from C (a stand-in for the IDL \
                              compiler; the SDK's C headers define the real one)";
+
+/// What the documentation of a type that a `cpp_quote`d conditional hides from C says.
+const STAND_IN: &str = "The IDL's stand-in: a `cpp_quote`d conditional hides this definition \
+                        from C compilers, which take the SDK headers' own, of the same layout.";
+
+/// Appends [`STAND_IN`] to the documentation of the generated declarations in `decls`.
+pub(super) fn mark_stand_ins(decls: &mut [Decl]) {
+    for d in decls {
+        if !matches!(d.kind, DeclKind::Skipped(_) | DeclKind::CppQuote(_)) {
+            d.doc.push_str("\n\n");
+            d.doc.push_str(STAND_IN);
+        }
+    }
+}
 
 /// The lowering state.
 pub(super) struct ApiBuilder<'m> {
@@ -136,16 +153,16 @@ impl<'m> ApiBuilder<'m> {
     }
 
     pub(super) fn item(&mut self, item: &Item) {
-        if !matches!(item, Item::CppQuote(_))
-            && self.c_view.hidden.contains(&item.span())
-            && !handles_only(item)
-        {
+        let hidden =
+            !matches!(item, Item::CppQuote(_)) && self.c_view.hidden.contains(&item.span());
+        if hidden && !generated_when_hidden(item) {
             let span = item.span();
             self.guarded(item_names(item), Origin::Root, |b| {
                 b.error(span, HIDDEN_FROM_C)
             });
             return;
         }
+        let first = self.decls.len();
         match item {
             Item::Import(_) | Item::ImportLib(_) | Item::Include(_) | Item::Pragma(_) => {}
             // A forward declaration declares nothing of its own: the definition does.
@@ -171,6 +188,9 @@ impl<'m> ApiBuilder<'m> {
                 let names = item_names(other);
                 self.guarded(names, Origin::Root, |b| b.simple_item(other));
             }
+        }
+        if hidden {
+            mark_stand_ins(&mut self.decls[first..]);
         }
     }
 
@@ -258,13 +278,13 @@ impl<'m> ApiBuilder<'m> {
                                 Some(Symbol::StructTag(def)) => Some(def.clone()),
                                 _ => None,
                             });
-                    match def.and_then(|def| self.structure(&def)) {
+                    match def.and_then(|def| self.structure(&def, &name.name, origin)) {
                         Some(s) => DeclKind::Struct(s),
                         None => continue,
                     }
                 }
                 TypeKind::Struct(s) if s.is_definition() && self.defines(s, &name.name) => {
-                    match self.structure(s) {
+                    match self.structure(s, &name.name, origin) {
                         Some(s) => DeclKind::Struct(s),
                         None => continue,
                     }
@@ -305,7 +325,7 @@ impl<'m> ApiBuilder<'m> {
         let (tag, kind) = match &spec.kind {
             TypeKind::Struct(s) if s.is_definition() => {
                 let tag = s.tag.as_ref().filter(|tag| self.defines(s, &tag.name))?;
-                (tag, DeclKind::Struct(self.structure(s)?))
+                (tag, DeclKind::Struct(self.structure(s, &tag.name, origin)?))
             }
             TypeKind::Enum(e) if e.enumerators.is_some() => {
                 let tag = e
@@ -354,7 +374,7 @@ impl<'m> ApiBuilder<'m> {
                     self.error(d.span, "an untagged struct declares nothing");
                     return;
                 };
-                if let Some(st) = self.structure(s) {
+                if let Some(st) = self.structure(s, &tag.name, Origin::Root) {
                     self.decls.push(Decl {
                         name: tag.name.clone(),
                         doc: doc(&tag.name),
@@ -398,57 +418,6 @@ impl<'m> ApiBuilder<'m> {
         }
     }
 
-    pub(super) fn structure(&mut self, s: &StructType) -> Option<Struct> {
-        if s.kind == StructKind::Union || s.switch.is_some() {
-            self.error(s.span, "unions are not supported by code generation");
-            return None;
-        }
-        let mut fields = Vec::new();
-        let mut ok = true;
-        for f in s.fields.as_deref().unwrap_or_default() {
-            let Some(name) = &f.name else {
-                self.error(
-                    f.span,
-                    "nameless struct members are not supported by code generation",
-                );
-                ok = false;
-                continue;
-            };
-            if f.bits.is_some() {
-                self.error(f.span, "bit fields are not supported by code generation");
-                ok = false;
-                continue;
-            }
-            let Some(ty) = self.ty(&f.ty) else {
-                ok = false;
-                continue;
-            };
-            if matches!(ty.resolved(), Ty::Void | Ty::Interface(_)) {
-                self.error(f.span, "a struct member must have a complete type");
-                ok = false;
-                continue;
-            }
-            fields.push(Field {
-                name: name.name.clone(),
-                doc: doc_or(&f.doc, || format!("The `{}` member.", name.name)),
-                ty,
-            });
-        }
-        if fields.is_empty() && ok {
-            self.error(s.span, "an empty struct is not valid C");
-            return None;
-        }
-        ok.then(|| Struct {
-            tag: s.tag.as_ref().map(|t| t.name.clone()),
-            fields,
-            pack: self
-                .c_view
-                .packs
-                .get(&(std::ptr::from_ref(s) as usize))
-                .copied(),
-        })
-    }
-
     pub(super) fn enumeration(&mut self, e: &model::EnumType) -> Option<Enum> {
         let mut variants = Vec::new();
         for v in e.enumerators.as_deref().unwrap_or_default() {
@@ -490,12 +459,46 @@ impl<'m> ApiBuilder<'m> {
     pub(super) fn constant(&mut self, c: &model::Const) {
         let Some(ty) = self.ty(&c.ty) else { return };
         let int_ok = matches!(ty.resolved(), Ty::Hresult) || ty.is_integer();
+        let literal = match (c.value.get(), ty.resolved()) {
+            (Some(ConstValue::Float(v)), Ty::Prim(p @ (Prim::F32 | Prim::F64))) => {
+                Some(Literal::Float {
+                    value: *v,
+                    single: *p == Prim::F32,
+                })
+            }
+            (Some(ConstValue::Int(v)), Ty::Prim(p @ (Prim::F32 | Prim::F64))) => {
+                Some(Literal::Float {
+                    value: *v as f64,
+                    single: *p == Prim::F32,
+                })
+            }
+            (Some(ConstValue::Str(text)), Ty::Ptr { .. }) => Some(Literal::Str(text.clone())),
+            (Some(ConstValue::WideStr(text)), Ty::Ptr { .. }) => {
+                Some(Literal::WideStr(text.clone()))
+            }
+            _ => None,
+        };
+        if let Some(literal) = literal {
+            if matches!(&literal, Literal::Str(t) | Literal::WideStr(t) if t.contains('\0')) {
+                self.error(c.span, "a string constant with a NUL character inside");
+                return;
+            }
+            self.decls.push(Decl {
+                name: c.name.name.clone(),
+                doc: doc_or(&c.doc, || format!("The `{}` constant.", c.name.name)),
+                origin: Origin::Root,
+                span: c.span,
+                kind: DeclKind::Literal(literal),
+            });
+            return;
+        }
         let value = match c.value.get() {
             Some(ConstValue::Int(v)) if int_ok => *v,
             Some(_) | None if !int_ok => {
                 self.error(
                     c.span,
-                    "code generation supports integer and HRESULT constants only",
+                    "code generation supports integer, HRESULT, floating-point and string \
+                     constants only",
                 );
                 return;
             }
@@ -708,14 +711,20 @@ fn root_files(model: &Compilation) -> HashSet<FileId> {
     out
 }
 
-/// Whether `item` declares only handles: opaque pointers, whose ABI is the same whatever C
-/// defines them as, so a stand-in hidden from C is still right (`HWND`, `HANDLE` ...).
-fn handles_only(item: &Item) -> bool {
-    match item {
+/// Whether `item`, hidden from C by a `cpp_quote`d conditional, is generated anyway: when it
+/// declares handles only (opaque pointers, whose ABI is the same whatever C defines them as:
+/// `HWND`, `HANDLE` ...), or types whose stand-ins have the SDK's layout (see [`stand_ins`]).
+fn generated_when_hidden(item: &Item) -> bool {
+    let handles = match item {
         Item::Typedef(t) => t
             .declarators
             .iter()
             .all(|d| d.name.as_ref().is_some_and(|n| is_handle(&n.name, &d.ty))),
         _ => false,
-    }
+    };
+    let names = item_names(item);
+    let known = matches!(item, Item::Typedef(_) | Item::Declaration(_))
+        && !names.is_empty()
+        && names.iter().all(|(n, _)| stand_ins::has_sdk_layout(n));
+    handles || known
 }

@@ -22,16 +22,10 @@ impl ApiBuilder<'_> {
                 }
             },
             TypeKind::Const(inner) => self.ty(inner),
-            TypeKind::Pointer {
-                pointee, callconv, ..
-            } => {
-                if callconv.is_some() || matches!(pointee.unqualified().kind, TypeKind::Function(_))
-                {
-                    self.error(
-                        ty.span,
-                        "function pointers are not supported by code generation",
-                    );
-                    return None;
+            TypeKind::Pointer { pointee, .. } => {
+                // A pointer to a function type is the function pointer itself.
+                if self.is_function_type(pointee) {
+                    return self.ty(pointee);
                 }
                 let is_const = matches!(pointee.kind, TypeKind::Const(_));
                 let pointee = self.ty(pointee)?;
@@ -117,12 +111,33 @@ impl ApiBuilder<'_> {
                 };
                 self.tagged(&name, e.span, NamedKind::Enum, ty.span)
             }
-            TypeKind::Function(_) => {
-                self.error(
-                    ty.span,
-                    "function types are not supported by code generation",
-                );
-                None
+            // A function type only ever stands behind a pointer (or names one in a typedef
+            // whose uses are pointers): it is the function pointer.
+            TypeKind::Function(f) => {
+                let ret = self.ty(&f.ret)?;
+                let mut params = Vec::new();
+                for p in &f.params {
+                    // `(void)` declares no parameter.
+                    if f.params.len() == 1
+                        && p.name.is_none()
+                        && matches!(p.ty.kind, TypeKind::Void)
+                    {
+                        break;
+                    }
+                    let t = match self.ty(&p.ty)? {
+                        // An array parameter is a pointer to its first element.
+                        Ty::Array { element, .. } => Ty::Ptr {
+                            pointee: element,
+                            is_const: false,
+                        },
+                        t => t,
+                    };
+                    params.push(t);
+                }
+                Some(Ty::FnPtr {
+                    ret: Box::new(ret),
+                    params,
+                })
             }
             // `SAFEARRAY(T)` is a `SAFEARRAY *` in C, whatever `T` is.
             TypeKind::SafeArray(_) => {
@@ -136,6 +151,24 @@ impl ApiBuilder<'_> {
                 })
             }
         }
+    }
+
+    /// Whether `ty` is a function type, directly or through typedefs.
+    fn is_function_type(&self, ty: &model::Type) -> bool {
+        let mut ty = ty.unqualified();
+        for _ in 0..64 {
+            match &ty.kind {
+                TypeKind::Function(_) => return true,
+                TypeKind::Named { name, .. } => match self.model.lookup(&name.name) {
+                    Some(Symbol::Typedef { typedef, index }) => {
+                        ty = typedef.declarators[*index].ty.unqualified();
+                    }
+                    _ => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
     }
 
     /// The struct or enum definition emitted under `name` (declared at `def_span`): through

@@ -1,0 +1,64 @@
+//! Bindings with implementations: the Rust bindings of an IDL file and, in a child module
+//! `implement`, the safe traits and `extern "system"` shims (see [`handler`](super::handler))
+//! that let a Rust type implement any of its interfaces as a COM object of `mobsync-runtime`
+//! (`#[derive(ComObject)]` with the interfaces listed by path).
+
+use quote::quote;
+
+use super::abi::Api;
+use super::finish::finish;
+use super::options::{BindingsOptions, TraitsOptions};
+use super::{bindings, handler};
+
+/// The bindings of `api` followed by `pub mod implement { ... }` with the trait and shim of
+/// every interface derived from `IUnknown`; `runtime` is the path of the runtime crate in
+/// the generated code (`::mobsync_runtime`).
+///
+/// # Errors
+/// A `runtime` that is not a Rust path, or generated code that does not parse (a generator bug).
+pub fn generate(api: &Api, opts: &BindingsOptions, runtime: &str) -> Result<String, String> {
+    finish(tokens(api, opts, runtime)?, &opts.stamp)
+}
+
+/// The items [`generate`] writes, before formatting.
+///
+/// # Errors
+/// As [`generate`].
+pub fn tokens(
+    api: &Api,
+    opts: &BindingsOptions,
+    runtime: &str,
+) -> Result<proc_macro2::TokenStream, String> {
+    let traits = TraitsOptions {
+        stamp: opts.stamp.clone(),
+        runtime: runtime.to_string(),
+        bindings: "super".to_string(),
+        derives: vec!["ComObject".to_string()],
+        in_views: Vec::new(),
+        out_owned: Vec::new(),
+    };
+    let items = bindings::tokens(api, opts);
+    let implement = handler::tokens(api, &traits)?;
+    Ok(quote! {
+        #items
+
+        pub mod implement {
+            #implement
+        }
+    })
+}
+
+/// A generated file as one module `name` (`pub mod name { ... }`), for `include!`, which
+/// does not take a file that starts with inner attributes.
+///
+/// # Errors
+/// As [`generate`].
+pub fn module(
+    name: &str,
+    items: proc_macro2::TokenStream,
+    stamp: &super::Stamp,
+) -> Result<String, String> {
+    let name: syn::Ident =
+        syn::parse_str(name).map_err(|e| format!("`{name}` is not a module name: {e}"))?;
+    finish(quote! { pub mod #name { #items } }, stamp)
+}
