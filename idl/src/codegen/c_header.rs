@@ -507,6 +507,11 @@ fn decl(w: &mut String, api: &Api, d: &Decl, p: &str) {
             let _ = writeln!(w, "typedef {};", c_decl(ty, &d.name));
             let _ = writeln!(w);
         }
+        DeclKind::GuidConst(guid) => {
+            comment(w, "", &d.doc);
+            let _ = writeln!(w, "{p}_DEFINE_GUID({}, {})", d.name, guid_args(guid));
+            let _ = writeln!(w);
+        }
         DeclKind::Literal(literal) => {
             comment(w, "", &d.doc);
             let value = match literal {
@@ -576,7 +581,12 @@ fn interface(w: &mut String, d: &Decl, i: &Interface, p: &str) {
     let _ = writeln!(w, "/* {name} */");
     let _ = writeln!(w);
     comment(w, "", &format!("The interface identifier of {name}."));
-    let _ = writeln!(w, "{p}_DEFINE_GUID(IID_{name}, {})", guid_args(&i.iid));
+    let _ = writeln!(
+        w,
+        "{p}_DEFINE_GUID({}, {})",
+        i.iid_name(name),
+        guid_args(&i.iid)
+    );
     let _ = writeln!(w);
     comment(
         w,

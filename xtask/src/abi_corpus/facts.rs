@@ -399,11 +399,12 @@ pub fn collect(api: &Api) -> Vec<Fact> {
             DeclKind::Interface(i) => {
                 let vtbl = format!("VtableOf<{rust}>");
                 let c_vtbl = format!("{name}Vtbl");
+                let iid_name = i.iid_name(name);
                 facts.push(
                     format!("iid {name}"),
                     Value::Guid,
-                    vec![format!("IID_{name}")],
-                    &[&format!("IID_{name}")],
+                    vec![iid_name.clone()],
+                    &[&iid_name],
                     format!("&<{rust} as windows_core::Interface>::IID"),
                 );
                 for m in &i.methods {
@@ -434,6 +435,13 @@ pub fn collect(api: &Api) -> Vec<Fact> {
                 vec![format!("CLSID_{name}")],
                 &[&format!("CLSID_{name}")],
                 format!("&CLSID_{name}"),
+            ),
+            DeclKind::GuidConst(_) => facts.push(
+                format!("guid {name}"),
+                Value::Guid,
+                vec![name.to_string()],
+                &[name],
+                format!("&{rust}"),
             ),
             // No ABI fact: floating-point and string values are not integers the C side reads.
             DeclKind::Literal(_) => {}

@@ -106,6 +106,8 @@ pub enum DeclKind {
     Interface(Interface),
     /// A COM class (`coclass`), emitted as its `CLSID_` constant.
     Class(Class),
+    /// A GUID constant named as it is emitted (a type library's `LIBID_X`).
+    GuidConst(Guid),
     /// A `cpp_quote("...")` line, copied into the C header only.
     CppQuote(String),
     /// A declaration the generators cannot express (yet): the outputs carry a comment with
@@ -251,9 +253,18 @@ pub struct Interface {
     pub inherited: Vec<Method>,
     /// The methods this interface adds, in vtable order.
     pub methods: Vec<Method>,
+    /// A dispinterface: called through `IDispatch::Invoke`, its vtable is `IDispatch`'s (no
+    /// methods of its own); its identifier is named `DIID_` instead of `IID_`.
+    pub dispinterface: bool,
 }
 
 impl Interface {
+    /// The name of the identifier's constant: `IID_IFoo`, or `DIID_DFoo` for a dispinterface.
+    pub fn iid_name(&self, name: &str) -> String {
+        let prefix = if self.dispinterface { "DIID" } else { "IID" };
+        format!("{prefix}_{name}")
+    }
+
     /// The number of vtable slots, the bases' included.
     pub fn slot_count(&self) -> usize {
         self.base_slots + self.methods.len()

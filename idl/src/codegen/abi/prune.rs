@@ -60,7 +60,7 @@ fn prune_decl(kind: &mut DeclKind, skipped: &HashSet<String>) -> Option<String> 
         DeclKind::Const(c) => {
             by_value(&c.ty, skipped).and_then(|name| not_generated("its type is".into(), name))
         }
-        DeclKind::Literal(_) => None,
+        DeclKind::Literal(_) | DeclKind::GuidConst(_) => None,
         DeclKind::Interface(i) => {
             if let Some(base) = i.base.as_deref().filter(|b| skipped.contains(*b)) {
                 return not_generated("it derives from".into(), base);

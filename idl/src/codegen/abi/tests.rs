@@ -203,7 +203,7 @@ fn unsupported_declarations_are_skipped_with_locations() {
     let cases = [
         (
             "import \"unknwn.idl\";\n\ndispinterface DU { properties: methods: };\n",
-            "`DU` is not generated: a dispinterface is called through IDispatch::Invoke",
+            "`DU` is not generated: a dispinterface needs a `uuid(...)` attribute",
             3,
         ),
         (
@@ -440,4 +440,39 @@ fn function_pointers_and_literal_constants_are_generated() {
     );
     assert_eq!(literal("NARROW"), Literal::Str("a\"b".into()));
     assert!(matches!(literal("WIDE"), Literal::WideStr(_)));
+}
+
+#[test]
+fn dispinterfaces_have_the_idispatch_vtable_and_libraries_a_libid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut session = Session::new(Options {
+        include_dirs: vec![root.join("include")],
+        ..Options::default()
+    });
+    let text = "import \"unknwn.idl\";\n\
+         [object, uuid(00020400-0000-0000-C000-000000000046)]\n\
+         interface IDispatch : IUnknown { HRESULT GetTypeInfoCount([out] UINT *n); }\n\
+         [uuid(11111111-2222-3333-4444-555555555555)]\n\
+         library Lib {\n\
+           [uuid(11111111-2222-3333-4444-555555555556)]\n\
+           dispinterface DEvents { properties: methods: [id(1)] void Fired(); };\n\
+         }\n";
+    let id = session
+        .load_source(&root.join("test.idl"), text)
+        .unwrap_or_else(|d| panic!("{d}"));
+    let api = Api::from_compilation(&session.into_compilation(vec![id]))
+        .unwrap_or_else(|d| panic!("{d}"));
+    assert!(api.skipped().is_empty(), "{:?}", api.skipped());
+    let (d, i) = api
+        .interfaces()
+        .find(|(d, _)| d.name == "DEvents")
+        .expect("the dispinterface is generated");
+    assert!(i.dispinterface && i.methods.is_empty());
+    assert_eq!(i.base.as_deref(), Some("IDispatch"));
+    assert_eq!(i.base_slots, 4);
+    assert_eq!(i.iid_name(&d.name), "DIID_DEvents");
+    assert!(matches!(
+        api.find("LIBID_Lib").map(|d| &d.kind),
+        Some(DeclKind::GuidConst(g)) if g.data1 == 0x1111_1111 && g.data4[7] == 0x55
+    ));
 }

@@ -20,7 +20,7 @@ impl Emitter<'_> {
         let name = ident(&d.name);
         let name_str = &d.name;
         let vtbl = format_ident!("{}_Vtbl", d.name);
-        let iid = format_ident!("IID_{}", d.name);
+        let iid = format_ident!("{}", i.iid_name(&d.name));
         let iid_const = iid_const(d, i);
         let vtbl_debug = vtable_debug(d, i);
 
@@ -244,7 +244,7 @@ impl Emitter<'_> {
         let name = ident(&d.name);
         let name_str = &d.name;
         let vtbl = format_ident!("{}_Vtbl", d.name);
-        let iid = format_ident!("IID_{}", d.name);
+        let iid = format_ident!("{}", i.iid_name(&d.name));
         let iid_const = iid_const(d, i);
         let vtbl_debug = vtable_debug(d, i);
         let vtbl_doc = doc_attrs(&format!(
@@ -305,7 +305,7 @@ impl Emitter<'_> {
 
 /// `pub const IID_X: GUID = ...;` for interface `d`.
 fn iid_const(d: &Decl, i: &Interface) -> TokenStream {
-    let iid = format_ident!("IID_{}", d.name);
+    let iid = format_ident!("{}", i.iid_name(&d.name));
     let iid_value = guid_expr(&i.iid);
     let iid_doc = doc_attrs(&format!("The interface identifier of [`{}`].", d.name));
     quote! {

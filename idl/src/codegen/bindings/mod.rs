@@ -117,10 +117,7 @@ fn literal_tokens(literal: &super::abi::Literal) -> (TokenStream, TokenStream) {
             (quote!(&core::ffi::CStr), quote!(#lit))
         }
         L::WideStr(text) => {
-            let units = text
-                .encode_utf16()
-                .chain([0])
-                .map(Literal::u16_unsuffixed);
+            let units = text.encode_utf16().chain([0]).map(Literal::u16_unsuffixed);
             (quote!(&[u16]), quote!(&[#(#units),*]))
         }
     }
@@ -189,6 +186,13 @@ impl Emitter<'_> {
                 quote! {
                     #doc
                     pub type #name = #ty;
+                }
+            }
+            DeclKind::GuidConst(guid) => {
+                let value = guid_expr(guid);
+                quote! {
+                    #doc
+                    pub const #name: windows_core::GUID = #value;
                 }
             }
             DeclKind::Literal(literal) => {

@@ -71,10 +71,13 @@ pub fn generate(api: &Api, opts: &TraitsOptions) -> Result<String, String> {
     finish(tokens(api, opts)?, &opts.stamp)
 }
 
-/// Whether COM objects can implement an interface: one derived from `IUnknown` (the object
-/// model answers `IUnknown` itself).
+/// Whether COM objects can implement an interface through a trait: one derived from
+/// `IUnknown` (the object model answers `IUnknown` itself), not a dispinterface (whose members
+/// are reached through `IDispatch::Invoke`).
 pub(crate) fn implementable(decl: &Decl, interface: &Interface) -> bool {
-    decl.name != "IUnknown" && interface.ancestors.last().is_some_and(|a| a == "IUnknown")
+    decl.name != "IUnknown"
+        && !interface.dispinterface
+        && interface.ancestors.last().is_some_and(|a| a == "IUnknown")
 }
 
 /// The items of the module [`generate`] writes, before formatting.
@@ -95,6 +98,7 @@ pub fn tokens(api: &Api, opts: &TraitsOptions) -> Result<TokenStream, String> {
         #doc
         #![allow(non_snake_case, non_camel_case_types, clippy::too_many_arguments)]
 
+        #[allow(unused_imports)]
         use core::ffi::c_void;
 
         #[allow(unused_imports)]
@@ -117,7 +121,7 @@ fn module_doc(api: &Api, opts: &TraitsOptions) -> String {
     let traits: Vec<String> = api
         .interfaces()
         .filter(|(d, i)| implementable(d, i))
-        .map(|(d, _)| format!("[`{}`] for [`{}`]", trait_name(&d.name), d.name))
+        .map(|(d, _)| format!("[`{}`] for [`{}`]", trait_name(api, &d.name), d.name))
         .collect();
     let derives: Vec<String> = opts
         .derives
@@ -143,11 +147,17 @@ fn module_doc(api: &Api, opts: &TraitsOptions) -> String {
 
 // ----- names ---------------------------------------------------------------------------------
 
-/// `ISyncMgrSynchronize` → `SyncMgrSynchronize`.
-fn trait_name(interface: &str) -> String {
+/// `ISyncMgrSynchronize` → `SyncMgrSynchronize`; an interface whose name does not start with
+/// `I` and a capital, or whose shortened name another declaration has, gets `_Impl` as
+/// windows-rs names its traits (`_Collection` → `_Collection_Impl`).
+fn trait_name(api: &Api, interface: &str) -> String {
     match interface.strip_prefix('I') {
-        Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => rest.to_string(),
-        _ => interface.to_string(),
+        Some(rest)
+            if rest.starts_with(|c: char| c.is_ascii_uppercase()) && api.find(rest).is_none() =>
+        {
+            rest.to_string()
+        }
+        _ => format!("{interface}_Impl"),
     }
 }
 
@@ -187,6 +197,16 @@ fn method_name(m: &Method) -> String {
 /// The Rust name of a parameter: conventional names, else the name without its Hungarian
 /// prefix, in snake case.
 pub(crate) fn param_name(name: &str) -> String {
+    let rust = rust_param_name(name);
+    // Names that cannot be identifiers, even raw ones (`pSelf` → `self`).
+    if matches!(rust.as_str(), "self" | "super" | "crate" | "_") {
+        format!("{rust}_")
+    } else {
+        rust
+    }
+}
+
+fn rust_param_name(name: &str) -> String {
     if let Some((_, rust)) = PARAM_NAMES.iter().find(|(idl, _)| *idl == name) {
         return (*rust).to_string();
     }
@@ -285,7 +305,7 @@ impl<'a> Generator<'a> {
 
     fn interface(&self, decl: &Decl, interface: &Interface) -> Result<TokenStream, String> {
         let iname = &decl.name;
-        let trait_ident = format_ident!("{}", trait_name(iname));
+        let trait_ident = format_ident!("{}", trait_name(self.api, iname));
         let iface = ident(iname);
         let vtbl = format_ident!("{}_Vtbl", iname);
 
@@ -318,7 +338,7 @@ impl<'a> Generator<'a> {
             Some("IUnknown") | None => (quote!(unknown_vtable::<T, K>()), quote!()),
             Some(base) => {
                 let b = ident(base);
-                let bt = format_ident!("{}", trait_name(base));
+                let bt = format_ident!("{}", trait_name(self.api, base));
                 (quote!(<#b as Implement<T, K>>::VTABLE), quote!(: #bt))
             }
         };
@@ -331,14 +351,18 @@ impl<'a> Generator<'a> {
              described on each method.",
             decl.doc
         ));
-        let unimplemented_message =
-            format!("`{{Self}}` does not implement `{}`", trait_name(iname));
-        let unimplemented_label =
-            format!("`{iname}` needs `impl {} for {{Self}}`", trait_name(iname));
+        let unimplemented_message = format!(
+            "`{{Self}}` does not implement `{}`",
+            trait_name(self.api, iname)
+        );
+        let unimplemented_label = format!(
+            "`{iname}` needs `impl {} for {{Self}}`",
+            trait_name(self.api, iname)
+        );
         let unimplemented_note = format!(
             "write `impl mobsync_runtime::{} for {{Self}} {{{{ ... }}}}` with the trait's required methods, \
              or remove `{iname}` from the derive's interface list",
-            trait_name(iname)
+            trait_name(self.api, iname)
         );
         let implement_safety = safety(&format!(
             "every slot is a shim for the same method of {iname} that treats this as slot K of an \
@@ -508,7 +532,7 @@ impl<'a> Generator<'a> {
             .count()
             > 0;
         if shared {
-            format_ident!("{}{}Outcome", trait_name(iname), m.name)
+            format_ident!("{}{}Outcome", trait_name(self.api, iname), m.name)
         } else {
             format_ident!("{}Outcome", m.name)
         }
@@ -537,7 +561,7 @@ impl<'a> Generator<'a> {
             "The successful outcomes of [`{}::{rust_method}`]: the success codes \
              `{iname}::{}` is documented to return. Return the one that applies; the shim \
              passes its code to the caller unchanged.",
-            trait_name(iname),
+            trait_name(self.api, iname),
             m.name
         ));
         let variants = m.success_codes.iter().map(|code| {

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::super::abi::{Method, Param, ParamRole, Prim, Ty};
+use super::super::abi::{DeclKind, Method, Param, ParamRole, Prim, Ty};
 use super::super::rust_tokens::*;
 use super::*;
 
@@ -240,7 +240,14 @@ impl Generator<'_> {
         }
         match ty.resolved() {
             Ty::Interface(name) if name == "IUnknown" => Some(quote!(windows_core::IUnknown)),
-            Ty::Interface(name) => {
+            // Only an interface the bindings emit has a type (one known only by pointer is
+            // `c_void` there): otherwise the method takes the raw pointer.
+            Ty::Interface(name)
+                if self
+                    .api
+                    .find(name)
+                    .is_some_and(|d| matches!(d.kind, DeclKind::Interface(_))) =>
+            {
                 let i = ident(name);
                 Some(quote!(#i))
             }

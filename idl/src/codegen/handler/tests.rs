@@ -4,10 +4,16 @@ use super::*;
 
 #[test]
 fn names_follow_the_rules() {
-    assert_eq!(trait_name("ISyncMgrSynchronize"), "SyncMgrSynchronize");
+    let api = Api { decls: Vec::new() };
+    assert_eq!(
+        trait_name(&api, "ISyncMgrSynchronize"),
+        "SyncMgrSynchronize"
+    );
+    assert_eq!(trait_name(&api, "_Collection"), "_Collection_Impl");
     assert_eq!(snake_case("EnumSyncMgrItems"), "enum_sync_mgr_items");
     assert_eq!(snake_case("GetHandlerInfo"), "get_handler_info");
     assert_eq!(param_name("pItemIDs"), "item_ids");
+    assert_eq!(param_name("pSelf"), "self_");
     assert_eq!(param_name("hWndParent"), "hwnd_parent");
     assert_eq!(param_name("dwSyncMgrFlags"), "sync_mgr_flags");
     assert_eq!(param_name("lpcErrorText"), "error_text");

@@ -12,6 +12,14 @@ use super::super::roles::{assign_roles, custom_value};
 use super::super::*;
 use super::ApiBuilder;
 
+/// What [`ApiBuilder::bases`] finds.
+struct Bases {
+    base: Option<String>,
+    ancestors: Vec<String>,
+    inherited: Vec<Method>,
+    ancestor_names: HashSet<String>,
+}
+
 impl ApiBuilder<'_> {
     /// Lowers an interface, and queues the imported interfaces it derives from (their vtables
     /// are the first fields of its own).
@@ -37,37 +45,15 @@ impl ApiBuilder<'_> {
             self.error(i.span, "an interface needs a `uuid(...)` attribute");
             return;
         };
-        let (base, defs) = match i.base_name() {
-            None => (None, Vec::new()),
-            Some(base) => match self.ancestry(base, i.span) {
-                Some(defs) => (Some(base.to_string()), defs),
-                None => return,
-            },
+        let Some(bases) = self.bases(i.base_name(), i.span) else {
+            return;
         };
-        let ancestors: Vec<String> = defs.iter().map(|d| d.name.name.clone()).collect();
-        for def in &defs {
-            if !self.is_root(def.span) && def.name.name != "IUnknown" {
-                self.need(&def.name.name);
-            }
-        }
-        let mut inherited = Vec::new();
-        // As widl writes C: a method with the name of a method of an ancestor (a C++ overload)
-        // is named `Interface_Name` (the IDL name, without an accessor's `get_`/`put_`), so
-        // that the flattened C vtable has distinct members.
-        let mut ancestor_names: HashSet<String> = HashSet::new();
-        for def in defs.iter().rev() {
-            let mut names = Vec::new();
-            for f in def.methods().filter(|f| in_vtable(f)) {
-                let slot = inherited.len();
-                let mut m = self.slot(f, slot);
-                if ancestor_names.contains(&m.name) {
-                    m.name = format!("{}_{}", def.name.name, f.name.name);
-                }
-                names.push(m.name.clone());
-                inherited.push(m);
-            }
-            ancestor_names.extend(names);
-        }
+        let Bases {
+            base,
+            ancestors,
+            inherited,
+            ancestor_names,
+        } = bases;
         let base_slots = inherited.len();
         let methods = i
             .methods()
@@ -97,6 +83,86 @@ impl ApiBuilder<'_> {
                 base_slots,
                 inherited,
                 methods,
+                dispinterface: false,
+            }),
+        });
+    }
+
+    /// The bases of an interface deriving from `base` (queued for emission when imported):
+    /// their names, their methods in vtable order, and the names C gives those.
+    fn bases(&mut self, base: Option<&str>, span: Span) -> Option<Bases> {
+        let (base, defs) = match base {
+            None => (None, Vec::new()),
+            Some(base) => match self.ancestry(base, span) {
+                Some(defs) => (Some(base.to_string()), defs),
+                None => return None,
+            },
+        };
+        let ancestors: Vec<String> = defs.iter().map(|d| d.name.name.clone()).collect();
+        for def in &defs {
+            if !self.is_root(def.span) && def.name.name != "IUnknown" {
+                self.need(&def.name.name);
+            }
+        }
+        let mut inherited = Vec::new();
+        // As widl writes C: a method with the name of a method of an ancestor (a C++ overload)
+        // is named `Interface_Name` (the IDL name, without an accessor's `get_`/`put_`), so
+        // that the flattened C vtable has distinct members.
+        let mut ancestor_names: HashSet<String> = HashSet::new();
+        for def in defs.iter().rev() {
+            let mut names = Vec::new();
+            for f in def.methods().filter(|f| in_vtable(f)) {
+                let slot = inherited.len();
+                let mut m = self.slot(f, slot);
+                if ancestor_names.contains(&m.name) {
+                    m.name = format!("{}_{}", def.name.name, f.name.name);
+                }
+                names.push(m.name.clone());
+                inherited.push(m);
+            }
+            ancestor_names.extend(names);
+        }
+        Some(Bases {
+            base,
+            ancestors,
+            inherited,
+            ancestor_names,
+        })
+    }
+
+    /// Lowers a dispinterface: an interface whose vtable is `IDispatch`'s (its properties and
+    /// methods are reached through `IDispatch::Invoke` by DISPID), with its `DIID_`.
+    pub(super) fn dispinterface(&mut self, d: &model::Dispinterface, origin: Origin) {
+        let Some(iid) = d.uuid() else {
+            self.error(d.span, "a dispinterface needs a `uuid(...)` attribute");
+            return;
+        };
+        let Some(bases) = self.bases(Some("IDispatch"), d.span) else {
+            return;
+        };
+        let base_slots = bases.inherited.len();
+        let out = match origin {
+            Origin::Root => &mut self.decls,
+            Origin::Imported => &mut self.imported_decls,
+        };
+        out.push(Decl {
+            name: d.name.name.clone(),
+            doc: doc_or(&d.doc, || {
+                format!(
+                    "The `{}` dispinterface: its members are called through `IDispatch::Invoke`.",
+                    d.name.name
+                )
+            }),
+            origin,
+            span: d.span,
+            kind: DeclKind::Interface(Interface {
+                iid,
+                base: bases.base,
+                ancestors: bases.ancestors,
+                base_slots,
+                inherited: bases.inherited,
+                methods: Vec::new(),
+                dispinterface: true,
             }),
         });
     }

@@ -175,7 +175,19 @@ impl<'m> ApiBuilder<'m> {
                 kind: DeclKind::CppQuote(q.text.clone()),
             }),
             // Declarations nested in a library or module are the file's own.
-            Item::Library(l) | Item::Module(l) => self.items(&l.items),
+            Item::Library(l) => {
+                if let Some(libid) = l.uuid() {
+                    self.decls.push(Decl {
+                        name: format!("LIBID_{}", l.name.name),
+                        doc: format!("The identifier of the `{}` type library.", l.name.name),
+                        origin: Origin::Root,
+                        span: l.span,
+                        kind: DeclKind::GuidConst(libid),
+                    });
+                }
+                self.items(&l.items);
+            }
+            Item::Module(l) => self.items(&l.items),
             Item::Interface(i) => {
                 // Declarations nested in the body come first, as MIDL hoists them.
                 for nested in i.items.iter().filter(|n| !matches!(n, Item::Function(_))) {
@@ -209,10 +221,7 @@ impl<'m> ApiBuilder<'m> {
                 "a function outside an interface is a DLL entry point, which bindings of an \
                  IDL file cannot link to",
             ),
-            Item::Dispinterface(d) => self.error(
-                d.span,
-                "a dispinterface is called through IDispatch::Invoke and has no vtable of its own",
-            ),
+            Item::Dispinterface(d) => self.dispinterface(d, Origin::Root),
             Item::RuntimeClass(c) => {
                 self.error(c.span, "runtime classes (WinRT) are not generated")
             }
