@@ -20,7 +20,11 @@
 //! - Its `ISyncMgrSynchronizeCallback` is a COM object built with the runtime's derive; it records
 //!   progress, statuses and logged errors per item and answers `Progress` with
 //!   `S_SYNCMGR_CANCELITEM`/`S_SYNCMGR_CANCELALL` after [`CancelHandle`] calls, sending
-//!   `SetItemStatus(..., SYNCMGRSTATUS_SKIPPED)` for every cancelled item.
+//!   `SetItemStatus(..., SYNCMGRSTATUS_SKIPPED)` for every cancelled item. The handler gets a
+//!   guarded stand-in for it, whose reference count a handler cannot take to zero: a `Release`
+//!   beyond the references the handler added is refused and reported as an over-release, and the
+//!   stand-in lives as long as the process (so as long as handler modules stay loaded); after the
+//!   run its calls return `RPC_E_DISCONNECTED`.
 //! - [`objects::Registrar`] (`ISyncMgrRegister`) and [`objects::Invoker`]
 //!   (`ISyncMgrSynchronizeInvoke`) are COM objects applications can call.
 //!
@@ -31,6 +35,7 @@ mod callback;
 pub mod events;
 mod host;
 pub mod hresult;
+mod lent;
 mod loader;
 pub mod model;
 pub mod objects;

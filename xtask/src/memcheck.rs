@@ -10,6 +10,10 @@
 //! - `mobsync-host regsvr`, `sync --json` and `regsvr -u` of the folder-sync module in a temporary
 //!   registration store; the sync must complete with every item succeeded and no leak reported by
 //!   `DllCanUnloadNow`.
+//! - `mobsync-host sync --module` of the C handler `tests/c/rogue_handler.c` (compiled with
+//!   `cc -shared -g`) in its two over-release modes: it releases the host's
+//!   `ISyncMgrSynchronizeCallback` more times than it added references. The sync must complete,
+//!   the report must name the over-release, and valgrind must see no access to freed memory.
 //!
 //! Leak policy: "definitely lost" and "indirectly lost" blocks are errors. "Possibly lost"
 //! blocks are reported in the logs but are not errors: in Rust programs they are memory still
@@ -132,6 +136,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         outcomes.push(c_client(&root, &library, &work, &logs, &suppressions)?);
         step("valgrind: a mobsync-host sync session");
         outcomes.extend(host_session(&host, &library, &work, &logs, &suppressions)?);
+        step("valgrind: mobsync-host against a handler that over-releases its callback");
+        outcomes.extend(rogue_sessions(&root, &host, &work, &logs, &suppressions)?);
         let _ = fs::remove_dir_all(&work);
     }
 
@@ -417,6 +423,69 @@ fn host_session(
             Ok("unregistered".into())
         },
     )?);
+    Ok(outcomes)
+}
+
+/// The CLSID of `tests/c/rogue_handler.c`.
+const ROGUE_CLSID: &str = "{0BAD0C00-0000-4000-8000-000000000001}";
+
+/// `mobsync-host sync --module` of the C rogue handler under valgrind, once per over-release
+/// mode.
+fn rogue_sessions(
+    root: &Path,
+    host: &Path,
+    work: &Path,
+    logs: &Path,
+    suppressions: &Path,
+) -> Result<Vec<Outcome>> {
+    let module = work.join("librogue_handler.so");
+    let compiled = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
+        .args(["-shared", "-fPIC"])
+        .arg("-I")
+        .arg(root.join("mobsync-runtime/include"))
+        .arg(root.join("tests/c/rogue_handler.c"))
+        .arg("-o")
+        .arg(&module)
+        .status()
+        .context("a C compiler (cc) is needed")?;
+    ensure!(compiled.success(), "compiling the rogue handler failed");
+    let mut outcomes = Vec::new();
+    for mode in ["over-release", "over-release-early"] {
+        let mut command = Command::new(host);
+        command
+            .args(["sync", "--module"])
+            .arg(&module)
+            .args([ROGUE_CLSID, "--cookie", mode, "--json"])
+            .env("MOBSYNC_REGISTRY", work.join("rogue-registry.json"));
+        outcomes.push(memcheck(
+            &format!("rogue {mode}"),
+            command,
+            &logs.join(format!("host-{mode}.log")),
+            suppressions,
+            |stdout| {
+                let report: Value =
+                    serde_json::from_str(stdout).context("sync --json printed no report")?;
+                let handler = &report["handlers"][0];
+                ensure!(
+                    handler["outcome"]["kind"] == "completed"
+                        && handler["items"][0]["status"] == "succeeded",
+                    "the sync did not complete: {}",
+                    handler["outcome"]
+                );
+                let reported = handler["problems"].as_array().is_some_and(|p| {
+                    p.iter()
+                        .any(|p| p.as_str().is_some_and(|p| p.contains("over-release")))
+                });
+                ensure!(
+                    reported,
+                    "the over-release is not reported: {}",
+                    handler["problems"]
+                );
+                Ok("completed, over-release reported".into())
+            },
+        )?);
+    }
     Ok(outcomes)
 }
 

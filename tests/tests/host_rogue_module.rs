@@ -1,0 +1,111 @@
+//! The host survives a handler module that over-releases the host's `ISyncMgrSynchronizeCallback`:
+//! `tests/c/rogue_handler.c`, compiled with `cc` into a shared library and run through the real
+//! `mobsync-host sync --module` binary, one mode at a time. The sync completes, the over-release
+//! is reported (table and JSON), and nothing of the host's is freed early (`cargo xtask memcheck`
+//! runs the same two modes under valgrind, which must see no invalid access).
+
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::build::{c_module, cargo_build, profile_dir};
+
+/// The rogue module's CLSID.
+const ROGUE: &str = "{0BAD0C00-0000-4000-8000-000000000001}";
+
+fn host() -> std::path::PathBuf {
+    cargo_build(&["mobsync-host"]);
+    profile_dir().join("mobsync-host")
+}
+
+/// `mobsync-host sync --module MODULE ROGUE --cookie MODE [extra]`.
+fn sync(module: &Path, mode: &str, extra: &[&str]) -> Output {
+    let store = module.with_file_name("registry.json");
+    Command::new(host())
+        .args(["sync", "--module"])
+        .arg(module)
+        .args([ROGUE, "--cookie", mode, "--timeout", "20"])
+        .args(extra)
+        .env("MOBSYNC_REGISTRY", store)
+        .output()
+        .expect("mobsync-host runs")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn over_release_problems(handler: &serde_json::Value) -> Vec<String> {
+    handler["problems"]
+        .as_array()
+        .expect("problems is an array")
+        .iter()
+        .filter_map(|p| p.as_str())
+        .filter(|p| p.contains("over-release"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn an_over_released_callback_is_reported_and_the_sync_still_completes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let module = c_module("rogue_handler.c", "rogue", tmp.path());
+    for (mode, times) in [("over-release", 1), ("over-release-early", 3)] {
+        let out = sync(&module, mode, &["--json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{mode}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report = json(&out);
+        let handler = &report["handlers"][0];
+        assert_eq!(handler["outcome"]["kind"], "completed", "{mode}: {handler}");
+        assert_eq!(handler["items"][0]["status"], "succeeded", "{mode}");
+        assert_eq!(handler["items"][0]["status_text"], "Done", "{mode}");
+        assert_eq!(
+            handler["leaked"], false,
+            "{mode}: the module's objects are gone"
+        );
+        let problems = over_release_problems(handler);
+        assert_eq!(
+            problems,
+            [format!(
+                "the handler released the host's ISyncMgrSynchronizeCallback {times} time(s) \
+                 more than it added references (an over-release); the host kept the object \
+                 alive, so nothing was freed early"
+            )],
+            "{mode}: {handler}"
+        );
+    }
+}
+
+#[test]
+fn the_well_behaved_mode_reports_nothing_and_the_table_names_the_over_release() {
+    let tmp = tempfile::tempdir().unwrap();
+    let module = c_module("rogue_handler.c", "rogue", tmp.path());
+    let out = sync(&module, "well-behaved", &["--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let handler = &json(&out)["handlers"][0];
+    assert_eq!(handler["problems"], serde_json::json!([]), "{handler}");
+    assert_eq!(handler["items"][0]["status"], "succeeded");
+
+    // The human-readable report names it too.
+    let out = sync(&module, "over-release", &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("over-release"), "{text}");
+}
