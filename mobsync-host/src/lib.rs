@@ -43,6 +43,7 @@ mod options;
 mod raw;
 mod session;
 mod state;
+pub mod trust;
 
 pub use events::{EventSink, HostEvent};
 pub use host::{CancelHandle, Host};
