@@ -12,9 +12,10 @@
 //! - The report is consistent with what the handler did: each item's `progress_calls` is the
 //!   number of `Progress` calls for it that the host accepted; `errors` holds one entry per
 //!   accepted `LogError`; every selected item has a final status.
-//! - Misbehaviour is reported: each well-formed `Progress` the host refused, and each completion
-//!   it answered `E_UNEXPECTED`, has its problem; an over-release of the callback is reported
-//!   with its exact count, and none is reported without one.
+//! - Misbehaviour is reported: each well-formed `Progress` the host refused, each malformed call
+//!   (null or wrong-sized arguments, which the runtime refuses), each completion answered
+//!   `E_UNEXPECTED`, and the first out-of-range progress values of each item have their problem;
+//!   an over-release of the callback is reported with its exact count, and none without one.
 //! - After the sync, every call on the kept pointer gets `RPC_E_DISCONNECTED`, and the handler
 //!   object was released (destroyed) by the host.
 #![no_main]
@@ -26,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use mobsync_host::model::{HandlerReport, ItemStatus};
+use mobsync_host::model::{HandlerReport, ItemStatus, guid_string};
 use mobsync_host::{HandlerSource, Host, InProcessHandler, ItemSelection, SyncOptions};
 use mobsync_runtime::hresults::{E_FAIL, E_INVALIDARG, E_NOTIMPL, E_UNEXPECTED, S_FALSE, S_OK};
 use mobsync_runtime::sys::*;
@@ -80,7 +81,8 @@ enum Op {
     /// A well-formed `Progress`: item index (3 = unknown), mask (4 bits), status, value, max, text.
     Progress(u8, u32, u32, i32, i32, u8),
     /// A malformed `Progress`: a wrong `cbSize` or a null item (the runtime refuses it before
-    /// the host sees it), or the text bit with a null text.
+    /// the host's code sees it), or the text bit with a null text (read as no text); each is
+    /// reported.
     BadProgress(u8),
     Completed(u8, u8),
     /// `ShowErrorCompleted(hr, items)`: count selector.
@@ -174,6 +176,10 @@ struct Tally {
     unexpected_completions: u32,
     logged: u32,
     refused_log_levels: u32,
+    /// Calls with a null or wrong-sized argument (each must be a problem).
+    contract_breaks: u32,
+    /// Items that got out-of-range progress values in an accepted call.
+    out_of_range: [bool; 3],
 }
 
 /// The fake handler: the value of a `HandMade` object.
@@ -269,6 +275,12 @@ fn run_op(cb: *mut c_void, op: &Op, tally: &Arc<Mutex<Tally>>) {
                 let known = usize::from(*index);
                 assert!(known < 3, "Progress for an unknown item accepted: {hr:?}");
                 t.progress[known] += 1;
+                let value = (mask & SYNCMGRPROGRESSITEM_PROGVALUE != 0).then_some(*value);
+                let max = (mask & SYNCMGRPROGRESSITEM_MAXVALUE != 0).then_some(*max);
+                let negative = value.is_some_and(|v| v < 0) || max.is_some_and(|m| m < 0);
+                if negative || value.zip(max).is_some_and(|(v, m)| v > m) {
+                    t.out_of_range[known] = true;
+                }
             } else {
                 assert_eq!(hr, E_INVALIDARG, "{op:?}");
                 t.refused_progress += 1;
@@ -298,11 +310,14 @@ fn run_op(cb: *mut c_void, op: &Op, tally: &Arc<Mutex<Tally>>) {
                     // SAFETY: `cb` is the host's lent callback, never freed; the arguments are locals alive for the call (or nulls the runtime must refuse).
                     let hr = unsafe { (v.Progress)(cb, &id, &mut update) };
                     assert!(hr.is_ok(), "{op:?}: {hr:?}");
-                    tally.lock().unwrap().progress[0] += 1;
+                    let mut t = tally.lock().unwrap();
+                    t.progress[0] += 1;
+                    t.contract_breaks += 1;
                     return;
                 }
             };
             assert!(hr.is_err(), "a malformed Progress accepted: {op:?}");
+            tally.lock().unwrap().contract_breaks += 1;
         }
         Op::Completed(which, code) => {
             let hr = hresult(*code);
@@ -328,6 +343,7 @@ fn run_op(cb: *mut c_void, op: &Op, tally: &Arc<Mutex<Tally>>) {
                         // SAFETY: `cb` is the host's lent callback, never freed; the arguments are locals alive for the call (or nulls the runtime must refuse).
                         unsafe { (v.ShowErrorCompleted)(cb, hresult(*code), 3, ptr::null_mut()) };
                     assert!(hr.is_err(), "a count without an array accepted");
+                    tally.lock().unwrap().contract_breaks += 1;
                     return;
                 }
             };
@@ -362,6 +378,7 @@ fn run_op(cb: *mut c_void, op: &Op, tally: &Arc<Mutex<Tally>>) {
             // SAFETY: `cb` is the host's lent callback, never freed; the arguments are locals alive for the call (or nulls the runtime must refuse).
             let hr = unsafe { (v.LogError)(cb, 3, ptr::null(), ptr::null_mut()) };
             assert!(hr.is_err(), "LogError without a text accepted");
+            tally.lock().unwrap().contract_breaks += 1;
         }
         Op::DeleteLogError(id) => {
             let id = GUID::from_u128(u128::from(id % 4));
@@ -548,6 +565,30 @@ fn check(report: &HandlerReport, t: &Tally) {
         refused, t.refused_progress as usize,
         "refused Progress calls: {report:#?}"
     );
+    let breaks = report
+        .problems
+        .iter()
+        .filter(|p| {
+            p.contains(" refused: ") || p.starts_with("Progress: SYNCMGRPROGRESSITEM_STATUSTEXT")
+        })
+        .count();
+    assert_eq!(
+        breaks, t.contract_breaks as usize,
+        "contract breaks: {report:#?}"
+    );
+    for (n, id) in ITEMS.iter().enumerate() {
+        let prefix = format!("Progress for item {}:", guid_string(id));
+        let reported = report
+            .problems
+            .iter()
+            .filter(|p| p.starts_with(&prefix) && p.ends_with("shown clamped"))
+            .count();
+        assert_eq!(
+            reported,
+            usize::from(t.out_of_range[n]),
+            "item {n}: {report:#?}"
+        );
+    }
     let levels = count(report, "LogError with an unknown SYNCMGRLOGLEVEL");
     assert_eq!(levels, t.refused_log_levels as usize, "{report:#?}");
     let completions = report

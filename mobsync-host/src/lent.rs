@@ -25,12 +25,12 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use mobsync_runtime::ComObject;
 use mobsync_runtime::sys::{
     IID_ISyncMgrSynchronizeCallback, ISyncMgrSynchronizeCallback, ISyncMgrSynchronizeCallback_Vtbl,
     LPSYNCMGRLOGERRORINFO, LPSYNCMGRPROGRESSITEM, REFSYNCMGRERRORID, REFSYNCMGRITEMID,
-    SYNCMGRITEMID,
+    SYNCMGRITEMID, SYNCMGRPROGRESSITEM_STATUSTEXT,
 };
+use mobsync_runtime::{ComObject, abi};
 use windows_core::{GUID, HRESULT, IUnknown, IUnknown_Vtbl, Interface};
 
 use crate::callback::HostCallback;
@@ -159,19 +159,84 @@ unsafe fn block<'a>(this: *mut c_void) -> Option<&'a LentCallback> {
 /// Calls `f` with the host callback's interface pointer, or returns `E_POINTER` for a null
 /// `this` and `RPC_E_DISCONNECTED` after the run. The target's reference is held for the call.
 ///
+/// `contract` looks at the arguments first: a contract break it finds (one that the runtime's
+/// checks refuse before the host's code sees the call, or one they let through) is recorded as
+/// a problem in the run's report; the call is forwarded either way, so the answer is the
+/// runtime's documented one.
+///
 /// # Safety
 ///
 /// As for [`block`].
-unsafe fn forward(this: *mut c_void, f: impl FnOnce(*mut c_void) -> HRESULT) -> HRESULT {
+unsafe fn forward(
+    this: *mut c_void,
+    contract: impl FnOnce() -> Option<String>,
+    f: impl FnOnce(*mut c_void) -> HRESULT,
+) -> HRESULT {
     // SAFETY: forwarded from the caller.
     let Some(block) = (unsafe { block(this) }) else {
         return E_POINTER;
     };
     let target = lock(&block.target).clone();
     match target {
-        Some(target) => f(target.interface),
+        Some(target) => {
+            if let Some(text) = contract() {
+                let shared = target.object.get().shared();
+                // A panic must not cross this extern "system" function (the event sink is the
+                // embedding program's code).
+                let reported = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    shared.problem_while_running(text)
+                }));
+                if reported.is_err() {
+                    log::error!("reporting a handler's contract break panicked");
+                }
+            }
+            f(target.interface)
+        }
         None => RPC_E_DISCONNECTED,
     }
+}
+
+/// No contract to check beyond `this`.
+fn no_contract() -> Option<String> {
+    None
+}
+
+/// What is wrong with an `[in]` structure that starts with `cbSize`, as the runtime will see it.
+///
+/// # Safety
+///
+/// As for `mobsync_runtime::abi::in_sized_struct_opt`: a non-null `ptr` points to a readable
+/// `u32`, and to a whole `S` when that `u32` is `size_of::<S>()`.
+unsafe fn sized_struct_fault<S>(ptr: *const S, name: &str) -> Option<String> {
+    // SAFETY: forwarded contract.
+    match unsafe { abi::in_sized_struct_opt(ptr) } {
+        Ok(_) => None,
+        Err(_) if !ptr.is_aligned() => Some(format!("a misaligned {name} pointer")),
+        Err(_) => {
+            // SAFETY: non-null (in_sized_struct_opt accepts null) and aligned, so its first
+            // field, a u32, is readable per the contract.
+            let size = unsafe { ptr.cast::<u32>().read() };
+            Some(format!(
+                "a {name} whose cbSize is {size} (expected {})",
+                size_of::<S>()
+            ))
+        }
+    }
+}
+
+/// What is wrong with a required pointer argument: null or misaligned.
+fn pointer_fault<T>(ptr: *const T, name: &str) -> Option<String> {
+    match abi::checked_ptr(ptr) {
+        Ok(_) => None,
+        Err(_) if ptr.is_null() => Some(format!("a null {name}")),
+        Err(_) => Some(format!("a misaligned {name}")),
+    }
+}
+
+/// `method refused: ...` for the first fault found.
+fn refused(method: &str, faults: impl IntoIterator<Item = Option<String>>) -> Option<String> {
+    let fault = faults.into_iter().flatten().next()?;
+    Some(format!("{method} refused: {fault}"))
 }
 
 /// The callee's vtable, for the forwarding shims.
@@ -254,17 +319,25 @@ unsafe extern "system" fn release(this: *mut c_void) -> u32 {
 unsafe extern "system" fn show_properties_completed(this: *mut c_void, hr: HRESULT) -> HRESULT {
     // SAFETY: as in `query_interface`; `forward` passes the live target's slot, and the
     // arguments go through unchanged (the target checks them). The same for every shim below.
-    unsafe { forward(this, |t| (vt(t).ShowPropertiesCompleted)(t, hr)) }
+    unsafe {
+        forward(this, no_contract, |t| {
+            (vt(t).ShowPropertiesCompleted)(t, hr)
+        })
+    }
 }
 
 unsafe extern "system" fn prepare_for_sync_completed(this: *mut c_void, hr: HRESULT) -> HRESULT {
     // SAFETY: see `show_properties_completed`.
-    unsafe { forward(this, |t| (vt(t).PrepareForSyncCompleted)(t, hr)) }
+    unsafe {
+        forward(this, no_contract, |t| {
+            (vt(t).PrepareForSyncCompleted)(t, hr)
+        })
+    }
 }
 
 unsafe extern "system" fn synchronize_completed(this: *mut c_void, hr: HRESULT) -> HRESULT {
     // SAFETY: see `show_properties_completed`.
-    unsafe { forward(this, |t| (vt(t).SynchronizeCompleted)(t, hr)) }
+    unsafe { forward(this, no_contract, |t| (vt(t).SynchronizeCompleted)(t, hr)) }
 }
 
 unsafe extern "system" fn show_error_completed(
@@ -273,13 +346,28 @@ unsafe extern "system" fn show_error_completed(
     count: u32,
     items: *mut SYNCMGRITEMID,
 ) -> HRESULT {
+    let contract = || {
+        // SAFETY: checks the pointer and count only; nothing is read.
+        let array = unsafe { abi::in_slice(items.cast_const(), count) };
+        array.err().map(|_| {
+            if items.is_null() {
+                format!("ShowErrorCompleted refused: {count} item IDs with a null array")
+            } else {
+                "ShowErrorCompleted refused: a misaligned item ID array".to_owned()
+            }
+        })
+    };
     // SAFETY: see `show_properties_completed`.
-    unsafe { forward(this, |t| (vt(t).ShowErrorCompleted)(t, hr, count, items)) }
+    unsafe {
+        forward(this, contract, |t| {
+            (vt(t).ShowErrorCompleted)(t, hr, count, items)
+        })
+    }
 }
 
 unsafe extern "system" fn enable_modeless(this: *mut c_void, enable: i32) -> HRESULT {
     // SAFETY: see `show_properties_completed`.
-    unsafe { forward(this, |t| (vt(t).EnableModeless)(t, enable)) }
+    unsafe { forward(this, no_contract, |t| (vt(t).EnableModeless)(t, enable)) }
 }
 
 unsafe extern "system" fn progress(
@@ -287,8 +375,26 @@ unsafe extern "system" fn progress(
     item: REFSYNCMGRITEMID,
     update: LPSYNCMGRPROGRESSITEM,
 ) -> HRESULT {
+    let contract = || {
+        // SAFETY: the handler passes a readable structure behind a non-null `update`, as the
+        // runtime's shim assumes too; only its `cbSize` is read unless it is right.
+        let structure = unsafe { sized_struct_fault(update.cast_const(), "SYNCMGRPROGRESSITEM") };
+        let fault = refused("Progress", [pointer_fault(item, "item ID"), structure]);
+        if fault.is_some() || update.is_null() {
+            return fault;
+        }
+        // SAFETY: checked above: non-null, aligned and of the right size.
+        let update = unsafe { &*update };
+        (update.mask & SYNCMGRPROGRESSITEM_STATUSTEXT != 0 && update.lpcStatusText.is_null()).then(
+            || {
+                "Progress: SYNCMGRPROGRESSITEM_STATUSTEXT is set with a null lpcStatusText (read \
+                 as no text)"
+                    .to_owned()
+            },
+        )
+    };
     // SAFETY: see `show_properties_completed`.
-    unsafe { forward(this, |t| (vt(t).Progress)(t, item, update)) }
+    unsafe { forward(this, contract, |t| (vt(t).Progress)(t, item, update)) }
 }
 
 unsafe extern "system" fn log_error(
@@ -297,8 +403,14 @@ unsafe extern "system" fn log_error(
     text: *const u16,
     info: LPSYNCMGRLOGERRORINFO,
 ) -> HRESULT {
+    let contract = || {
+        // SAFETY: the handler passes a readable structure behind a non-null `info`, as the
+        // runtime's shim assumes too; only its `cbSize` is read unless it is right.
+        let structure = unsafe { sized_struct_fault(info.cast_const(), "SYNCMGRLOGERRORINFO") };
+        refused("LogError", [pointer_fault(text, "error text"), structure])
+    };
     // SAFETY: see `show_properties_completed`.
-    unsafe { forward(this, |t| (vt(t).LogError)(t, level, text, info)) }
+    unsafe { forward(this, contract, |t| (vt(t).LogError)(t, level, text, info)) }
 }
 
 unsafe extern "system" fn delete_log_error(
@@ -306,8 +418,16 @@ unsafe extern "system" fn delete_log_error(
     error_id: REFSYNCMGRERRORID,
     reserved: u32,
 ) -> HRESULT {
+    let contract = || {
+        let null = error_id.is_null().then(|| "a null error ID".to_owned());
+        refused("DeleteLogError", [null])
+    };
     // SAFETY: see `show_properties_completed`.
-    unsafe { forward(this, |t| (vt(t).DeleteLogError)(t, error_id, reserved)) }
+    unsafe {
+        forward(this, contract, |t| {
+            (vt(t).DeleteLogError)(t, error_id, reserved)
+        })
+    }
 }
 
 unsafe extern "system" fn establish_connection(
@@ -315,9 +435,14 @@ unsafe extern "system" fn establish_connection(
     connection: *const u16,
     reserved: u32,
 ) -> HRESULT {
+    let contract = || {
+        let misaligned = !connection.is_null() && !connection.is_aligned();
+        let fault = misaligned.then(|| "a misaligned connection name".to_owned());
+        refused("EstablishConnection", [fault])
+    };
     // SAFETY: see `show_properties_completed`.
     unsafe {
-        forward(this, |t| {
+        forward(this, contract, |t| {
             (vt(t).EstablishConnection)(t, connection, reserved)
         })
     }
@@ -417,16 +542,80 @@ mod tests {
     }
 
     #[test]
+    fn contract_breaks_the_runtime_refuses_are_reported_with_its_answer() {
+        let (lent, shared) = lent();
+        let raw = lent.as_raw();
+        shared.set_items(
+            vec![crate::model::ItemReport::new(ITEM, "a".into(), 0, true)],
+            false,
+        );
+        let mut update = SYNCMGRPROGRESSITEM {
+            cbSize: 3,
+            mask: SYNCMGRPROGRESSITEM_STATUSTYPE,
+            lpcStatusText: std::ptr::null(),
+            dwStatusType: 2,
+            iProgValue: 0,
+            iMaxValue: 0,
+        };
+        let text = [u16::from(b'e'), 0];
+        // SAFETY: the lent object is live; every pointer is a local, a NUL-terminated text or a
+        // null the runtime refuses without reading.
+        let answers = unsafe {
+            let bad_size = (VTBL.Progress)(raw, &ITEM, &mut update);
+            let null_item = (VTBL.Progress)(raw, std::ptr::null(), std::ptr::null_mut());
+            update.cbSize = size_of::<SYNCMGRPROGRESSITEM>() as u32;
+            update.mask |= SYNCMGRPROGRESSITEM_STATUSTEXT;
+            let null_text = (VTBL.Progress)(raw, &ITEM, &mut update);
+            [
+                bad_size,
+                null_item,
+                null_text,
+                (VTBL.LogError)(raw, 3, std::ptr::null(), std::ptr::null_mut()),
+                (VTBL.ShowErrorCompleted)(raw, S_OK, 2, std::ptr::null_mut()),
+                (VTBL.DeleteLogError)(raw, std::ptr::null(), 0),
+                (VTBL.LogError)(raw, 3, text.as_ptr(), std::ptr::null_mut()),
+            ]
+        };
+        assert_eq!(
+            answers,
+            [
+                E_INVALIDARG,
+                E_POINTER,
+                S_OK,
+                E_POINTER,
+                E_INVALIDARG,
+                E_POINTER,
+                S_OK
+            ]
+        );
+        let expected = [
+            format!(
+                "Progress refused: a SYNCMGRPROGRESSITEM whose cbSize is 3 (expected {})",
+                size_of::<SYNCMGRPROGRESSITEM>()
+            ),
+            "Progress refused: a null item ID".into(),
+            "Progress: SYNCMGRPROGRESSITEM_STATUSTEXT is set with a null lpcStatusText (read as \
+             no text)"
+                .into(),
+            "LogError refused: a null error text".into(),
+            "ShowErrorCompleted refused: 2 item IDs with a null array".into(),
+            "DeleteLogError refused: a null error ID".into(),
+        ];
+        assert_eq!(shared.snapshot().problems, expected);
+        lent.disconnect();
+    }
+
+    #[test]
     fn calls_after_the_disconnect_get_rpc_e_disconnected() {
         let (lent, shared) = lent();
         let raw = lent.as_raw();
         let v = unknown(raw);
         // SAFETY: the handler's reference, kept past the disconnect as a late caller would.
         unsafe { (v.AddRef)(raw) };
-        shared.with_report(|r| {
-            r.items
-                .push(crate::model::ItemReport::new(ITEM, "a".into(), 0, true))
-        });
+        shared.set_items(
+            vec![crate::model::ItemReport::new(ITEM, "a".into(), 0, true)],
+            false,
+        );
         let mut update = SYNCMGRPROGRESSITEM {
             cbSize: size_of::<SYNCMGRPROGRESSITEM>() as u32,
             mask: SYNCMGRPROGRESSITEM_STATUSTYPE,
