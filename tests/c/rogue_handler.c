@@ -17,6 +17,14 @@
  *                       completions.
  *   well-behaved        One AddRef, one Release (the control).
  *
+ * and, otherwise well-behaved, one contract break each in Synchronize:
+ *
+ *   complete-twice      SynchronizeCompleted twice.
+ *   unknown-item        Progress for an item it never enumerated.
+ *   bad-cbsize          Progress with a SYNCMGRPROGRESSITEM whose cbSize is 4.
+ *   null-log-text       LogError with a null text.
+ *   out-of-range        Progress with the value 150 of a maximum of 100.
+ *
  * DllCanUnloadNow answers S_OK only when no handler or enumerator of this module is alive.
  */
 #include <stdatomic.h>
@@ -63,7 +71,16 @@ static void put_name(uint16_t *out, size_t capacity, const char *name) {
 
 /* ---- the handler ---------------------------------------------------------------------------- */
 
-enum Mode { MODE_WELL_BEHAVED, MODE_OVER_RELEASE, MODE_OVER_RELEASE_EARLY };
+enum Mode {
+    MODE_WELL_BEHAVED,
+    MODE_OVER_RELEASE,
+    MODE_OVER_RELEASE_EARLY,
+    MODE_COMPLETE_TWICE,
+    MODE_UNKNOWN_ITEM,
+    MODE_BAD_CBSIZE,
+    MODE_NULL_LOG_TEXT,
+    MODE_OUT_OF_RANGE,
+};
 
 typedef struct Handler {
     ISyncMgrSynchronize iface;
@@ -116,6 +133,11 @@ static HRESULT MOBSYNC_RS_CALL h_initialize(ISyncMgrSynchronize *This, uint32_t 
         {"well-behaved", MODE_WELL_BEHAVED},
         {"over-release", MODE_OVER_RELEASE},
         {"over-release-early", MODE_OVER_RELEASE_EARLY},
+        {"complete-twice", MODE_COMPLETE_TWICE},
+        {"unknown-item", MODE_UNKNOWN_ITEM},
+        {"bad-cbsize", MODE_BAD_CBSIZE},
+        {"null-log-text", MODE_NULL_LOG_TEXT},
+        {"out-of-range", MODE_OUT_OF_RANGE},
     };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         if (cookie != NULL && cookie_len == strlen(modes[i].name) && memcmp(cookie, modes[i].name, cookie_len) == 0) {
@@ -297,13 +319,38 @@ static HRESULT MOBSYNC_RS_CALL h_synchronize(ISyncMgrSynchronize *This, HWND par
     progress.mask = SYNCMGRPROGRESSITEM_STATUSTYPE | SYNCMGRPROGRESSITEM_STATUSTEXT;
     progress.dwStatusType = SYNCMGRSTATUS_SUCCEEDED;
     progress.lpcStatusText = done;
+    static const GUID not_an_item = {0x0BAD0C00, 0x0000, 0x4000, {0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF}};
+    SYNCMGRPROGRESSITEM odd = progress;
+    switch (h->mode) {
+    case MODE_UNKNOWN_ITEM:
+        cb->lpVtbl->Progress(cb, &not_an_item, &progress);
+        break;
+    case MODE_BAD_CBSIZE:
+        odd.cbSize = 4;
+        cb->lpVtbl->Progress(cb, &ITEM_Only, &odd);
+        break;
+    case MODE_NULL_LOG_TEXT:
+        cb->lpVtbl->LogError(cb, SYNCMGRLOGLEVEL_ERROR, NULL, NULL);
+        break;
+    case MODE_OUT_OF_RANGE:
+        odd.mask = SYNCMGRPROGRESSITEM_PROGVALUE | SYNCMGRPROGRESSITEM_MAXVALUE;
+        odd.iProgValue = 150;
+        odd.iMaxValue = 100;
+        cb->lpVtbl->Progress(cb, &ITEM_Only, &odd);
+        break;
+    default:
+        break;
+    }
     cb->lpVtbl->Progress(cb, &ITEM_Only, &progress);
     cb->lpVtbl->SynchronizeCompleted(cb, S_OK);
+    if (h->mode == MODE_COMPLETE_TWICE) {
+        cb->lpVtbl->SynchronizeCompleted(cb, S_OK);
+    }
     if (h->mode != MODE_OVER_RELEASE_EARLY) {
         /* Its own reference, given back; over-release forgets to clear the pointer, so the
            destructor releases it a second time. */
         cb->lpVtbl->Release(cb);
-        if (h->mode == MODE_WELL_BEHAVED) {
+        if (h->mode != MODE_OVER_RELEASE) {
             h->callback = NULL;
         }
     }

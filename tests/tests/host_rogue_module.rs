@@ -1,8 +1,9 @@
-//! The host survives a handler module that over-releases the host's `ISyncMgrSynchronizeCallback`:
+//! The host survives a handler module that breaks the contracts it depends on:
 //! `tests/c/rogue_handler.c`, compiled with `cc` into a shared library and run through the real
-//! `mobsync-host sync --module` binary, one mode at a time. The sync completes, the over-release
-//! is reported (table and JSON), and nothing of the host's is freed early (`cargo xtask memcheck`
-//! runs the same two modes under valgrind, which must see no invalid access).
+//! `mobsync-host sync --module` binary, one mode at a time. An over-release of the host's
+//! `ISyncMgrSynchronizeCallback` is reported (table and JSON) and nothing of the host's is freed
+//! early (`cargo xtask memcheck` runs those two modes under valgrind, which must see no invalid
+//! access); each other contract break is reported with what was wrong, and the sync completes.
 
 #![cfg(target_os = "linux")]
 
@@ -108,4 +109,53 @@ fn the_well_behaved_mode_reports_nothing_and_the_table_names_the_over_release() 
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("over-release"), "{text}");
+}
+
+#[test]
+fn each_contract_break_is_reported_and_the_sync_completes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let module = c_module("rogue_handler.c", "rogue", tmp.path());
+    for (mode, problem) in [
+        (
+            "complete-twice",
+            "SynchronizeCompleted called 2 times for one call".to_owned(),
+        ),
+        (
+            "unknown-item",
+            "Progress for unknown item {0BAD0C00-0000-4000-8000-0000000000FF}".to_owned(),
+        ),
+        (
+            "bad-cbsize",
+            format!(
+                "Progress refused: a SYNCMGRPROGRESSITEM whose cbSize is 4 (expected {})",
+                size_of::<mobsync_runtime::sys::SYNCMGRPROGRESSITEM>()
+            ),
+        ),
+        (
+            "null-log-text",
+            "LogError refused: a null error text".to_owned(),
+        ),
+        (
+            "out-of-range",
+            "Progress for item {0BAD0C00-0000-4000-8000-000000000011}: a progress value above \
+             its maximum (value 150, maximum 100); shown clamped"
+                .to_owned(),
+        ),
+    ] {
+        let out = sync(&module, mode, &["--json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{mode}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let handler = &json(&out)["handlers"][0];
+        assert_eq!(handler["outcome"]["kind"], "completed", "{mode}: {handler}");
+        assert_eq!(handler["items"][0]["status"], "succeeded", "{mode}");
+        assert_eq!(
+            handler["problems"],
+            serde_json::json!([problem]),
+            "{mode}: exactly this problem"
+        );
+    }
 }
