@@ -522,7 +522,7 @@ mod tests {
             // SAFETY: gives back the reference QueryInterface added.
             unsafe { (v.Release)(raw) };
         }
-        let mut out = 0xdead_beef_usize as *mut c_void;
+        let mut out: *mut c_void = std::ptr::without_provenance_mut(0xdead_beef);
         let other = GUID::from_u128(0x1234);
         // SAFETY: as above.
         let hr = unsafe { (v.QueryInterface)(raw, &other, &mut out) };
