@@ -25,6 +25,13 @@
 //!   beyond the references the handler added is refused and reported as an over-release, and the
 //!   stand-in lives as long as the process (so as long as handler modules stay loaded); after the
 //!   run its calls return `RPC_E_DISCONNECTED`.
+//! - Contract breaks it can see are reported, never dropped silently: calls the runtime refuses
+//!   for a null or wrong-sized argument, unknown items, statuses and levels, completions twice or
+//!   at the wrong time, out-of-range progress values, over-releases.
+//! - Nothing is loaded from, or read out of, a place another user could write ([`trust`]): a
+//!   handler library or registration store that is, or sits below, a group- or world-writable
+//!   directory without the sticky bit, or that another user owns, is refused
+//!   (`TRUST_E_SUBJECT_NOT_TRUSTED`), with a message naming the path, the cause and the fix.
 //! - [`objects::Registrar`] (`ISyncMgrRegister`) and [`objects::Invoker`]
 //!   (`ISyncMgrSynchronizeInvoke`) are COM objects applications can call.
 //!
