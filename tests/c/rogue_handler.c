@@ -25,6 +25,11 @@
  *   null-log-text       LogError with a null text.
  *   out-of-range        Progress with the value 150 of a maximum of 100.
  *
+ * and two that the host must catch without reading past the handler's memory:
+ *
+ *   overcount           ISyncMgrEnumItems::Next reports one item more than it was asked for.
+ *   unterminated        The handler's and the item's names fill their arrays without a NUL.
+ *
  * DllCanUnloadNow answers S_OK only when no handler or enumerator of this module is alive.
  */
 #include <stdatomic.h>
@@ -80,6 +85,8 @@ enum Mode {
     MODE_BAD_CBSIZE,
     MODE_NULL_LOG_TEXT,
     MODE_OUT_OF_RANGE,
+    MODE_OVERCOUNT,
+    MODE_UNTERMINATED,
 };
 
 typedef struct Handler {
@@ -138,6 +145,8 @@ static HRESULT MOBSYNC_RS_CALL h_initialize(ISyncMgrSynchronize *This, uint32_t 
         {"bad-cbsize", MODE_BAD_CBSIZE},
         {"null-log-text", MODE_NULL_LOG_TEXT},
         {"out-of-range", MODE_OUT_OF_RANGE},
+        {"overcount", MODE_OVERCOUNT},
+        {"unterminated", MODE_UNTERMINATED},
     };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         if (cookie != NULL && cookie_len == strlen(modes[i].name) && memcmp(cookie, modes[i].name, cookie_len) == 0) {
@@ -149,7 +158,6 @@ static HRESULT MOBSYNC_RS_CALL h_initialize(ISyncMgrSynchronize *This, uint32_t 
 }
 
 static HRESULT MOBSYNC_RS_CALL h_get_handler_info(ISyncMgrSynchronize *This, LPSYNCMGRHANDLERINFO *out) {
-    (void)This;
     if (out == NULL) {
         return E_POINTER;
     }
@@ -160,6 +168,11 @@ static HRESULT MOBSYNC_RS_CALL h_get_handler_info(ISyncMgrSynchronize *This, LPS
     }
     info->cbSize = sizeof *info;
     put_name(info->wszHandlerName, 32, "Rogue (C)");
+    if (handler_of(This)->mode == MODE_UNTERMINATED) {
+        for (size_t i = 0; i < 32; i++) {
+            info->wszHandlerName[i] = 'h';
+        }
+    }
     *out = info;
     return S_OK;
 }
@@ -170,6 +183,7 @@ typedef struct Enumerator {
     ISyncMgrEnumItems iface;
     atomic_uint refs;
     uint32_t next;
+    enum Mode mode;
 } Enumerator;
 
 static HRESULT MOBSYNC_RS_CALL e_query_interface(ISyncMgrEnumItems *This, const GUID *riid, void **ppv) {
@@ -211,11 +225,16 @@ static HRESULT MOBSYNC_RS_CALL e_next(ISyncMgrEnumItems *This, uint32_t count, L
         item->ItemID = ITEM_Only;
         item->dwItemState = SYNCMGRITEMSTATE_CHECKED;
         put_name(item->wszItemName, 128, "Only");
+        if (e->mode == MODE_UNTERMINATED) {
+            for (size_t i = 0; i < 128; i++) {
+                item->wszItemName[i] = 'n';
+            }
+        }
         done++;
         e->next++;
     }
     if (fetched != NULL) {
-        *fetched = done;
+        *fetched = e->mode == MODE_OVERCOUNT ? count + 1 : done;
     }
     return done == count ? S_OK : S_FALSE;
 }
@@ -245,7 +264,6 @@ static const ISyncMgrEnumItemsVtbl ENUMERATOR_VTBL = {
 };
 
 static HRESULT MOBSYNC_RS_CALL h_enum_items(ISyncMgrSynchronize *This, ISyncMgrEnumItems **out) {
-    (void)This;
     if (out == NULL) {
         return E_POINTER;
     }
@@ -255,6 +273,7 @@ static HRESULT MOBSYNC_RS_CALL h_enum_items(ISyncMgrSynchronize *This, ISyncMgrE
         return E_OUTOFMEMORY;
     }
     e->iface.lpVtbl = &ENUMERATOR_VTBL;
+    e->mode = handler_of(This)->mode;
     atomic_init(&e->refs, 1);
     atomic_fetch_add(&live_objects, 1);
     *out = &e->iface;

@@ -3,7 +3,9 @@
 //! `mobsync-host sync --module` binary, one mode at a time. An over-release of the host's
 //! `ISyncMgrSynchronizeCallback` is reported (table and JSON) and nothing of the host's is freed
 //! early (`cargo xtask memcheck` runs those two modes under valgrind, which must see no invalid
-//! access); each other contract break is reported with what was wrong, and the sync completes.
+//! access); each other contract break is reported with what was wrong, and the sync completes;
+//! an enumerator that reports more items than asked for, and names without a NUL, are caught
+//! without reading past the handler's memory (also under valgrind in memcheck).
 
 #![cfg(target_os = "linux")]
 
@@ -158,4 +160,38 @@ fn each_contract_break_is_reported_and_the_sync_completes() {
             "{mode}: exactly this problem"
         );
     }
+}
+
+#[test]
+fn memory_the_host_must_not_overread_is_caught() {
+    let tmp = tempfile::tempdir().unwrap();
+    let module = c_module("rogue_handler.c", "rogue", tmp.path());
+    let out = sync(&module, "overcount", &["--json"]);
+    assert_eq!(out.status.code(), Some(1), "the handler failed");
+    let handler = &json(&out)["handlers"][0];
+    assert_eq!(handler["outcome"]["phase"], "enumerate", "{handler}");
+    let message = handler["outcome"]["message"].as_str().unwrap();
+    assert!(
+        message.ends_with("reported 9 items fetched: invalid argument (E_INVALIDARG)"),
+        "{message}"
+    );
+    assert_eq!(handler["items"], serde_json::json!([]), "nothing read");
+    assert_eq!(handler["leaked"], false);
+
+    let out = sync(&module, "unterminated", &["--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let handler = &json(&out)["handlers"][0];
+    assert_eq!(
+        handler["problems"],
+        serde_json::json!([
+            "GetHandlerInfo: wszHandlerName is not NUL-terminated",
+            "item {0BAD0C00-0000-4000-8000-000000000011}: wszItemName is not NUL-terminated"
+        ])
+    );
+    assert_eq!(
+        handler["name"],
+        "h".repeat(32),
+        "the whole array, no further"
+    );
+    assert_eq!(handler["items"][0]["name"], "n".repeat(128));
 }
