@@ -13,12 +13,16 @@
 //! - `QueryInterface` answers `IUnknown` and `ISyncMgrSynchronizeCallback` with the lent object
 //!   itself, so every pointer the handler can get is guarded.
 //! - the nine methods forward to the host's callback object, which checks every argument (null,
-//!   misaligned, wrong `cbSize`) and catches panics. After the run, the host disconnects the lent
-//!   object ([`Lent::disconnect`]): the host's callback object is released, and later calls get
+//!   misaligned, wrong `cbSize`) and catches panics. The lent object looks at the arguments
+//!   first, with the runtime's own checks, and records the contract breaks it finds as problems
+//!   in the run's report, so that a call the runtime refuses before the host's code sees it is
+//!   not dropped silently. After the run, the host disconnects the lent object
+//!   ([`Lent::disconnect`]): the host's callback object is released, and later calls get
 //!   `RPC_E_DISCONNECTED`, as calls on a disconnected COM object do.
 //! - the lent object itself (a few dozen bytes) is kept for the life of the process, which is as
 //!   long as handler modules stay loaded (see [`crate::loader`]): a handler's thread may still
 //!   hold, or wrongly keep using, the pointer after the run, and it must always find live memory.
+//!   Dropping a [`Lent`] without disconnecting it (a run that ended in a panic) disconnects it.
 
 use std::ffi::c_void;
 use std::ptr::NonNull;
@@ -126,19 +130,30 @@ impl Lent {
     /// the life of the process. Returns what the handler did with it.
     pub fn disconnect(self) -> Returned {
         let block = self.block();
-        let target = lock(&block.target).take();
-        drop(target);
-        let returned = Returned {
+        drop(lock(&block.target).take());
+        Returned {
             over_releases: block.over_releases.load(Ordering::SeqCst),
-        };
-        lock(retained()).push(self);
-        returned
+        }
+        // `drop(self)` keeps the lent object.
     }
 }
 
+impl Drop for Lent {
+    fn drop(&mut self) {
+        drop(lock(&self.block().target).take());
+        lock(retained()).push(Retained(self.0));
+    }
+}
+
+/// A lent object kept for the life of the process.
+struct Retained(#[allow(dead_code)] NonNull<LentCallback>);
+
+// SAFETY: an address kept only so that the block stays reachable; nothing dereferences it.
+unsafe impl Send for Retained {}
+
 /// Every lent object ever made, kept (reachable) for the life of the process.
-fn retained() -> &'static Mutex<Vec<Lent>> {
-    static RETAINED: OnceLock<Mutex<Vec<Lent>>> = OnceLock::new();
+fn retained() -> &'static Mutex<Vec<Retained>> {
+    static RETAINED: OnceLock<Mutex<Vec<Retained>>> = OnceLock::new();
     RETAINED.get_or_init(Default::default)
 }
 
