@@ -37,6 +37,11 @@ impl HostCallback {
         ComObject::new(HostCallback { shared })
     }
 
+    /// The run's shared state.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     fn complete(
         &self,
         completion: Completion,

@@ -20,7 +20,18 @@
 //! - Its `ISyncMgrSynchronizeCallback` is a COM object built with the runtime's derive; it records
 //!   progress, statuses and logged errors per item and answers `Progress` with
 //!   `S_SYNCMGR_CANCELITEM`/`S_SYNCMGR_CANCELALL` after [`CancelHandle`] calls, sending
-//!   `SetItemStatus(..., SYNCMGRSTATUS_SKIPPED)` for every cancelled item.
+//!   `SetItemStatus(..., SYNCMGRSTATUS_SKIPPED)` for every cancelled item. The handler gets a
+//!   guarded stand-in for it, whose reference count a handler cannot take to zero: a `Release`
+//!   beyond the references the handler added is refused and reported as an over-release, and the
+//!   stand-in lives as long as the process (so as long as handler modules stay loaded); after the
+//!   run its calls return `RPC_E_DISCONNECTED`.
+//! - Contract breaks it can see are reported, never dropped silently: calls the runtime refuses
+//!   for a null or wrong-sized argument, unknown items, statuses and levels, completions twice or
+//!   at the wrong time, out-of-range progress values, over-releases.
+//! - Nothing is loaded from, or read out of, a place another user could write ([`trust`]): a
+//!   handler library or registration store that is, or sits below, a group- or world-writable
+//!   directory without the sticky bit, or that another user owns, is refused
+//!   (`TRUST_E_SUBJECT_NOT_TRUSTED`), with a message naming the path, the cause and the fix.
 //! - [`objects::Registrar`] (`ISyncMgrRegister`) and [`objects::Invoker`]
 //!   (`ISyncMgrSynchronizeInvoke`) are COM objects applications can call.
 //!
@@ -31,6 +42,7 @@ mod callback;
 pub mod events;
 mod host;
 pub mod hresult;
+mod lent;
 mod loader;
 pub mod model;
 pub mod objects;
@@ -38,6 +50,7 @@ mod options;
 mod raw;
 mod session;
 mod state;
+pub mod trust;
 
 pub use events::{EventSink, HostEvent};
 pub use host::{CancelHandle, Host};

@@ -20,6 +20,7 @@ use windows_core::{GUID, HRESULT, Interface};
 use crate::hresult::{CO_E_ERRORINDLL, E_POINTER, REGDB_E_CLASSNOTREG};
 use crate::model::guid_string;
 use crate::raw::ComRef;
+use crate::trust::{self, CheckError, TRUST_E_SUBJECT_NOT_TRUSTED};
 
 type DllGetClassObjectFn =
     unsafe extern "system" fn(*const GUID, *const GUID, *mut *mut c_void) -> HRESULT;
@@ -60,6 +61,9 @@ fn modules() -> &'static Mutex<HashMap<PathBuf, Arc<Module>>> {
 
 impl Module {
     /// Loads `path` (once per canonical path; later calls share the module).
+    ///
+    /// The library and every directory above it must pass [`trust::check`]: a module another
+    /// user could replace is refused with `TRUST_E_SUBJECT_NOT_TRUSTED`.
     pub fn load(path: &Path) -> Result<Arc<Module>, LoadError> {
         let canonical = path.canonicalize().map_err(|e| {
             LoadError::new(
@@ -67,6 +71,7 @@ impl Module {
                 format!("cannot load {}: {e}", path.display()),
             )
         })?;
+        trust::check(&canonical, "the handler library").map_err(check_error)?;
         let mut map = modules().lock().unwrap_or_else(|p| p.into_inner());
         if let Some(module) = map.get(&canonical) {
             return Ok(Arc::clone(module));
@@ -308,6 +313,7 @@ impl HandlerSource {
         match self {
             Self::Registered(clsid) => {
                 let store = Store::open().map_err(store_error)?;
+                trust::check_store(&store).map_err(check_error)?;
                 let entry = store.handler(&clsid).map_err(store_error)?.ok_or_else(|| {
                     LoadError::new(
                         REGDB_E_CLASSNOTREG,
@@ -329,6 +335,7 @@ impl HandlerSource {
                         ),
                     )
                 })?;
+                registered_path_is_canonical(&path)?;
                 let mut loaded = Self::Module { path, clsid }.load()?;
                 loaded.registered_name = entry.name;
                 loaded.settings = settings;
@@ -373,6 +380,48 @@ impl HandlerSource {
 /// A registration-store error as a load error (its text names the store).
 fn store_error(error: RegistryError) -> LoadError {
     LoadError::new(error.hresult(), error.to_string())
+}
+
+/// A failed [`trust`] check as a load error.
+fn check_error(error: CheckError) -> LoadError {
+    match error {
+        CheckError::Untrusted(u) => LoadError::new(TRUST_E_SUBJECT_NOT_TRUSTED, u.to_string()),
+        CheckError::Io(..) => LoadError::new(CO_E_ERRORINDLL, error.to_string()),
+    }
+}
+
+/// Registration records a module's canonical absolute path (`DllRegisterServer` resolves it);
+/// a relative path, or one that resolves elsewhere now (a symlink on it was changed since), is
+/// refused. Not checked on Windows, whose registry holds the path as the loader gave it.
+fn registered_path_is_canonical(path: &Path) -> Result<(), LoadError> {
+    if cfg!(windows) {
+        return Ok(());
+    }
+    if !path.is_absolute() {
+        return Err(LoadError::new(
+            TRUST_E_SUBJECT_NOT_TRUSTED,
+            format!(
+                "refusing the registered handler library {}: the path is relative, so what it \
+                 names depends on the current directory; fix: register the library again \
+                 (mobsync-host regsvr LIBRARY records its absolute path)",
+                path.display()
+            ),
+        ));
+    }
+    match path.canonicalize() {
+        Ok(now) if now != path => Err(LoadError::new(
+            TRUST_E_SUBJECT_NOT_TRUSTED,
+            format!(
+                "refusing the registered handler library {}: it now resolves to {} (a symbolic \
+                 link on the path changed since it was registered); fix: register the library \
+                 again if that is the one you mean",
+                path.display(),
+                now.display()
+            ),
+        )),
+        // A missing file is reported by the load itself.
+        _ => Ok(()),
+    }
 }
 
 /// Where the store is, for messages: its file (the portable store) or the Windows registry.

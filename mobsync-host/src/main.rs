@@ -47,7 +47,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::from(exit::SETUP)
+            ExitCode::from(exit::of_error(&error))
         }
     }
 }

@@ -101,6 +101,16 @@ impl SyncMgrRegister for Registrar {
     }
 }
 
+/// The user's store, refused (`TRUST_E_SUBJECT_NOT_TRUSTED`) when another user could write it.
+fn open_store() -> windows_core::Result<Store> {
+    let store = Store::open().map_err(store_error)?;
+    if let Err(error) = crate::trust::check_store(&store) {
+        log::error!("{error}");
+        return Err(crate::trust::TRUST_E_SUBJECT_NOT_TRUSTED.into());
+    }
+    Ok(store)
+}
+
 /// `ISyncMgrSynchronizeInvoke`: starts syncs in the background, as Sync Manager does, and lets
 /// the embedding program wait for their reports.
 #[derive(mobsync_runtime::ComObject)]
@@ -158,7 +168,7 @@ impl Invoker {
 
 impl SyncMgrSynchronizeInvoke for Invoker {
     fn update_items(&self, _flags: u32, clsid: &GUID, cookie: &[u8]) -> windows_core::Result<()> {
-        let store = Store::open().map_err(store_error)?;
+        let store = open_store()?;
         if store.handler(clsid).map_err(store_error)?.is_none() {
             return Err(REGDB_E_CLASSNOTREG.into());
         }
@@ -171,7 +181,7 @@ impl SyncMgrSynchronizeInvoke for Invoker {
     }
 
     fn update_all(&self) -> windows_core::Result<()> {
-        let store = Store::open().map_err(store_error)?;
+        let store = open_store()?;
         let sources: Vec<HandlerSource> = store
             .handlers()
             .map_err(store_error)?

@@ -102,6 +102,20 @@ pub(crate) struct State {
     pub cancelled_at: Option<Instant>,
     /// When the current step began.
     pub phase_started: Option<Instant>,
+    /// Items whose out-of-range progress values were reported already (once per item).
+    range_reported: Vec<GUID>,
+}
+
+/// Why the values of one `Progress` call are out of range (`None`: they are not): a negative
+/// value or maximum, or a value above the maximum given with it. (A value alone may run ahead of a
+/// maximum the handler sends later.)
+fn out_of_range(value: Option<i32>, max: Option<i32>) -> Option<&'static str> {
+    match (value, max) {
+        (Some(v), _) if v < 0 => Some("a negative progress value"),
+        (_, Some(m)) if m < 0 => Some("a negative maximum"),
+        (Some(v), Some(m)) if v > m => Some("a progress value above its maximum"),
+        _ => None,
+    }
 }
 
 /// Whether every selected item is finished or cancelled.
@@ -188,6 +202,24 @@ impl Shared {
     pub fn problem(&self, text: String) {
         log::debug!("handler #{}: {text}", self.handler);
         self.with_report(|r| r.problems.push(text.clone()));
+        self.emit(HostEvent::Problem {
+            handler: self.handler,
+            text,
+        });
+    }
+
+    /// Records a problem unless the report was already taken (a call that raced with the end of
+    /// the run); never panics, so it may be called outside the runtime's shims.
+    pub fn problem_while_running(&self, text: String) {
+        {
+            let mut state = self.lock();
+            let Some(report) = state.report.as_mut() else {
+                log::warn!("handler #{}: {text} (after the run)", self.handler);
+                return;
+            };
+            report.problems.push(text.clone());
+        }
+        log::debug!("handler #{}: {text}", self.handler);
         self.emit(HostEvent::Problem {
             handler: self.handler,
             text,
@@ -483,7 +515,7 @@ impl Shared {
             Some(Some(status)) => Some(status),
             None => None,
         };
-        let (answer, event) = {
+        let (answer, event, range_problem) = {
             let mut state = self.lock();
             let State {
                 report,
@@ -493,6 +525,7 @@ impl Shared {
                 cancel_on_progress,
                 pending_skips,
                 cancelled_at,
+                range_reported,
                 ..
             } = &mut *state;
             let report = report.as_mut().expect("report present");
@@ -531,6 +564,17 @@ impl Shared {
             if let Some(max) = update.max {
                 item.max = max;
             }
+            let range_problem = out_of_range(update.value, update.max)
+                .filter(|_| !range_reported.contains(id))
+                .map(|why| {
+                    range_reported.push(*id);
+                    format!(
+                        "Progress for item {}: {why} (value {}, maximum {}); shown clamped",
+                        guid_string(id),
+                        item.progress,
+                        item.max
+                    )
+                });
             let answer = if *cancel_all {
                 ProgressAnswer::CancelAll
             } else if cancel_items.contains(id) {
@@ -546,8 +590,11 @@ impl Shared {
                 value: item.progress,
                 max: item.max,
             };
-            (answer, event)
+            (answer, event, range_problem)
         };
+        if let Some(text) = range_problem {
+            self.problem(text);
+        }
         self.emit(event);
         answer
     }
@@ -600,5 +647,31 @@ impl Shared {
     /// Gives the final report (the driver's last act).
     pub fn take_report(&self) -> HandlerReport {
         self.lock().report.take().expect("the report is taken once")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_values_out_of_range() {
+        assert_eq!(out_of_range(Some(5), Some(10)), None);
+        assert_eq!(out_of_range(Some(10), Some(10)), None);
+        assert_eq!(
+            out_of_range(Some(50), None),
+            None,
+            "a value may come before its maximum"
+        );
+        assert_eq!(out_of_range(None, None), None);
+        assert_eq!(
+            out_of_range(Some(-1), Some(10)),
+            Some("a negative progress value")
+        );
+        assert_eq!(out_of_range(None, Some(-3)), Some("a negative maximum"));
+        assert_eq!(
+            out_of_range(Some(11), Some(10)),
+            Some("a progress value above its maximum")
+        );
     }
 }

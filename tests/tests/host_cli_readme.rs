@@ -113,7 +113,7 @@ fn the_exit_statuses_of_help_and_readme_are_one_table() {
         .into_iter()
         .map(|row| (row[0].clone(), row[1].clone()))
         .collect();
-    assert_eq!(from_help.len(), 4, "{help}");
+    assert_eq!(from_help.len(), 5, "{help}");
     assert_eq!(from_readme, from_help);
 }
 

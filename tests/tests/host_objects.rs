@@ -153,5 +153,26 @@ fn register_and_invoke_objects_work_over_the_abi() {
         mobsync_host::model::HandlerOutcome::Declined
     );
 
+    // A store another user could write is not read: both calls refuse it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |m| fs::set_permissions(&store_path, fs::Permissions::from_mode(m)).unwrap();
+        mode(0o666);
+        // SAFETY: `this` is the live invoker; the CLSID is a local and the cookie null with 0.
+        let answers = unsafe {
+            [
+                (vt.UpdateItems)(this, 0x2, &FOLDER_SYNC, 0, std::ptr::null()),
+                (vt.UpdateAll)(this),
+            ]
+        };
+        assert_eq!(
+            answers,
+            [mobsync_host::trust::TRUST_E_SUBJECT_NOT_TRUSTED; 2]
+        );
+        assert!(invoker.wait().is_empty(), "nothing was started");
+        mode(0o644);
+    }
+
     assert_eq!(module.unregister_server().unwrap(), S_OK);
 }

@@ -10,6 +10,11 @@
 //! - `mobsync-host regsvr`, `sync --json` and `regsvr -u` of the folder-sync module in a temporary
 //!   registration store; the sync must complete with every item succeeded and no leak reported by
 //!   `DllCanUnloadNow`.
+//! - `mobsync-host sync --module` of the C handler `tests/c/rogue_handler.c` (compiled with
+//!   `cc -shared -g`) in its memory-sensitive modes: two that release the host's
+//!   `ISyncMgrSynchronizeCallback` more times than they added references, one whose
+//!   `ISyncMgrEnumItems::Next` reports more items than asked for, one whose names have no NUL.
+//!   The report must name each, and valgrind must see no access to freed or foreign memory.
 //!
 //! Leak policy: "definitely lost" and "indirectly lost" blocks are errors. "Possibly lost"
 //! blocks are reported in the logs but are not errors: in Rust programs they are memory still
@@ -132,6 +137,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         outcomes.push(c_client(&root, &library, &work, &logs, &suppressions)?);
         step("valgrind: a mobsync-host sync session");
         outcomes.extend(host_session(&host, &library, &work, &logs, &suppressions)?);
+        step("valgrind: mobsync-host against a handler that over-releases its callback");
+        outcomes.extend(rogue_sessions(&root, &host, &work, &logs, &suppressions)?);
         let _ = fs::remove_dir_all(&work);
     }
 
@@ -198,6 +205,18 @@ fn memcheck(
     suppressions: &Path,
     check: impl FnOnce(&str) -> Result<String>,
 ) -> Result<Outcome> {
+    memcheck_exiting(0, name, command, log, suppressions, check)
+}
+
+/// [`memcheck`] of a command whose expected exit status is `expected` rather than 0.
+fn memcheck_exiting(
+    expected: i32,
+    name: &str,
+    command: Command,
+    log: &Path,
+    suppressions: &Path,
+    check: impl FnOnce(&str) -> Result<String>,
+) -> Result<Outcome> {
     let mut valgrind = Command::new("valgrind");
     valgrind
         .arg("--tool=memcheck")
@@ -236,7 +255,7 @@ fn memcheck(
         })
         .unwrap_or_else(|| "no valgrind summary".into());
     let clean = output.status.code() != Some(97) && errors.starts_with("0 errors");
-    let verdict = if output.status.success() || output.status.code() == Some(97) {
+    let verdict = if output.status.code() == Some(expected) || output.status.code() == Some(97) {
         check(&stdout)
     } else {
         Err(anyhow::anyhow!(
@@ -417,6 +436,79 @@ fn host_session(
             Ok("unregistered".into())
         },
     )?);
+    Ok(outcomes)
+}
+
+/// The CLSID of `tests/c/rogue_handler.c`.
+const ROGUE_CLSID: &str = "{0BAD0C00-0000-4000-8000-000000000001}";
+
+/// `mobsync-host sync --module` of the C rogue handler under valgrind, once per over-release
+/// mode.
+fn rogue_sessions(
+    root: &Path,
+    host: &Path,
+    work: &Path,
+    logs: &Path,
+    suppressions: &Path,
+) -> Result<Vec<Outcome>> {
+    let module = work.join("librogue_handler.so");
+    let compiled = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
+        .args(["-shared", "-fPIC"])
+        .arg("-I")
+        .arg(root.join("mobsync-runtime/include"))
+        .arg(root.join("tests/c/rogue_handler.c"))
+        .arg("-o")
+        .arg(&module)
+        .status()
+        .context("a C compiler (cc) is needed")?;
+    ensure!(compiled.success(), "compiling the rogue handler failed");
+    let mut outcomes = Vec::new();
+    // Each mode, what its report must say (in a problem, or in the failure's message) and the
+    // exit status (1: the handler failed).
+    for (mode, expected, status) in [
+        ("over-release", "over-release", 0),
+        ("over-release-early", "over-release", 0),
+        ("overcount", "reported 9 items fetched", 1),
+        ("unterminated", "wszItemName is not NUL-terminated", 0),
+    ] {
+        let mut command = Command::new(host);
+        command
+            .args(["sync", "--module"])
+            .arg(&module)
+            .args([ROGUE_CLSID, "--cookie", mode, "--json"])
+            .env("MOBSYNC_REGISTRY", work.join("rogue-registry.json"));
+        outcomes.push(memcheck_exiting(
+            status,
+            &format!("rogue {mode}"),
+            command,
+            &logs.join(format!("host-{mode}.log")),
+            suppressions,
+            |stdout| {
+                let report: Value =
+                    serde_json::from_str(stdout).context("sync --json printed no report")?;
+                let handler = &report["handlers"][0];
+                let said = |text: &Value| text.as_str().is_some_and(|t| t.contains(expected));
+                let reported = said(&handler["outcome"]["message"])
+                    || handler["problems"]
+                        .as_array()
+                        .is_some_and(|problems| problems.iter().any(said));
+                ensure!(
+                    reported,
+                    "`{expected}` is not reported: {} {}",
+                    handler["outcome"],
+                    handler["problems"]
+                );
+                ensure!(
+                    handler["leaked"] == false,
+                    "the module's objects were not all released: {}",
+                    handler["leaked"]
+                );
+                let kind = handler["outcome"]["kind"].as_str().unwrap_or("?");
+                Ok(format!("{kind}, `{expected}` reported"))
+            },
+        )?);
+    }
     Ok(outcomes)
 }
 

@@ -1,7 +1,9 @@
 //! The exit statuses of `mobsync-host`: one table, which `--help` prints and the README copies
 //! (a test compares the two).
 
-use mobsync_host::model::{HandlerOutcome, Phase, SyncReport};
+use mobsync_host::LoadError;
+use mobsync_host::model::{HandlerOutcome, Phase, SyncReport, hresult_string};
+use mobsync_host::trust::{TRUST_E_SUBJECT_NOT_TRUSTED, Untrusted};
 
 /// Everything succeeded.
 pub const SUCCESS: u8 = 0;
@@ -9,11 +11,13 @@ pub const SUCCESS: u8 = 0;
 pub const FAILED: u8 = 1;
 /// Usage or setup error.
 pub const SETUP: u8 = 2;
+/// A file another user could write was refused.
+pub const UNTRUSTED: u8 = 3;
 /// A second Ctrl-C.
 pub const QUIT: u8 = 130;
 
-/// Every exit status and what it means; when several apply, the highest of 0, 1 and 2 wins.
-pub const TABLE: [(u8, &str); 4] = [
+/// Every exit status and what it means; when several apply, the highest of 0, 1, 2 and 3 wins.
+pub const TABLE: [(u8, &str); 5] = [
     (
         SUCCESS,
         "success: every selected item succeeded (a handler that declines the event, Initialize \
@@ -32,6 +36,14 @@ pub const TABLE: [(u8, &str); 4] = [
          message names it); the CLSID is not registered; no registered handler takes part in \
          the event; a handler's library cannot be loaded, lacks an export or does not serve the \
          class (with --all, also when other handlers ran)",
+    ),
+    (
+        UNTRUSTED,
+        "refused: the registration store or a handler's library could be replaced by another \
+         user: it, or a directory above it, is group- or world-writable (a directory with the \
+         sticky bit, like /tmp, excepted) or owned by a user other than root and you; or a \
+         registered library path is relative or now resolves elsewhere. The message names the \
+         path, the cause and the fix (with --all, also when other handlers ran)",
     ),
     (
         QUIT,
@@ -62,18 +74,30 @@ pub fn help() -> String {
     text
 }
 
+/// The exit status of a command that failed with `error`.
+pub fn of_error(error: &anyhow::Error) -> u8 {
+    let refused = error.downcast_ref::<Untrusted>().is_some()
+        || error
+            .downcast_ref::<LoadError>()
+            .is_some_and(|e| e.hr == TRUST_E_SUBJECT_NOT_TRUSTED);
+    if refused { UNTRUSTED } else { SETUP }
+}
+
 /// The exit status of a finished sync.
 pub fn of_sync(report: &SyncReport) -> u8 {
-    let not_loaded = report.handlers.iter().any(|h| {
-        matches!(
-            h.outcome,
+    let not_loaded = |refused: bool| {
+        report.handlers.iter().any(|h| match &h.outcome {
             HandlerOutcome::Failed {
                 phase: Phase::Load,
+                hresult,
                 ..
-            }
-        )
-    });
-    if not_loaded {
+            } => (*hresult == hresult_string(TRUST_E_SUBJECT_NOT_TRUSTED)) == refused,
+            _ => false,
+        })
+    };
+    if not_loaded(true) {
+        UNTRUSTED
+    } else if not_loaded(false) {
         SETUP
     } else if report.succeeded() {
         SUCCESS
@@ -109,6 +133,20 @@ mod tests {
         };
         report.handlers.push(missing);
         assert_eq!(of_sync(&report), SETUP);
+        let mut refused = HandlerReport::new(GUID::from_u128(4));
+        refused.outcome = HandlerOutcome::Failed {
+            phase: Phase::Load,
+            hresult: "0x800B0004".into(),
+            message: "refusing the handler library /x.so".into(),
+        };
+        report.handlers.push(refused);
+        assert_eq!(of_sync(&report), UNTRUSTED, "the highest status wins");
+        let load_error = LoadError {
+            hr: TRUST_E_SUBJECT_NOT_TRUSTED,
+            message: "refusing".into(),
+        };
+        assert_eq!(of_error(&load_error.into()), UNTRUSTED);
+        assert_eq!(of_error(&anyhow::anyhow!("bad arguments")), SETUP);
         assert!(help().contains("\n  130  a second Ctrl-C"), "{}", help());
         assert!(
             help().lines().all(|l| l.chars().count() <= 80),

@@ -4,11 +4,19 @@ use anyhow::{Result, anyhow};
 use mobsync_host::model::guid_string;
 use mobsync_host::registry::{HandlerEntry, Store};
 use mobsync_host::store_location;
+use mobsync_host::trust::{self, CheckError};
 use windows_core::GUID;
 
-/// Opens the system store (`MOBSYNC_REGISTRY`, else the user's configuration directory).
+/// Opens the system store (`MOBSYNC_REGISTRY`, else the user's configuration directory),
+/// refusing one that another user could write (the error is then a [`trust::Untrusted`], which
+/// `main` turns into exit status 3).
 pub fn open() -> Result<Store> {
-    Store::open().map_err(|e| anyhow!("cannot open the registration store: {e}"))
+    let store = Store::open().map_err(|e| anyhow!("cannot open the registration store: {e}"))?;
+    match trust::check_store(&store) {
+        Ok(()) => Ok(store),
+        Err(CheckError::Untrusted(refusal)) => Err(refusal.into()),
+        Err(error) => Err(anyhow!("cannot open the registration store: {error}")),
+    }
 }
 
 /// Every handler in the store; an error (unreadable, corrupt) names the store file.

@@ -18,6 +18,7 @@ use windows_core::{GUID, HRESULT};
 use crate::callback::HostCallback;
 use crate::events::HostEvent;
 use crate::hresult::{E_INVALIDARG, E_NOTIMPL, E_POINTER, S_FALSE, describe};
+use crate::lent::Lent;
 use crate::loader::HandlerSource;
 use crate::model::{
     HandlerOutcome, HandlerReport, ItemReport, ItemStatus, Phase, guid_string, hresult_string,
@@ -63,12 +64,13 @@ pub(crate) fn run(
         Some(settings) if options.cookie.is_empty() => settings.as_bytes(),
         _ => &options.cookie[..],
     };
-    let callback = HostCallback::create(Arc::clone(shared));
+    // The handler gets a guarded stand-in for the host's callback object (see `crate::lent`).
+    let callback = Lent::new(HostCallback::create(Arc::clone(shared)));
     let (outcome, sync_ok) = {
         let driver = Driver {
             shared,
             handler: &loaded.handler,
-            callback: &callback,
+            callback: callback.as_raw(),
             options,
             cookie,
         };
@@ -81,7 +83,15 @@ pub(crate) fn run(
             "the handler still has {remaining} reference(s) after the host's last Release"
         ));
     }
-    drop(callback);
+    let returned = callback.disconnect();
+    if returned.over_releases > 0 {
+        shared.problem(format!(
+            "the handler released the host's ISyncMgrSynchronizeCallback {} time(s) more than \
+             it added references (an over-release); the host kept the object alive, so nothing \
+             was freed early",
+            returned.over_releases
+        ));
+    }
     let leaked = match loaded.unload.leaked() {
         Ok(leaked) => leaked,
         Err(error) => {
@@ -159,7 +169,8 @@ pub(crate) fn conclude_items(report: &mut HandlerReport, sync_ok: bool) {
 struct Driver<'a> {
     shared: &'a Arc<Shared>,
     handler: &'a ComRef,
-    callback: &'a mobsync_runtime::ComObject<HostCallback>,
+    /// The lent callback's interface pointer (kept alive by the host's `Lent`).
+    callback: *mut std::ffi::c_void,
     options: &'a SyncOptions,
     /// The cookie for `Initialize` (empty: a null cookie).
     cookie: &'a [u8],
@@ -240,8 +251,9 @@ impl Driver<'_> {
 
         // SetProgressCallback
         self.shared.enter(Phase::SetCallback, Some(o.call_timeout));
-        // SAFETY: the vtable matches; the callback pointer is a live ISyncMgrSynchronizeCallback.
-        let hr = unsafe { (self.vt().SetProgressCallback)(self.this(), self.callback.as_raw()) };
+        // SAFETY: the vtable matches; the callback pointer is a live ISyncMgrSynchronizeCallback
+        // (the lent object is never freed).
+        let hr = unsafe { (self.vt().SetProgressCallback)(self.this(), self.callback) };
         if hr.is_err() {
             return Err(failed(Phase::SetCallback, hr, "SetProgressCallback failed"));
         }

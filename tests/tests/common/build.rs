@@ -60,3 +60,35 @@ pub fn folder_sync_and_host() -> (PathBuf, PathBuf) {
     assert!(host.is_file(), "{} was not built", host.display());
     (folder_sync_module(), host)
 }
+
+/// Compiles `tests/c/<source>` into the shared library `<out_dir>/lib<name>.so` with `cc`
+/// (against the generated C header) and returns its path.
+#[cfg(unix)]
+pub fn c_module(source: &str, name: &str, out_dir: &Path) -> PathBuf {
+    let root = workspace_root();
+    let module = out_dir.join(format!("lib{name}.so"));
+    let output = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args([
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-O1",
+            "-g",
+        ])
+        .args(["-shared", "-fPIC"])
+        .arg("-I")
+        .arg(root.join("mobsync-runtime/include"))
+        .arg(root.join("tests/c").join(source))
+        .arg("-o")
+        .arg(&module)
+        .output()
+        .expect("a C compiler (cc) is installed");
+    assert!(
+        output.status.success(),
+        "compiling {source} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    module
+}
