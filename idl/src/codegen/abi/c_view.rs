@@ -14,6 +14,14 @@
 //! `_WIN32`, `_WIN64`, `WIN32` and `_WINGDI_` defined, `__cplusplus` and every other name not,
 //! an expression beyond `0`, `1`, `defined`, `!`, `&&` and `||` taken as true.
 //!
+//! An imported C header (`import "bdatypes.h"`) is different: C compilers read the header itself
+//! (widl's C `#include`s it), so its own `#pragma pack` lines (and `#include <pshpackN.h>`,
+//! which the preprocessor expands to them) do set the packing of what follows.
+//!
+//! A `cpp_quote("#include <X.h>")` defines what that SDK header defines; of those, the
+//! include guards that IDL files test around their stand-ins are known here
+//! ([`GUARDS_OF_INCLUDES`]: `<ks.h>` defines `_KS_`).
+//!
 //! Every file is walked in source order with a stack of packings and of conditionals; each
 //! struct definition met while a packing is in force records it (nested definitions included,
 //! as in C), and each item met in a false branch is recorded as hidden.
@@ -26,6 +34,11 @@ use crate::source::Span;
 
 /// Names a C compiler for Windows x64 has defined once `<windows.h>` is included.
 const DEFINED: &[&str] = &["_WIN32", "_WIN64", "WIN32", "_WINGDI_"];
+
+/// SDK headers that IDL files `cpp_quote("#include ...")`, with the include guard each
+/// defines that IDL files test (`cpp_quote("#ifndef _KS_")` around a stand-in of `<ks.h>`'s
+/// types).
+const GUARDS_OF_INCLUDES: &[(&str, &str)] = &[("ks.h", "_KS_")];
 
 /// What the C compiler sees: the packing of struct definitions (by address) defined where one
 /// is in force, and the items that conditionals hide from it.
@@ -60,6 +73,8 @@ pub(super) fn c_view(model: &Compilation) -> CView {
         scan.stack.clear();
         scan.current = None;
         scan.conditions.clear();
+        scan.defined.clear();
+        scan.c_header = file.path.ends_with(".h");
         scan.items(&file.items);
     }
     scan.out
@@ -73,6 +88,10 @@ struct Scan {
     current: Option<u32>,
     /// Open conditionals: (this branch is taken, an earlier branch was taken).
     conditions: Vec<(bool, bool)>,
+    /// Guards defined by the SDK headers the file's `cpp_quote`s include so far.
+    defined: Vec<&'static str>,
+    /// Whether the file is a C header, which C compilers read themselves.
+    c_header: bool,
     out: CView,
 }
 
@@ -100,6 +119,7 @@ impl Scan {
             }
             match item {
                 Item::CppQuote(q) => self.cpp_quote(&q.text),
+                Item::Pragma(p) if self.c_header && !p.midl => self.pragma(&p.text),
                 Item::Typedef(t) => {
                     self.ty(&t.spec);
                     for d in &t.declarators {
@@ -165,8 +185,8 @@ impl Scan {
             let rest = rest.trim();
             match word {
                 "if" => return self.open(condition(rest)),
-                "ifdef" => return self.open(DEFINED.contains(&rest)),
-                "ifndef" => return self.open(!DEFINED.contains(&rest)),
+                "ifdef" => return self.open(self.is_defined(rest)),
+                "ifndef" => return self.open(!self.is_defined(rest)),
                 "elif" => {
                     if let Some((taken, done)) = self.conditions.last_mut() {
                         *done |= *taken;
@@ -198,6 +218,9 @@ impl Scan {
         else {
             return;
         };
+        if let Some((_, guard)) = GUARDS_OF_INCLUDES.iter().find(|(h, _)| *h == header) {
+            self.defined.push(guard);
+        }
         if let Some(n) = header
             .strip_prefix("pshpack")
             .and_then(|r| r.strip_suffix(".h"))
@@ -214,6 +237,41 @@ impl Scan {
 impl Scan {
     fn open(&mut self, taken: bool) {
         self.conditions.push((taken, false));
+    }
+
+    fn is_defined(&self, name: &str) -> bool {
+        DEFINED.contains(&name) || self.defined.contains(&name)
+    }
+
+    /// `#pragma pack(push, N)`, `pack(N)`, `pack(pop)`, `pack()` in a C header.
+    fn pragma(&mut self, text: &str) {
+        let Some(args) = text
+            .trim()
+            .strip_prefix("pack")
+            .map(str::trim)
+            .and_then(|r| r.strip_prefix('('))
+            .and_then(|r| r.strip_suffix(')'))
+        else {
+            return;
+        };
+        let parts: Vec<&str> = args.split(',').map(str::trim).collect();
+        let number = |p: &str| p.parse::<u32>().ok();
+        match parts.as_slice() {
+            ["pop", ..] => self.current = self.stack.pop().flatten(),
+            ["push", rest @ ..] => {
+                self.stack.push(self.current);
+                if let Some(n) = rest.iter().find_map(|p| number(p)) {
+                    self.current = Some(n);
+                }
+            }
+            [""] => self.current = None,
+            [n] => {
+                if let Some(n) = number(n) {
+                    self.current = Some(n);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -270,6 +328,26 @@ mod tests {
         assert!(!scan.visible());
         scan.cpp_quote("#endif");
         assert!(scan.visible());
+    }
+
+    #[test]
+    fn pack_pragmas_of_c_headers_and_guards_of_included_sdk_headers() {
+        let mut scan = Scan::default();
+        scan.pragma("pack(push, 2)");
+        assert_eq!(scan.current, Some(2));
+        scan.pragma("pack(push, 8)");
+        scan.pragma("pack(pop)");
+        assert_eq!(scan.current, Some(2));
+        scan.pragma("pack(4)");
+        assert_eq!(scan.current, Some(4));
+        scan.pragma("pack()");
+        assert_eq!(scan.current, None);
+        scan.cpp_quote("#ifndef _KS_");
+        assert!(scan.visible());
+        scan.cpp_quote("#endif");
+        scan.cpp_quote("#include <ks.h>");
+        scan.cpp_quote("#ifndef _KS_");
+        assert!(!scan.visible());
     }
 
     #[test]
