@@ -153,12 +153,23 @@ fn module_doc(api: &Api, opts: &TraitsOptions) -> String {
 fn trait_name(api: &Api, interface: &str) -> String {
     match interface.strip_prefix('I') {
         Some(rest)
-            if rest.starts_with(|c: char| c.is_ascii_uppercase()) && api.find(rest).is_none() =>
+            if rest.starts_with(|c: char| c.is_ascii_uppercase()) && !names_item(api, rest) =>
         {
             rest.to_string()
         }
         _ => format!("{interface}_Impl"),
     }
+}
+
+/// Whether the bindings emit a Rust item named `name` (a class emits `CLSID_Name` only).
+fn names_item(api: &Api, name: &str) -> bool {
+    api.decls.iter().any(|d| {
+        d.name == name
+            && !matches!(
+                d.kind,
+                DeclKind::Class(_) | DeclKind::CppQuote(_) | DeclKind::Skipped(_)
+            )
+    })
 }
 
 /// `EnumSyncMgrItems` → `enum_sync_mgr_items`; `ItemIDs` → `item_ids`.
