@@ -29,16 +29,8 @@ pub fn tokens(
     opts: &BindingsOptions,
     runtime: &str,
 ) -> Result<proc_macro2::TokenStream, String> {
-    let traits = TraitsOptions {
-        stamp: opts.stamp.clone(),
-        runtime: runtime.to_string(),
-        bindings: "super".to_string(),
-        derives: vec!["ComObject".to_string()],
-        in_views: Vec::new(),
-        out_owned: Vec::new(),
-    };
     let items = bindings::tokens(api, opts);
-    let implement = handler::tokens(api, &traits)?;
+    let implement = handler::tokens(api, &traits_options(opts, runtime))?;
     Ok(quote! {
         #items
 
@@ -61,4 +53,55 @@ pub fn module(
     let name: syn::Ident =
         syn::parse_str(name).map_err(|e| format!("`{name}` is not a module name: {e}"))?;
     finish(quote! { pub mod #name { #items } }, stamp)
+}
+
+/// One module of a modules-mode output: the bindings of `api` (its root file's own
+/// declarations), with `implement` when `runtime` is given, and `use super::<dep>::*;` for
+/// each module in `deps` (the files the root file imports, directly or not), so that names
+/// declared there resolve (and, with `implement`, their traits).
+///
+/// # Errors
+/// As [`generate`].
+pub fn generate_module(
+    api: &Api,
+    opts: &BindingsOptions,
+    runtime: Option<&str>,
+    deps: &[String],
+) -> Result<String, String> {
+    let deps: Vec<syn::Ident> = deps
+        .iter()
+        .map(|d| syn::parse_str(d).map_err(|e| format!("`{d}` is not a module name: {e}")))
+        .collect::<Result<_, _>>()?;
+    let items = bindings::own_tokens(api, opts);
+    let implement = match runtime {
+        Some(rt) => {
+            let traits = handler::own_tokens(api, &traits_options(opts, rt))?;
+            quote! { pub mod implement { #traits } }
+        }
+        None => quote! {},
+    };
+    let implement_uses = if runtime.is_some() {
+        quote! { #( #[allow(unused_imports)] use super::#deps::implement::*; )* }
+    } else {
+        quote! {}
+    };
+    let file = quote! {
+        #items
+        #implement
+        #( #[allow(unused_imports)] use super::#deps::*; )*
+        #implement_uses
+    };
+    finish(file, &opts.stamp)
+}
+
+/// The options of the traits in the `implement` child module.
+fn traits_options(opts: &BindingsOptions, runtime: &str) -> TraitsOptions {
+    TraitsOptions {
+        stamp: opts.stamp.clone(),
+        runtime: runtime.to_string(),
+        bindings: "super".to_string(),
+        derives: vec!["ComObject".to_string()],
+        in_views: Vec::new(),
+        out_owned: Vec::new(),
+    }
 }

@@ -35,7 +35,7 @@ pub enum Command {
         /// The IDL file.
         #[arg(value_name = "FILE.idl")]
         file: PathBuf,
-        /// Where to write the Rust file.
+        /// Where to write the Rust file (with --modules: the directory of the modules).
         #[arg(short, long, value_name = "OUT.rs")]
         output: PathBuf,
         /// Also write, in a child module `implement`, a safe trait and checked
@@ -44,6 +44,11 @@ pub enum Command {
         /// (the crate then depends on `mobsync-runtime` too).
         #[arg(long)]
         implement: bool,
+        /// Write one module per IDL file instead (FILE.idl and every file it imports, each
+        /// with its own declarations, naming the others' through `use super::<module>::*`)
+        /// into the directory given by -o, with a `mod.rs` declaring them.
+        #[arg(long)]
+        modules: bool,
     },
     /// Write a C header for C and C++ clients of one IDL file's interfaces.
     CHeader {

@@ -17,7 +17,7 @@ pub enum Failure {
     Files { failed: usize, total: usize },
     /// An input that cannot be read or an output that cannot be written (exit status 2).
     Io {
-        /// `read` or `write`.
+        /// `read`, `write` or `create`.
         action: &'static str,
         path: PathBuf,
         cause: std::io::Error,
@@ -68,6 +68,14 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             file,
             output,
             implement,
+            modules: true,
+        } => crate::modules::write_modules(&front, &file, &output, implement),
+        Command::Rust {
+            front,
+            file,
+            output,
+            implement,
+            modules: false,
         } => {
             let compilation = load(&front, &file)?;
             let api = api(&compilation)?;
@@ -138,7 +146,7 @@ fn check(front: &FrontEnd, files: &[PathBuf]) -> Result<(), Failure> {
 }
 
 /// Loads and checks one file; its warnings go to stderr.
-fn load(front: &FrontEnd, file: &Path) -> Result<Compilation, Failure> {
+pub(crate) fn load(front: &FrontEnd, file: &Path) -> Result<Compilation, Failure> {
     readable(file)?;
     let mut session = Session::new(options(front));
     let id = session.load_file(file).map_err(Failure::Idl)?;
@@ -147,7 +155,7 @@ fn load(front: &FrontEnd, file: &Path) -> Result<Compilation, Failure> {
 }
 
 /// The ABI view of a compilation; what the generators leave out is reported as warnings.
-fn api(compilation: &Compilation) -> Result<Api, Failure> {
+pub(crate) fn api(compilation: &Compilation) -> Result<Api, Failure> {
     let api = Api::from_compilation(compilation).map_err(Failure::Idl)?;
     let skipped = api.skipped();
     if !skipped.is_empty() {
@@ -177,7 +185,7 @@ fn readable(path: &Path) -> Result<(), Failure> {
 }
 
 /// Writes an output file.
-fn write(path: &Path, text: &str) -> Result<(), Failure> {
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), Failure> {
     std::fs::write(path, text).map_err(|cause| Failure::Io {
         action: "write",
         path: path.to_path_buf(),

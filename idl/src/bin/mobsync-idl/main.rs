@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod modules;
 
 use std::process::ExitCode;
 

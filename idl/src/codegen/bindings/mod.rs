@@ -40,12 +40,26 @@ pub fn generate(api: &Api, opts: &BindingsOptions) -> Result<String, String> {
 
 /// The items of the module [`generate`] writes, before formatting.
 pub fn tokens(api: &Api, opts: &BindingsOptions) -> TokenStream {
+    tokens_of(api, opts, false)
+}
+
+/// As [`tokens`], but only the root files' own declarations: for a set of modules, one per
+/// IDL file, where the imported declarations are other modules' (the whole `api` still
+/// answers questions about them, such as whether a struct holds a union).
+pub fn own_tokens(api: &Api, opts: &BindingsOptions) -> TokenStream {
+    tokens_of(api, opts, true)
+}
+
+fn tokens_of(api: &Api, opts: &BindingsOptions, own_only: bool) -> TokenStream {
     let mut emitter = Emitter {
         api,
         wide_text: false,
     };
     let mut items = TokenStream::new();
     for decl in &api.decls {
+        if own_only && decl.origin != Origin::Root {
+            continue;
+        }
         items.extend(emitter.decl(decl));
     }
     let helpers = emitter.helpers(&items.to_string());
@@ -60,6 +74,7 @@ pub fn tokens(api: &Api, opts: &BindingsOptions) -> TokenStream {
             clippy::too_many_arguments
         )]
 
+        #[allow(unused_imports)]
         use core::ffi::c_void;
 
         #items

@@ -85,10 +85,26 @@ pub(crate) fn implementable(decl: &Decl, interface: &Interface) -> bool {
 /// # Errors
 /// As [`generate`].
 pub fn tokens(api: &Api, opts: &TraitsOptions) -> Result<TokenStream, String> {
+    tokens_of(api, opts, false)
+}
+
+/// As [`tokens`], for the root files' own interfaces only (see
+/// [`bindings::own_tokens`](super::bindings::own_tokens)).
+///
+/// # Errors
+/// As [`generate`].
+pub fn own_tokens(api: &Api, opts: &TraitsOptions) -> Result<TokenStream, String> {
+    tokens_of(api, opts, true)
+}
+
+fn tokens_of(api: &Api, opts: &TraitsOptions, own_only: bool) -> Result<TokenStream, String> {
     let generator = Generator::new(api, opts)?;
     let (rt, sys) = (&generator.rt, &generator.sys);
     let mut items = TokenStream::new();
     for (decl, interface) in api.interfaces() {
+        if own_only && decl.origin != super::abi::Origin::Root {
+            continue;
+        }
         if implementable(decl, interface) {
             items.extend(generator.interface(decl, interface)?);
         }

@@ -731,9 +731,21 @@ fn generated_when_hidden(item: &Item) -> bool {
             .all(|d| d.name.as_ref().is_some_and(|n| is_handle(&n.name, &d.ty))),
         _ => false,
     };
+    // Pointer typedefs beside a listed type (`*PMSG`, `*NPMSG`) are pointers whatever C says.
+    let pointers: Vec<&str> = match item {
+        Item::Typedef(t) => t
+            .declarators
+            .iter()
+            .filter(|d| matches!(d.ty.unqualified().kind, TypeKind::Pointer { .. }))
+            .filter_map(|d| d.name.as_ref().map(|n| n.name.as_str()))
+            .collect(),
+        _ => Vec::new(),
+    };
     let names = item_names(item);
     let known = matches!(item, Item::Typedef(_) | Item::Declaration(_))
-        && !names.is_empty()
-        && names.iter().all(|(n, _)| stand_ins::has_sdk_layout(n));
+        && names.iter().any(|(n, _)| stand_ins::has_sdk_layout(n))
+        && names
+            .iter()
+            .all(|(n, _)| stand_ins::has_sdk_layout(n) || pointers.contains(&n.as_str()));
     handles || known
 }
