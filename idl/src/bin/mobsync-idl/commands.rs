@@ -3,10 +3,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use mobsync_idl::codegen::{self, Api, BindingsOptions, CHeaderOptions, Stamp};
+use mobsync_idl::codegen::{self, Api, BindingsOptions, CHeaderOptions, RdlOptions, Stamp};
 use mobsync_idl::{Compilation, Diagnostics, Options, Session};
 
-use crate::args::{Cli, Command, FrontEnd};
+use crate::args::{Cli, Command, FrontEnd, RdlArgs};
 
 /// Why a run failed.
 #[derive(Debug)]
@@ -24,6 +24,8 @@ pub enum Failure {
     },
     /// The IDL is correct but the generator cannot express it (exit status 1).
     Generate { file: PathBuf, message: String },
+    /// An argument the command cannot use (exit status 2).
+    Usage(String),
 }
 
 impl Failure {
@@ -31,7 +33,7 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Idl(_) | Failure::Files { .. } | Failure::Generate { .. } => 1,
-            Failure::Io { .. } => 2,
+            Failure::Io { .. } | Failure::Usage(_) => 2,
         }
     }
 }
@@ -48,6 +50,7 @@ impl fmt::Display for Failure {
                 path,
                 cause,
             } => writeln!(f, "error: cannot {action} {}: {cause}", path.display()),
+            Failure::Usage(message) => writeln!(f, "error: {message}"),
             Failure::Generate { file, message } => {
                 writeln!(
                     f,
@@ -99,7 +102,29 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             };
             write(&output, &codegen::c_header::generate(&api, &opts))
         }
+        Command::Rdl { front, rdl } => {
+            let text = rdl_text(&front, &rdl, "mobsync-idl rdl")?;
+            write(&rdl.output, &text)
+        }
     }
+}
+
+/// The RDL of `rdl.file`.
+fn rdl_text(front: &FrontEnd, rdl: &RdlArgs, tool: &str) -> Result<String, Failure> {
+    let compilation = load(front, &rdl.file)?;
+    let api = api(&compilation)?;
+    let namespace = rdl
+        .namespace
+        .clone()
+        .unwrap_or_else(|| RdlOptions::namespace_of(&file_name(&rdl.file)));
+    let opts = RdlOptions {
+        stamp: Stamp::new(tool, rdl.file.display().to_string()),
+        namespace,
+    };
+    // What the RDL leaves out beyond the view's own omissions (reported by `api`) loses
+    // nothing: `IUnknown` and typedefs of interfaces are spelled out where they are used.
+    let out = codegen::rdl::generate(&api, &opts).map_err(Failure::Usage)?;
+    Ok(out.text)
 }
 
 /// `check`: every file with one session (shared imports are checked once); one line per file.

@@ -265,8 +265,32 @@ pub struct Param {
     pub unique: bool,
     /// `[string]`: a NUL-terminated string.
     pub string: bool,
+    /// `[retval]`: the value an automation client sees as the method's result.
+    pub retval: bool,
+    /// `[optional]`: an automation client may leave the argument out.
+    pub optional: bool,
+    /// `[size_is(...)]`: how many elements the pointer points to.
+    pub size_is: Option<Link>,
+    /// `[length_is(...)]`: how many of them hold values.
+    pub length_is: Option<Link>,
+    /// `[iid_is(...)]`: the IID of the interface the pointer points to.
+    pub iid_is: Option<Link>,
+    /// The names of every MIDL attribute of the parameter, in source order (`in`, `out`,
+    /// `size_is` ...), for generators that say what they leave out.
+    pub attrs: Vec<String>,
     /// How generated safe signatures treat the parameter.
     pub role: ParamRole,
+}
+
+/// What an attribute such as `size_is(...)` refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Another parameter, by index (`size_is(cb)`).
+    Param(usize),
+    /// The value another parameter points to, by index (`length_is(*pcFetched)`).
+    Deref(usize),
+    /// Any other expression (`size_is(cb * 2)`, a struct member, a constant).
+    Expr,
 }
 
 /// How a parameter appears in a safe signature, derived from its attributes.

@@ -8,7 +8,7 @@ use crate::model::{self, HasAttributes};
 use crate::source::Span;
 use crate::symbols::Symbol;
 
-use super::super::roles::{assign_roles, custom_value};
+use super::super::roles::{assign_roles, custom_value, link_params};
 use super::super::*;
 use super::ApiBuilder;
 
@@ -187,9 +187,16 @@ impl ApiBuilder<'_> {
                 dir,
                 unique: p.has_attr("unique"),
                 string: p.has_attr("string"),
+                retval: p.has_attr("retval"),
+                optional: p.has_attr("optional"),
+                size_is: None,
+                length_is: None,
+                iid_is: None,
+                attrs: p.attrs.iter().map(|a| a.name().to_string()).collect(),
                 role: ParamRole::Raw,
             });
         }
+        link_params(f, &mut params);
         assign_roles(f, &mut params);
         let success_codes = custom_value(f, CONTRACT_SUCCESS_CODES)
             .map(|v| v.split_whitespace().map(str::to_string).collect())
