@@ -153,7 +153,7 @@ fn rdl_writes_the_namespace_and_help_lists_what_rdl_cannot_say() {
         "{written}"
     );
     assert!(
-        written.contains("interface ISyncMgrSynchronize: Windows::Win32::System::Com::IUnknown {"),
+        written.contains("interface ISyncMgrSynchronize: Windows::Win32::IUnknown {"),
         "{written}"
     );
     let out = run(&["rdl", "mobsync.idl", "-o", path]);
@@ -179,4 +179,25 @@ fn rdl_writes_the_namespace_and_help_lists_what_rdl_cannot_say() {
     ] {
         assert!(help.contains(word), "{help}");
     }
+}
+
+#[cfg(feature = "winmd")]
+#[test]
+fn winmd_writes_windows_metadata() {
+    let winmd = scratch("mobsync.winmd");
+    let path = winmd.to_str().expect("utf-8");
+    let out = run(&["winmd", "mobsync.idl", "-o", path, "--namespace", "Mobsync"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let bytes = std::fs::read(&winmd).expect("written");
+    assert!(
+        bytes.starts_with(b"MZ"),
+        "a PE file, as ECMA-335 metadata is"
+    );
+    let out = run(&["winmd", "mobsync.idl", "-o", "/nonexistent/dir/x.winmd"]);
+    assert_eq!(out.status.code(), Some(2), "an unwritable output");
+    assert!(
+        text(&out.stderr).contains("/nonexistent/dir/x.winmd"),
+        "{}",
+        text(&out.stderr)
+    );
 }

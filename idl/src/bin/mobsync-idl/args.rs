@@ -59,6 +59,16 @@ pub enum Command {
         #[command(flatten)]
         rdl: RdlArgs,
     },
+    /// Write a .winmd (Windows metadata, for windows-bindgen) of one IDL file: its RDL, as
+    /// `rdl` writes it, compiled by windows-rdl.
+    #[cfg(feature = "winmd")]
+    #[command(after_help = mobsync_idl::codegen::rdl::DROPPED_FEATURES)]
+    Winmd {
+        #[command(flatten)]
+        front: FrontEnd,
+        #[command(flatten)]
+        rdl: RdlArgs,
+    },
 }
 
 /// The arguments of `rdl` (and `winmd`).

@@ -100,11 +100,26 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                     file_name(&file)
                 ),
             };
-            write(&output, &codegen::c_header::generate(&api, &opts))
+            write(&output, codegen::c_header::generate(&api, &opts))
         }
         Command::Rdl { front, rdl } => {
             let text = rdl_text(&front, &rdl, "mobsync-idl rdl")?;
             write(&rdl.output, &text)
+        }
+        #[cfg(feature = "winmd")]
+        Command::Winmd { front, rdl } => {
+            let text = rdl_text(&front, &rdl, "mobsync-idl winmd")?;
+            let stem = rdl.output.file_stem().map_or_else(
+                || "metadata".to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            );
+            let bytes = codegen::rdl::winmd::compile(&text, &stem).map_err(|message| {
+                Failure::Generate {
+                    file: rdl.file.clone(),
+                    message,
+                }
+            })?;
+            write(&rdl.output, &bytes)
         }
     }
 }
@@ -197,7 +212,7 @@ fn readable(path: &Path) -> Result<(), Failure> {
 }
 
 /// Writes an output file.
-fn write(path: &Path, text: &str) -> Result<(), Failure> {
+fn write(path: &Path, text: impl AsRef<[u8]>) -> Result<(), Failure> {
     std::fs::write(path, text).map_err(|cause| Failure::Io {
         action: "write",
         path: path.to_path_buf(),

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::super::abi::{Decl, Direction, Interface, Link, Method, Param, Prim, Ty};
 use super::types::{Names, ident};
-use super::{FOUNDATION, guid_literal};
+use super::{WIN32, guid_literal};
 
 /// Parameter attributes that every parameter's RDL form says (or that say nothing RDL
 /// could): the directions, nullness, `[retval]`, and `[ref]` (the default of a top-level
@@ -153,12 +153,12 @@ fn string_ty(p: &Param) -> Option<String> {
     };
     let (pointee, is_const) = p.ty.pointee()?;
     if let Some(s) = name(pointee, is_const) {
-        return Some(format!("{FOUNDATION}::{s}"));
+        return Some(format!("{WIN32}::{s}"));
     }
     let (inner, inner_const) = pointee.pointee()?;
     let s = name(inner, inner_const)?;
     let star = if is_const { "*const" } else { "*mut" };
-    Some(format!("{star} {FOUNDATION}::{s}"))
+    Some(format!("{star} {WIN32}::{s}"))
 }
 
 /// A reason on one line, for a comment.

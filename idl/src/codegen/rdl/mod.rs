@@ -14,7 +14,7 @@
 //!   `int`), handles and typedefs (`type H = *mut void;`), integer constants, and each
 //!   coclass's `CLSID_` GUID constant.
 //!
-//! `IUnknown` is Win32 metadata's (`Windows::Win32::System::Com::IUnknown`), which
+//! `IUnknown` is Win32 metadata's (`Windows::Win32::IUnknown`), which
 //! windows-bindgen maps to `windows_core::IUnknown`; the RDL therefore compiles against the
 //! default Windows metadata as a reference. An interface that the view does not hold (one an
 //! imported file declares and the file only points to) is a `*mut void`: the ABI is the same.
@@ -31,11 +31,13 @@
 //!     namespace: "Mobsync".into(),
 //! };
 //! let out = rdl::generate(&api, &opts).unwrap();
-//! assert!(out.text.contains("interface ISyncMgrSynchronize: Windows::Win32::System::Com::IUnknown {"));
+//! assert!(out.text.contains("interface ISyncMgrSynchronize: Windows::Win32::IUnknown {"));
 //! ```
 
 mod interfaces;
 mod types;
+#[cfg(feature = "winmd")]
+pub mod winmd;
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -48,10 +50,10 @@ use interfaces::one_line;
 use types::{Defined, Names, ident, prim};
 
 /// The RDL path of `IUnknown`: Win32 metadata's.
-pub const IUNKNOWN: &str = "Windows::Win32::System::Com::IUnknown";
+pub const IUNKNOWN: &str = "Windows::Win32::IUnknown";
 
-/// The RDL path of Win32 metadata's foundation types (`PCWSTR` ...).
-const FOUNDATION: &str = "Windows::Win32::Foundation";
+/// The RDL path of Win32 metadata's namespace (`IUnknown`, `PCWSTR` ...).
+const WIN32: &str = "Windows::Win32";
 
 /// What RDL cannot say, and what the RDL says instead: the list that `mobsync-idl rdl --help`
 /// prints.
@@ -142,7 +144,7 @@ pub fn generate(api: &Api, opts: &RdlOptions) -> Result<Rdl, String> {
     let _ = writeln!(out, "// {}", opts.stamp.text());
     let _ = writeln!(
         out,
-        "// RDL for windows-rdl: `{IUNKNOWN}` and the `Windows::Win32::Foundation` string \
+        "// RDL for windows-rdl: `{IUNKNOWN}` and the `Windows::Win32` string \
          types resolve against the default Windows metadata."
     );
     let _ = writeln!(out);
@@ -238,7 +240,7 @@ fn enumeration(out: &mut String, pad: &str, name: &str, e: &Enum) {
     let _ = writeln!(out, "{pad}#[repr(i32)]");
     let _ = writeln!(out, "{pad}enum {} {{", ident(name));
     for v in &e.variants {
-        let value = literal(v.value.into(), v.hex);
+        let value = literal(v.value.into());
         let _ = writeln!(out, "{pad}    {} = {value},", ident(&v.name));
     }
     let _ = writeln!(out, "{pad}}}");
@@ -249,17 +251,14 @@ fn constant(out: &mut String, names: &Names, pad: &str, name: &str, c: &Const) {
         Ty::Prim(p) => prim(*p).to_string(),
         other => names.ty(other),
     };
-    let value = literal(c.value, c.hex);
+    let value = literal(c.value);
     let _ = writeln!(out, "{pad}const {}: {ty} = {value};", ident(name));
 }
 
-/// An integer literal: in hexadecimal when the IDL writes it so and it is not negative.
-fn literal(value: i128, hex: bool) -> String {
-    if hex && value >= 0 {
-        format!("{value:#x}")
-    } else {
-        value.to_string()
-    }
+/// An integer literal, in decimal as windows-rdl's writer writes them (the IDL's hexadecimal
+/// is not kept).
+fn literal(value: i128) -> String {
+    value.to_string()
 }
 
 /// A GUID as the `u128` literal of RDL's `#[guid(...)]` and GUID constants.
