@@ -37,7 +37,9 @@
 // `xtask/tests/tidy.rs` keeps it so):
 // source and spans, options, diagnostics → preprocessor → model (the typed tree) → syntax
 // (pest) → lowering → parsing a file → symbols and constant evaluation → checks → the
-// compilation → code generators → driver (sessions, loading) → bundled IDL.
+// compilation → code generators → driver (sessions, loading) → bundled IDL → the builder
+// for build scripts.
+mod builder;
 mod bundled;
 mod check;
 pub mod codegen;
@@ -55,6 +57,7 @@ pub mod source;
 mod symbols;
 mod syntax;
 
+pub use builder::{BuildError, Builder};
 pub use bundled::{BUNDLED_INCLUDE_DIR, mobsync_compilation};
 pub use compilation::Compilation;
 pub use diag::{Diagnostic, Diagnostics, Severity};
