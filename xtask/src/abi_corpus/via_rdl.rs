@@ -15,6 +15,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use mobsync_idl::codegen::abi::DeclKind;
 use mobsync_idl::codegen::{Api, RdlOptions, Stamp, rdl};
 
 use super::corpus::{file_name, write_if_changed};
@@ -48,6 +49,21 @@ pub fn bindings(
     };
     let winmd = crate_dir.join("bindings.winmd");
     std::fs::write(&winmd, bytes).with_context(|| format!("cannot write {}", winmd.display()))?;
+    let omitted: HashSet<&str> = out.omitted.iter().map(|o| o.name.as_str()).collect();
+    let absent: Vec<String> = facts
+        .iter()
+        .filter(|f| omitted.contains(declaration_of(&f.key)))
+        .map(|f| f.key.clone())
+        .collect();
+    // windows-bindgen refuses a filter that matches nothing: a namespace without declarations
+    // (a file of cpp_quotes and RPC interfaces) has no bindings.
+    let defines_any = api.decls.iter().any(|d| {
+        !matches!(d.kind, DeclKind::Skipped(_) | DeclKind::CppQuote(_))
+            && !omitted.contains(d.name.as_str())
+    });
+    if !defines_any {
+        return Ok(Ok((String::new(), absent)));
+    }
     // windows-bindgen always writes its output: a file of its own, copied into `src/` only
     // when it changed, so that cargo rebuilds only the crates whose bindings changed.
     let generated = crate_dir.join("bindgen.rs");
@@ -59,12 +75,6 @@ pub fn bindings(
         .write();
     let text = std::fs::read_to_string(&generated)
         .with_context(|| format!("cannot read {}", generated.display()))?;
-    let omitted: HashSet<&str> = out.omitted.iter().map(|o| o.name.as_str()).collect();
-    let absent = facts
-        .iter()
-        .filter(|f| omitted.contains(declaration_of(&f.key)))
-        .map(|f| f.key.clone())
-        .collect();
     Ok(Ok((text, absent)))
 }
 

@@ -10,9 +10,8 @@ use super::types::{Names, ident};
 use super::{WIN32, guid_literal};
 
 /// Parameter attributes that every parameter's RDL form says (or that say nothing RDL
-/// could): the directions, nullness, `[retval]`, and `[ref]` (the default of a top-level
-/// pointer).
-const SAID: &[&str] = &["in", "out", "unique", "optional", "retval", "ref"];
+/// could): the directions, nullness, and `[ref]` (the default of a top-level pointer).
+const SAID: &[&str] = &["in", "out", "unique", "optional", "ref"];
 
 /// Writes an interface at indentation `pad`.
 pub(super) fn interface(out: &mut String, names: &Names, pad: &str, d: &Decl, i: &Interface) {
@@ -82,8 +81,11 @@ fn param(names: &Names, params: &[Param], p: &Param, dropped: &mut Vec<String>) 
     }
     let ty = string.unwrap_or_else(|| names.ty(&p.ty));
     let mut attrs = Vec::new();
-    if p.retval {
+    // A retval whose type is not generated (the pointer became `void *`) has no value to
+    // return.
+    if p.retval && !matches!(p.ty.pointee(), Some((Ty::Void, _))) {
         attrs.push("#[retval]".to_string());
+        said.push("retval");
     }
     if let Some(Link::Param(k)) = p.iid_is
         && p.dir == Direction::Out

@@ -42,7 +42,7 @@ pub mod winmd;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use super::abi::{Api, Const, DeclKind, Enum, Struct, Ty};
+use super::abi::{Api, Const, DeclKind, Enum, NamedKind, Struct, Ty};
 use super::options::RdlOptions;
 use crate::model::Guid;
 use crate::source::Span;
@@ -70,8 +70,10 @@ What RDL cannot say (each is a comment in the RDL where it would be):
   - unions, bit fields, nameless members and function pointers (not in the view yet: the
     declarations, and whatever holds them by value, are comments; a method passing one by
     value keeps its slot as `fn Name(&self);`)
-  - IUnknown itself (Win32 metadata's is used) and typedefs of interfaces or void (their uses
-    are spelled out)";
+  - IUnknown itself (Win32 metadata's is used), and typedefs of anything but integers,
+    pointers, handles, enums, GUIDs and HRESULTs (interfaces, void, floats, structs, arrays:
+    their uses are spelled out)
+  - [retval] on a pointer to a type that is not generated (the pointer is a `*mut void`)";
 
 /// Generated RDL.
 #[derive(Debug, Clone)]
@@ -120,8 +122,8 @@ pub fn generate(api: &Api, opts: &RdlOptions) -> Result<Rdl, String> {
                 names.defined.insert(d.name.clone(), Defined::Value);
                 continue;
             }
-            DeclKind::Alias(_) => "a typedef of an interface or of `void` has no RDL form; its \
-                                   uses are spelled out"
+            DeclKind::Alias(_) => "RDL typedefs are of integers, pointers, handles, enums, GUIDs \
+                                   and HRESULTs; its uses are spelled out"
                 .to_string(),
             DeclKind::Interface(i) if i.base.is_none() && d.name == "IUnknown" => {
                 format!("the RDL uses Win32 metadata's `{IUNKNOWN}`")
@@ -211,18 +213,28 @@ pub fn generate(api: &Api, opts: &RdlOptions) -> Result<Rdl, String> {
     Ok(Rdl { text: out, omitted })
 }
 
-/// Whether a typedef of `ty` can be an RDL `type`: not of `void`, and no interface in it
-/// (metadata's typedefs are value types).
+/// Whether a typedef of `ty` can be an RDL `type`: metadata's typedefs are value types that
+/// windows-bindgen turns into newtypes deriving `Eq`, so only integers, pointers (not to
+/// interfaces), handles, enums, GUIDs and HRESULTs can be; a typedef of anything else (an
+/// interface, `void`, a float, a struct, an array) is spelled out where it is used.
 fn alias_has_form(ty: &Ty) -> bool {
-    fn has_interface(ty: &Ty) -> bool {
-        match ty.resolved() {
-            Ty::Interface(_) => true,
-            Ty::Ptr { pointee, .. } => has_interface(pointee),
-            Ty::Array { element, .. } => has_interface(element),
-            _ => false,
-        }
+    match ty.resolved() {
+        Ty::Prim(p) => p.is_integer(),
+        Ty::Guid | Ty::Hresult => true,
+        Ty::Named { kind, .. } => matches!(kind, NamedKind::Handle | NamedKind::Enum),
+        Ty::Ptr { pointee, .. } => !has_interface(pointee),
+        Ty::Void | Ty::Interface(_) | Ty::Array { .. } => false,
     }
-    !matches!(ty.resolved(), Ty::Void) && !has_interface(ty)
+}
+
+/// Whether an interface is in `ty` (through pointers, arrays and typedefs).
+fn has_interface(ty: &Ty) -> bool {
+    match ty.resolved() {
+        Ty::Interface(_) => true,
+        Ty::Ptr { pointee, .. } => has_interface(pointee),
+        Ty::Array { element, .. } => has_interface(element),
+        _ => false,
+    }
 }
 
 fn structure(out: &mut String, names: &Names, pad: &str, name: &str, s: &Struct) {

@@ -121,8 +121,11 @@ fn enums_constants_typedefs_handles_and_classes() {
         typedef THINGID *LPTHINGID;
         typedef void *HTHING;
         typedef IUnknown *LPUNK;
+        typedef double SECONDS;
         [object, uuid(6295DF2A-35EE-11D1-8707-00C04FD93327)]
-        interface IUse : IUnknown {{ HRESULT Use([in] HTHING h, [in] LPUNK unk, [in] MODE mode); }}
+        interface IUse : IUnknown {{
+            HRESULT Use([in] HTHING h, [in] LPUNK unk, [in] MODE mode, [in] SECONDS s);
+        }}
         [uuid(6295DF2B-35EE-11D1-8707-00C04FD93327)]
         coclass Thing {{ [default] interface IUse; }}"
     ));
@@ -141,8 +144,8 @@ fn enums_constants_typedefs_handles_and_classes() {
             "type THINGID = u32;",
             "type LPTHINGID = *mut THINGID;",
             "type HTHING = *mut void;",
-            "// `LPUNK` is not here: a typedef of an interface or of `void` has no RDL form; its uses are spelled out",
-            "fn Use(&self, h: HTHING, unk: Windows::Win32::IUnknown, mode: MODE) -> HRESULT;",
+            "// `LPUNK` is not here: RDL typedefs are of integers, pointers, handles, enums, GUIDs and HRESULTs; its uses are spelled out",
+            "fn Use(&self, h: HTHING, unk: Windows::Win32::IUnknown, mode: MODE, s: f64) -> HRESULT;",
             "// coclass `Thing`: its CLSID",
             "const CLSID_Thing: GUID = 0x6295df2b_35ee_11d1_8707_00c04fd93327;",
         ],
@@ -152,7 +155,7 @@ fn enums_constants_typedefs_handles_and_classes() {
             .iter()
             .map(|o| o.name.as_str())
             .collect::<Vec<_>>(),
-        ["LPUNK"]
+        ["LPUNK", "SECONDS"]
     );
 }
 
@@ -169,6 +172,7 @@ fn what_the_view_skips_is_a_comment_and_a_placeholder_slot() {
         interface ISkip : IUnknown {{
             HRESULT ByValue([in] U u);
             HRESULT ByPointer([in] U *u);
+            HRESULT Get([out, retval] U *u);
         }}"
     ));
     has_lines(
@@ -181,6 +185,8 @@ fn what_the_view_skips_is_a_comment_and_a_placeholder_slot() {
             "// `ByValue` keeps its vtable slot; its signature is not generated: it passes `U`, which is not generated, by value",
             "fn ByValue(&self);",
             "fn ByPointer(&self, #[in] u: *mut void) -> HRESULT;",
+            "// MIDL attributes with no RDL form: u: retval",
+            "fn Get(&self, u: *mut void) -> HRESULT;",
         ],
     );
     let omitted: Vec<&str> = out.omitted.iter().map(|o| o.name.as_str()).collect();
