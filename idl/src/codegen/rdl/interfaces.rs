@@ -81,9 +81,9 @@ fn param(names: &Names, params: &[Param], p: &Param, dropped: &mut Vec<String>) 
     }
     let ty = string.unwrap_or_else(|| names.ty(&p.ty));
     let mut attrs = Vec::new();
-    // A retval whose type is not generated (the pointer became `void *`) has no value to
-    // return.
-    if p.retval && !matches!(p.ty.pointee(), Some((Ty::Void, _))) {
+    // A retval whose type the RDL cannot name (the pointer is a `void *`: an interface or a
+    // type that is not generated) has no value to return.
+    if p.retval && !matches!(ty.as_str(), "*mut void" | "*const void") {
         attrs.push("#[retval]".to_string());
         said.push("retval");
     }

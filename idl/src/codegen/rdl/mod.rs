@@ -73,7 +73,8 @@ What RDL cannot say (each is a comment in the RDL where it would be):
   - IUnknown itself (Win32 metadata's is used), and typedefs of anything but integers,
     pointers, handles, enums, GUIDs and HRESULTs (interfaces, void, floats, structs, arrays:
     their uses are spelled out)
-  - [retval] on a pointer to a type that is not generated (the pointer is a `*mut void`)";
+  - [retval] on a pointer the RDL spells `*mut void` (to an interface or a type that is not
+    generated)";
 
 /// Generated RDL.
 #[derive(Debug, Clone)]

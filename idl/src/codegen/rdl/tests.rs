@@ -164,6 +164,7 @@ fn what_the_view_skips_is_a_comment_and_a_placeholder_slot() {
     let out = rdl(&format!(
         "{IMPORT}
         typedef union tagU {{ DWORD a; float b; }} U;
+        interface IOther;
         typedef struct tagHOLDER {{ U u; }} HOLDER;
         cpp_quote(\"#include <pshpack2.h>\")
         typedef struct tagPACKED {{ BYTE b; DWORD d; }} PACKED;
@@ -173,6 +174,7 @@ fn what_the_view_skips_is_a_comment_and_a_placeholder_slot() {
             HRESULT ByValue([in] U u);
             HRESULT ByPointer([in] U *u);
             HRESULT Get([out, retval] U *u);
+            HRESULT Other([out, retval] IOther *other);
         }}"
     ));
     has_lines(
@@ -187,6 +189,8 @@ fn what_the_view_skips_is_a_comment_and_a_placeholder_slot() {
             "fn ByPointer(&self, #[in] u: *mut void) -> HRESULT;",
             "// MIDL attributes with no RDL form: u: retval",
             "fn Get(&self, u: *mut void) -> HRESULT;",
+            "// MIDL attributes with no RDL form: other: retval",
+            "fn Other(&self, other: *mut void) -> HRESULT;",
         ],
     );
     let omitted: Vec<&str> = out.omitted.iter().map(|o| o.name.as_str()).collect();
