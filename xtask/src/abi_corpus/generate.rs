@@ -41,6 +41,9 @@ pub enum Generated {
     Crashed(String),
 }
 
+/// A file's facts, and the keys of those its bindings do not have.
+type FileFacts = (Vec<Fact>, Vec<String>);
+
 /// The child's side: generates `idl` into the crate directory and prints the result.
 pub fn child(route: Route, idl: &Path, crate_dir: &Path) -> Result<ExitCode> {
     match generate_crate(route, idl, crate_dir)? {
@@ -64,7 +67,7 @@ fn generate_crate(
     route: Route,
     idl: &Path,
     crate_dir: &Path,
-) -> Result<Result<(Vec<Fact>, Vec<String>), String>> {
+) -> Result<Result<FileFacts, String>> {
     let mut session = Session::new(Options {
         include_dirs: idl_include_dirs(),
         ..Options::default()

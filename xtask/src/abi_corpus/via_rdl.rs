@@ -24,6 +24,9 @@ use super::facts::Fact;
 /// The tool named in the stamp of the RDL.
 const TOOL: &str = "cargo xtask rdl-corpus";
 
+/// The Rust of a file, and the keys of the facts it does not have.
+type Bindings = (String, Vec<String>);
+
 /// The bindings of `api` through RDL, windows-rdl and windows-bindgen, and the keys of the
 /// `facts` they do not have; or why there are none (windows-rdl refuses the RDL). A panic of
 /// windows-bindgen is the child's crash.
@@ -32,7 +35,7 @@ pub fn bindings(
     idl: &Path,
     crate_dir: &Path,
     facts: &[Fact],
-) -> Result<Result<(String, Vec<String>), String>> {
+) -> Result<Result<Bindings, String>> {
     let namespace = RdlOptions::namespace_of(&file_name(idl));
     let opts = RdlOptions {
         stamp: Stamp::new(TOOL, idl.display().to_string()),
