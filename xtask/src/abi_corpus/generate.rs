@@ -63,11 +63,7 @@ pub fn child(route: Route, idl: &Path, crate_dir: &Path) -> Result<ExitCode> {
 
 /// Writes the crate of `idl` and returns its facts and the keys of those its bindings do not
 /// have, or the generator's first error.
-fn generate_crate(
-    route: Route,
-    idl: &Path,
-    crate_dir: &Path,
-) -> Result<Result<FileFacts, String>> {
+fn generate_crate(route: Route, idl: &Path, crate_dir: &Path) -> Result<Result<FileFacts, String>> {
     let mut session = Session::new(Options {
         include_dirs: idl_include_dirs(),
         ..Options::default()

@@ -37,6 +37,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, ensure};
 
 use crate::project_root;
+pub use corpus::{corpus_root, idl_include_dirs};
+
 use c_side::{CFacts, CSide, CValue};
 use compare::{Outcome, Totals, compare};
 use corpus::{WidlHeaders, corpus_files, file_name, hash, parallel, stem};
