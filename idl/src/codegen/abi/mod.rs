@@ -205,6 +205,9 @@ pub struct Method {
     pub ret: Ty,
     /// The parameters in order.
     pub params: Vec<Param>,
+    /// The typedef the return type is declared with, and how many pointers over it (see
+    /// [`Param::typedef`]).
+    pub ret_typedef: Option<(String, usize)>,
     /// The success codes the method is documented to return, `S_OK` first; empty when only
     /// `S_OK` is documented (the `custom` contract attribute is absent).
     pub success_codes: Vec<String>,
@@ -265,6 +268,10 @@ pub struct Param {
     pub unique: bool,
     /// `[string]`: a NUL-terminated string.
     pub string: bool,
+    /// The typedef the type is declared with, and how many pointers over it (`BSTR *pbstr` is
+    /// `("BSTR", 1)`), whether or not [`Param::ty`] keeps its name: for generators that spell
+    /// well-known typedefs of imported files (`BOOL`, `BSTR`, `LPOLESTR`) by name.
+    pub typedef: Option<(String, usize)>,
     /// `[retval]`: the value an automation client sees as the method's result.
     pub retval: bool,
     /// `[optional]`: an automation client may leave the argument out.

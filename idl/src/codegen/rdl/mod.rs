@@ -8,8 +8,10 @@
 //! - interfaces with their GUID, base and methods in vtable order, each parameter with its
 //!   direction (`#[in]`, `#[out]`), `#[opt]` from `[unique]` and `[optional]`, `#[retval]`,
 //!   `#[iid_is]` on the `void **` of an `iid_is`, and `#[len_param(N)]` (`#[size_param(N)]` for
-//!   a `void *`) from a `size_is` naming an integer parameter; `[string]` parameters are
-//!   Win32 metadata's `PCWSTR`/`PWSTR`/`PCSTR`/`PSTR`;
+//!   a `void *`) from a `size_is` naming an integer parameter; `[string]` parameters, and
+//!   parameters and results declared with the SDK's `BOOL` or string typedefs (`LPOLESTR`,
+//!   `LPCWSTR` ...), are Win32 metadata's `BOOL`, `PWSTR`, `PCWSTR` ...,
+//!   which windows-bindgen maps to windows-core's types;
 //! - structs (with `#[packed(N)]` under a `#pragma pack`), enums (`#[repr(i32)]`: C enums are
 //!   `int`), handles and typedefs (`type H = *mut void;`), integer constants, and each
 //!   coclass's `CLSID_` GUID constant.

@@ -51,6 +51,7 @@ fn an_interface_has_its_guid_base_and_parameter_directions() {
             HRESULT Child([out, retval] IThing **child);
             HRESULT Name([in, string] LPCWSTR name, [out, string] LPWSTR *copy);
             ULONG Count(void);
+            BOOL Enabled([in] BOOL on, [out] BOOL *was);
         }}
         [object, uuid(6295DF28-35EE-11D1-8707-00C04FD93327)]
         interface IMore : IThing {{ HRESULT More([in] IThing *thing); }}"
@@ -74,6 +75,7 @@ fn an_interface_has_its_guid_base_and_parameter_directions() {
             "fn Child(&self, #[retval] child: *mut IThing) -> HRESULT;",
             "fn Name(&self, name: Windows::Win32::PCWSTR, copy: *mut Windows::Win32::PWSTR) -> HRESULT;",
             "fn Count(&self) -> u32;",
+            "fn Enabled(&self, on: Windows::Win32::BOOL, was: *mut Windows::Win32::BOOL) -> Windows::Win32::BOOL;",
             "}",
             "#[guid(0x6295df28_35ee_11d1_8707_00c04fd93327)]",
             "interface IMore: IThing {",

@@ -149,6 +149,7 @@ impl ApiBuilder<'_> {
                 doc: doc_or(&f.doc, || format!("The `{}` method.", f.name.name)),
                 slot,
                 ret: Ty::Void,
+                ret_typedef: None,
                 params: Vec::new(),
                 success_codes: Vec::new(),
                 optional: None,
@@ -187,6 +188,7 @@ impl ApiBuilder<'_> {
                 dir,
                 unique: p.has_attr("unique"),
                 string: p.has_attr("string"),
+                typedef: typedef_of(&p.ty),
                 retval: p.has_attr("retval"),
                 optional: p.has_attr("optional"),
                 size_is: None,
@@ -207,12 +209,25 @@ impl ApiBuilder<'_> {
             doc: doc_or(&f.doc, || format!("The `{}` method.", f.name.name)),
             slot,
             ret,
+            ret_typedef: typedef_of(&f.ret),
             params,
             success_codes,
             optional,
             unsupported: None,
             span: f.span,
         })
+    }
+}
+
+/// The typedef `ty` is declared with, under how many pointers (`BSTR *` is `("BSTR", 1)`).
+fn typedef_of(ty: &model::Type) -> Option<(String, usize)> {
+    match &ty.kind {
+        model::TypeKind::Const(inner) => typedef_of(inner),
+        model::TypeKind::Pointer { pointee, .. } => {
+            typedef_of(pointee).map(|(name, depth)| (name, depth + 1))
+        }
+        model::TypeKind::Named { name, args } if args.is_empty() => Some((name.name.clone(), 0)),
+        _ => None,
     }
 }
 
