@@ -1,4 +1,8 @@
-//! [`Builder`]: IDL to Rust from a build script, as `prost-build` and `cxx-build` users expect.
+//! [`Builder`]: the generators for a build script, as `prost-build` and `cxx-build` users
+//! expect: every file read announced with `cargo:rerun-if-changed`, warnings as
+//! `cargo:warning=` lines, errors returned in full with `file:line:col`, never a panic.
+//! [`Builder::compile`] writes Rust; [`Builder::rdl`] and [`Builder::winmd`] write windows-rs's
+//! RDL and metadata, for `windows-bindgen`.
 //!
 //! ```no_run
 //! // build.rs, in `fn main`:
@@ -14,12 +18,22 @@
 //! // src/lib.rs: the file holds one module named after the IDL file.
 //! include!(concat!(env!("OUT_DIR"), "/calc.rs"));
 //! ```
+//!
+//! ```no_run
+//! // build.rs, in `fn main() -> Result<(), mobsync_idl::BuildError>`:
+//! let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+//! mobsync_idl::Builder::new()
+//!     .include("idl/include")
+//!     .namespace("Contoso.Sprockets")
+//!     .rdl("idl/sprockets.idl", out.join("sprockets.rdl"))?;
+//! # Ok::<(), mobsync_idl::BuildError>(())
+//! ```
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::codegen::{self, Api, BindingsOptions, Stamp};
-use crate::{BUNDLED_INCLUDE_DIR, Diagnostics, Options, Session};
+use crate::codegen::{self, Api, BindingsOptions, RdlOptions, Stamp, rdl};
+use crate::{BUNDLED_INCLUDE_DIR, Compilation, Diagnostics, Options, Session};
 
 /// Generates Rust from IDL files in a build script; see the [module docs](self).
 #[derive(Debug, Clone)]
@@ -31,6 +45,7 @@ pub struct Builder {
     runtime: String,
     out_dir: Option<PathBuf>,
     cargo_output: bool,
+    namespace: Option<String>,
 }
 
 impl Default for Builder {
@@ -39,8 +54,8 @@ impl Default for Builder {
     }
 }
 
-/// Why [`Builder::compile`] failed.
-#[derive(Debug)]
+/// Why a [`Builder`] method failed. `Debug` shows the same text as `Display`, so that a build
+/// script's `fn main() -> Result<(), BuildError>` prints the diagnostics readably.
 pub enum BuildError {
     /// The IDL has errors; the diagnostics carry `file:line:col`, the source line and a caret.
     Idl(Diagnostics),
@@ -53,6 +68,13 @@ pub enum BuildError {
     },
     /// `OUT_DIR` is not set (not in a build script) and no [`Builder::out_dir`] was given.
     NoOutDir,
+    /// windows-rdl refused the RDL (a generator bug; the message says where).
+    Metadata {
+        /// The IDL file.
+        file: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// The output could not be written.
     Io {
         /// The path.
@@ -74,10 +96,19 @@ impl fmt::Display for BuildError {
                 "OUT_DIR is not set: call Builder::compile from a build script, or set \
                  Builder::out_dir"
             ),
+            BuildError::Metadata { file, message } => {
+                write!(f, "cannot write metadata for {}: {message}", file.display())
+            }
             BuildError::Io { path, cause } => {
                 write!(f, "cannot write {}: {cause}", path.display())
             }
         }
+    }
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -95,6 +126,7 @@ impl Builder {
             runtime: "::mobsync_runtime".to_string(),
             out_dir: None,
             cargo_output: true,
+            namespace: None,
         }
     }
 
@@ -135,6 +167,13 @@ impl Builder {
         self
     }
 
+    /// The namespace of [`Builder::rdl`] and [`Builder::winmd`] output (default: the IDL
+    /// file's stem).
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
     /// Whether to print `cargo:` instructions (`rerun-if-changed` for every file read,
     /// warnings); on by default.
     pub fn cargo_output(mut self, on: bool) -> Self {
@@ -158,34 +197,7 @@ impl Builder {
                 .map(PathBuf::from)
                 .ok_or(BuildError::NoOutDir)?,
         };
-        if self.cargo_output {
-            println!("cargo:rerun-if-changed={}", file.display());
-        }
-        let mut session = Session::new(self.options());
-        let id = match session.load_file(file) {
-            Ok(id) => id,
-            Err(diagnostics) => {
-                self.warn(&diagnostics.to_string());
-                return Err(BuildError::Idl(diagnostics));
-            }
-        };
-        let compilation = session.into_compilation(vec![id]);
-        if self.cargo_output {
-            for (_, source) in compilation.source_map().iter() {
-                if source.path().is_file() {
-                    println!("cargo:rerun-if-changed={}", source.path().display());
-                }
-            }
-        }
-        let api = Api::from_compilation(&compilation).map_err(|d| {
-            self.warn(&d.to_string());
-            BuildError::Idl(d)
-        })?;
-        let skipped = api.skipped();
-        if !skipped.is_empty() {
-            let text = Diagnostics::new(skipped, compilation.source_map().clone()).to_string();
-            self.warn(&text);
-        }
+        let (_, api) = self.load(file)?;
         let stem = file
             .file_stem()
             .map(|s| s.to_string_lossy().replace(['-', '.', ' '], "_"))
@@ -207,11 +219,99 @@ impl Builder {
             message,
         })?;
         let out = out_dir.join(format!("{stem}.rs"));
-        std::fs::write(&out, text).map_err(|cause| BuildError::Io {
-            path: out.clone(),
-            cause,
-        })?;
+        write(&out, text.as_bytes())?;
         Ok(out)
+    }
+
+    /// Writes the RDL of `file` and its imports (`mobsync-idl rdl`) to `output`.
+    ///
+    /// # Errors
+    /// See [`BuildError`].
+    pub fn rdl(&self, file: impl AsRef<Path>, output: impl AsRef<Path>) -> Result<(), BuildError> {
+        let text = self.rdl_text(file.as_ref())?;
+        write(output.as_ref(), text.as_bytes())
+    }
+
+    /// Writes the `.winmd` of `file` (its RDL compiled by windows-rdl) to `output`, for
+    /// `windows-bindgen`.
+    ///
+    /// # Errors
+    /// See [`BuildError`].
+    #[cfg(feature = "winmd")]
+    pub fn winmd(
+        &self,
+        file: impl AsRef<Path>,
+        output: impl AsRef<Path>,
+    ) -> Result<(), BuildError> {
+        let (file, output) = (file.as_ref(), output.as_ref());
+        let text = self.rdl_text(file)?;
+        let stem = output
+            .file_stem()
+            .map_or_else(|| "metadata".into(), |s| s.to_string_lossy().into_owned());
+        let bytes = rdl::winmd::compile(&text, &stem).map_err(|message| BuildError::Metadata {
+            file: file.to_path_buf(),
+            message,
+        })?;
+        write(output, &bytes)
+    }
+
+    fn rdl_text(&self, file: &Path) -> Result<String, BuildError> {
+        let (_, api) = self.load(file)?;
+        let file_name = file
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let opts = RdlOptions {
+            stamp: Stamp::new("mobsync_idl::Builder", file.display().to_string()),
+            namespace: self
+                .namespace
+                .clone()
+                .unwrap_or_else(|| RdlOptions::namespace_of(&file_name)),
+        };
+        rdl::generate(&api, &opts)
+            .map(|out| out.text)
+            .map_err(|message| BuildError::Generate {
+                file: file.to_path_buf(),
+                message,
+            })
+    }
+
+    /// Loads and checks `file`: every file read announced (even when the IDL has errors),
+    /// warnings printed; the compilation and its ABI view.
+    fn load(&self, file: &Path) -> Result<(Compilation, Api), BuildError> {
+        let mut session = Session::new(self.options());
+        let id = session.load_file(file);
+        self.rerun_if_changed(file, session.source_map());
+        let id = match id {
+            Ok(id) => id,
+            Err(diagnostics) => {
+                self.warn(&diagnostics.to_string());
+                return Err(BuildError::Idl(diagnostics));
+            }
+        };
+        self.warn(&session.diagnostics(id).to_string());
+        let compilation = session.into_compilation(vec![id]);
+        let api = Api::from_compilation(&compilation).map_err(|d| {
+            self.warn(&d.to_string());
+            BuildError::Idl(d)
+        })?;
+        let skipped = api.skipped();
+        if !skipped.is_empty() {
+            let text = Diagnostics::new(skipped, compilation.source_map().clone()).to_string();
+            self.warn(&text);
+        }
+        Ok((compilation, api))
+    }
+
+    /// `cargo:rerun-if-changed` for `file` and every file the front end read.
+    fn rerun_if_changed(&self, file: &Path, map: &crate::source::SourceMap) {
+        if self.cargo_output {
+            println!("cargo:rerun-if-changed={}", file.display());
+            for (_, source) in map.iter() {
+                if source.path().is_file() {
+                    println!("cargo:rerun-if-changed={}", source.path().display());
+                }
+            }
+        }
     }
 
     fn options(&self) -> Options {
@@ -235,5 +335,71 @@ impl Builder {
                 println!("cargo:warning={line}");
             }
         }
+    }
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
+    std::fs::write(path, bytes).map_err(|cause| BuildError::Io {
+        path: path.to_path_buf(),
+        cause,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("mobsync-idl-builder-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch directory");
+        dir.join(name)
+    }
+
+    #[test]
+    fn rdl_of_an_idl_file_and_its_imports() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let out = scratch("mobsync.rdl");
+        Builder::new()
+            .namespace("Mobsync")
+            .cargo_output(false)
+            .rdl(root.join("mobsync.idl"), &out)
+            .expect("rdl");
+        let text = std::fs::read_to_string(&out).expect("written");
+        assert!(text.contains("#[win32]\nmod Mobsync {"), "{text}");
+        assert!(text.contains("interface ISyncMgrSynchronize:"), "{text}");
+    }
+
+    #[test]
+    fn rust_of_an_idl_file_as_one_module() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = scratch("rust");
+        std::fs::create_dir_all(&dir).expect("dir");
+        let out = Builder::new()
+            .implement(true)
+            .out_dir(&dir)
+            .cargo_output(false)
+            .compile(root.join("mobsync.idl"))
+            .expect("rust");
+        assert_eq!(out, dir.join("mobsync.rs"));
+        let text = std::fs::read_to_string(&out).expect("written");
+        assert!(text.contains("pub mod mobsync {"), "{text}");
+        assert!(text.contains("pub mod implement {"), "{text}");
+    }
+
+    #[test]
+    fn errors_have_their_location() {
+        let idl = scratch("bad.idl");
+        std::fs::write(&idl, "import \"unknwn.idl\";\ntypedef DWRD X;\n").expect("written");
+        let err = Builder::new()
+            .cargo_output(false)
+            .rdl(&idl, scratch("bad.rdl"))
+            .expect_err("bad IDL");
+        let text = format!("{err:?}");
+        assert!(text.contains("bad.idl:2:9"), "{text}");
+        assert!(text.contains("unknown type `DWRD`"), "{text}");
+        assert!(matches!(
+            Builder::new().cargo_output(false).compile(&idl),
+            Err(BuildError::Idl(_))
+        ));
     }
 }

@@ -37,7 +37,8 @@
 // `xtask/tests/tidy.rs` keeps it so):
 // source and spans, options, diagnostics → preprocessor → model (the typed tree) → syntax
 // (pest) → lowering → parsing a file → symbols and constant evaluation → checks → the
-// compilation → code generators → driver (sessions, loading) → bundled IDL.
+// compilation → code generators → driver (sessions, loading) → bundled IDL → the builder
+// for build scripts.
 mod builder;
 mod bundled;
 mod check;

@@ -14,6 +14,7 @@ mod checked_runs;
 mod demo;
 mod memcheck;
 mod parse;
+mod rdl_meaning;
 mod regen;
 mod sanitize;
 mod wine;
@@ -42,6 +43,12 @@ enum Command {
     Memcheck(memcheck::Args),
     /// Compare every ABI fact of our bindings of Wine's IDL files with widl's headers.
     AbiCorpus(abi_corpus::Args),
+    /// Compare every ABI fact of windows-bindgen's Rust of our RDL of Wine's IDL files (through
+    /// `.winmd`) with widl's headers.
+    RdlCorpus(abi_corpus::Args),
+    /// Compare windows-bindgen's method signatures from our .winmd of Wine's IDL files with
+    /// those it makes from Microsoft's Win32 metadata for the same interfaces.
+    RdlMeaning(rdl_meaning::Args),
     /// Run the runtime's unit tests, the raw ABI tests and the C client under AddressSanitizer.
     Sanitize(sanitize::Args),
 }
@@ -55,7 +62,9 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Memcheck(args) => memcheck::run(args),
-        Command::AbiCorpus(args) => abi_corpus::run(args),
+        Command::AbiCorpus(args) => abi_corpus::run(args, abi_corpus::Route::Ours),
+        Command::RdlCorpus(args) => abi_corpus::run(args, abi_corpus::Route::WindowsBindgen),
+        Command::RdlMeaning(args) => rdl_meaning::run(args),
         Command::Sanitize(args) => sanitize::run(args),
     };
     match result {

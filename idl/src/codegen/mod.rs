@@ -9,7 +9,9 @@
 //!   ([`BindingsOptions`]);
 //! - [`handler`] emits a safe trait per interface and the `extern "system"` shims that
 //!   implement its vtable for any type implementing the trait ([`TraitsOptions`]);
-//! - [`c_header`] emits a C header for C and C++ clients ([`CHeaderOptions`]).
+//! - [`c_header`] emits a C header for C and C++ clients ([`CHeaderOptions`]);
+//! - [`rdl`] emits RDL, the metadata text that `windows-rdl` compiles into a `.winmd` for
+//!   `windows-bindgen` ([`RdlOptions`]).
 //!
 //! The generators know nothing of where their output goes: the caller names the stamp, the
 //! descriptions and the crate paths in the options.
@@ -36,10 +38,11 @@ mod finish;
 pub mod handler;
 pub mod implement;
 mod options;
+pub mod rdl;
 mod rust_tokens;
 
 pub use abi::Api;
-pub use options::{BindingsOptions, CHeaderOptions, Stamp, TraitsOptions};
+pub use options::{BindingsOptions, CHeaderOptions, RdlOptions, Stamp, TraitsOptions};
 
 /// Options for the tests of the generators: the ones `cargo xtask regen` passes for
 /// `idl/mobsync.idl`, so that the tests see what the checked-in files hold.

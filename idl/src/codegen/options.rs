@@ -78,6 +78,40 @@ pub struct CHeaderOptions {
     pub title: String,
 }
 
+/// Options of the RDL generator ([`super::rdl`]).
+#[derive(Debug, Clone)]
+pub struct RdlOptions {
+    /// The stamp of the file.
+    pub stamp: Stamp,
+    /// The metadata namespace of the declarations, `.`-separated (`Contoso.Sync`); each part
+    /// becomes a nested `mod`. [`RdlOptions::namespace_of`] derives one from a file name.
+    pub namespace: String,
+}
+
+impl RdlOptions {
+    /// The default namespace for an IDL file: its stem (`objidl.idl` → `objidl`), with every
+    /// character that cannot be in an identifier replaced by `_`; the stem's own dots separate
+    /// namespace parts (`windows.foundation.idl` → `windows.foundation`).
+    pub fn namespace_of(file_name: &str) -> String {
+        let stem = file_name
+            .rsplit_once('.')
+            .map_or(file_name, |(stem, _)| stem);
+        stem.split('.')
+            .map(|part| {
+                let mut clean: String = part
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                if !clean.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                    clean.insert(0, 'N');
+                }
+                clean
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+}
+
 impl CHeaderOptions {
     /// The prefix of the header's own macros: its file name in upper case, non-alphanumeric
     /// characters and the extension dropped (`mobsync_rs.h` → `MOBSYNC_RS`).
@@ -116,5 +150,11 @@ mod tests {
             title: String::new(),
         };
         assert_eq!(opts.macro_prefix(), "MY_API");
+        assert_eq!(RdlOptions::namespace_of("objidl.idl"), "objidl");
+        assert_eq!(
+            RdlOptions::namespace_of("windows.foundation.idl"),
+            "windows.foundation"
+        );
+        assert_eq!(RdlOptions::namespace_of("3d-api.idl"), "N3d_api");
     }
 }

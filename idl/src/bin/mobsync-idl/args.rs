@@ -61,6 +61,39 @@ pub enum Command {
         #[arg(short, long, value_name = "OUT.h")]
         output: PathBuf,
     },
+    /// Write RDL (the metadata text of windows-rdl) of one IDL file and what it uses from its
+    /// imports, for windows-rdl and windows-bindgen.
+    #[command(after_help = mobsync_idl::codegen::rdl::DROPPED_FEATURES)]
+    Rdl {
+        #[command(flatten)]
+        front: FrontEnd,
+        #[command(flatten)]
+        rdl: RdlArgs,
+    },
+    /// Write a .winmd (Windows metadata, for windows-bindgen) of one IDL file: its RDL, as
+    /// `rdl` writes it, compiled by windows-rdl.
+    #[cfg(feature = "winmd")]
+    #[command(after_help = mobsync_idl::codegen::rdl::DROPPED_FEATURES)]
+    Winmd {
+        #[command(flatten)]
+        front: FrontEnd,
+        #[command(flatten)]
+        rdl: RdlArgs,
+    },
+}
+
+/// The arguments of `rdl` (and `winmd`).
+#[derive(Debug, Args)]
+pub struct RdlArgs {
+    /// The IDL file.
+    #[arg(value_name = "FILE.idl")]
+    pub file: PathBuf,
+    /// Where to write the output.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// The metadata namespace, `.`-separated (default: the file's stem, `objidl`).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
 }
 
 /// The preprocessor and import options every subcommand takes.

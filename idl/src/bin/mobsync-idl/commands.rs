@@ -3,10 +3,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use mobsync_idl::codegen::{self, Api, BindingsOptions, CHeaderOptions, Stamp};
+use mobsync_idl::codegen::{self, Api, BindingsOptions, CHeaderOptions, RdlOptions, Stamp};
 use mobsync_idl::{Compilation, Diagnostics, Options, Session};
 
-use crate::args::{Cli, Command, FrontEnd};
+use crate::args::{Cli, Command, FrontEnd, RdlArgs};
 
 /// Why a run failed.
 #[derive(Debug)]
@@ -24,6 +24,8 @@ pub enum Failure {
     },
     /// The IDL is correct but the generator cannot express it (exit status 1).
     Generate { file: PathBuf, message: String },
+    /// An argument the command cannot use (exit status 2).
+    Usage(String),
 }
 
 impl Failure {
@@ -31,7 +33,7 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Idl(_) | Failure::Files { .. } | Failure::Generate { .. } => 1,
-            Failure::Io { .. } => 2,
+            Failure::Io { .. } | Failure::Usage(_) => 2,
         }
     }
 }
@@ -48,6 +50,7 @@ impl fmt::Display for Failure {
                 path,
                 cause,
             } => writeln!(f, "error: cannot {action} {}: {cause}", path.display()),
+            Failure::Usage(message) => writeln!(f, "error: {message}"),
             Failure::Generate { file, message } => {
                 writeln!(
                     f,
@@ -110,9 +113,46 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                     file_name(&file)
                 ),
             };
-            write(&output, &codegen::c_header::generate(&api, &opts))
+            write(&output, codegen::c_header::generate(&api, &opts))
+        }
+        Command::Rdl { front, rdl } => {
+            let text = rdl_text(&front, &rdl, "mobsync-idl rdl")?;
+            write(&rdl.output, &text)
+        }
+        #[cfg(feature = "winmd")]
+        Command::Winmd { front, rdl } => {
+            let text = rdl_text(&front, &rdl, "mobsync-idl winmd")?;
+            let stem = rdl.output.file_stem().map_or_else(
+                || "metadata".to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            );
+            let bytes = codegen::rdl::winmd::compile(&text, &stem).map_err(|message| {
+                Failure::Generate {
+                    file: rdl.file.clone(),
+                    message,
+                }
+            })?;
+            write(&rdl.output, &bytes)
         }
     }
+}
+
+/// The RDL of `rdl.file`.
+fn rdl_text(front: &FrontEnd, rdl: &RdlArgs, tool: &str) -> Result<String, Failure> {
+    let compilation = load(front, &rdl.file)?;
+    let api = api(&compilation)?;
+    let namespace = rdl
+        .namespace
+        .clone()
+        .unwrap_or_else(|| RdlOptions::namespace_of(&file_name(&rdl.file)));
+    let opts = RdlOptions {
+        stamp: Stamp::new(tool, rdl.file.display().to_string()),
+        namespace,
+    };
+    // What the RDL leaves out beyond the view's own omissions (reported by `api`) loses
+    // nothing: `IUnknown` and typedefs of interfaces are spelled out where they are used.
+    let out = codegen::rdl::generate(&api, &opts).map_err(Failure::Usage)?;
+    Ok(out.text)
 }
 
 /// `check`: every file with one session (shared imports are checked once); one line per file.
@@ -185,7 +225,7 @@ fn readable(path: &Path) -> Result<(), Failure> {
 }
 
 /// Writes an output file.
-pub(crate) fn write(path: &Path, text: &str) -> Result<(), Failure> {
+pub(crate) fn write(path: &Path, text: impl AsRef<[u8]>) -> Result<(), Failure> {
     std::fs::write(path, text).map_err(|cause| Failure::Io {
         action: "write",
         path: path.to_path_buf(),

@@ -284,6 +284,9 @@ pub struct Method {
     pub ret: Ty,
     /// The parameters in order.
     pub params: Vec<Param>,
+    /// The typedef the return type is declared with, and how many pointers over it (see
+    /// [`Param::typedef`]).
+    pub ret_typedef: Option<(String, usize)>,
     /// The success codes the method is documented to return, `S_OK` first; empty when only
     /// `S_OK` is documented (the `custom` contract attribute is absent).
     pub success_codes: Vec<String>,
@@ -344,8 +347,36 @@ pub struct Param {
     pub unique: bool,
     /// `[string]`: a NUL-terminated string.
     pub string: bool,
+    /// The typedef the type is declared with, and how many pointers over it (`BSTR *pbstr` is
+    /// `("BSTR", 1)`), whether or not [`Param::ty`] keeps its name: for generators that spell
+    /// well-known typedefs of imported files (`BOOL`, `BSTR`, `LPOLESTR`) by name.
+    pub typedef: Option<(String, usize)>,
+    /// `[retval]`: the value an automation client sees as the method's result.
+    pub retval: bool,
+    /// `[optional]`: an automation client may leave the argument out.
+    pub optional: bool,
+    /// `[size_is(...)]`: how many elements the pointer points to.
+    pub size_is: Option<Link>,
+    /// `[length_is(...)]`: how many of them hold values.
+    pub length_is: Option<Link>,
+    /// `[iid_is(...)]`: the IID of the interface the pointer points to.
+    pub iid_is: Option<Link>,
+    /// The names of every MIDL attribute of the parameter, in source order (`in`, `out`,
+    /// `size_is` ...), for generators that say what they leave out.
+    pub attrs: Vec<String>,
     /// How generated safe signatures treat the parameter.
     pub role: ParamRole,
+}
+
+/// What an attribute such as `size_is(...)` refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Another parameter, by index (`size_is(cb)`).
+    Param(usize),
+    /// The value another parameter points to, by index (`length_is(*pcFetched)`).
+    Deref(usize),
+    /// Any other expression (`size_is(cb * 2)`, a struct member, a constant).
+    Expr,
 }
 
 /// How a parameter appears in a safe signature, derived from its attributes.

@@ -93,6 +93,7 @@ fn prune_method(m: &mut Method, skipped: &HashSet<String>) {
         ));
         m.params.clear();
         m.ret = Ty::Void;
+        m.ret_typedef = None;
         return;
     }
     let mut erased = erase_pointees(&mut m.ret, skipped);

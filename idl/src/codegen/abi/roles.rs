@@ -47,6 +47,38 @@ pub(super) fn attr_ref(
     Some(params.iter().position(|q| &q.name == name))
 }
 
+/// What `attr(...)` on parameter `p` refers to, if `p` has the attribute.
+fn link(p: &model::Param, attr: &str, params: &[Param]) -> Option<Link> {
+    let a = p.attr(attr)?;
+    let plain = attr_ref(p, attr, false, params).flatten();
+    let deref = attr_ref(p, attr, true, params).flatten();
+    Some(match (a.args().len(), plain, deref) {
+        (1, Some(i), _) => Link::Param(i),
+        (1, None, Some(i)) => Link::Deref(i),
+        _ => Link::Expr,
+    })
+}
+
+/// Records what each parameter's `size_is`, `length_is` and `iid_is` refer to.
+pub(super) fn link_params(f: &model::Function, params: &mut [Param]) {
+    let links: Vec<_> = f
+        .params
+        .iter()
+        .map(|mp| {
+            (
+                link(mp, "size_is", params),
+                link(mp, "length_is", params),
+                link(mp, "iid_is", params),
+            )
+        })
+        .collect();
+    for (p, (size_is, length_is, iid_is)) in params.iter_mut().zip(links) {
+        p.size_is = size_is;
+        p.length_is = length_is;
+        p.iid_is = iid_is;
+    }
+}
+
 /// Derives each parameter's [`ParamRole`] from its attributes.
 pub(super) fn assign_roles(f: &model::Function, params: &mut [Param]) {
     let n = params.len();

@@ -8,7 +8,7 @@ use crate::model::{self, HasAttributes};
 use crate::source::Span;
 use crate::symbols::Symbol;
 
-use super::super::roles::{assign_roles, custom_value};
+use super::super::roles::{assign_roles, custom_value, link_params};
 use super::super::*;
 use super::ApiBuilder;
 
@@ -215,6 +215,7 @@ impl ApiBuilder<'_> {
                 doc: doc_or(&f.doc, || format!("The `{}` method.", f.name.name)),
                 slot,
                 ret: Ty::Void,
+                ret_typedef: None,
                 params: Vec::new(),
                 success_codes: Vec::new(),
                 optional: None,
@@ -253,9 +254,17 @@ impl ApiBuilder<'_> {
                 dir,
                 unique: p.has_attr("unique"),
                 string: p.has_attr("string"),
+                typedef: typedef_of(&p.ty),
+                retval: p.has_attr("retval"),
+                optional: p.has_attr("optional"),
+                size_is: None,
+                length_is: None,
+                iid_is: None,
+                attrs: p.attrs.iter().map(|a| a.name().to_string()).collect(),
                 role: ParamRole::Raw,
             });
         }
+        link_params(f, &mut params);
         assign_roles(f, &mut params);
         let success_codes = custom_value(f, CONTRACT_SUCCESS_CODES)
             .map(|v| v.split_whitespace().map(str::to_string).collect())
@@ -266,12 +275,25 @@ impl ApiBuilder<'_> {
             doc: doc_or(&f.doc, || format!("The `{}` method.", f.name.name)),
             slot,
             ret,
+            ret_typedef: typedef_of(&f.ret),
             params,
             success_codes,
             optional,
             unsupported: None,
             span: f.span,
         })
+    }
+}
+
+/// The typedef `ty` is declared with, under how many pointers (`BSTR *` is `("BSTR", 1)`).
+fn typedef_of(ty: &model::Type) -> Option<(String, usize)> {
+    match &ty.kind {
+        model::TypeKind::Const(inner) => typedef_of(inner),
+        model::TypeKind::Pointer { pointee, .. } => {
+            typedef_of(pointee).map(|(name, depth)| (name, depth + 1))
+        }
+        model::TypeKind::Named { name, args } if args.is_empty() => Some((name.name.clone(), 0)),
+        _ => None,
     }
 }
 

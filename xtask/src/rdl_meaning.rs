@@ -1,0 +1,208 @@
+//! `cargo xtask rdl-meaning`: is the IDL's meaning kept on the way to windows-bindgen?
+//!
+//! For each Wine IDL file given (by default the ones whose interfaces Microsoft's Win32
+//! metadata also has: objidl, oaidl, ocidl, propidl, urlmon, shobjidl), windows-bindgen makes
+//! Rust twice: from our `.winmd` of the file (`mobsync-idl winmd`), and from the Win32 metadata
+//! it bundles, for the same interfaces. The safe wrapper of every method the two share
+//! (`impl IFoo { pub unsafe fn Method(...) }`) is compared: its generic parameters, where
+//! clause, parameter types and result, parameter names left out (Wine and the SDK name them
+//! differently). A difference is either a real difference between Wine's IDL and the SDK
+//! (another typedef, a missing `[unique]`) or meaning lost on the way; the report lists them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use mobsync_idl::codegen::abi::{DeclKind, Origin};
+use mobsync_idl::codegen::{Api, RdlOptions, Stamp, rdl};
+use mobsync_idl::{Options, Session};
+use quote::ToTokens;
+
+use crate::abi_corpus::{corpus_root, idl_include_dirs};
+use crate::project_root;
+
+/// Command-line arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print every differing signature, both sides.
+    #[arg(short, long)]
+    verbose: bool,
+    /// The Wine IDL files, by stem (default: objidl oaidl ocidl propidl urlmon shobjidl).
+    #[arg(value_name = "NAME")]
+    files: Vec<String>,
+}
+
+/// The files the issue names: their interfaces are in the Win32 metadata too.
+const DEFAULT_FILES: &[&str] = &["objidl", "oaidl", "ocidl", "propidl", "urlmon", "shobjidl"];
+
+/// Runs the subcommand.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let root = project_root();
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let dir = root.join(target).join("rdl-meaning");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let names: Vec<String> = if args.files.is_empty() {
+        DEFAULT_FILES.iter().map(|s| s.to_string()).collect()
+    } else {
+        args.files.clone()
+    };
+    let win32 = windows_metadata::reader::Index::new(vec![
+        windows_metadata::reader::File::new(windows_default::WIN32.to_vec())
+            .context("the bundled Win32 metadata is readable")?,
+    ]);
+    let (mut same_total, mut shared_total) = (0, 0);
+    for name in &names {
+        let idl = corpus_root().join("windows").join(format!("{name}.idl"));
+        let (same, shared, diffs) = compare_file(&idl, &dir, &win32)?;
+        same_total += same;
+        shared_total += shared;
+        println!(
+            "{name}.idl: {same} of {shared} method signatures identical to windows-bindgen's from \
+             the Win32 metadata"
+        );
+        for (method, ours, theirs) in &diffs {
+            if args.verbose {
+                println!("    {method}\n      ours:   {ours}\n      win32:  {theirs}");
+            } else {
+                println!("    {method}");
+            }
+        }
+    }
+    println!("total: {same_total} of {shared_total} method signatures identical");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A difference: the method (`IFoo::Bar`), our signature, the Win32 metadata's.
+type Diff = (String, String, String);
+
+/// Compares one file's methods: (identical, shared, the differences).
+fn compare_file(
+    idl: &Path,
+    dir: &Path,
+    win32: &windows_metadata::reader::Index,
+) -> Result<(usize, usize, Vec<Diff>)> {
+    let mut session = Session::new(Options {
+        include_dirs: idl_include_dirs(),
+        ..Options::default()
+    });
+    let id = session
+        .load_file(idl)
+        .map_err(|d| anyhow::anyhow!("{d}"))
+        .with_context(|| format!("cannot load {}", idl.display()))?;
+    let api = Api::from_compilation(&session.into_compilation(vec![id]))
+        .map_err(|d| anyhow::anyhow!("{d}"))?;
+    let stem = idl
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let namespace = RdlOptions::namespace_of(&format!("{stem}.idl"));
+    let opts = RdlOptions {
+        stamp: Stamp::new("cargo xtask rdl-meaning", idl.display().to_string()),
+        namespace: namespace.clone(),
+    };
+    let text = rdl::generate(&api, &opts).map_err(anyhow::Error::msg)?.text;
+    let bytes = rdl::winmd::compile(&text, &stem).map_err(anyhow::Error::msg)?;
+    let winmd = dir.join(format!("{stem}.winmd"));
+    std::fs::write(&winmd, bytes)?;
+
+    // The file's own interfaces that the Win32 metadata has too.
+    let interfaces: Vec<&str> = api
+        .decls
+        .iter()
+        .filter(|d| d.origin == Origin::Root && matches!(d.kind, DeclKind::Interface(_)))
+        .map(|d| d.name.as_str())
+        .filter(|n| win32.contains("Windows.Win32", n))
+        .collect();
+    if interfaces.is_empty() {
+        return Ok((0, 0, Vec::new()));
+    }
+    let ours_rs = dir.join(format!("{stem}.ours.rs"));
+    windows_bindgen::builder()
+        .input(&winmd)
+        .output(&ours_rs)
+        .filter(&namespace)
+        .flat()
+        .write();
+    let theirs_rs = dir.join(format!("{stem}.win32.rs"));
+    let filters: Vec<String> = interfaces
+        .iter()
+        .map(|n| format!("Windows.Win32.{n}"))
+        .collect();
+    windows_bindgen::builder()
+        .output(&theirs_rs)
+        .filters(&filters)
+        .flat()
+        .write();
+    let ours = signatures(&ours_rs)?;
+    let theirs = signatures(&theirs_rs)?;
+    let (mut same, mut shared, mut diffs) = (0, 0, Vec::new());
+    for interface in interfaces {
+        let (Some(o), Some(t)) = (ours.get(interface), theirs.get(interface)) else {
+            continue;
+        };
+        for (method, sig) in o {
+            let Some(their) = t.get(method) else { continue };
+            shared += 1;
+            if sig == their {
+                same += 1;
+            } else {
+                diffs.push((format!("{interface}::{method}"), sig.clone(), their.clone()));
+            }
+        }
+    }
+    Ok((same, shared, diffs))
+}
+
+/// Every inherent method of every `impl Type` block of a Rust file, by type and method: its
+/// signature without the parameters' names.
+fn signatures(path: &PathBuf) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file =
+        syn::parse_file(&text).with_context(|| format!("{} does not parse", path.display()))?;
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for item in file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        if block.trait_.is_some() {
+            continue;
+        }
+        let syn::Type::Path(ty) = block.self_ty.as_ref() else {
+            continue;
+        };
+        let Some(name) = ty.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        for member in block.items {
+            let syn::ImplItem::Fn(f) = member else {
+                continue;
+            };
+            let sig = &f.sig;
+            let params: Vec<String> = sig
+                .inputs
+                .iter()
+                .filter_map(|a| match a {
+                    syn::FnArg::Typed(t) => Some(t.ty.to_token_stream().to_string()),
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect();
+            let text = format!(
+                "{}({}) {} {}",
+                sig.generics.to_token_stream(),
+                params.join(", "),
+                sig.output.to_token_stream(),
+                sig.generics.where_clause.to_token_stream(),
+            );
+            out.entry(name.clone()).or_default().insert(
+                sig.ident.to_string(),
+                text.split_whitespace().collect::<Vec<_>>().join(" "),
+            );
+        }
+    }
+    if out.is_empty() {
+        bail!("{} has no methods", path.display());
+    }
+    Ok(out)
+}
