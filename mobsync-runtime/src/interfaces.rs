@@ -7,6 +7,7 @@
 //! Implement a trait for your type and name its interface in `#[derive(SyncMgrHandler)]` or `#[derive(ComObject)]`; the runtime builds the vtables from the shims here. Every shim checks its arguments before your method runs (null pointers give `E_POINTER`, a count without its array or a wrong `cbSize` gives `E_INVALIDARG`), clears out-parameters first, and turns a panic into `E_UNEXPECTED`.
 
 #![allow(non_snake_case, non_camel_case_types, clippy::too_many_arguments)]
+#[allow(unused_imports)]
 use core::ffi::c_void;
 
 #[allow(unused_imports)]

@@ -23,7 +23,7 @@
     clippy::upper_case_acronyms,
     clippy::too_many_arguments
 )]
-
+#[allow(unused_imports)]
 use core::ffi::c_void;
 
 /// An opaque handle to a window.

@@ -13,6 +13,7 @@ mod bench;
 mod checked_runs;
 mod demo;
 mod memcheck;
+mod new_handler;
 mod parse;
 mod rdl_meaning;
 mod regen;
@@ -51,6 +52,9 @@ enum Command {
     RdlMeaning(rdl_meaning::Args),
     /// Run the runtime's unit tests, the raw ABI tests and the C client under AddressSanitizer.
     Sanitize(sanitize::Args),
+    /// Write a new Sync Manager handler crate (the README's, with a fresh CLSID) that builds,
+    /// registers and syncs at once.
+    NewHandler(new_handler::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::RdlCorpus(args) => abi_corpus::run(args, abi_corpus::Route::WindowsBindgen),
         Command::RdlMeaning(args) => rdl_meaning::run(args),
         Command::Sanitize(args) => sanitize::run(args),
+        Command::NewHandler(args) => new_handler::run(args),
     };
     match result {
         Ok(code) => code,

@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod io;
 mod modules;
 
 use std::process::ExitCode;

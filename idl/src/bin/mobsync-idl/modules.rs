@@ -9,7 +9,7 @@ use mobsync_idl::model::Item;
 use mobsync_idl::source::FileId;
 
 use crate::args::FrontEnd;
-use crate::commands::{Failure, api, load, write};
+use crate::io::{Failure, api, load, write};
 
 /// The module name of an IDL file: its stem, with characters Rust does not take in a name
 /// replaced by `_` (a leading digit gets `m_`).

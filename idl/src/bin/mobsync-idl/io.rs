@@ -1,0 +1,134 @@
+//! What every subcommand shares: loading and checking inputs, writing outputs, and how a
+//! failure maps to an exit status.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use mobsync_idl::codegen::Api;
+use mobsync_idl::{Compilation, Diagnostics, Options, Session};
+
+use crate::args::FrontEnd;
+
+/// Why a run failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The IDL has errors (exit status 1).
+    Idl(Diagnostics),
+    /// Some of several files have errors; the report is already printed (exit status 1).
+    Files { failed: usize, total: usize },
+    /// An input that cannot be read or an output that cannot be written (exit status 2).
+    Io {
+        /// `read`, `write` or `create`.
+        action: &'static str,
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    /// The IDL is correct but the generator cannot express it (exit status 1).
+    Generate { file: PathBuf, message: String },
+    /// An argument the command cannot use (exit status 2).
+    Usage(String),
+}
+
+impl Failure {
+    /// The documented exit status.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Idl(_) | Failure::Files { .. } | Failure::Generate { .. } => 1,
+            Failure::Io { .. } | Failure::Usage(_) => 2,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Idl(diagnostics) => write!(f, "{diagnostics}"),
+            Failure::Files { failed, total } => {
+                writeln!(f, "error: {failed} of {total} files have errors")
+            }
+            Failure::Io {
+                action,
+                path,
+                cause,
+            } => writeln!(f, "error: cannot {action} {}: {cause}", path.display()),
+            Failure::Usage(message) => writeln!(f, "error: {message}"),
+            Failure::Generate { file, message } => {
+                writeln!(
+                    f,
+                    "error: cannot generate code for {}: {message}",
+                    file.display()
+                )
+            }
+        }
+    }
+}
+
+/// Loads and checks one file; its warnings go to stderr.
+pub fn load(front: &FrontEnd, file: &Path) -> Result<Compilation, Failure> {
+    readable(file)?;
+    let mut session = Session::new(options(front));
+    let id = session.load_file(file).map_err(Failure::Idl)?;
+    eprint!("{}", session.diagnostics(id));
+    Ok(session.into_compilation(vec![id]))
+}
+
+/// The ABI view of a compilation; what the generators leave out is reported as warnings.
+pub fn api(compilation: &Compilation) -> Result<Api, Failure> {
+    let api = Api::from_compilation(compilation).map_err(Failure::Idl)?;
+    let skipped = api.skipped();
+    if !skipped.is_empty() {
+        eprint!(
+            "{}",
+            Diagnostics::new(skipped, compilation.source_map().clone())
+        );
+    }
+    Ok(api)
+}
+
+/// Refuses an input that cannot be read (exit status 2) before the front end reports it as IDL.
+pub fn readable(path: &Path) -> Result<(), Failure> {
+    std::fs::File::open(path)
+        .and_then(|f| {
+            if f.metadata()?.is_dir() {
+                Err(std::io::Error::other("is a directory"))
+            } else {
+                Ok(())
+            }
+        })
+        .map_err(|cause| Failure::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            cause,
+        })
+}
+
+/// Writes an output file.
+pub fn write(path: &Path, text: impl AsRef<[u8]>) -> Result<(), Failure> {
+    std::fs::write(path, text).map_err(|cause| Failure::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        cause,
+    })
+}
+
+/// The front end's options from the command line; the bundled base files come last.
+pub fn options(front: &FrontEnd) -> Options {
+    let mut include_dirs = front.include.clone();
+    let bundled = PathBuf::from(mobsync_idl::BUNDLED_INCLUDE_DIR);
+    if bundled.is_dir() {
+        include_dirs.push(bundled);
+    }
+    Options {
+        include_dirs,
+        defines: front
+            .define
+            .iter()
+            .map(|d| match d.split_once('=') {
+                Some((name, value)) => (name.to_string(), Some(value.to_string())),
+                None => (d.clone(), None),
+            })
+            .collect(),
+        undefines: front.undefine.clone(),
+        ..Options::default()
+    }
+}
