@@ -238,6 +238,41 @@ pub unsafe fn in_wstr_opt<'a>(ptr: *const u16) -> Checked<Option<&'a WStr>> {
     unsafe { in_wstr(ptr) }.map(Some)
 }
 
+/// `[in] size_is(len) LPCWSTR*` with `[in] count len`: views of the strings, in order. A null
+/// array is allowed only with a zero count (`E_INVALIDARG` otherwise); a null or misaligned
+/// string in it gives `E_POINTER` / [`MISALIGNED`].
+///
+/// # Safety
+///
+/// A non-null `ptr` points to `len` readable pointers, each null or pointing to a
+/// NUL-terminated string, all unchanged for `'a`.
+pub unsafe fn in_wstr_array<'a>(ptr: *const *const u16, len: u32) -> Checked<Vec<&'a WStr>> {
+    // SAFETY: forwarded contract: `len` readable pointers.
+    let pointers: &'a [*const u16] = unsafe { in_slice(ptr, len) }?;
+    pointers
+        .iter()
+        // SAFETY: each pointer is null (refused) or a NUL-terminated string per the contract.
+        .map(|&p| unsafe { in_wstr(p) })
+        .collect()
+}
+
+/// `[out, string] LPWSTR*`: `text` as a NUL-terminated UTF-16 string in a fresh block of the
+/// COM task allocator, for the caller to free with `CoTaskMemFree` (`E_OUTOFMEMORY` when there
+/// is no memory). A NUL in `text` ends the string the caller reads.
+pub fn task_wstr(text: &str) -> Checked<*mut u16> {
+    let units: Vec<u16> = text.encode_utf16().chain(std::iter::once(0)).collect();
+    let bytes = units
+        .len()
+        .checked_mul(size_of::<u16>())
+        .ok_or(crate::hresults::E_OUTOFMEMORY)?;
+    let block = crate::task_mem::task_alloc(bytes)
+        .ok_or(crate::hresults::E_OUTOFMEMORY)?
+        .cast::<u16>();
+    // SAFETY: the block is fresh, at least `bytes` long and aligned to TASK_ALIGN >= 2.
+    unsafe { ptr::copy_nonoverlapping(units.as_ptr(), block.as_ptr(), units.len()) };
+    Ok(block.as_ptr())
+}
+
 /// `[in] I*` (optional): an owned, counted interface (one `AddRef`), or `None` for null.
 ///
 /// # Safety

@@ -292,6 +292,18 @@ impl Method {
         self.ret == Ty::Hresult && self.params.iter().all(|p| p.role != ParamRole::Raw)
     }
 
+    /// Whether a parameter's safe form needs the runtime ([`ParamRole::OutString`] frees or
+    /// allocates task memory, [`ParamRole::InStringArray`] collects views): the standalone
+    /// bindings keep such methods raw, the traits of `mobsync-runtime` take the safe form.
+    pub fn needs_runtime(&self) -> bool {
+        self.params.iter().any(|p| {
+            matches!(
+                p.role,
+                ParamRole::OutString | ParamRole::InStringArray { .. }
+            )
+        })
+    }
+
     /// Whether the method can succeed with a code other than `S_OK`.
     pub fn has_extra_success_codes(&self) -> bool {
         self.success_codes.iter().any(|c| c != "S_OK")
@@ -383,6 +395,17 @@ pub enum ParamRole {
     OutValue,
     /// `[out] I **`: an interface the method returns.
     OutInterface,
+    /// `[out, string] WCHAR **`: a string the callee allocates with the COM task allocator and
+    /// the caller frees; a trait method returns it as a `String`.
+    OutString,
+    /// `[in, size_is(n)] const WCHAR **` (an array of `LPCWSTR`) with `[in] count n`: a slice of
+    /// string views; `[unique]` allows null with a zero count.
+    InStringArray {
+        /// The index of the count parameter.
+        len: usize,
+        /// `[unique]`.
+        optional: bool,
+    },
     /// `[out, iid_is(riid)] void **`: an interface of the caller's choice.
     OutIid {
         /// The index of the `REFIID` parameter.
@@ -404,7 +427,10 @@ impl ParamRole {
     pub fn is_returned(self) -> bool {
         matches!(
             self,
-            ParamRole::OutValue | ParamRole::OutInterface | ParamRole::OutIid { .. }
+            ParamRole::OutValue
+                | ParamRole::OutInterface
+                | ParamRole::OutIid { .. }
+                | ParamRole::OutString
         )
     }
 

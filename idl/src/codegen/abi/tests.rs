@@ -441,3 +441,48 @@ fn function_pointers_and_literal_constants_are_generated() {
     assert_eq!(literal("NARROW"), Literal::Str("a\"b".into()));
     assert!(matches!(literal("WIDE"), Literal::WideStr(_)));
 }
+
+#[test]
+fn callee_allocated_strings_and_string_arrays_have_roles_of_their_own() {
+    let api = lower(
+        "import \"unknwn.idl\";\n\
+         [object, local, uuid(11111111-2222-3333-4444-555555555556)]\n\
+         interface IStrings : IUnknown {\n\
+             HRESULT Name([out, string] LPWSTR *name);\n\
+             HRESULT MaybeName([out, unique, string] LPWSTR *name);\n\
+             HRESULT Run([in, size_is(n)] LPCWSTR *ids, [in] ULONG n);\n\
+             HRESULT RunSome([in, unique, size_is(n)] LPCWSTR *ids, [in] ULONG n);\n\
+             HRESULT Edit([in, size_is(n)] LPWSTR *ids, [in] ULONG n);\n\
+         }\n",
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    use ParamRole::*;
+    let name = method(&api, "IStrings", "Name");
+    assert_eq!(roles(name), [OutString]);
+    assert!(name.has_safe_signature() && name.needs_runtime());
+    assert_eq!(name.out_values(), [0]);
+    // A `[unique]` out-string may be left null: no owned form says that, so it stays raw.
+    assert_eq!(roles(method(&api, "IStrings", "MaybeName")), [Raw]);
+    assert_eq!(
+        roles(method(&api, "IStrings", "Run")),
+        [
+            InStringArray {
+                len: 1,
+                optional: false
+            },
+            ArrayLen { array: 0 }
+        ]
+    );
+    assert_eq!(
+        roles(method(&api, "IStrings", "RunSome")),
+        [
+            InStringArray {
+                len: 1,
+                optional: true
+            },
+            ArrayLen { array: 0 }
+        ]
+    );
+    // Mutable strings are not views.
+    assert_eq!(roles(method(&api, "IStrings", "Edit")), [Raw, Value]);
+}

@@ -117,10 +117,7 @@ fn literal_tokens(literal: &super::abi::Literal) -> (TokenStream, TokenStream) {
             (quote!(&core::ffi::CStr), quote!(#lit))
         }
         L::WideStr(text) => {
-            let units = text
-                .encode_utf16()
-                .chain([0])
-                .map(Literal::u16_unsuffixed);
+            let units = text.encode_utf16().chain([0]).map(Literal::u16_unsuffixed);
             (quote!(&[u16]), quote!(&[#(#units),*]))
         }
     }

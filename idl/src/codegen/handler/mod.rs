@@ -54,7 +54,7 @@ const PARAM_NAMES: &[(&str, &str)] = &[
 
 /// Hungarian prefixes stripped from parameter names when a capital letter follows.
 const PREFIXES: &[&str] = &[
-    "lpwsz", "pwsz", "lpc", "pdw", "wsz", "lp", "pp", "dw", "cb", "p", "f",
+    "lpwsz", "ppsz", "pwsz", "psz", "lpc", "pdw", "wsz", "lp", "pp", "dw", "cb", "p", "f",
 ];
 
 /// Method names that would collide with a method of a prelude trait; they get a `_com` suffix.
@@ -486,6 +486,37 @@ impl<'a> Generator<'a> {
         (trait_method, shim)
     }
 
+    /// `m` with the interface parameters whose interface the bindings do not declare (an
+    /// interface of an imported file that nothing generated derives from: `IEnumString`,
+    /// `IShellItem` ...) in the raw form, as the bindings' callers see them.
+    fn without_unknown_interfaces(&self, m: &Method) -> Method {
+        let known = |name: &str| {
+            name == "IUnknown"
+                || self
+                    .api
+                    .find(name)
+                    .is_some_and(|d| matches!(d.kind, DeclKind::Interface(_)))
+        };
+        let mut m = m.clone();
+        for p in &mut m.params {
+            let levels = match p.role {
+                ParamRole::InInterface { .. } => 1,
+                ParamRole::OutInterface => 2,
+                _ => continue,
+            };
+            let mut ty = &p.ty;
+            for _ in 0..levels {
+                ty = ty.pointee().map_or(ty, |(t, _)| t);
+            }
+            if let Ty::Interface(name) = ty.resolved()
+                && !known(name)
+            {
+                p.role = ParamRole::Raw;
+            }
+        }
+        m
+    }
+
     fn uses_fetched_count(&self, m: &Method) -> bool {
         m.params.iter().any(|p| {
             matches!(
@@ -608,6 +639,7 @@ impl<'a> Generator<'a> {
         m: &Method,
         outcome: Option<&Ident>,
     ) -> Result<(TokenStream, TokenStream), String> {
+        let m = &self.without_unknown_interfaces(m);
         let what = format!("{iname}::{}", m.name);
         let default_body = m.optional.as_ref().map(|code| {
             let path = self.hresult_path(code);

@@ -190,7 +190,19 @@ impl Generator<'_> {
                 plan.arg = Some(quote!(&mut *#raw));
             }
             ParamRole::ArrayLen { .. } | ParamRole::Iid { .. } => {}
-            ParamRole::OutValue | ParamRole::OutInterface => {
+            ParamRole::InStringArray { len, .. } => {
+                let count = ident(&m.params[len].name);
+                plan.sig = Some(quote!(#local: &[&#rt::WStr]));
+                plan.in_prep
+                    .push(quote!(let #raw = abi::in_wstr_array(#raw, #count)?;));
+                plan.arg = Some(quote!(&#raw));
+                plan.note = Some(format!(
+                    "`{pname}` may be null only when `{}` is zero (`E_INVALIDARG`); a null \
+                     string in it gives `E_POINTER`.",
+                    m.params[len].name
+                ));
+            }
+            ParamRole::OutValue | ParamRole::OutInterface | ParamRole::OutString => {
                 plan.out_prep
                     .push(quote!(let #raw = abi::out_zeroed(#raw)?;));
                 plan.note = Some(format!(
@@ -337,7 +349,13 @@ impl Generator<'_> {
                     tys.push(ty);
                     writes.push(quote!(abi::write_out(#raw, #field.into_abi()?);));
                 }
-                _ => unreachable!("returns: only OutValue and OutInterface are returned"),
+                ParamRole::OutString => {
+                    tys.push(quote!(String));
+                    writes.push(quote!(abi::write_out(#raw, abi::task_wstr(&#field)?);));
+                }
+                _ => {
+                    unreachable!("returns: only OutValue, OutInterface and OutString are returned")
+                }
             }
         }
         let status = match outcome {
