@@ -529,8 +529,14 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("< crate :: x :: IFoo as"), "{out}");
-        assert!(out.contains("const SYNC_CENTER_HANDLER : bool = true"), "{out}");
-        assert!(out.contains("const SYNC_MGR_HANDLER : bool = false"), "{out}");
+        assert!(
+            out.contains("const SYNC_CENTER_HANDLER : bool = true"),
+            "{out}"
+        );
+        assert!(
+            out.contains("const SYNC_MGR_HANDLER : bool = false"),
+            "{out}"
+        );
         assert!(out.contains("handler_must_be_send_and_sync"), "{out}");
 
         let out = expand_str(
@@ -539,7 +545,10 @@ mod tests {
         );
         assert!(out.contains("missing CLSID"), "{out}");
         assert!(out.contains("missing name"), "{out}");
-        assert!(out.contains("every Sync Center handler implements"), "{out}");
+        assert!(
+            out.contains("every Sync Center handler implements"),
+            "{out}"
+        );
         assert!(out.contains("unknown key `events`"), "{out}");
     }
 

@@ -1889,55 +1889,6 @@ unsafe extern "system" fn ISyncMgrSyncItemInfo_IsConnected<
     }
 }
 
-/// The successful outcomes of [`EnumSyncMgrSyncItems::next`]: the success codes `IEnumSyncMgrSyncItems::Next` is documented to return. Return the one that applies; the shim passes its code to the caller unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EnumSyncMgrSyncItemsNextOutcome {
-    /// `S_OK`.
-    S_OK,
-    /// `S_FALSE`.
-    S_FALSE,
-}
-
-impl EnumSyncMgrSyncItemsNextOutcome {
-    /// The success code.
-    pub const fn hresult(self) -> HRESULT {
-        match self {
-            EnumSyncMgrSyncItemsNextOutcome::S_OK => crate::hresults::S_OK,
-            EnumSyncMgrSyncItemsNextOutcome::S_FALSE => crate::hresults::S_FALSE,
-        }
-    }
-
-    /// The outcome a success code stands for, or `None` for any other code.
-    pub fn from_hresult(hr: HRESULT) -> Option<Self> {
-        if hr == crate::hresults::S_OK {
-            return Some(EnumSyncMgrSyncItemsNextOutcome::S_OK);
-        }
-        if hr == crate::hresults::S_FALSE {
-            return Some(EnumSyncMgrSyncItemsNextOutcome::S_FALSE);
-        }
-        None
-    }
-}
-
-impl abi::IntoSuccess for EnumSyncMgrSyncItemsNextOutcome {
-    fn into_success(self) -> HRESULT {
-        self.hresult()
-    }
-}
-
-impl abi::SuccessCodes for EnumSyncMgrSyncItemsNextOutcome {
-    const CODES: &'static [(&'static str, HRESULT)] = &[
-        ("S_OK", crate::hresults::S_OK),
-        ("S_FALSE", crate::hresults::S_FALSE),
-    ];
-}
-
-impl From<EnumSyncMgrSyncItemsNextOutcome> for HRESULT {
-    fn from(outcome: EnumSyncMgrSyncItemsNextOutcome) -> HRESULT {
-        outcome.hresult()
-    }
-}
-
 /// The successful outcomes of [`EnumSyncMgrSyncItems::skip`]: the success codes `IEnumSyncMgrSyncItems::Skip` is documented to return. Return the one that applies; the shim passes its code to the caller unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EnumSyncMgrSyncItemsSkipOutcome {
@@ -2001,14 +1952,11 @@ pub trait EnumSyncMgrSyncItems {
     /// `rgelt` and their number in `*pceltFetched`. Returns `S_FALSE` when
     /// fewer than `celt` were left.
     ///
-    /// COM calls it through vtable slot 3 (`IEnumSyncMgrSyncItems::Next`). Before it runs, the runtime checks the arguments: `rgelt` comes as the raw ABI value: its MIDL attributes describe no checked form. `pceltFetched` must not be null (`E_POINTER`) and is cleared first.
-    ///
-    /// Succeeds with one of the documented success codes, as [`EnumSyncMgrSyncItemsNextOutcome`].
+    /// COM calls it through vtable slot 3 (`IEnumSyncMgrSyncItems::Next`). Before it runs, the runtime checks the arguments: `rgelt` may be null only when `celt` is zero (`E_INVALIDARG`); `pceltFetched` may be null only when `celt` is 1 (`E_POINTER`).
     fn next(
         &self,
-        count: u32,
-        items: *mut *mut c_void,
-    ) -> windows_core::Result<(EnumSyncMgrSyncItemsNextOutcome, u32)>;
+        items: &mut [Option<ISyncMgrSyncItem>],
+    ) -> windows_core::Result<usize>;
     /// Skips the next `celt` items. Returns `S_FALSE` when fewer were left.
     ///
     /// COM calls it through vtable slot 4 (`IEnumSyncMgrSyncItems::Skip`).
@@ -2059,14 +2007,22 @@ unsafe extern "system" fn IEnumSyncMgrSyncItems_Next<
             "IEnumSyncMgrSyncItems::Next",
             |object__| {
                 abi::respond(|| {
-                    let pceltFetched = abi::out_zeroed(pceltFetched)?;
-                    match <T as EnumSyncMgrSyncItems>::next(object__, celt, rgelt) {
+                    let pceltFetched = abi::fetched_init(pceltFetched, celt)?;
+                    let rgelt: &mut [Option<ISyncMgrSyncItem>] = abi::out_interface_slice::<
+                        ISyncMgrSyncItem,
+                    >(rgelt, celt)?;
+                    match <T as EnumSyncMgrSyncItems>::next(object__, &mut *rgelt) {
                         Ok(value__) => {
-                            let status__ = value__.0.into_success();
-                            abi::write_out(pceltFetched, value__.1.into_abi()?);
-                            Ok(status__)
+                            abi::release_interfaces_from(&mut *rgelt, value__);
+                            abi::finish_fetched(
+                                "IEnumSyncMgrSyncItems::Next",
+                                value__,
+                                celt,
+                                pceltFetched,
+                            )
                         }
                         Err(error__) => {
+                            abi::release_interfaces_from(&mut *rgelt, 0);
                             Ok(abi::error_code("IEnumSyncMgrSyncItems::Next", error__))
                         }
                     }
@@ -2377,9 +2333,9 @@ pub trait SyncMgrSyncCallback {
         &self,
         item_id: &crate::WStr,
         progress_text: Option<&crate::WStr>,
-        n_status: SYNCMGR_PROGRESS_STATUS,
-        u_current_step: u32,
-        u_max_step: u32,
+        status: SYNCMGR_PROGRESS_STATUS,
+        current_step: u32,
+        max_step: u32,
         pn_cancel_request: *mut SYNCMGR_CANCEL_REQUEST,
     ) -> windows_core::Result<()>;
     /// Shows `pszProgressText` as the progress of the handler as a whole;
@@ -2401,8 +2357,8 @@ pub trait SyncMgrSyncCallback {
     fn report_event(
         &self,
         item_id: Option<&crate::WStr>,
-        n_level: SYNCMGR_EVENT_LEVEL,
-        n_flags: SYNCMGR_EVENT_FLAGS,
+        level: SYNCMGR_EVENT_LEVEL,
+        flags: SYNCMGR_EVENT_FLAGS,
         name: &crate::WStr,
         description: &crate::WStr,
         link_text: Option<&crate::WStr>,
@@ -3175,7 +3131,7 @@ pub trait SyncMgrSyncResult {
     /// COM calls it through vtable slot 3 (`ISyncMgrSyncResult::Result`).
     fn result(
         &self,
-        n_status: SYNCMGR_PROGRESS_STATUS,
+        status: SYNCMGR_PROGRESS_STATUS,
         c_error: u32,
         c_conflicts: u32,
     ) -> windows_core::Result<()>;
@@ -3250,7 +3206,7 @@ pub trait SyncMgrControl {
         handler_id: &crate::WStr,
         hwnd_owner: HWND,
         punk: Option<windows_core::IUnknown>,
-        n_sync_control_flags: SYNCMGR_SYNC_CONTROL_FLAGS,
+        sync_control_flags: SYNCMGR_SYNC_CONTROL_FLAGS,
         result: Option<ISyncMgrSyncResult>,
     ) -> windows_core::Result<()>;
     /// Synchronizes the `cItems` items listed in `ppszItemIDs` of the
@@ -3264,7 +3220,7 @@ pub trait SyncMgrControl {
         item_ids: &[&crate::WStr],
         hwnd_owner: HWND,
         punk: Option<windows_core::IUnknown>,
-        n_sync_control_flags: SYNCMGR_SYNC_CONTROL_FLAGS,
+        sync_control_flags: SYNCMGR_SYNC_CONTROL_FLAGS,
         result: Option<ISyncMgrSyncResult>,
     ) -> windows_core::Result<()>;
     /// Synchronizes every active, enabled handler, with user interface
@@ -3296,7 +3252,7 @@ pub trait SyncMgrControl {
     fn update_handler_collection(
         &self,
         rclsid_collection_id: &GUID,
-        n_control_flags: SYNCMGR_CONTROL_FLAGS,
+        control_flags: SYNCMGR_CONTROL_FLAGS,
     ) -> windows_core::Result<()>;
     /// Tells Sync Center that the handler `pszHandlerID` changed (its
     /// properties, state or items), so that it reads them again.
@@ -3305,7 +3261,7 @@ pub trait SyncMgrControl {
     fn update_handler(
         &self,
         handler_id: &crate::WStr,
-        n_control_flags: SYNCMGR_CONTROL_FLAGS,
+        control_flags: SYNCMGR_CONTROL_FLAGS,
     ) -> windows_core::Result<()>;
     /// Tells Sync Center that the item `pszItemID` of the handler
     /// `pszHandlerID` changed.
@@ -3315,7 +3271,7 @@ pub trait SyncMgrControl {
         &self,
         handler_id: &crate::WStr,
         item_id: &crate::WStr,
-        n_control_flags: SYNCMGR_CONTROL_FLAGS,
+        control_flags: SYNCMGR_CONTROL_FLAGS,
     ) -> windows_core::Result<()>;
     /// Tells Sync Center that the events of the handler `pszHandlerID` (or
     /// of its item `pszItemID`) changed.
@@ -3325,7 +3281,7 @@ pub trait SyncMgrControl {
         &self,
         handler_id: &crate::WStr,
         item_id: Option<&crate::WStr>,
-        n_control_flags: SYNCMGR_CONTROL_FLAGS,
+        control_flags: SYNCMGR_CONTROL_FLAGS,
     ) -> windows_core::Result<()>;
     /// Tells Sync Center that the conflict `pConflict` of the handler
     /// `pszHandlerID` (or of its item `pszItemID`) was added, changed or
@@ -3337,7 +3293,7 @@ pub trait SyncMgrControl {
         handler_id: &crate::WStr,
         item_id: Option<&crate::WStr>,
         conflict: ISyncMgrConflict,
-        n_reason: SYNCMGR_UPDATE_REASON,
+        reason: SYNCMGR_UPDATE_REASON,
     ) -> windows_core::Result<()>;
     /// Tells Sync Center that the conflicts of the handler `pszHandlerID`
     /// (or of its item `pszItemID`) changed.
@@ -3347,7 +3303,7 @@ pub trait SyncMgrControl {
         &self,
         handler_id: &crate::WStr,
         item_id: Option<&crate::WStr>,
-        n_control_flags: SYNCMGR_CONTROL_FLAGS,
+        control_flags: SYNCMGR_CONTROL_FLAGS,
     ) -> windows_core::Result<()>;
     /// Activates (`fActivate` true) or deactivates the handler
     /// `pszHandlerID`, with any user interface owned by `hwndOwner`.
@@ -3358,7 +3314,7 @@ pub trait SyncMgrControl {
         activate: bool,
         handler_id: &crate::WStr,
         hwnd_owner: HWND,
-        n_control_flags: SYNCMGR_CONTROL_FLAGS,
+        control_flags: SYNCMGR_CONTROL_FLAGS,
     ) -> windows_core::Result<()>;
     /// Enables (`fEnable` true) or disables the handler `pszHandlerID`, with
     /// any user interface owned by `hwndOwner`.
@@ -3369,7 +3325,7 @@ pub trait SyncMgrControl {
         enable: bool,
         handler_id: &crate::WStr,
         hwnd_owner: HWND,
-        n_control_flags: SYNCMGR_CONTROL_FLAGS,
+        control_flags: SYNCMGR_CONTROL_FLAGS,
     ) -> windows_core::Result<()>;
     /// Enables (`fEnable` true) or disables the item `pszItemID` of the
     /// handler `pszHandlerID`, with any user interface owned by `hwndOwner`.
@@ -3381,7 +3337,7 @@ pub trait SyncMgrControl {
         handler_id: &crate::WStr,
         item_id: &crate::WStr,
         hwnd_owner: HWND,
-        n_control_flags: SYNCMGR_CONTROL_FLAGS,
+        control_flags: SYNCMGR_CONTROL_FLAGS,
     ) -> windows_core::Result<()>;
 }
 // SAFETY: every slot is a shim for the same method of ISyncMgrControl that treats this as slot K of
@@ -4689,55 +4645,6 @@ unsafe extern "system" fn ISyncMgrEvent_GetContext<
     }
 }
 
-/// The successful outcomes of [`EnumSyncMgrEvents::next`]: the success codes `IEnumSyncMgrEvents::Next` is documented to return. Return the one that applies; the shim passes its code to the caller unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EnumSyncMgrEventsNextOutcome {
-    /// `S_OK`.
-    S_OK,
-    /// `S_FALSE`.
-    S_FALSE,
-}
-
-impl EnumSyncMgrEventsNextOutcome {
-    /// The success code.
-    pub const fn hresult(self) -> HRESULT {
-        match self {
-            EnumSyncMgrEventsNextOutcome::S_OK => crate::hresults::S_OK,
-            EnumSyncMgrEventsNextOutcome::S_FALSE => crate::hresults::S_FALSE,
-        }
-    }
-
-    /// The outcome a success code stands for, or `None` for any other code.
-    pub fn from_hresult(hr: HRESULT) -> Option<Self> {
-        if hr == crate::hresults::S_OK {
-            return Some(EnumSyncMgrEventsNextOutcome::S_OK);
-        }
-        if hr == crate::hresults::S_FALSE {
-            return Some(EnumSyncMgrEventsNextOutcome::S_FALSE);
-        }
-        None
-    }
-}
-
-impl abi::IntoSuccess for EnumSyncMgrEventsNextOutcome {
-    fn into_success(self) -> HRESULT {
-        self.hresult()
-    }
-}
-
-impl abi::SuccessCodes for EnumSyncMgrEventsNextOutcome {
-    const CODES: &'static [(&'static str, HRESULT)] = &[
-        ("S_OK", crate::hresults::S_OK),
-        ("S_FALSE", crate::hresults::S_FALSE),
-    ];
-}
-
-impl From<EnumSyncMgrEventsNextOutcome> for HRESULT {
-    fn from(outcome: EnumSyncMgrEventsNextOutcome) -> HRESULT {
-        outcome.hresult()
-    }
-}
-
 /// The successful outcomes of [`EnumSyncMgrEvents::skip`]: the success codes `IEnumSyncMgrEvents::Skip` is documented to return. Return the one that applies; the shim passes its code to the caller unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EnumSyncMgrEventsSkipOutcome {
@@ -4800,14 +4707,8 @@ pub trait EnumSyncMgrEvents {
     /// Stores up to `celt` events in `rgelt` and their number in
     /// `*pceltFetched`. Returns `S_FALSE` when fewer than `celt` were left.
     ///
-    /// COM calls it through vtable slot 3 (`IEnumSyncMgrEvents::Next`). Before it runs, the runtime checks the arguments: `rgelt` comes as the raw ABI value: its MIDL attributes describe no checked form. `pceltFetched` must not be null (`E_POINTER`) and is cleared first.
-    ///
-    /// Succeeds with one of the documented success codes, as [`EnumSyncMgrEventsNextOutcome`].
-    fn next(
-        &self,
-        count: u32,
-        items: *mut *mut c_void,
-    ) -> windows_core::Result<(EnumSyncMgrEventsNextOutcome, u32)>;
+    /// COM calls it through vtable slot 3 (`IEnumSyncMgrEvents::Next`). Before it runs, the runtime checks the arguments: `rgelt` may be null only when `celt` is zero (`E_INVALIDARG`); `pceltFetched` may be null only when `celt` is 1 (`E_POINTER`).
+    fn next(&self, items: &mut [Option<ISyncMgrEvent>]) -> windows_core::Result<usize>;
     /// Skips the next `celt` events. Returns `S_FALSE` when fewer were left.
     ///
     /// COM calls it through vtable slot 4 (`IEnumSyncMgrEvents::Skip`).
@@ -4858,14 +4759,22 @@ unsafe extern "system" fn IEnumSyncMgrEvents_Next<
             "IEnumSyncMgrEvents::Next",
             |object__| {
                 abi::respond(|| {
-                    let pceltFetched = abi::out_zeroed(pceltFetched)?;
-                    match <T as EnumSyncMgrEvents>::next(object__, celt, rgelt) {
+                    let pceltFetched = abi::fetched_init(pceltFetched, celt)?;
+                    let rgelt: &mut [Option<ISyncMgrEvent>] = abi::out_interface_slice::<
+                        ISyncMgrEvent,
+                    >(rgelt, celt)?;
+                    match <T as EnumSyncMgrEvents>::next(object__, &mut *rgelt) {
                         Ok(value__) => {
-                            let status__ = value__.0.into_success();
-                            abi::write_out(pceltFetched, value__.1.into_abi()?);
-                            Ok(status__)
+                            abi::release_interfaces_from(&mut *rgelt, value__);
+                            abi::finish_fetched(
+                                "IEnumSyncMgrEvents::Next",
+                                value__,
+                                celt,
+                                pceltFetched,
+                            )
                         }
                         Err(error__) => {
+                            abi::release_interfaces_from(&mut *rgelt, 0);
                             Ok(abi::error_code("IEnumSyncMgrEvents::Next", error__))
                         }
                     }
@@ -5102,7 +5011,7 @@ unsafe extern "system" fn ISyncMgrConflictStore_BindToConflict<
             |object__| {
                 abi::respond(|| {
                     let ppv = abi::InterfaceOut::new(riid, ppv)?;
-                    let pConflictIdInfo = (|raw| raw)(abi::in_ref(pConflictIdInfo)?);
+                    let pConflictIdInfo = abi::in_ref(pConflictIdInfo)?;
                     match <T as SyncMgrConflictStore>::bind_to_conflict(
                         object__,
                         pConflictIdInfo,
@@ -5216,55 +5125,6 @@ unsafe extern "system" fn ISyncMgrConflictStore_GetCount<
     }
 }
 
-/// The successful outcomes of [`EnumSyncMgrConflict::next`]: the success codes `IEnumSyncMgrConflict::Next` is documented to return. Return the one that applies; the shim passes its code to the caller unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EnumSyncMgrConflictNextOutcome {
-    /// `S_OK`.
-    S_OK,
-    /// `S_FALSE`.
-    S_FALSE,
-}
-
-impl EnumSyncMgrConflictNextOutcome {
-    /// The success code.
-    pub const fn hresult(self) -> HRESULT {
-        match self {
-            EnumSyncMgrConflictNextOutcome::S_OK => crate::hresults::S_OK,
-            EnumSyncMgrConflictNextOutcome::S_FALSE => crate::hresults::S_FALSE,
-        }
-    }
-
-    /// The outcome a success code stands for, or `None` for any other code.
-    pub fn from_hresult(hr: HRESULT) -> Option<Self> {
-        if hr == crate::hresults::S_OK {
-            return Some(EnumSyncMgrConflictNextOutcome::S_OK);
-        }
-        if hr == crate::hresults::S_FALSE {
-            return Some(EnumSyncMgrConflictNextOutcome::S_FALSE);
-        }
-        None
-    }
-}
-
-impl abi::IntoSuccess for EnumSyncMgrConflictNextOutcome {
-    fn into_success(self) -> HRESULT {
-        self.hresult()
-    }
-}
-
-impl abi::SuccessCodes for EnumSyncMgrConflictNextOutcome {
-    const CODES: &'static [(&'static str, HRESULT)] = &[
-        ("S_OK", crate::hresults::S_OK),
-        ("S_FALSE", crate::hresults::S_FALSE),
-    ];
-}
-
-impl From<EnumSyncMgrConflictNextOutcome> for HRESULT {
-    fn from(outcome: EnumSyncMgrConflictNextOutcome) -> HRESULT {
-        outcome.hresult()
-    }
-}
-
 /// The successful outcomes of [`EnumSyncMgrConflict::skip`]: the success codes `IEnumSyncMgrConflict::Skip` is documented to return. Return the one that applies; the shim passes its code to the caller unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EnumSyncMgrConflictSkipOutcome {
@@ -5326,14 +5186,11 @@ pub trait EnumSyncMgrConflict {
     /// Stores up to `celt` conflicts in `rgelt` and their number in
     /// `*pceltFetched`. Returns `S_FALSE` when fewer than `celt` were left.
     ///
-    /// COM calls it through vtable slot 3 (`IEnumSyncMgrConflict::Next`). Before it runs, the runtime checks the arguments: `rgelt` comes as the raw ABI value: its MIDL attributes describe no checked form. `pceltFetched` must not be null (`E_POINTER`) and is cleared first.
-    ///
-    /// Succeeds with one of the documented success codes, as [`EnumSyncMgrConflictNextOutcome`].
+    /// COM calls it through vtable slot 3 (`IEnumSyncMgrConflict::Next`). Before it runs, the runtime checks the arguments: `rgelt` may be null only when `celt` is zero (`E_INVALIDARG`); `pceltFetched` may be null only when `celt` is 1 (`E_POINTER`).
     fn next(
         &self,
-        count: u32,
-        items: *mut *mut c_void,
-    ) -> windows_core::Result<(EnumSyncMgrConflictNextOutcome, u32)>;
+        items: &mut [Option<ISyncMgrConflict>],
+    ) -> windows_core::Result<usize>;
     /// Skips the next `celt` conflicts. Returns `S_FALSE` when fewer were
     /// left.
     ///
@@ -5385,14 +5242,22 @@ unsafe extern "system" fn IEnumSyncMgrConflict_Next<
             "IEnumSyncMgrConflict::Next",
             |object__| {
                 abi::respond(|| {
-                    let pceltFetched = abi::out_zeroed(pceltFetched)?;
-                    match <T as EnumSyncMgrConflict>::next(object__, celt, rgelt) {
+                    let pceltFetched = abi::fetched_init(pceltFetched, celt)?;
+                    let rgelt: &mut [Option<ISyncMgrConflict>] = abi::out_interface_slice::<
+                        ISyncMgrConflict,
+                    >(rgelt, celt)?;
+                    match <T as EnumSyncMgrConflict>::next(object__, &mut *rgelt) {
                         Ok(value__) => {
-                            let status__ = value__.0.into_success();
-                            abi::write_out(pceltFetched, value__.1.into_abi()?);
-                            Ok(status__)
+                            abi::release_interfaces_from(&mut *rgelt, value__);
+                            abi::finish_fetched(
+                                "IEnumSyncMgrConflict::Next",
+                                value__,
+                                celt,
+                                pceltFetched,
+                            )
                         }
                         Err(error__) => {
+                            abi::release_interfaces_from(&mut *rgelt, 0);
                             Ok(abi::error_code("IEnumSyncMgrConflict::Next", error__))
                         }
                     }
@@ -5578,7 +5443,7 @@ unsafe extern "system" fn ISyncMgrConflict_GetProperty<
             |object__| {
                 abi::respond(|| {
                     let ppropvar = abi::out_zeroed(ppropvar)?;
-                    let propkey = (|raw| raw)(abi::in_ref(propkey)?);
+                    let propkey = abi::in_ref(propkey)?;
                     match <T as SyncMgrConflict>::get_property(object__, propkey) {
                         Ok(value__) => {
                             let status__ = crate::hresults::S_OK;
@@ -6127,13 +5992,13 @@ pub trait SyncMgrConflictResolveInfo {
     /// of the kept version number `iChoice`.
     ///
     /// COM calls it through vtable slot 7 (`ISyncMgrConflictResolveInfo::GetItemChoice`). Before it runs, the runtime checks the arguments: `piChoiceIndex` must not be null (`E_POINTER`) and is cleared first.
-    fn get_item_choice(&self, i_choice: u32) -> windows_core::Result<u32>;
+    fn get_item_choice(&self, choice: u32) -> windows_core::Result<u32>;
     /// Records what the user interface does next.
     ///
     /// COM calls it through vtable slot 8 (`ISyncMgrConflictResolveInfo::SetPresenterNextStep`).
     fn set_presenter_next_step(
         &self,
-        n_presenter_next_step: SYNCMGR_PRESENTER_NEXT_STEP,
+        presenter_next_step: SYNCMGR_PRESENTER_NEXT_STEP,
     ) -> windows_core::Result<()>;
     /// Records the user's choice `nPresenterChoice` and whether it applies
     /// to the remaining conflicts too (`fApplyToAll`).
@@ -6141,7 +6006,7 @@ pub trait SyncMgrConflictResolveInfo {
     /// COM calls it through vtable slot 9 (`ISyncMgrConflictResolveInfo::SetPresenterChoice`).
     fn set_presenter_choice(
         &self,
-        n_presenter_choice: SYNCMGR_PRESENTER_CHOICE,
+        presenter_choice: SYNCMGR_PRESENTER_CHOICE,
         apply_to_all: bool,
     ) -> windows_core::Result<()>;
     /// Records the versions to keep: `cChoices` indexes into the conflict's
@@ -6610,7 +6475,7 @@ pub trait SyncMgrConflictItems {
     /// Fills `*pItemInfo` with the version at `iIndex`.
     ///
     /// COM calls it through vtable slot 4 (`ISyncMgrConflictItems::GetItem`). Before it runs, the runtime checks the arguments: `pItemInfo` must not be null (`E_POINTER`) and is cleared first.
-    fn get_item(&self, i_index: u32) -> windows_core::Result<CONFIRM_CONFLICT_ITEM>;
+    fn get_item(&self, index: u32) -> windows_core::Result<CONFIRM_CONFLICT_ITEM>;
 }
 // SAFETY: every slot is a shim for the same method of ISyncMgrConflictItems that treats this as
 // slot K of an Object<T> through dispatch, and the base slots come from the runtime.
@@ -6712,10 +6577,7 @@ pub trait SyncMgrConflictResolutionItems {
     /// Fills `*pItemInfo` with the kept version at `iIndex`.
     ///
     /// COM calls it through vtable slot 4 (`ISyncMgrConflictResolutionItems::GetItem`). Before it runs, the runtime checks the arguments: `pItemInfo` must not be null (`E_POINTER`) and is cleared first.
-    fn get_item(
-        &self,
-        i_index: u32,
-    ) -> windows_core::Result<CONFIRM_CONFLICT_RESULT_INFO>;
+    fn get_item(&self, index: u32) -> windows_core::Result<CONFIRM_CONFLICT_RESULT_INFO>;
 }
 // SAFETY: every slot is a shim for the same method of ISyncMgrConflictResolutionItems that treats
 // this as slot K of an Object<T> through dispatch, and the base slots come from the

@@ -293,14 +293,15 @@ impl Method {
     }
 
     /// Whether a parameter's safe form needs the runtime ([`ParamRole::OutString`] frees or
-    /// allocates task memory, [`ParamRole::InStringArray`] collects views): the standalone
-    /// bindings keep such methods raw, the traits of `mobsync-runtime` take the safe form.
+    /// allocates task memory, [`ParamRole::InStringArray`] collects views, an
+    /// [`ParamRole::OutArray`] of interfaces is released on failure): the standalone bindings
+    /// keep such methods raw, the traits of `mobsync-runtime` take the safe form.
     pub fn needs_runtime(&self) -> bool {
-        self.params.iter().any(|p| {
-            matches!(
-                p.role,
-                ParamRole::OutString | ParamRole::InStringArray { .. }
-            )
+        self.params.iter().any(|p| match p.role {
+            ParamRole::OutString | ParamRole::InStringArray { .. } => true,
+            // An array of interfaces: the runtime releases what a failed call left in it.
+            ParamRole::OutArray { .. } => p.ty.pointee().is_some_and(|(e, _)| e.is_interface_ptr()),
+            _ => false,
         })
     }
 
@@ -589,6 +590,12 @@ impl Ty {
     /// Whether this is an interface (through aliases).
     pub fn is_interface(&self) -> bool {
         matches!(self.resolved(), Ty::Interface(_))
+    }
+
+    /// Whether this is a pointer to an interface (`I *`, the element of an array of
+    /// interfaces).
+    pub fn is_interface_ptr(&self) -> bool {
+        self.pointee().is_some_and(|(t, c)| !c && t.is_interface())
     }
 
     /// Whether the type is a single value a pointer can refer to as "one element": a GUID, a

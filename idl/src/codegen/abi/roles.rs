@@ -96,7 +96,9 @@ pub(super) fn assign_roles(f: &model::Function, params: &mut [Param]) {
             },
             Direction::Out => match (size_is, iid_is, pointee) {
                 (Some(Some(len)), None, Some((elem, false)))
-                    if len != i && is_count(&params[len]) && elem.is_plain_value() =>
+                    if len != i
+                        && is_count(&params[len])
+                        && (elem.is_plain_value() || elem.is_interface_ptr()) =>
                 {
                     match length_is {
                         None => {

@@ -453,6 +453,7 @@ fn callee_allocated_strings_and_string_arrays_have_roles_of_their_own() {
              HRESULT Run([in, size_is(n)] LPCWSTR *ids, [in] ULONG n);\n\
              HRESULT RunSome([in, unique, size_is(n)] LPCWSTR *ids, [in] ULONG n);\n\
              HRESULT Edit([in, size_is(n)] LPWSTR *ids, [in] ULONG n);\n\
+             HRESULT Next([in] ULONG celt, [out, size_is(celt), length_is(*fetched)] IUnknown **items, [out] ULONG *fetched);\n\
          }\n",
     )
     .unwrap_or_else(|d| panic!("{d}"));
@@ -485,4 +486,17 @@ fn callee_allocated_strings_and_string_arrays_have_roles_of_their_own() {
     );
     // Mutable strings are not views.
     assert_eq!(roles(method(&api, "IStrings", "Edit")), [Raw, Value]);
+    // An array of interfaces is an out-array like an array of values, with the runtime's help.
+    let next = method(&api, "IStrings", "Next");
+    assert_eq!(
+        roles(next)[..2],
+        [
+            ArrayLen { array: 1 },
+            OutArray {
+                len: 0,
+                fetched: Some(2)
+            }
+        ]
+    );
+    assert!(next.needs_runtime());
 }

@@ -54,7 +54,8 @@ const PARAM_NAMES: &[(&str, &str)] = &[
 
 /// Hungarian prefixes stripped from parameter names when a capital letter follows.
 const PREFIXES: &[&str] = &[
-    "lpwsz", "ppsz", "pwsz", "psz", "lpc", "pdw", "wsz", "lp", "pp", "dw", "cb", "p", "f",
+    "lpwsz", "ppsz", "pwsz", "psz", "lpc", "pdw", "wsz", "lp", "pp", "dw", "cb", "p", "f", "n",
+    "u", "i",
 ];
 
 /// Method names that would collide with a method of a prelude trait; they get a `_com` suffix.
@@ -258,6 +259,8 @@ struct ParamPlan {
     arg: Option<TokenStream>,
     /// A line for the method's docs.
     note: Option<String>,
+    /// Statements the shim runs when the method fails, before returning its error.
+    on_error: Vec<TokenStream>,
 }
 
 /// What a trait method returns, and how the shim turns that into an HRESULT.
@@ -498,10 +501,12 @@ impl<'a> Generator<'a> {
                     .is_some_and(|d| matches!(d.kind, DeclKind::Interface(_)))
         };
         let mut m = m.clone();
+        let mut counts = Vec::new();
         for p in &mut m.params {
             let levels = match p.role {
                 ParamRole::InInterface { .. } => 1,
                 ParamRole::OutInterface => 2,
+                ParamRole::OutArray { .. } => 2,
                 _ => continue,
             };
             let mut ty = &p.ty;
@@ -511,7 +516,17 @@ impl<'a> Generator<'a> {
             if let Ty::Interface(name) = ty.resolved()
                 && !known(name)
             {
+                if let ParamRole::OutArray { len, fetched } = p.role {
+                    counts.push((len, fetched));
+                }
                 p.role = ParamRole::Raw;
+            }
+        }
+        // The counts of an array left raw are plain values again.
+        for (len, fetched) in counts {
+            m.params[len].role = ParamRole::Value;
+            if let Some(f) = fetched {
+                m.params[f].role = ParamRole::OutValue;
             }
         }
         m
@@ -708,6 +723,7 @@ impl<'a> Generator<'a> {
         let in_prep = plans.iter().flat_map(|p| p.in_prep.clone());
         let args = plans.iter().filter_map(|p| p.arg.clone());
         let finish = &returns.finish;
+        let on_error = plans.iter().flat_map(|p| p.on_error.clone());
         let shim_safety = safety(&format!(
             "COM calls this slot of the {iname} vtable with this = slot K of a live Object<T> (the \
              only place the vtable is reachable from) and arguments valid as the MIDL attributes of \
@@ -726,7 +742,10 @@ impl<'a> Generator<'a> {
                             #(#in_prep)*
                             match <T as #trait_ident>::#rust_method(object__, #(#args),*) {
                                 #finish
-                                Err(error__) => Ok(abi::error_code(#what, error__)),
+                                Err(error__) => {
+                                    #(#on_error)*
+                                    Ok(abi::error_code(#what, error__))
+                                }
                             }
                         })
                     })
