@@ -116,6 +116,45 @@ typedef struct ISyncMgrConflictFolder ISyncMgrConflictFolder;
 typedef struct ISyncMgrConflictItems ISyncMgrConflictItems;
 typedef struct ISyncMgrConflictResolutionItems ISyncMgrConflictResolutionItems;
 
+/* Interfaces this header names but does not define. */
+#ifndef __IDispatch_FWD_DEFINED__
+#define __IDispatch_FWD_DEFINED__
+typedef struct IDispatch IDispatch;
+#endif
+#ifndef __IEnumString_FWD_DEFINED__
+#define __IEnumString_FWD_DEFINED__
+typedef struct IEnumString IEnumString;
+#endif
+#ifndef __IEnumUnknown_FWD_DEFINED__
+#define __IEnumUnknown_FWD_DEFINED__
+typedef struct IEnumUnknown IEnumUnknown;
+#endif
+#ifndef __IShellItem_FWD_DEFINED__
+#define __IShellItem_FWD_DEFINED__
+typedef struct IShellItem IShellItem;
+#endif
+#ifndef __IShellItem2_FWD_DEFINED__
+#define __IShellItem2_FWD_DEFINED__
+typedef struct IShellItem2 IShellItem2;
+#endif
+#ifndef __IStorage_FWD_DEFINED__
+#define __IStorage_FWD_DEFINED__
+typedef struct IStorage IStorage;
+#endif
+#ifndef __IStream_FWD_DEFINED__
+#define __IStream_FWD_DEFINED__
+typedef struct IStream IStream;
+#endif
+
+/**
+ * The SDK's DEFINE_GUID, which the IDL's cpp_quote lines use (`DEFINE_GUID(...);`): a static
+ * const definition here, the SDK's own where <windows.h> defines it.
+ */
+#ifndef DEFINE_GUID
+#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
+    static const GUID name SYNCMGR_RS_UNUSED = {l, w1, w2, {b1, b2, b3, b4, b5, b6, b7, b8}}
+#endif
+
 #ifndef SYNCMGR_RS_SAFEARRAYBOUND_DEFINED
 #define SYNCMGR_RS_SAFEARRAYBOUND_DEFINED
 /** `SAFEARRAYBOUND`, declared in `/usr/include/wine/wine/windows/oaidl.idl`. */
@@ -244,6 +283,8 @@ typedef struct tagCADBL {
 
 #endif
 
+typedef struct tagCY CY;
+
 #ifndef SYNCMGR_RS_CACY_DEFINED
 #define SYNCMGR_RS_CACY_DEFINED
 /** `CACY`, declared in `/usr/include/wine/wine/windows/propidl.idl`. */
@@ -279,6 +320,8 @@ typedef struct tagCABSTR {
 } CABSTR;
 
 #endif
+
+typedef struct tagBSTRBLOB BSTRBLOB;
 
 #ifndef SYNCMGR_RS_CABSTRBLOB_DEFINED
 #define SYNCMGR_RS_CABSTRBLOB_DEFINED
@@ -316,6 +359,8 @@ typedef struct tagCASCODE {
 
 #endif
 
+typedef struct tagPROPVARIANT tagPROPVARIANT;
+
 #ifndef SYNCMGR_RS_CAPROPVARIANT_DEFINED
 #define SYNCMGR_RS_CAPROPVARIANT_DEFINED
 /** `CAPROPVARIANT`, declared in `/usr/include/wine/wine/windows/propidl.idl`. */
@@ -328,6 +373,8 @@ typedef struct tagCAPROPVARIANT {
 
 #endif
 
+typedef struct _LARGE_INTEGER LARGE_INTEGER;
+
 #ifndef SYNCMGR_RS_CAH_DEFINED
 #define SYNCMGR_RS_CAH_DEFINED
 /** `CAH`, declared in `/usr/include/wine/wine/windows/propidl.idl`. */
@@ -339,6 +386,8 @@ typedef struct tagCAH {
 } CAH;
 
 #endif
+
+typedef struct _ULARGE_INTEGER ULARGE_INTEGER;
 
 #ifndef SYNCMGR_RS_CAUH_DEFINED
 #define SYNCMGR_RS_CAUH_DEFINED
@@ -376,6 +425,8 @@ typedef struct tagCALPWSTR {
 
 #endif
 
+typedef struct _FILETIME FILETIME;
+
 #ifndef SYNCMGR_RS_CAFILETIME_DEFINED
 #define SYNCMGR_RS_CAFILETIME_DEFINED
 /** `CAFILETIME`, declared in `/usr/include/wine/wine/windows/propidl.idl`. */
@@ -387,6 +438,8 @@ typedef struct tagCAFILETIME {
 } CAFILETIME;
 
 #endif
+
+typedef struct tagCLIPDATA CLIPDATA;
 
 #ifndef SYNCMGR_RS_CACLIPDATA_DEFINED
 #define SYNCMGR_RS_CACLIPDATA_DEFINED
@@ -411,6 +464,91 @@ typedef struct tagCACLSID {
 } CACLSID;
 
 #endif
+
+#ifndef SYNCMGR_RS_LARGE_INTEGER_DEFINED
+#define SYNCMGR_RS_LARGE_INTEGER_DEFINED
+/**
+ * `LARGE_INTEGER`, declared in `/usr/include/wine/wine/windows/wtypes.idl`.
+ *
+ * The IDL's stand-in: a `cpp_quote`d conditional hides this definition from C compilers, which
+ * take the SDK headers' own, of the same layout.
+ */
+typedef struct _LARGE_INTEGER {
+    /** The `QuadPart` member. */
+    int64_t QuadPart;
+} LARGE_INTEGER;
+
+#endif
+
+#ifndef SYNCMGR_RS_ULARGE_INTEGER_DEFINED
+#define SYNCMGR_RS_ULARGE_INTEGER_DEFINED
+/**
+ * `ULARGE_INTEGER`, declared in `/usr/include/wine/wine/windows/wtypes.idl`.
+ *
+ * The IDL's stand-in: a `cpp_quote`d conditional hides this definition from C compilers, which
+ * take the SDK headers' own, of the same layout.
+ */
+typedef struct _ULARGE_INTEGER {
+    /** The `QuadPart` member. */
+    uint64_t QuadPart;
+} ULARGE_INTEGER;
+
+#endif
+
+#ifndef SYNCMGR_RS_CY_DEFINED
+#define SYNCMGR_RS_CY_DEFINED
+/**
+ * `CY`, declared in `/usr/include/wine/wine/windows/wtypes.idl`.
+ *
+ * The IDL's stand-in: a `cpp_quote`d conditional hides this definition from C compilers, which
+ * take the SDK headers' own, of the same layout.
+ */
+typedef struct tagCY {
+    /** The `int64` member. */
+    int64_t int64;
+} CY;
+
+#endif
+
+#ifndef _FILETIME_
+#define _FILETIME_
+/** `FILETIME`, declared in `/usr/include/wine/wine/windows/wtypes.idl`. */
+typedef struct _FILETIME {
+    /** The `dwLowDateTime` member. */
+    uint32_t dwLowDateTime;
+    /** The `dwHighDateTime` member. */
+    uint32_t dwHighDateTime;
+} FILETIME;
+
+typedef FILETIME *PFILETIME;
+typedef FILETIME *LPFILETIME;
+#endif
+
+#ifndef SYNCMGR_RS_BLOB_DEFINED
+#define SYNCMGR_RS_BLOB_DEFINED
+/** `BLOB`, declared in `/usr/include/wine/wine/windows/wtypes.idl`. */
+typedef struct tagBLOB {
+    /** The `cbSize` member. */
+    uint32_t cbSize;
+    /** The `pBlobData` member. */
+    uint8_t *pBlobData;
+} BLOB;
+
+#endif
+
+#ifndef SYNCMGR_RS_BSTRBLOB_DEFINED
+#define SYNCMGR_RS_BSTRBLOB_DEFINED
+/** `BSTRBLOB`, declared in `/usr/include/wine/wine/windows/wtypes.idl`. */
+typedef struct tagBSTRBLOB {
+    /** The `cbSize` member. */
+    uint32_t cbSize;
+    /** The `pData` member. */
+    uint8_t *pData;
+} BSTRBLOB;
+
+#endif
+
+typedef struct tagDEC DECIMAL;
 
 #ifndef SYNCMGR_RS_tagPROPVARIANT_DEFINED
 #define SYNCMGR_RS_tagPROPVARIANT_DEFINED
@@ -595,50 +733,6 @@ typedef struct _ITEMIDLIST {
 
 #endif
 
-#ifndef SYNCMGR_RS_LARGE_INTEGER_DEFINED
-#define SYNCMGR_RS_LARGE_INTEGER_DEFINED
-/**
- * `LARGE_INTEGER`, declared in `/usr/include/wine/wine/windows/wtypes.idl`.
- *
- * The IDL's stand-in: a `cpp_quote`d conditional hides this definition from C compilers, which
- * take the SDK headers' own, of the same layout.
- */
-typedef struct _LARGE_INTEGER {
-    /** The `QuadPart` member. */
-    int64_t QuadPart;
-} LARGE_INTEGER;
-
-#endif
-
-#ifndef SYNCMGR_RS_ULARGE_INTEGER_DEFINED
-#define SYNCMGR_RS_ULARGE_INTEGER_DEFINED
-/**
- * `ULARGE_INTEGER`, declared in `/usr/include/wine/wine/windows/wtypes.idl`.
- *
- * The IDL's stand-in: a `cpp_quote`d conditional hides this definition from C compilers, which
- * take the SDK headers' own, of the same layout.
- */
-typedef struct _ULARGE_INTEGER {
-    /** The `QuadPart` member. */
-    uint64_t QuadPart;
-} ULARGE_INTEGER;
-
-#endif
-
-#ifndef _FILETIME_
-#define _FILETIME_
-/** `FILETIME`, declared in `/usr/include/wine/wine/windows/wtypes.idl`. */
-typedef struct _FILETIME {
-    /** The `dwLowDateTime` member. */
-    uint32_t dwLowDateTime;
-    /** The `dwHighDateTime` member. */
-    uint32_t dwHighDateTime;
-} FILETIME;
-
-typedef FILETIME *PFILETIME;
-typedef FILETIME *LPFILETIME;
-#endif
-
 #ifndef SYNCMGR_RS_BYTE_BLOB_DEFINED
 #define SYNCMGR_RS_BYTE_BLOB_DEFINED
 /** ***************** BLOB TYPES ******************* */
@@ -663,21 +757,6 @@ typedef void *HWND;
 typedef struct HWND__ *HWND;
 #endif
 
-#ifndef SYNCMGR_RS_CY_DEFINED
-#define SYNCMGR_RS_CY_DEFINED
-/**
- * `CY`, declared in `/usr/include/wine/wine/windows/wtypes.idl`.
- *
- * The IDL's stand-in: a `cpp_quote`d conditional hides this definition from C compilers, which
- * take the SDK headers' own, of the same layout.
- */
-typedef struct tagCY {
-    /** The `int64` member. */
-    int64_t int64;
-} CY;
-
-#endif
-
 #ifndef SYNCMGR_RS_DECIMAL_DEFINED
 #define SYNCMGR_RS_DECIMAL_DEFINED
 /**
@@ -698,30 +777,6 @@ typedef struct tagDEC {
     /** The `Lo64` member. */
     uint64_t Lo64;
 } DECIMAL;
-
-#endif
-
-#ifndef SYNCMGR_RS_BSTRBLOB_DEFINED
-#define SYNCMGR_RS_BSTRBLOB_DEFINED
-/** `BSTRBLOB`, declared in `/usr/include/wine/wine/windows/wtypes.idl`. */
-typedef struct tagBSTRBLOB {
-    /** The `cbSize` member. */
-    uint32_t cbSize;
-    /** The `pData` member. */
-    uint8_t *pData;
-} BSTRBLOB;
-
-#endif
-
-#ifndef SYNCMGR_RS_BLOB_DEFINED
-#define SYNCMGR_RS_BLOB_DEFINED
-/** `BLOB`, declared in `/usr/include/wine/wine/windows/wtypes.idl`. */
-typedef struct tagBLOB {
-    /** The `cbSize` member. */
-    uint32_t cbSize;
-    /** The `pBlobData` member. */
-    uint8_t *pBlobData;
-} BLOB;
 
 #endif
 

@@ -32,6 +32,7 @@
 pub mod abi;
 pub mod bindings;
 pub mod c_header;
+mod c_order;
 mod finish;
 pub mod handler;
 pub mod implement;
