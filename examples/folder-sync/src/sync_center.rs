@@ -4,11 +4,13 @@
 //!
 //! The items are the same subfolders, with the same identities: an item's ID is its Sync
 //! Manager item GUID in braces. `Synchronize` runs on the thread Sync Center calls it on and
-//! returns when done: per item, it opens no thread, copies new and changed files with
-//! [`sync_folder`], reports each file through `ISyncMgrSyncCallback::ReportProgress`, every file
-//! it cannot copy as an error event naming the path, polls `CanContinue` (and the cancel request
-//! `ReportProgress` returns) between files, and ends each item with `SYNCMGR_PS_SUCCEEDED`,
-//! `SYNCMGR_PS_FAILED` or `SYNCMGR_PS_CANCELED`.
+//! returns when done (no thread of its own): per item, it copies new and changed files with
+//! [`sync_folder`], reports each file through `ISyncMgrSyncCallback::ReportProgress` and every
+//! file it cannot copy as an error event naming the path, polls `CanContinue` (and the cancel
+//! request `ReportProgress` returns) before each item and between files, and ends each item
+//! with `SYNCMGR_PS_SUCCEEDED`, `SYNCMGR_PS_FAILED` or `SYNCMGR_PS_CANCELED`.
+//!
+//! `FOLDER_SYNC_FAULT=panic` makes `Synchronize` panic (see [`FAULT_ENV`]).
 //!
 //! Configuration: Sync Center passes no cookie, so the handler reads the cookie format of
 //! [`crate::config`] from `FOLDER_SYNC_COOKIE`. Without it the handler has no items, and a
@@ -34,6 +36,10 @@ use crate::config::FolderConfig;
 use crate::copier::{CopyError, CopyObserver, sync_folder};
 use crate::handler::COOKIE_ENV;
 use crate::items::list_items;
+
+/// Set to `panic` to make `Synchronize` panic: the C client's proof that a panic in a handler
+/// becomes `E_UNEXPECTED` and never crosses the ABI.
+pub const FAULT_ENV: &str = "FOLDER_SYNC_FAULT";
 
 /// The Sync Center handler's display name.
 pub const SYNC_CENTER_NAME: &str = "Folder Sync (Sync Center)";
@@ -134,6 +140,9 @@ impl SyncMgrHandler for FolderSyncCenter {
         creator: ISyncMgrSessionCreator,
         _punk: Option<IUnknown>,
     ) -> Result<()> {
+        if std::env::var_os(FAULT_ENV).is_some_and(|v| v == "panic") {
+            panic!("{FAULT_ENV}=panic: a deliberate panic in Synchronize");
+        }
         let session = SyncSession::create(&creator, &handler_id(), item_ids)?;
         let Some(config) = &self.config else {
             let event = Event::new(
@@ -148,7 +157,7 @@ impl SyncMgrHandler for FolderSyncCenter {
         let mut cancel_all = false;
         for id in item_ids {
             let id = id.to_string_lossy();
-            if cancel_all {
+            if cancel_all || !session.can_continue(&id)? {
                 session.report_progress(&id, Some("Cancelled"), SYNCMGR_PS_CANCELED, 0, 0)?;
                 continue;
             }
