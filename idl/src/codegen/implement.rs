@@ -1,5 +1,5 @@
 //! Bindings with implementations: the Rust bindings of an IDL file and, in a child module
-//! `implement`, the safe traits and `extern "system"` shims (see [`handler`](super::handler))
+//! `implement`, the safe traits and `extern "system"` shims (see [`handler`])
 //! that let a Rust type implement any of its interfaces as a COM object of `mobsync-runtime`
 //! (`#[derive(ComObject)]` with the interfaces listed by path).
 

@@ -7717,21 +7717,21 @@ pub const CLSID_SyncMgrScheduleWizard: windows_core::GUID = windows_core::GUID::
 /// The Sync Center folder of the Shell namespace, listing the active
 /// handlers.
 ///
-/// The class identifier of `SyncMgrFolder`, which implements [`IShellFolder`].
+/// The class identifier of `SyncMgrFolder`, which implements `IShellFolder`.
 pub const CLSID_SyncMgrFolder: windows_core::GUID = windows_core::GUID::from_u128(
     0x9c73f5e5_7ae7_4e32_a8e8_8d23b85255bf,
 );
 
 /// The Sync Setup folder, listing the handlers not yet activated.
 ///
-/// The class identifier of `SyncSetupFolder`, which implements [`IShellFolder`].
+/// The class identifier of `SyncSetupFolder`, which implements `IShellFolder`.
 pub const CLSID_SyncSetupFolder: windows_core::GUID = windows_core::GUID::from_u128(
     0x2e9e59c0_b437_4981_a647_9c34b9b90891,
 );
 
 /// The Conflicts folder, listing the conflicts of every conflict store.
 ///
-/// The class identifier of `ConflictFolder`, which implements [`IShellFolder`],
+/// The class identifier of `ConflictFolder`, which implements `IShellFolder`,
 /// [`ISyncMgrConflictFolder`].
 pub const CLSID_ConflictFolder: windows_core::GUID = windows_core::GUID::from_u128(
     0x289978ac_a101_4341_a817_21eba7fd046d,
@@ -7739,7 +7739,7 @@ pub const CLSID_ConflictFolder: windows_core::GUID = windows_core::GUID::from_u1
 
 /// The Sync Results folder, listing the events of every event store.
 ///
-/// The class identifier of `SyncResultsFolder`, which implements [`IShellFolder`].
+/// The class identifier of `SyncResultsFolder`, which implements `IShellFolder`.
 pub const CLSID_SyncResultsFolder: windows_core::GUID = windows_core::GUID::from_u128(
     0x71d99464_3b6b_475c_b241_e15883207529,
 );

@@ -227,8 +227,18 @@ impl Emitter<'_> {
                 let value = guid_expr(&c.clsid);
                 let mut text = doc_with_origin(d);
                 if !c.interfaces.is_empty() {
-                    let list: Vec<String> =
-                        c.interfaces.iter().map(|i| format!("[`{i}`]")).collect();
+                    // A link only to an interface these bindings declare.
+                    let list: Vec<String> = c
+                        .interfaces
+                        .iter()
+                        .map(|i| {
+                            if self.known_interface(i) {
+                                format!("[`{i}`]")
+                            } else {
+                                format!("`{i}`")
+                            }
+                        })
+                        .collect();
                     let sentence = format!(
                         "The class identifier of `{}`, which implements {}.",
                         d.name,
