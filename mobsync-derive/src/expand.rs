@@ -28,11 +28,13 @@ impl Kind {
         }
     }
 
-    /// The module of the bindings whose interfaces a bare name in `interfaces(...)` names.
-    fn bindings(self) -> TokenStream {
+    /// The interface `name` of the bindings a bare name in `interfaces(...)` names
+    /// (`mobsync_runtime::sys`, or `mobsync_runtime::syncmgr::sys` for Sync Center handlers),
+    /// every token spanned at `span` so errors point at the name.
+    fn bindings_path(self, name: &Ident, span: Span) -> TokenStream {
         match self {
-            Kind::SyncCenter => quote!(::mobsync_runtime::syncmgr::sys),
-            Kind::Handler | Kind::Object => quote!(::mobsync_runtime::sys),
+            Kind::SyncCenter => quote_spanned! {span=> ::mobsync_runtime::syncmgr::sys::#name},
+            Kind::Handler | Kind::Object => quote_spanned! {span=> ::mobsync_runtime::sys::#name},
         }
     }
 
@@ -67,9 +69,8 @@ const SYNC_CENTER_INTERFACES: &[&str] = &["ISyncMgrHandler", "ISyncMgrSyncItemCo
 /// path is used as written.
 fn interface_path(kind: Kind, path: &syn::Path) -> (TokenStream, Span) {
     let span = syn::spanned::Spanned::span(path);
-    let bindings = kind.bindings();
     match path.get_ident() {
-        Some(name) => (quote_spanned! {span=> #bindings::#name}, span),
+        Some(name) => (kind.bindings_path(name, span), span),
         None => (quote!(#path), span),
     }
 }
@@ -206,13 +207,9 @@ fn try_expand(input: &DeriveInput, kind: Kind) -> syn::Result<TokenStream> {
 
     // The interface slots, in order: the implied ones first (ISyncMgrSynchronize for handlers).
     let mut interfaces: Vec<(TokenStream, Span)> = Vec::new();
-    let bindings = kind.bindings();
     for name in kind.implied() {
         let implied = Ident::new(name, ident.span());
-        interfaces.push((
-            quote_spanned! {ident.span()=> #bindings::#implied},
-            ident.span(),
-        ));
+        interfaces.push((kind.bindings_path(&implied, ident.span()), ident.span()));
     }
     interfaces.extend(
         options

@@ -122,7 +122,8 @@ pub fn sync_center_files() -> anyhow::Result<Vec<GeneratedFile>> {
         stamp: stamp.clone(),
         runtime: "crate".into(),
         bindings: "crate::syncmgr::sys".into(),
-        derives: vec!["ComObject".into()],
+        derives: vec!["SyncCenterHandler".into(), "ComObject".into()],
+        trait_path: "mobsync_runtime::syncmgr".into(),
         in_views: Vec::new(),
         out_owned: Vec::new(),
     };
@@ -177,6 +178,7 @@ pub fn mobsync_files() -> anyhow::Result<Vec<GeneratedFile>> {
         runtime: "crate".into(),
         bindings: "crate::sys".into(),
         derives: vec!["SyncMgrHandler".into(), "ComObject".into()],
+        trait_path: "mobsync_runtime".into(),
         in_views: vec![
             ("SYNCMGRPROGRESSITEM".into(), "ProgressItem".into()),
             ("SYNCMGRLOGERRORINFO".into(), "LogErrorInfo".into()),
@@ -289,10 +291,28 @@ pub fn write_files(root: &Path, files: &[GeneratedFile]) -> io::Result<Vec<&'sta
 mod tests {
     use super::*;
 
+    /// Every generated file, those of `syncmgr.idl` only where Wine's IDL files are installed
+    /// (they are under CI: a missing prerequisite fails there, as for the corpus tests).
+    fn generated_files() -> Vec<GeneratedFile> {
+        let mut files = mobsync_files().expect("generates");
+        if wine_windows_idl_dir().join("objidl.idl").is_file() {
+            files.extend(sync_center_files().expect("generates"));
+        } else {
+            let msg = format!(
+                "Wine's IDL files ({}) are missing: the files generated from idl/syncmgr.idl \
+                 are not checked (install Debian's libwine-dev; `.ci/setup` does)",
+                wine_windows_idl_dir().display()
+            );
+            assert!(std::env::var_os("CI").is_none(), "{msg}");
+            eprintln!("NOT RUN: {msg}");
+        }
+        files
+    }
+
     /// The check mode of `cargo xtask regen`, so that `cargo test` alone catches stale output.
     #[test]
     fn generated_files_are_up_to_date() {
-        let files = workspace_files().expect("generates");
+        let files = generated_files();
         let stale = stale_files(&crate::project_root(), &files).expect("readable");
         assert!(
             stale.is_empty(),
@@ -334,7 +354,7 @@ mod tests {
 
     #[test]
     fn generated_files_carry_the_stamp() {
-        for file in workspace_files().expect("generates") {
+        for file in generated_files() {
             let source = if file.path.contains("syncmgr") {
                 "idl/syncmgr.idl"
             } else {

@@ -34,6 +34,7 @@ pub fn tokens(
         runtime: runtime.to_string(),
         bindings: "super".to_string(),
         derives: vec!["ComObject".to_string()],
+        trait_path: String::new(),
         in_views: Vec::new(),
         out_owned: Vec::new(),
     };

@@ -65,6 +65,7 @@ pub(crate) mod test_options {
             runtime: "crate".into(),
             bindings: "crate::sys".into(),
             derives: vec!["SyncMgrHandler".into()],
+            trait_path: "mobsync_runtime".into(),
             in_views: vec![
                 ("SYNCMGRPROGRESSITEM".into(), "ProgressItem".into()),
                 ("SYNCMGRLOGERRORINFO".into(), "LogErrorInfo".into()),

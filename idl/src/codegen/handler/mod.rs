@@ -326,22 +326,33 @@ impl<'a> Generator<'a> {
             }
         };
 
+        let derives: Vec<String> = self
+            .opts
+            .derives
+            .iter()
+            .map(|d| format!("`#[derive({d})]`"))
+            .collect();
         let trait_doc = doc(&format!(
             "{}\n\n\
              The safe Rust side of [`{iname}`]. Implement it for a type whose \
-             `#[derive(SyncMgrHandler)]` or `#[derive(ComObject)]` lists `{iname}`; COM \
+             {} lists `{iname}`; COM \
              callers reach your methods through the generated vtable, after the argument checks \
              described on each method.",
-            decl.doc
+            decl.doc,
+            derives.join(" or ")
         ));
+        let trait_path = if self.opts.trait_path.is_empty() {
+            trait_name(iname)
+        } else {
+            format!("{}::{}", self.opts.trait_path, trait_name(iname))
+        };
         let unimplemented_message =
             format!("`{{Self}}` does not implement `{}`", trait_name(iname));
         let unimplemented_label =
             format!("`{iname}` needs `impl {} for {{Self}}`", trait_name(iname));
         let unimplemented_note = format!(
-            "write `impl mobsync_runtime::{} for {{Self}} {{{{ ... }}}}` with the trait's required methods, \
-             or remove `{iname}` from the derive's interface list",
-            trait_name(iname)
+            "write `impl {trait_path} for {{Self}} {{{{ ... }}}}` with the trait's required methods, \
+             or remove `{iname}` from the derive's interface list"
         );
         let implement_safety = safety(&format!(
             "every slot is a shim for the same method of {iname} that treats this as slot K of an \
