@@ -1268,6 +1268,61 @@ pub const MAX_SYNCMGR_PROGRESSTEXT: u32 = 260;
 /// display name or comment of a handler or item.
 pub const MAX_SYNCMGR_NAME: u32 = 128;
 
+/// `SYNCMGR_OBJECTID_Icon`, stated in the IDL as `cpp_quote("DEFINE_GUID(SYNCMGR_OBJECTID_Icon, ...)")`.
+pub const SYNCMGR_OBJECTID_Icon: windows_core::GUID = windows_core::GUID::from_u128(
+    0x6dbc85c3_5d07_4c72_a777_7fec78072c06,
+);
+
+/// `SYNCMGR_OBJECTID_EventStore`, stated in the IDL as `cpp_quote("DEFINE_GUID(SYNCMGR_OBJECTID_EventStore, ...)")`.
+pub const SYNCMGR_OBJECTID_EventStore: windows_core::GUID = windows_core::GUID::from_u128(
+    0x4bef34b9_a786_4075_ba88_0c2b9d89a98f,
+);
+
+/// `SYNCMGR_OBJECTID_ConflictStore`, stated in the IDL as `cpp_quote("DEFINE_GUID(SYNCMGR_OBJECTID_ConflictStore, ...)")`.
+pub const SYNCMGR_OBJECTID_ConflictStore: windows_core::GUID = windows_core::GUID::from_u128(
+    0xd78181f4_2389_47e4_a960_60bcc2ed930b,
+);
+
+/// `SYNCMGR_OBJECTID_BrowseContent`, stated in the IDL as `cpp_quote("DEFINE_GUID(SYNCMGR_OBJECTID_BrowseContent, ...)")`.
+pub const SYNCMGR_OBJECTID_BrowseContent: windows_core::GUID = windows_core::GUID::from_u128(
+    0x57cbb584_e9b4_47ae_a120_c4df3335dee2,
+);
+
+/// `SYNCMGR_OBJECTID_ShowSchedule`, stated in the IDL as `cpp_quote("DEFINE_GUID(SYNCMGR_OBJECTID_ShowSchedule, ...)")`.
+pub const SYNCMGR_OBJECTID_ShowSchedule: windows_core::GUID = windows_core::GUID::from_u128(
+    0xedc6f3e3_8441_4109_adf3_6c1ca0b7de47,
+);
+
+/// `SYNCMGR_OBJECTID_QueryBeforeActivate`, stated in the IDL as `cpp_quote("DEFINE_GUID(SYNCMGR_OBJECTID_QueryBeforeActivate, ...)")`.
+pub const SYNCMGR_OBJECTID_QueryBeforeActivate: windows_core::GUID = windows_core::GUID::from_u128(
+    0xd882d80b_e7aa_49ed_86b7_e6e1f714cdfe,
+);
+
+/// `SYNCMGR_OBJECTID_QueryBeforeDeactivate`, stated in the IDL as `cpp_quote("DEFINE_GUID(SYNCMGR_OBJECTID_QueryBeforeDeactivate, ...)")`.
+pub const SYNCMGR_OBJECTID_QueryBeforeDeactivate: windows_core::GUID = windows_core::GUID::from_u128(
+    0xa0efc282_60e0_460e_9374_ea88513cfc80,
+);
+
+/// `SYNCMGR_OBJECTID_QueryBeforeEnable`, stated in the IDL as `cpp_quote("DEFINE_GUID(SYNCMGR_OBJECTID_QueryBeforeEnable, ...)")`.
+pub const SYNCMGR_OBJECTID_QueryBeforeEnable: windows_core::GUID = windows_core::GUID::from_u128(
+    0x04cbf7f0_5beb_4de1_bc90_908345c480f6,
+);
+
+/// `SYNCMGR_OBJECTID_QueryBeforeDisable`, stated in the IDL as `cpp_quote("DEFINE_GUID(SYNCMGR_OBJECTID_QueryBeforeDisable, ...)")`.
+pub const SYNCMGR_OBJECTID_QueryBeforeDisable: windows_core::GUID = windows_core::GUID::from_u128(
+    0xbb5f64aa_f004_4eb5_8e4d_26751966344c,
+);
+
+/// `SYNCMGR_OBJECTID_QueryBeforeDelete`, stated in the IDL as `cpp_quote("DEFINE_GUID(SYNCMGR_OBJECTID_QueryBeforeDelete, ...)")`.
+pub const SYNCMGR_OBJECTID_QueryBeforeDelete: windows_core::GUID = windows_core::GUID::from_u128(
+    0xf76c3397_afb3_45d7_a59f_5a49e905437e,
+);
+
+/// `SYNCMGR_OBJECTID_EventLinkClick`, stated in the IDL as `cpp_quote("DEFINE_GUID(SYNCMGR_OBJECTID_EventLinkClick, ...)")`.
+pub const SYNCMGR_OBJECTID_EventLinkClick: windows_core::GUID = windows_core::GUID::from_u128(
+    0x2203bdc1_1af1_4082_8c30_28399f41384c,
+);
+
 /// The interface identifier of [`ISyncMgrHandlerCollection`].
 pub const IID_ISyncMgrHandlerCollection: windows_core::GUID = windows_core::GUID::from_u128(
     0xa7f337a3_d20b_45cb_9ed7_87d094ca5045,

@@ -393,3 +393,15 @@ fn a_session_wraps_every_report() {
         CancelRequest::All
     );
 }
+
+#[test]
+fn the_object_identifiers_of_the_idls_define_guid_lines_are_constants() {
+    assert_eq!(
+        SYNCMGR_OBJECTID_Icon,
+        GUID::from_u128(0x6dbc85c3_5d07_4c72_a777_7fec78072c06)
+    );
+    assert_eq!(
+        SYNCMGR_OBJECTID_EventLinkClick,
+        GUID::from_u128(0x2203bdc1_1af1_4082_8c30_28399f41384c)
+    );
+}
