@@ -27,6 +27,10 @@
 //!   `CLASS_E_NOAGGREGATION`, counted `LockServer`), `DllCanUnloadNow` (`S_OK` only with no live
 //!   object and no lock), `DllRegisterServer`/`DllUnregisterServer` (the [`registry`]: the Windows
 //!   registry and Sync Manager, or a portable file store elsewhere).
+//! - **Sync Center** (Windows Vista and later, `syncmgr.h`): with the cargo feature
+//!   `sync-center`, the module `syncmgr` holds the bindings and traits generated from
+//!   `idl/syncmgr.idl`, `#[derive(SyncCenterHandler)]` and ready objects (handler info, items,
+//!   the item enumerator, a safe `ISyncMgrSyncCallback` session); see its documentation.
 //!
 //! # Quick start
 //!
