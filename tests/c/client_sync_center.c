@@ -6,20 +6,53 @@
  * ISyncMgrSyncCallback written in C, a cancelled one, and checks the documented HRESULTs for
  * null, misaligned and inconsistent pointers, a failing callback and a panic in the handler.
  *
- * usage: client_sync_center MODULE CANCEL_DEST
+ * usage: client_sync_center MODULE
  * The handler reads its configuration from FOLDER_SYNC_COOKIE (source=...;dest=...), which the
- * Rust test sets; the source has the subfolders Alpha, Beta and Gamma. CANCEL_DEST is used for
- * the cancelled run (its cookie is set here). Prints one line per check and ends with
- * "N passed, M failed"; exits 0 only if all passed.
+ * caller sets; the source has the subfolders Alpha, Beta and Gamma. FOLDER_SYNC_CANCEL_COOKIE is
+ * the configuration of the cancelled run (the same source, another destination). Prints one
+ * line per check and ends with "N passed, M failed"; exits 0 only if all passed.
+ *
+ * Builds on Linux (cc, dlopen) and for Windows (x86_64-w64-mingw32-gcc, LoadLibrary; run under
+ * Wine by `cargo xtask wine-test`).
  */
 #define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _WIN32
+/* The header's own base types, without <windows.h>; the few Win32 functions used are declared
+   below. */
+#define SYNCMGR_RS_STANDALONE
+#else
+#include <dlfcn.h>
+#endif
+
 #include "syncmgr_rs.h"
+
+#ifdef _WIN32
+__declspec(dllimport) void *__stdcall LoadLibraryA(const char *name);
+__declspec(dllimport) void *__stdcall GetProcAddress(void *module, const char *name);
+static void *load_module(const char *path) { return LoadLibraryA(path); }
+static void *module_symbol(void *module, const char *name) { return GetProcAddress(module, name); }
+static const char *load_error(void) { return "LoadLibraryA failed"; }
+/* The process environment, which the handler reads (msvcrt's _putenv updates it). */
+static void set_env(const char *name, const char *value) {
+    static char entries[4][2200];
+    static int next;
+    char *entry = entries[next++ % 4];
+    snprintf(entry, sizeof entries[0], "%s=%s", name, value);
+    _putenv(entry);
+}
+static void unset_env(const char *name) { set_env(name, ""); }
+#else
+static void *load_module(const char *path) { return dlopen(path, RTLD_NOW | RTLD_LOCAL); }
+static void *module_symbol(void *module, const char *name) { return dlsym(module, name); }
+static const char *load_error(void) { return dlerror(); }
+static void set_env(const char *name, const char *value) { setenv(name, value, 1); }
+static void unset_env(const char *name) { unsetenv(name); }
+#endif
 
 #define S_OK ((HRESULT)0)
 #define S_FALSE ((HRESULT)1)
@@ -369,7 +402,7 @@ static int item_ids(ISyncMgrHandler *handler, char ids[3][64]) {
     return n;
 }
 
-static void check_sync(ISyncMgrHandler *handler, const char *cancel_dest) {
+static void check_sync(ISyncMgrHandler *handler) {
     char ids[3][64];
     int n = item_ids(handler, ids);
     CHECK(n == 3, "three item IDs to synchronize");
@@ -435,10 +468,10 @@ static void check_sync(ISyncMgrHandler *handler, const char *cancel_dest) {
 
     /* Cancel everything at the first report, on a handler writing to CANCEL_DEST: every item
        ends SYNCMGR_PS_CANCELED. */
-    char cookie[2048];
-    const char *source = getenv("FOLDER_SYNC_SOURCE");
-    snprintf(cookie, sizeof cookie, "source=%s;dest=%s", source ? source : "", cancel_dest);
-    setenv("FOLDER_SYNC_COOKIE", cookie, 1);
+    const char *cancel_cookie = getenv("FOLDER_SYNC_CANCEL_COOKIE");
+    CHECK(cancel_cookie != NULL, "FOLDER_SYNC_CANCEL_COOKIE is set");
+    if (!cancel_cookie) return;
+    set_env("FOLDER_SYNC_COOKIE", cancel_cookie);
     ISyncMgrHandler *cancelling = create_handler();
     CHECK(cancelling != NULL, "a second handler for the cancelled run");
     if (cancelling) {
@@ -463,10 +496,10 @@ static void check_sync(ISyncMgrHandler *handler, const char *cancel_dest) {
     CHECK(cr.sessions == 0, "no session was created for refused calls");
 
     /* A panic in the handler: E_UNEXPECTED, and the handler stays usable. */
-    setenv("FOLDER_SYNC_FAULT", "panic", 1);
+    set_env("FOLDER_SYNC_FAULT", "panic");
     CHECK(handler->lpVtbl->Synchronize(handler, two, 1, NULL, &cr.iface, NULL) == E_UNEXPECTED,
           "a panic in Synchronize gives E_UNEXPECTED");
-    unsetenv("FOLDER_SYNC_FAULT");
+    unset_env("FOLDER_SYNC_FAULT");
     reset(&cr, &cb);
     two[0] = id0;
     CHECK(handler->lpVtbl->Synchronize(handler, two, 1, NULL, &cr.iface, NULL) == S_OK && cb.succeeded == 1,
@@ -474,19 +507,25 @@ static void check_sync(ISyncMgrHandler *handler, const char *cancel_dest) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s MODULE CANCEL_DEST\n", argv[0]);
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s MODULE\n", argv[0]);
         return 2;
     }
-    void *module = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    void *module = load_module(argv[1]);
     if (!module) {
-        fprintf(stderr, "cannot load %s: %s\n", argv[1], dlerror());
+        fprintf(stderr, "cannot load %s: %s\n", argv[1], load_error());
         return 2;
     }
     DllCanUnloadNowFn can_unload_now;
-    *(void **)&get_class_object = dlsym(module, "DllGetClassObject");
-    *(void **)&can_unload_now = dlsym(module, "DllCanUnloadNow");
-    *(void **)&task_free = dlsym(module, "CoTaskMemFree");
+    *(void **)&get_class_object = module_symbol(module, "DllGetClassObject");
+    *(void **)&can_unload_now = module_symbol(module, "DllCanUnloadNow");
+#ifdef _WIN32
+    /* Windows' task allocator is ole32's. */
+    *(void **)&task_free = module_symbol(load_module("ole32.dll"), "CoTaskMemFree");
+#else
+    /* Elsewhere every module built with mobsync-runtime exports one. */
+    *(void **)&task_free = module_symbol(module, "CoTaskMemFree");
+#endif
     CHECK(get_class_object && can_unload_now && task_free,
           "the module exports DllGetClassObject, DllCanUnloadNow and CoTaskMemFree");
     if (!get_class_object || !can_unload_now || !task_free) return 1;
@@ -523,7 +562,7 @@ int main(int argc, char **argv) {
 
     check_handler_info(handler);
     check_items(handler);
-    check_sync(handler, argv[2]);
+    check_sync(handler);
 
     CHECK(handler->lpVtbl->Release(handler) == 0, "the handler is released to zero");
     CHECK(can_unload_now() == S_OK, "DllCanUnloadNow gives S_OK once everything is released");

@@ -94,12 +94,14 @@ fn c_client_plays_sync_center_against_the_folder_sync_handler() {
 
     let output = Command::new(&client)
         .arg(&module)
-        .arg(&cancel_dest)
         .env(
             "FOLDER_SYNC_COOKIE",
             format!("source={};dest={}", source.display(), dest.display()),
         )
-        .env("FOLDER_SYNC_SOURCE", &source)
+        .env(
+            "FOLDER_SYNC_CANCEL_COOKIE",
+            format!("source={};dest={}", source.display(), cancel_dest.display()),
+        )
         .env_remove("FOLDER_SYNC_FAULT")
         .output()
         .unwrap();

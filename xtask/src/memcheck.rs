@@ -380,12 +380,18 @@ fn sync_center_client(
     let mut command = Command::new(&client);
     command
         .arg(library)
-        .arg(work.join("sc-cancelled"))
         .env(
             "FOLDER_SYNC_COOKIE",
             format!("source={};dest={}", source.display(), dest.display()),
         )
-        .env("FOLDER_SYNC_SOURCE", &source)
+        .env(
+            "FOLDER_SYNC_CANCEL_COOKIE",
+            format!(
+                "source={};dest={}",
+                source.display(),
+                work.join("sc-cancelled").display()
+            ),
+        )
         .env_remove("FOLDER_SYNC_FAULT");
     memcheck(
         "Sync Center C client",
