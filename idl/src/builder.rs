@@ -35,7 +35,8 @@ use std::path::{Path, PathBuf};
 use crate::codegen::{self, Api, BindingsOptions, RdlOptions, Stamp, rdl};
 use crate::{BUNDLED_INCLUDE_DIR, Compilation, Diagnostics, Options, Session};
 
-/// Generates Rust from IDL files in a build script; see the [module docs](self).
+/// Generates Rust from IDL files in a build script: set the options, then call
+/// [`compile`](Builder::compile).
 #[derive(Debug, Clone)]
 pub struct Builder {
     include_dirs: Vec<PathBuf>,

@@ -50,7 +50,7 @@ pub struct Options {
 
 /// The keys each derive accepts, in the order the error message lists them.
 pub struct Grammar {
-    /// `sync_mgr` or `com_object`.
+    /// `sync_mgr`, `sync_center` or `com_object`.
     pub attr_name: &'static str,
     pub keys: &'static [&'static str],
 }
@@ -58,6 +58,11 @@ pub struct Grammar {
 pub const HANDLER: Grammar = Grammar {
     attr_name: "sync_mgr",
     keys: &["clsid", "name", "interfaces", "threading", "events"],
+};
+
+pub const SYNC_CENTER: Grammar = Grammar {
+    attr_name: "sync_center",
+    keys: &["clsid", "name", "interfaces", "threading"],
 };
 
 pub const OBJECT: Grammar = Grammar {

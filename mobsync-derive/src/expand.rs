@@ -12,6 +12,9 @@ use crate::ctxt::{Ctxt, to_compile_errors};
 pub enum Kind {
     /// `#[derive(SyncMgrHandler)]`: a creatable class implementing ISyncMgrSynchronize.
     Handler,
+    /// `#[derive(SyncCenterHandler)]`: a creatable class implementing ISyncMgrHandler and
+    /// ISyncMgrSyncItemContainer, registered with Sync Center.
+    SyncCenter,
     /// `#[derive(ComObject)]`: an object implementing the listed interfaces.
     Object,
 }
@@ -20,13 +23,35 @@ impl Kind {
     fn derive_name(self) -> &'static str {
         match self {
             Kind::Handler => "SyncMgrHandler",
+            Kind::SyncCenter => "SyncCenterHandler",
             Kind::Object => "ComObject",
+        }
+    }
+
+    /// The interface `name` of the bindings a bare name in `interfaces(...)` names
+    /// (`mobsync_runtime::sys`, or `mobsync_runtime::syncmgr::sys` for Sync Center handlers),
+    /// every token spanned at `span` so errors point at the name.
+    fn bindings_path(self, name: &Ident, span: Span) -> TokenStream {
+        match self {
+            Kind::SyncCenter => quote_spanned! {span=> ::mobsync_runtime::syncmgr::sys::#name},
+            Kind::Handler | Kind::Object => quote_spanned! {span=> ::mobsync_runtime::sys::#name},
+        }
+    }
+
+    /// The interfaces every class of this kind implements, in slot order, before the listed
+    /// ones.
+    fn implied(self) -> &'static [&'static str] {
+        match self {
+            Kind::Handler => &[HANDLER_INTERFACE],
+            Kind::SyncCenter => SYNC_CENTER_INTERFACES,
+            Kind::Object => &[],
         }
     }
 
     fn grammar(self) -> &'static attr::Grammar {
         match self {
             Kind::Handler => &attr::HANDLER,
+            Kind::SyncCenter => &attr::SYNC_CENTER,
             Kind::Object => &attr::OBJECT,
         }
     }
@@ -35,12 +60,17 @@ impl Kind {
 /// The primary interface every handler implements (slot 0).
 const HANDLER_INTERFACE: &str = "ISyncMgrSynchronize";
 
-/// The type of a listed interface: a bare name is one of `mobsync_runtime::sys`; a path is
-/// used as written.
-fn interface_path(path: &syn::Path) -> (TokenStream, Span) {
+/// The interfaces every Sync Center handler implements (slots 0 and 1): Sync Center asks the
+/// handler itself for its items.
+const SYNC_CENTER_INTERFACES: &[&str] = &["ISyncMgrHandler", "ISyncMgrSyncItemContainer"];
+
+/// The type of a listed interface: a bare name is one of the kind's bindings
+/// (`mobsync_runtime::sys`, or `mobsync_runtime::syncmgr::sys` for Sync Center handlers); a
+/// path is used as written.
+fn interface_path(kind: Kind, path: &syn::Path) -> (TokenStream, Span) {
     let span = syn::spanned::Spanned::span(path);
     match path.get_ident() {
-        Some(name) => (quote_spanned! {span=> ::mobsync_runtime::sys::#name}, span),
+        Some(name) => (kind.bindings_path(name, span), span),
         None => (quote!(#path), span),
     }
 }
@@ -119,6 +149,31 @@ fn check<'a>(input: &'a DeriveInput, kind: Kind) -> syn::Result<Checked<'a>> {
                 }
             }
         }
+        Kind::SyncCenter => {
+            if options.clsid.is_none() && !options.seen.iter().any(|k| k == "clsid") {
+                cx.error_spanned_by(
+                    &input.ident,
+                    "missing CLSID: add #[sync_center(clsid = \"XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX\")] \
+                     with a GUID of your own (e.g. from `uuidgen`)",
+                );
+            }
+            if options.name.is_none() && !options.seen.iter().any(|k| k == "name") {
+                cx.error_spanned_by(
+                    &input.ident,
+                    "missing name: add #[sync_center(name = \"...\")], the class name written to \
+                     the registry and Sync Center's handler key",
+                );
+            }
+            for interface in &options.interfaces {
+                if SYNC_CENTER_INTERFACES.iter().any(|i| interface.is_ident(i)) {
+                    cx.error_spanned_by(
+                        interface,
+                        "every Sync Center handler implements ISyncMgrHandler and \
+                         ISyncMgrSyncItemContainer; list only the extra interfaces here",
+                    );
+                }
+            }
+        }
         Kind::Object => {
             // A creatable object (for a class factory) names its class; a plain one neither.
             if options.clsid.is_some() != options.name.is_some() {
@@ -150,16 +205,18 @@ fn try_expand(input: &DeriveInput, kind: Kind) -> syn::Result<TokenStream> {
     let ident = checked.ident;
     let options = &checked.options;
 
-    // The interface slots, in order: ISyncMgrSynchronize first for handlers.
+    // The interface slots, in order: the implied ones first (ISyncMgrSynchronize for handlers).
     let mut interfaces: Vec<(TokenStream, Span)> = Vec::new();
-    if kind == Kind::Handler {
-        let handler = Ident::new(HANDLER_INTERFACE, ident.span());
-        interfaces.push((
-            quote_spanned! {ident.span()=> ::mobsync_runtime::sys::#handler},
-            ident.span(),
-        ));
+    for name in kind.implied() {
+        let implied = Ident::new(name, ident.span());
+        interfaces.push((kind.bindings_path(&implied, ident.span()), ident.span()));
     }
-    interfaces.extend(options.interfaces.iter().map(interface_path));
+    interfaces.extend(
+        options
+            .interfaces
+            .iter()
+            .map(|path| interface_path(kind, path)),
+    );
 
     let count = Literal::usize_unsuffixed(interfaces.len());
     let vtables = interfaces.iter().enumerate().map(|(k, (interface, span))| {
@@ -190,10 +247,10 @@ fn try_expand(input: &DeriveInput, kind: Kind) -> syn::Result<TokenStream> {
             .map_or(ident.span(), |(_, lit)| lit.span());
         let assert_fn = format_ident!(
             "{}_must_be_send_and_sync_or_use_threading_apartment",
-            if kind == Kind::Handler {
-                "handler"
-            } else {
+            if kind == Kind::Object {
                 "object"
+            } else {
+                "handler"
             },
             span = span
         );
@@ -245,6 +302,26 @@ fn try_expand(input: &DeriveInput, kind: Kind) -> syn::Result<TokenStream> {
                 }
             }
         }
+    } else if let (Kind::SyncCenter, Some((clsid, _)), Some(name)) =
+        (kind, &options.clsid, &options.name)
+    {
+        let clsid = syn::LitInt::new(&format!("0x{clsid:032x}_u128"), ident.span());
+        let create = quote_spanned! {ident.span()=>
+            ::mobsync_runtime::__private::handler_is_created_with_default::<Self>()
+        };
+        quote! {
+            impl ::mobsync_runtime::__private::Class for #ident {
+                const CLSID: ::mobsync_runtime::__private::GUID =
+                    ::mobsync_runtime::__private::GUID::from_u128(#clsid);
+                const NAME: &'static str = #name;
+                const SYNC_MGR_FLAGS: u32 = 0;
+                const SYNC_MGR_HANDLER: bool = false;
+                const SYNC_CENTER_HANDLER: bool = true;
+                fn create() -> Self {
+                    #create
+                }
+            }
+        }
     } else if let (Some((clsid, _)), Some(name)) = (&options.clsid, &options.name) {
         let clsid = syn::LitInt::new(&format!("0x{clsid:032x}_u128"), ident.span());
         let create = quote_spanned! {ident.span()=>
@@ -283,7 +360,7 @@ fn stub(input: &DeriveInput, kind: Kind) -> TokenStream {
         return quote! {};
     }
     let ident = &input.ident;
-    let class = if kind == Kind::Handler {
+    let class = if kind != Kind::Object {
         quote! {
             impl ::mobsync_runtime::__private::Class for #ident {
                 const CLSID: ::mobsync_runtime::__private::GUID =
@@ -424,6 +501,52 @@ mod tests {
             out.contains("< :: mobsync_runtime :: sys :: ISyncMgrEnumItems as"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn sync_center_handler_implies_its_two_interfaces_and_registers_with_sync_center() {
+        let out = expand_str(
+            r#"#[sync_center(clsid = "632306B6-690C-48C1-AB87-953A6833A856", name = "Folders",
+                interfaces(ISyncMgrEventStore, crate::x::IFoo))]
+               struct H;"#,
+            Kind::SyncCenter,
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("VtablePtr ; 4"), "{out}");
+        assert!(
+            out.contains("syncmgr :: sys :: ISyncMgrHandler as"),
+            "{out}"
+        );
+        assert!(
+            out.contains("syncmgr :: sys :: ISyncMgrSyncItemContainer as"),
+            "{out}"
+        );
+        assert!(
+            out.contains("syncmgr :: sys :: ISyncMgrEventStore as"),
+            "{out}"
+        );
+        assert!(out.contains("< crate :: x :: IFoo as"), "{out}");
+        assert!(
+            out.contains("const SYNC_CENTER_HANDLER : bool = true"),
+            "{out}"
+        );
+        assert!(
+            out.contains("const SYNC_MGR_HANDLER : bool = false"),
+            "{out}"
+        );
+        assert!(out.contains("handler_must_be_send_and_sync"), "{out}");
+
+        let out = expand_str(
+            r#"#[sync_center(interfaces(ISyncMgrHandler), events(idle))] struct H;"#,
+            Kind::SyncCenter,
+        );
+        assert!(out.contains("missing CLSID"), "{out}");
+        assert!(out.contains("missing name"), "{out}");
+        assert!(
+            out.contains("every Sync Center handler implements"),
+            "{out}"
+        );
+        assert!(out.contains("unknown key `events`"), "{out}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `#[derive(SyncMgrHandler)]` and `#[derive(ComObject)]` for mobsync-rs.
+//! `#[derive(SyncMgrHandler)]`, `#[derive(SyncCenterHandler)]` and `#[derive(ComObject)]` for
+//! mobsync-rs.
 //!
 //! Use them through `mobsync_runtime`, which re-exports both and documents the attributes. The
 //! macros emit only the object layout (the interface slots and their vtables, which the runtime
@@ -25,6 +26,17 @@ use syn::{DeriveInput, parse_macro_input};
 pub fn derive_sync_mgr_handler(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::expand(&input, expand::Kind::Handler).into()
+}
+
+/// Makes a struct a creatable COM class implementing the Sync Center interfaces
+/// `ISyncMgrHandler` and `ISyncMgrSyncItemContainer` (and any extra interfaces listed),
+/// registered with Sync Center, for `mobsync_runtime::export_handlers!`.
+///
+/// See `mobsync_runtime::syncmgr` (feature `sync-center`) for the attributes.
+#[proc_macro_derive(SyncCenterHandler, attributes(sync_center))]
+pub fn derive_sync_center_handler(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::expand(&input, expand::Kind::SyncCenter).into()
 }
 
 /// Makes a struct a (non-creatable) COM object implementing the listed interfaces, for

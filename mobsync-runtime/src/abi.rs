@@ -238,6 +238,77 @@ pub unsafe fn in_wstr_opt<'a>(ptr: *const u16) -> Checked<Option<&'a WStr>> {
     unsafe { in_wstr(ptr) }.map(Some)
 }
 
+/// `[out, size_is(len)] I**`: the caller's array of interface pointers, cleared, as `Option<I>`
+/// slots (a null array is allowed only with a zero count, `E_INVALIDARG` otherwise). What the
+/// method stores in a slot is handed to the caller with its reference, unless the shim releases
+/// it ([`release_interfaces_from`]).
+///
+/// # Safety
+///
+/// A non-null `ptr` points to `len` writable interface pointers, exclusively ours for `'a`.
+pub unsafe fn out_interface_slice<'a, I: Interface>(
+    ptr: *mut *mut c_void,
+    len: u32,
+) -> Checked<&'a mut [Option<I>]> {
+    const {
+        assert!(
+            size_of::<Option<I>>() == size_of::<*mut c_void>()
+                && align_of::<Option<I>>() == align_of::<*mut c_void>(),
+            "an interface type is a nullable pointer"
+        );
+    }
+    // SAFETY: forwarded contract; a null pointer is a valid value.
+    let slots = unsafe { out_slice(ptr, len) }?;
+    // SAFETY: a windows-core interface is a `repr(transparent)` non-null pointer, so `Option<I>`
+    // has the layout of `*mut c_void` (asserted above) with null as `None`; every slot was just
+    // cleared to null, and a non-null value stored later is an owned reference of an `I`.
+    Ok(unsafe { &mut *(std::ptr::from_mut(slots) as *mut [Option<I>]) })
+}
+
+/// Releases the interfaces in `slots[from..]` (all of them when `from` is past the end: a
+/// count the method got wrong hands out nothing), leaving null behind.
+pub fn release_interfaces_from<I>(slots: &mut [Option<I>], from: usize) {
+    let from = if from <= slots.len() { from } else { 0 };
+    for slot in &mut slots[from..] {
+        *slot = None;
+    }
+}
+
+/// `[in] size_is(len) LPCWSTR*` with `[in] count len`: views of the strings, in order. A null
+/// array is allowed only with a zero count (`E_INVALIDARG` otherwise); a null or misaligned
+/// string in it gives `E_POINTER` / [`MISALIGNED`].
+///
+/// # Safety
+///
+/// A non-null `ptr` points to `len` readable pointers, each null or pointing to a
+/// NUL-terminated string, all unchanged for `'a`.
+pub unsafe fn in_wstr_array<'a>(ptr: *const *const u16, len: u32) -> Checked<Vec<&'a WStr>> {
+    // SAFETY: forwarded contract: `len` readable pointers.
+    let pointers: &'a [*const u16] = unsafe { in_slice(ptr, len) }?;
+    pointers
+        .iter()
+        // SAFETY: each pointer is null (refused) or a NUL-terminated string per the contract.
+        .map(|&p| unsafe { in_wstr(p) })
+        .collect()
+}
+
+/// `[out, string] LPWSTR*`: `text` as a NUL-terminated UTF-16 string in a fresh block of the
+/// COM task allocator, for the caller to free with `CoTaskMemFree` (`E_OUTOFMEMORY` when there
+/// is no memory). A NUL in `text` ends the string the caller reads.
+pub fn task_wstr(text: &str) -> Checked<*mut u16> {
+    let units: Vec<u16> = text.encode_utf16().chain(std::iter::once(0)).collect();
+    let bytes = units
+        .len()
+        .checked_mul(size_of::<u16>())
+        .ok_or(crate::hresults::E_OUTOFMEMORY)?;
+    let block = crate::task_mem::task_alloc(bytes)
+        .ok_or(crate::hresults::E_OUTOFMEMORY)?
+        .cast::<u16>();
+    // SAFETY: the block is fresh, at least `bytes` long and aligned to TASK_ALIGN >= 2.
+    unsafe { ptr::copy_nonoverlapping(units.as_ptr(), block.as_ptr(), units.len()) };
+    Ok(block.as_ptr())
+}
+
 /// `[in] I*` (optional): an owned, counted interface (one `AddRef`), or `None` for null.
 ///
 /// # Safety

@@ -42,6 +42,7 @@ impl ClassEntry {
                 } else {
                     None
                 },
+                sync_center: C::SYNC_CENTER_HANDLER,
             },
             new_factory: new_factory::<C>,
         }

@@ -90,6 +90,9 @@ pub trait Class: ComClass {
     /// `#[derive(SyncMgrHandler)]`); a plain COM class (`#[derive(ComObject)]` with a `clsid`)
     /// is registered under `HKCR\CLSID` only.
     const SYNC_MGR_HANDLER: bool = true;
+    /// Whether `DllRegisterServer` registers the class as a Sync Center handler (true for
+    /// `#[derive(SyncCenterHandler)]`).
+    const SYNC_CENTER_HANDLER: bool = false;
 
     /// Creates the value of a new object (`IClassFactory::CreateInstance`).
     fn create() -> Self;

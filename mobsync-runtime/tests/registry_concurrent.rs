@@ -28,6 +28,7 @@ fn clsid(run: u64, child: u32, n: u32) -> GUID {
 
 fn registration(clsid: GUID, module: &Path) -> Registration<'_> {
     Registration {
+        sync_center: false,
         clsid,
         name: "Concurrent test class",
         module_path: Some(module),

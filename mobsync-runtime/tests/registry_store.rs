@@ -26,6 +26,7 @@ fn temp_store() -> (tempfile::TempDir, Store) {
 
 fn folder_sync(module: &Path) -> Registration<'_> {
     Registration {
+        sync_center: false,
         clsid: FOLDER_SYNC,
         name: "Folder Sync",
         module_path: Some(module),
@@ -76,6 +77,7 @@ fn reader_api_returns_what_was_registered() {
     let other_module = PathBuf::from("/opt/handlers/libother.so");
     store
         .register(&Registration {
+            sync_center: false,
             clsid: OTHER,
             name: "Plain class",
             module_path: Some(&other_module),
@@ -220,6 +222,7 @@ fn sync_manager_registration_api() {
 fn default_module_path_is_the_module_linking_the_runtime() {
     let (_dir, store) = temp_store();
     let reg = Registration {
+        sync_center: false,
         clsid: OTHER,
         name: "Self",
         module_path: None,
@@ -241,6 +244,7 @@ fn default_module_path_is_the_module_linking_the_runtime() {
 fn relative_module_paths_are_made_absolute() {
     let (_dir, store) = temp_store();
     let reg = Registration {
+        sync_center: false,
         clsid: OTHER,
         name: "Relative",
         module_path: Some(Path::new("target/libx.so")),
@@ -278,6 +282,7 @@ fn a_truncated_store_is_reported_and_kept() {
     fs::write(store.path(), truncated).unwrap();
 
     let other = Registration {
+        sync_center: false,
         clsid: OTHER,
         name: "Other",
         module_path: Some(&module),
@@ -370,6 +375,7 @@ fn writers_wait_for_the_lock_and_readers_do_not() {
     let writer = std::thread::spawn(move || {
         let module = PathBuf::from("/opt/other.so");
         let result = writer_store.register(&Registration {
+            sync_center: false,
             clsid: OTHER,
             name: "Other",
             module_path: Some(&module),
@@ -416,4 +422,38 @@ fn writers_remove_temporary_files_of_killed_writers() {
     store.unregister(&folder_sync(&module)).unwrap();
     assert!(!stale.exists());
     assert!(unrelated.exists());
+}
+
+#[test]
+fn a_sync_center_handler_is_listed_under_sync_centers_key_and_removed_exactly() {
+    let (_dir, store) = temp_store();
+    let module = PathBuf::from("/opt/handlers/libfolder_sync.so");
+    let reg = Registration {
+        clsid: OTHER,
+        name: "Folder Sync (Sync Center)",
+        module_path: Some(&module),
+        threading_model: ThreadingModel::Both,
+        sync_mgr: None,
+        sync_center: true,
+    };
+    store.register(&reg).unwrap();
+    let key = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Explorer\\SyncMgr\\\
+               HandlerInstances\\{0123ABCD-0000-4000-8000-00000000BEEF}";
+    assert_eq!(
+        read_json(store.path())["keys"][key],
+        json!({ "": "Folder Sync (Sync Center)" })
+    );
+    assert_eq!(
+        store.sync_center_handlers().unwrap(),
+        [(OTHER, "Folder Sync (Sync Center)".to_string())]
+    );
+    // The legacy handler of the same DLL is not a Sync Center handler.
+    store.register(&folder_sync(&module)).unwrap();
+    assert_eq!(store.sync_center_handlers().unwrap().len(), 1);
+
+    store.unregister(&reg).unwrap();
+    assert_eq!(store.sync_center_handlers().unwrap(), []);
+    assert!(read_json(store.path())["keys"].get(key).is_none());
+    store.unregister(&folder_sync(&module)).unwrap();
+    assert_eq!(read_json(store.path())["keys"], json!({}));
 }

@@ -58,6 +58,7 @@ fn handler_key(clsid: &GUID) -> String {
 
 fn registration(clsid: GUID, module: &Path) -> Registration<'_> {
     Registration {
+        sync_center: false,
         clsid,
         name: "Registry test handler",
         module_path: Some(module),

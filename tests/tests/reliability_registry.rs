@@ -76,6 +76,7 @@ fn baseline_name(n: u128) -> String {
 #[cfg(not(windows))]
 fn registration<'a>(clsid: GUID, name: &'a str, module: &'a Path) -> Registration<'a> {
     Registration {
+        sync_center: false,
         clsid,
         name,
         module_path: Some(module),

@@ -7,6 +7,8 @@
 //!   whole under valgrind.
 //! - The C client (`tests/c/client_folder_sync.c`, compiled with `cc -g`) loading the folder-sync
 //!   module and running the whole protocol, as `tests/tests/c_client.rs` does.
+//! - The Sync Center C client (`tests/c/client_sync_center.c`) against the example's Sync
+//!   Center class, as `tests/tests/c_client_sync_center.rs` does.
 //! - `mobsync-host regsvr`, `sync --json` and `regsvr -u` of the folder-sync module in a temporary
 //!   registration store; the sync must complete with every item succeeded and no leak reported by
 //!   `DllCanUnloadNow`.
@@ -135,6 +137,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         fs::create_dir_all(&work)?;
         step("valgrind: the C client against folder-sync");
         outcomes.push(c_client(&root, &library, &work, &logs, &suppressions)?);
+        step("valgrind: the Sync Center C client against folder-sync");
+        outcomes.push(sync_center_client(
+            &root,
+            &library,
+            &work,
+            &logs,
+            &suppressions,
+        )?);
         step("valgrind: a mobsync-host sync session");
         outcomes.extend(host_session(&host, &library, &work, &logs, &suppressions)?);
         step("valgrind: mobsync-host against a handler that over-releases its callback");
@@ -334,6 +344,84 @@ fn c_client(
             ensure!(
                 summary.ends_with("passed, 0 failed"),
                 "the C client's checks failed: {summary}"
+            );
+            for (path, bytes) in &files {
+                let copied =
+                    fs::read(dest.join(path)).with_context(|| format!("{path} was not copied"))?;
+                ensure!(&copied == bytes, "{path} differs from its source");
+            }
+            Ok(summary)
+        },
+    )
+}
+
+/// The Sync Center C client under valgrind, with the sample tree of
+/// `tests/tests/c_client_sync_center.rs`.
+fn sync_center_client(
+    root: &Path,
+    library: &Path,
+    work: &Path,
+    logs: &Path,
+    suppressions: &Path,
+) -> Result<Outcome> {
+    let client = logs.join("client_sync_center");
+    let compiled = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
+        .arg("-I")
+        .arg(root.join("mobsync-runtime/include"))
+        .arg(root.join("tests/c/client_sync_center.c"))
+        .arg("-o")
+        .arg(&client)
+        .arg("-ldl")
+        .status()
+        .context("a C compiler (cc) is needed")?;
+    ensure!(
+        compiled.success(),
+        "compiling the Sync Center C client failed"
+    );
+    let source = work.join("sc-source");
+    let files: [(&str, Vec<u8>); 5] = [
+        ("Alpha/readme.txt", b"alpha\n".to_vec()),
+        ("Alpha/notes.txt", b"more alpha".to_vec()),
+        (
+            "Beta/nested/data.bin",
+            (0..100_000u32).map(|i| (i % 251) as u8).collect(),
+        ),
+        ("Beta/top.txt", b"beta".to_vec()),
+        ("Gamma/one.txt", b"1".to_vec()),
+    ];
+    for (path, bytes) in &files {
+        let path = source.join(path);
+        fs::create_dir_all(path.parent().expect("files are in folders"))?;
+        fs::write(&path, bytes)?;
+    }
+    let dest = work.join("sc-dest");
+    let mut command = Command::new(&client);
+    command
+        .arg(library)
+        .env(
+            "FOLDER_SYNC_COOKIE",
+            format!("source={};dest={}", source.display(), dest.display()),
+        )
+        .env(
+            "FOLDER_SYNC_CANCEL_COOKIE",
+            format!(
+                "source={};dest={}",
+                source.display(),
+                work.join("sc-cancelled").display()
+            ),
+        )
+        .env_remove("FOLDER_SYNC_FAULT");
+    memcheck(
+        "Sync Center C client",
+        command,
+        &logs.join("sync-center-client.log"),
+        suppressions,
+        |stdout| {
+            let summary = stdout.lines().last().unwrap_or_default().to_owned();
+            ensure!(
+                summary.ends_with("passed, 0 failed"),
+                "the Sync Center C client's checks failed: {summary}"
             );
             for (path, bytes) in &files {
                 let copied =

@@ -13,6 +13,9 @@
 //! 5. Run the client in a multithreaded and in a single-threaded apartment over a sample tree;
 //!    it `CoCreateInstance`s the handler and drives a full sync, then the copies are compared
 //!    byte for byte here.
+//!    The Sync Center class of the same DLL (its registration under Sync Center's handler key
+//!    checked in step 4) is driven by `tests/c/client_sync_center.c` built against the generated
+//!    `syncmgr_rs.h` (see [`sync_center`]).
 //! 6. `wine regsvr32 /u` and check that the keys are gone.
 //! 7. Run mobsync-runtime's registry tests under Wine (the Windows registry backend checked with
 //!    `reg.exe`, four processes registering at once) and its task allocator tests.
@@ -28,6 +31,8 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
+
+mod sync_center;
 
 use crate::project_root;
 
@@ -102,11 +107,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     step("registering with wine regsvr32");
     let dll_win = windows_path(&dll)?;
     // Leftovers of an interrupted run would hide a DllRegisterServer that writes nothing.
-    if ctx.reg_key_exists(&clsid_key())? || ctx.reg_key_exists(&handler_key())? {
+    if ctx.reg_key_exists(&clsid_key())?
+        || ctx.reg_key_exists(&handler_key())?
+        || ctx.reg_key_exists(&sync_center::sync_center_key())?
+    {
         println!("removing the registration left by an earlier run");
         let _ = ctx.wine(["regsvr32", "/s", "/u", &dll_win])?;
         ctx.reg_delete(&clsid_key())?;
         ctx.reg_delete(&handler_key())?;
+        ctx.reg_delete(&sync_center::sync_center_key())?;
     }
     let status = ctx.wine(["regsvr32", "/s", &dll_win])?;
     ensure!(
@@ -114,6 +123,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "wine regsvr32 failed with exit status {status}"
     );
     ctx.check_registered(&dll_win)?;
+    sync_center::check_registered(&ctx)?;
 
     step("driving a full sync from the C client");
     let dll_name = dll
@@ -141,6 +151,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         println!("{apartment}: the copies match the source byte for byte");
     }
 
+    step("driving a synchronization through Sync Center's interfaces (the Sync Center C client)");
+    sync_center::drive(&ctx, &dll)?;
+
     step("unregistering with wine regsvr32 /u");
     let status = ctx.wine(["regsvr32", "/s", "/u", &dll_win])?;
     ensure!(
@@ -154,6 +167,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     ensure!(
         !ctx.reg_key_exists(&handler_key())?,
         "the Sync Manager registration is still there after DllUnregisterServer"
+    );
+    ensure!(
+        !ctx.reg_key_exists(&sync_center::sync_center_key())?,
+        "the Sync Center registration is still there after DllUnregisterServer"
     );
     println!("ok: every key DllRegisterServer wrote is gone");
 

@@ -14,6 +14,10 @@
 //!   handler does not take part).
 //! - Item IDs are derived from the folder names (see [`item_id`]), so they are stable.
 //!
+//! A second class serves Sync Center (Windows Vista and later) from the same DLL: see
+//! [`sync_center`] (CLSID `{7D1E5A40-2C8B-4F6E-9A31-5B0C4E2F8A17}`, "Folder Sync (Sync
+//! Center)").
+//!
 //! The crate is a `cdylib` (the handler module, with `DllGetClassObject`, `DllCanUnloadNow`,
 //! `DllRegisterServer` and `DllUnregisterServer`) and an `rlib` (for tests).
 
@@ -23,7 +27,9 @@ pub mod engine;
 mod handler;
 pub mod item_id;
 pub mod items;
+pub mod sync_center;
 
 pub use handler::{COOKIE_ENV, FolderSync, NAME};
+pub use sync_center::FolderSyncCenter;
 
-mobsync_runtime::export_handlers!(FolderSync);
+mobsync_runtime::export_handlers!(FolderSync, FolderSyncCenter);

@@ -28,6 +28,7 @@ use std::fmt::Write as _;
 use super::abi::{
     Api, Decl, DeclKind, Interface, Literal, Method, NamedKind, Origin, Prim, Struct, Ty,
 };
+use super::c_order::{Step, emission_order, undefined_interfaces};
 use super::options::CHeaderOptions;
 use crate::model::Guid;
 
@@ -145,12 +146,50 @@ pub fn generate(api: &Api, opts: &CHeaderOptions) -> String {
         }
         let _ = writeln!(w);
     }
-
-    for d in api.decls.iter().filter(|d| d.origin == Origin::Imported) {
-        imported_decl(w, api, d, &p);
+    // Interfaces of imported files that are named but not defined here, behind the SDK's
+    // forward-declaration guards.
+    let undefined = undefined_interfaces(api);
+    if !undefined.is_empty() {
+        let _ = writeln!(w, "/* Interfaces this header names but does not define. */");
+        for name in &undefined {
+            let _ = writeln!(w, "#ifndef __{name}_FWD_DEFINED__");
+            let _ = writeln!(w, "#define __{name}_FWD_DEFINED__");
+            let _ = writeln!(w, "typedef struct {name} {name};");
+            let _ = writeln!(w, "#endif");
+        }
+        let _ = writeln!(w);
     }
-    for d in api.decls.iter().filter(|d| d.origin == Origin::Root) {
-        decl(w, api, d, &p);
+    // `cpp_quote("DEFINE_GUID(...)")`, as the SDK's IDL files write GUID constants.
+    let quotes_define_guid = api
+        .decls
+        .iter()
+        .any(|d| matches!(&d.kind, DeclKind::CppQuote(text) if text.contains("DEFINE_GUID(")));
+    if quotes_define_guid {
+        comment(
+            w,
+            "",
+            "The SDK's DEFINE_GUID, which the IDL's cpp_quote lines use (`DEFINE_GUID(...);`): \
+             a static const definition here, the SDK's own where <windows.h> defines it.",
+        );
+        let _ = writeln!(w, "#ifndef DEFINE_GUID");
+        let _ = writeln!(
+            w,
+            "#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \\\n    \
+             static const GUID name {p}_UNUSED = {{l, w1, w2, {{b1, b2, b3, b4, b5, b6, b7, b8}}}}"
+        );
+        let _ = writeln!(w, "#endif");
+        let _ = writeln!(w);
+    }
+
+    for step in emission_order(api) {
+        match step {
+            Step::Forward(keyword, tag, name) => {
+                let _ = writeln!(w, "typedef {keyword} {tag} {name};");
+                let _ = writeln!(w);
+            }
+            Step::Decl(d) if d.origin == Origin::Imported => imported_decl(w, api, d, &p),
+            Step::Decl(d) => decl(w, api, d, &p),
+        }
     }
 
     let _ = writeln!(w, "#ifdef __cplusplus");

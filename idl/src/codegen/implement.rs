@@ -1,5 +1,5 @@
 //! Bindings with implementations: the Rust bindings of an IDL file and, in a child module
-//! `implement`, the safe traits and `extern "system"` shims (see [`handler`](super::handler))
+//! `implement`, the safe traits and `extern "system"` shims (see [`handler`])
 //! that let a Rust type implement any of its interfaces as a COM object of `mobsync-runtime`
 //! (`#[derive(ComObject)]` with the interfaces listed by path).
 
@@ -101,6 +101,7 @@ fn traits_options(opts: &BindingsOptions, runtime: &str) -> TraitsOptions {
         runtime: runtime.to_string(),
         bindings: "super".to_string(),
         derives: vec!["ComObject".to_string()],
+        trait_path: String::new(),
         in_views: Vec::new(),
         out_owned: Vec::new(),
     }

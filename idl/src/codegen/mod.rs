@@ -34,6 +34,7 @@
 pub mod abi;
 pub mod bindings;
 pub mod c_header;
+mod c_order;
 mod finish;
 pub mod handler;
 pub mod implement;
@@ -67,6 +68,7 @@ pub(crate) mod test_options {
             runtime: "crate".into(),
             bindings: "crate::sys".into(),
             derives: vec!["SyncMgrHandler".into()],
+            trait_path: "mobsync_runtime".into(),
             in_views: vec![
                 ("SYNCMGRPROGRESSITEM".into(), "ProgressItem".into()),
                 ("SYNCMGRLOGERRORINFO".into(), "LogErrorInfo".into()),

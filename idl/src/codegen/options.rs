@@ -52,6 +52,9 @@ pub struct TraitsOptions {
     /// The derive macros that build COM objects from these traits, named in the module
     /// documentation (`#[derive(SyncMgrHandler)]`).
     pub derives: Vec<String>,
+    /// The path users name the traits by, in diagnostics and documentation
+    /// (`mobsync_runtime`, `mobsync_runtime::syncmgr`); empty for the bare trait name.
+    pub trait_path: String,
     /// In-structures that a trait method receives as a safe view type of the runtime instead
     /// of `&S` (they hold string pointers whose validity depends on a mask): (IDL struct name,
     /// runtime type name).

@@ -20,6 +20,10 @@ pub(crate) const HANDLERS_ROOT: &str = r"HKCU\Software\mobsync-rs\Handlers";
 pub(crate) const SETTINGS_ROOT: &str = r"HKCU\Software\mobsync-rs\Settings";
 /// The settings value: the text a host passes to `Initialize` as the cookie.
 const COOKIE: &str = "Cookie";
+/// Where Sync Center (Windows Vista and later) finds the handler classes it loads: one subkey
+/// per handler CLSID, whose default value is the handler's name.
+pub(crate) const SYNC_CENTER_ROOT: &str =
+    r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Explorer\SyncMgr\HandlerInstances";
 /// The value under `InprocServer32` that names the threading model.
 const THREADING_MODEL: &str = "ThreadingModel";
 /// The Sync Manager description value.
@@ -72,6 +76,10 @@ pub(crate) fn handler_key(clsid: &GUID) -> String {
     format!(r"{HANDLERS_ROOT}\{}", braced(clsid))
 }
 
+pub(crate) fn sync_center_key(clsid: &GUID) -> String {
+    format!(r"{SYNC_CENTER_ROOT}\{}", braced(clsid))
+}
+
 pub(crate) fn settings_key(clsid: &GUID) -> String {
     format!(r"{SETTINGS_ROOT}\{}", braced(clsid))
 }
@@ -109,7 +117,15 @@ pub(crate) fn register_class(
         &inproc,
         THREADING_MODEL,
         Value::Sz(reg.threading_model.as_str().to_owned()),
-    )
+    )?;
+    if reg.sync_center {
+        tx.set_value(
+            &sync_center_key(&reg.clsid),
+            "",
+            Value::Sz(reg.name.to_owned()),
+        )?;
+    }
+    Ok(())
 }
 
 /// Removes the COM class keys of `reg`. Returns `false`, changing nothing, if the class is now
@@ -129,6 +145,12 @@ pub(crate) fn unregister_class(
             reg.clsid
         );
         return Ok(false);
+    }
+    if reg.sync_center {
+        // Only the handler's own key: the parent keys belong to Windows.
+        let key = sync_center_key(&reg.clsid);
+        tx.delete_value(&key, "")?;
+        tx.delete_key_if_empty(&key)?;
     }
     tx.delete_value(&inproc, THREADING_MODEL)?;
     tx.delete_value(&inproc, "")?;
@@ -243,6 +265,24 @@ pub(crate) fn read_handler(
             .and_then(|s| s.parse::<ThreadingModel>().ok()),
         sync_mgr,
     }))
+}
+
+/// The Sync Center handlers registered under [`SYNC_CENTER_ROOT`] (see
+/// `Store::sync_center_handlers`): CLSID and name, sorted by CLSID.
+pub(crate) fn read_sync_center_handlers(
+    view: &impl ReadKeys,
+) -> Result<Vec<(GUID, String)>, RegistryError> {
+    let mut out = BTreeMap::new();
+    for name in view.subkeys(SYNC_CENTER_ROOT)? {
+        if let Some(clsid) = parse_braced(&name) {
+            let label = match view.value(&sync_center_key(&clsid), "")? {
+                Some(Value::Sz(s)) => s,
+                _ => String::new(),
+            };
+            out.insert(clsid.to_u128(), (clsid, label));
+        }
+    }
+    Ok(out.into_values().collect())
 }
 
 /// Reads every handler (see `Store::handlers`), sorted by CLSID.

@@ -14,6 +14,7 @@
 //! | `HKCR\CLSID\{CLSID}\InprocServer32` | default | absolute path of the module |
 //! | `HKCR\CLSID\{CLSID}\InprocServer32` | `ThreadingModel` | `Apartment`, `Both` or `Free` |
 //! | `HKCU\Software\mobsync-rs\Handlers\{CLSID}` | `Description` (string), `Flags` (32-bit) | the Sync Manager registration, see below |
+//! | `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Explorer\SyncMgr\HandlerInstances\{CLSID}` | default | the class name: a Sync Center handler ([`Registration::sync_center`]), which Sync Center loads |
 //! | `HKCU\Software\mobsync-rs\Settings\{CLSID}` | `Cookie` (string) | settings a host passes as the `Initialize` cookie ([`Store::set_handler_settings`]; not written by registration) |
 //!
 //! The Sync Manager registration (a description and `SYNCMGRREGISTERFLAG_*` flags) goes to Sync
@@ -145,6 +146,7 @@ pub struct SyncMgrRegistration<'a> {
 ///     module_path: None, // the module this code is linked into
 ///     threading_model: ThreadingModel::Both,
 ///     sync_mgr: Some(SyncMgrRegistration { description: "Folder Sync", flags: 0 }),
+///     sync_center: false,
 /// }];
 /// # assert_eq!(CLASSES.len(), 1);
 /// ```
@@ -161,6 +163,9 @@ pub struct Registration<'a> {
     pub threading_model: ThreadingModel,
     /// The Sync Manager registration, or `None` to register only the COM class.
     pub sync_mgr: Option<SyncMgrRegistration<'a>>,
+    /// Whether the class is a Sync Center handler (`ISyncMgrHandler`), listed under Sync
+    /// Center's handler key with its name.
+    pub sync_center: bool,
 }
 
 /// A class as read back from the store.
@@ -456,6 +461,12 @@ impl Store {
         #[cfg(not(windows))]
         let _ = &mut entry;
         Ok(entry)
+    }
+
+    /// The Sync Center handlers registered in the store ([`Registration::sync_center`]): each
+    /// CLSID with its name, sorted by CLSID.
+    pub fn sync_center_handlers(&self) -> Result<Vec<(GUID, String)>, RegistryError> {
+        self.read(keys::read_sync_center_handlers)
     }
 
     /// The settings stored for a handler class (by `mobsync-host config`): the text a host passes

@@ -306,6 +306,19 @@ impl Method {
         self.ret == Ty::Hresult && self.params.iter().all(|p| p.role != ParamRole::Raw)
     }
 
+    /// Whether a parameter's safe form needs the runtime ([`ParamRole::OutString`] frees or
+    /// allocates task memory, [`ParamRole::InStringArray`] collects views, an
+    /// [`ParamRole::OutArray`] of interfaces is released on failure): the standalone bindings
+    /// keep such methods raw, the traits of `mobsync-runtime` take the safe form.
+    pub fn needs_runtime(&self) -> bool {
+        self.params.iter().any(|p| match p.role {
+            ParamRole::OutString | ParamRole::InStringArray { .. } => true,
+            // An array of interfaces: the runtime releases what a failed call left in it.
+            ParamRole::OutArray { .. } => p.ty.pointee().is_some_and(|(e, _)| e.is_interface_ptr()),
+            _ => false,
+        })
+    }
+
     /// Whether the method can succeed with a code other than `S_OK`.
     pub fn has_extra_success_codes(&self) -> bool {
         self.success_codes.iter().any(|c| c != "S_OK")
@@ -425,6 +438,17 @@ pub enum ParamRole {
     OutValue,
     /// `[out] I **`: an interface the method returns.
     OutInterface,
+    /// `[out, string] WCHAR **`: a string the callee allocates with the COM task allocator and
+    /// the caller frees; a trait method returns it as a `String`.
+    OutString,
+    /// `[in, size_is(n)] const WCHAR **` (an array of `LPCWSTR`) with `[in] count n`: a slice of
+    /// string views; `[unique]` allows null with a zero count.
+    InStringArray {
+        /// The index of the count parameter.
+        len: usize,
+        /// `[unique]`.
+        optional: bool,
+    },
     /// `[out, iid_is(riid)] void **`: an interface of the caller's choice.
     OutIid {
         /// The index of the `REFIID` parameter.
@@ -446,7 +470,10 @@ impl ParamRole {
     pub fn is_returned(self) -> bool {
         matches!(
             self,
-            ParamRole::OutValue | ParamRole::OutInterface | ParamRole::OutIid { .. }
+            ParamRole::OutValue
+                | ParamRole::OutInterface
+                | ParamRole::OutIid { .. }
+                | ParamRole::OutString
         )
     }
 
@@ -605,6 +632,12 @@ impl Ty {
     /// Whether this is an interface (through aliases).
     pub fn is_interface(&self) -> bool {
         matches!(self.resolved(), Ty::Interface(_))
+    }
+
+    /// Whether this is a pointer to an interface (`I *`, the element of an array of
+    /// interfaces).
+    pub fn is_interface_ptr(&self) -> bool {
+        self.pointee().is_some_and(|(t, c)| !c && t.is_interface())
     }
 
     /// Whether the type is a single value a pointer can refer to as "one element": a GUID, a

@@ -102,6 +102,15 @@ pub(super) fn assign_roles(f: &model::Function, params: &mut [Param]) {
                         optional: p.unique,
                     }
                 }
+                (Some(Some(len)), Some((elem, _)))
+                    if len != i && is_count(&params[len]) && is_const_wstr(elem) =>
+                {
+                    implied[len].push((i, ParamRole::ArrayLen { array: i }));
+                    ParamRole::InStringArray {
+                        len,
+                        optional: p.unique,
+                    }
+                }
                 (Some(_), _) => ParamRole::Raw,
                 (None, None) if p.ty.is_plain_value() => ParamRole::Value,
                 (None, None) => ParamRole::Raw,
@@ -119,7 +128,9 @@ pub(super) fn assign_roles(f: &model::Function, params: &mut [Param]) {
             },
             Direction::Out => match (size_is, iid_is, pointee) {
                 (Some(Some(len)), None, Some((elem, false)))
-                    if len != i && is_count(&params[len]) && elem.is_plain_value() =>
+                    if len != i
+                        && is_count(&params[len])
+                        && (elem.is_plain_value() || elem.is_interface_ptr()) =>
                 {
                     match length_is {
                         None => {
@@ -145,6 +156,13 @@ pub(super) fn assign_roles(f: &model::Function, params: &mut [Param]) {
                 }
                 (None, None, Some((inner, false))) => match inner.pointee() {
                     Some((iface, false)) if iface.is_interface() => ParamRole::OutInterface,
+                    Some((t, false))
+                        if p.string
+                            && !p.unique
+                            && matches!(t.resolved(), Ty::Prim(Prim::WChar)) =>
+                    {
+                        ParamRole::OutString
+                    }
                     _ if !p.unique
                         && !p.string
                         && (inner.is_plain_value()
@@ -196,6 +214,11 @@ pub(super) fn is_count(p: &Param) -> bool {
 /// An `[out]` pointer to an integer.
 pub(super) fn is_fetched_count(p: &Param) -> bool {
     p.dir == Direction::Out && p.ty.pointee().is_some_and(|(t, c)| !c && t.is_integer())
+}
+
+/// A pointer to const UTF-16 (`LPCWSTR`, `LPCOLESTR`), the element of a string array.
+pub(super) fn is_const_wstr(ty: &Ty) -> bool {
+    matches!(ty.pointee(), Some((t, true)) if matches!(t.resolved(), Ty::Prim(Prim::WChar)))
 }
 
 /// An `[in]` pointer to a const GUID.

@@ -476,3 +476,62 @@ fn dispinterfaces_have_the_idispatch_vtable_and_libraries_a_libid() {
         Some(DeclKind::GuidConst(g)) if g.data1 == 0x1111_1111 && g.data4[7] == 0x55
     ));
 }
+
+#[test]
+fn callee_allocated_strings_and_string_arrays_have_roles_of_their_own() {
+    let api = lower(
+        "import \"unknwn.idl\";\n\
+         [object, local, uuid(11111111-2222-3333-4444-555555555556)]\n\
+         interface IStrings : IUnknown {\n\
+             HRESULT Name([out, string] LPWSTR *name);\n\
+             HRESULT MaybeName([out, unique, string] LPWSTR *name);\n\
+             HRESULT Run([in, size_is(n)] LPCWSTR *ids, [in] ULONG n);\n\
+             HRESULT RunSome([in, unique, size_is(n)] LPCWSTR *ids, [in] ULONG n);\n\
+             HRESULT Edit([in, size_is(n)] LPWSTR *ids, [in] ULONG n);\n\
+             HRESULT Next([in] ULONG celt, [out, size_is(celt), length_is(*fetched)] IUnknown **items, [out] ULONG *fetched);\n\
+         }\n",
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    use ParamRole::*;
+    let name = method(&api, "IStrings", "Name");
+    assert_eq!(roles(name), [OutString]);
+    assert!(name.has_safe_signature() && name.needs_runtime());
+    assert_eq!(name.out_values(), [0]);
+    // A `[unique]` out-string may be left null: no owned form says that, so it stays raw.
+    assert_eq!(roles(method(&api, "IStrings", "MaybeName")), [Raw]);
+    assert_eq!(
+        roles(method(&api, "IStrings", "Run")),
+        [
+            InStringArray {
+                len: 1,
+                optional: false
+            },
+            ArrayLen { array: 0 }
+        ]
+    );
+    assert_eq!(
+        roles(method(&api, "IStrings", "RunSome")),
+        [
+            InStringArray {
+                len: 1,
+                optional: true
+            },
+            ArrayLen { array: 0 }
+        ]
+    );
+    // Mutable strings are not views.
+    assert_eq!(roles(method(&api, "IStrings", "Edit")), [Raw, Value]);
+    // An array of interfaces is an out-array like an array of values, with the runtime's help.
+    let next = method(&api, "IStrings", "Next");
+    assert_eq!(
+        roles(next)[..2],
+        [
+            ArrayLen { array: 1 },
+            OutArray {
+                len: 0,
+                fetched: Some(2)
+            }
+        ]
+    );
+    assert!(next.needs_runtime());
+}

@@ -197,7 +197,7 @@ impl Emitter<'_> {
             ),
             _ => true,
         });
-        m.has_safe_signature() && generic_outs <= 1 && interfaces_known
+        m.has_safe_signature() && !m.needs_runtime() && generic_outs <= 1 && interfaces_known
     }
 
     pub(super) fn method(&self, iface: &str, m: &Method) -> TokenStream {

@@ -338,7 +338,9 @@ pub(super) fn safe_method(iface: &str, m: &Method) -> TokenStream {
                     }
                 }
             }
-            ParamRole::Raw => unreachable!("safe_method needs no raw parameters"),
+            ParamRole::Raw | ParamRole::OutString | ParamRole::InStringArray { .. } => {
+                unreachable!("safe_method needs no raw parameters and no runtime")
+            }
         }
     }
 

@@ -25,6 +25,7 @@ use super::finish::{finish, wrap};
 use super::options::BindingsOptions;
 use super::rust_tokens::*;
 
+mod define_guid;
 mod interfaces;
 mod methods;
 mod structs;
@@ -54,6 +55,7 @@ fn tokens_of(api: &Api, opts: &BindingsOptions, own_only: bool) -> TokenStream {
     let mut emitter = Emitter {
         api,
         wide_text: false,
+        taken: taken_names(api),
     };
     let mut items = TokenStream::new();
     for decl in &api.decls {
@@ -155,13 +157,49 @@ struct Emitter<'a> {
     api: &'a Api,
     /// Whether the `WideText__` helper is used.
     wide_text: bool,
+    /// The names of the module's items so far and to come, so that a `DEFINE_GUID` line
+    /// naming one of them (or repeated) is not generated twice.
+    taken: std::collections::HashSet<String>,
+}
+
+/// The names the declarations generate (`CLSID_` constants included).
+fn taken_names(api: &Api) -> std::collections::HashSet<String> {
+    let mut names = std::collections::HashSet::new();
+    for d in &api.decls {
+        match &d.kind {
+            DeclKind::CppQuote(_) | DeclKind::Skipped(_) => {}
+            DeclKind::Class(_) => {
+                names.insert(format!("CLSID_{}", d.name));
+            }
+            _ => {
+                names.insert(d.name.clone());
+            }
+        }
+    }
+    names
 }
 
 impl Emitter<'_> {
     fn decl(&mut self, d: &Decl) -> TokenStream {
         match &d.kind {
-            // C only.
-            DeclKind::CppQuote(_) => return TokenStream::new(),
+            // C only, but for the GUID constants of the root files' `DEFINE_GUID` lines.
+            DeclKind::CppQuote(text) => {
+                let Some((name, guid)) = define_guid::parse(text) else {
+                    return TokenStream::new();
+                };
+                if d.origin != Origin::Root || !self.taken.insert(name.clone()) {
+                    return TokenStream::new();
+                }
+                let id = format_ident!("{}", name);
+                let value = guid_expr(&guid);
+                let doc = doc_attrs(&format!(
+                    "`{name}`, stated in the IDL as `cpp_quote(\"DEFINE_GUID({name}, ...)\")`."
+                ));
+                return quote! {
+                    #doc
+                    pub const #id: windows_core::GUID = #value;
+                };
+            }
             DeclKind::Skipped(reason) => {
                 let what = if d.name.is_empty() {
                     "A declaration"
@@ -249,8 +287,18 @@ impl Emitter<'_> {
                 let value = guid_expr(&c.clsid);
                 let mut text = doc_with_origin(d);
                 if !c.interfaces.is_empty() {
-                    let list: Vec<String> =
-                        c.interfaces.iter().map(|i| format!("[`{i}`]")).collect();
+                    // A link only to an interface these bindings declare.
+                    let list: Vec<String> = c
+                        .interfaces
+                        .iter()
+                        .map(|i| {
+                            if self.known_interface(i) {
+                                format!("[`{i}`]")
+                            } else {
+                                format!("`{i}`")
+                            }
+                        })
+                        .collect();
                     let sentence = format!(
                         "The class identifier of `{}`, which implements {}.",
                         d.name,

@@ -54,7 +54,8 @@ const PARAM_NAMES: &[(&str, &str)] = &[
 
 /// Hungarian prefixes stripped from parameter names when a capital letter follows.
 const PREFIXES: &[&str] = &[
-    "lpwsz", "pwsz", "lpc", "pdw", "wsz", "lp", "pp", "dw", "cb", "p", "f",
+    "lpwsz", "ppsz", "pwsz", "psz", "lpc", "pdw", "wsz", "lp", "pp", "dw", "cb", "p", "f", "n",
+    "u", "i",
 ];
 
 /// Method names that would collide with a method of a prelude trait; they get a `_com` suffix.
@@ -305,6 +306,8 @@ struct ParamPlan {
     arg: Option<TokenStream>,
     /// A line for the method's docs.
     note: Option<String>,
+    /// Statements the shim runs when the method fails, before returning its error.
+    on_error: Vec<TokenStream>,
 }
 
 /// What a trait method returns, and how the shim turns that into an HRESULT.
@@ -370,26 +373,32 @@ impl<'a> Generator<'a> {
             }
         };
 
+        let derives: Vec<String> = self
+            .opts
+            .derives
+            .iter()
+            .map(|d| format!("`#[derive({d})]`"))
+            .collect();
         let trait_doc = doc(&format!(
             "{}\n\n\
              The safe Rust side of [`{iname}`]. Implement it for a type whose \
-             `#[derive(SyncMgrHandler)]` or `#[derive(ComObject)]` lists `{iname}`; COM \
+             {} lists `{iname}`; COM \
              callers reach your methods through the generated vtable, after the argument checks \
              described on each method.",
-            decl.doc
+            decl.doc,
+            derives.join(" or ")
         ));
-        let unimplemented_message = format!(
-            "`{{Self}}` does not implement `{}`",
-            trait_name(self.api, iname)
-        );
-        let unimplemented_label = format!(
-            "`{iname}` needs `impl {} for {{Self}}`",
-            trait_name(self.api, iname)
-        );
+        let short = trait_name(self.api, iname);
+        let trait_path = if self.opts.trait_path.is_empty() {
+            short.clone()
+        } else {
+            format!("{}::{}", self.opts.trait_path, short)
+        };
+        let unimplemented_message = format!("`{{Self}}` does not implement `{short}`");
+        let unimplemented_label = format!("`{iname}` needs `impl {short} for {{Self}}`");
         let unimplemented_note = format!(
-            "write `impl mobsync_runtime::{} for {{Self}} {{{{ ... }}}}` with the trait's required methods, \
-             or remove `{iname}` from the derive's interface list",
-            trait_name(self.api, iname)
+            "write `impl {trait_path} for {{Self}} {{{{ ... }}}}` with the trait's required methods, \
+             or remove `{iname}` from the derive's interface list"
         );
         let implement_safety = safety(&format!(
             "every slot is a shim for the same method of {iname} that treats this as slot K of an \
@@ -537,6 +546,49 @@ impl<'a> Generator<'a> {
         (trait_method, shim)
     }
 
+    /// `m` with the interface parameters whose interface the bindings do not declare (an
+    /// interface of an imported file that nothing generated derives from: `IEnumString`,
+    /// `IShellItem` ...) in the raw form, as the bindings' callers see them.
+    fn without_unknown_interfaces(&self, m: &Method) -> Method {
+        let known = |name: &str| {
+            name == "IUnknown"
+                || self
+                    .api
+                    .find(name)
+                    .is_some_and(|d| matches!(d.kind, DeclKind::Interface(_)))
+        };
+        let mut m = m.clone();
+        let mut counts = Vec::new();
+        for p in &mut m.params {
+            let levels = match p.role {
+                ParamRole::InInterface { .. } => 1,
+                ParamRole::OutInterface => 2,
+                ParamRole::OutArray { .. } => 2,
+                _ => continue,
+            };
+            let mut ty = &p.ty;
+            for _ in 0..levels {
+                ty = ty.pointee().map_or(ty, |(t, _)| t);
+            }
+            if let Ty::Interface(name) = ty.resolved()
+                && !known(name)
+            {
+                if let ParamRole::OutArray { len, fetched } = p.role {
+                    counts.push((len, fetched));
+                }
+                p.role = ParamRole::Raw;
+            }
+        }
+        // The counts of an array left raw are plain values again.
+        for (len, fetched) in counts {
+            m.params[len].role = ParamRole::Value;
+            if let Some(f) = fetched {
+                m.params[f].role = ParamRole::OutValue;
+            }
+        }
+        m
+    }
+
     fn uses_fetched_count(&self, m: &Method) -> bool {
         m.params.iter().any(|p| {
             matches!(
@@ -659,6 +711,7 @@ impl<'a> Generator<'a> {
         m: &Method,
         outcome: Option<&Ident>,
     ) -> Result<(TokenStream, TokenStream), String> {
+        let m = &self.without_unknown_interfaces(m);
         let what = format!("{iname}::{}", m.name);
         let default_body = m.optional.as_ref().map(|code| {
             let path = self.hresult_path(code);
@@ -727,6 +780,7 @@ impl<'a> Generator<'a> {
         let in_prep = plans.iter().flat_map(|p| p.in_prep.clone());
         let args = plans.iter().filter_map(|p| p.arg.clone());
         let finish = &returns.finish;
+        let on_error = plans.iter().flat_map(|p| p.on_error.clone());
         let shim_safety = safety(&format!(
             "COM calls this slot of the {iname} vtable with this = slot K of a live Object<T> (the \
              only place the vtable is reachable from) and arguments valid as the MIDL attributes of \
@@ -745,7 +799,10 @@ impl<'a> Generator<'a> {
                             #(#in_prep)*
                             match <T as #trait_ident>::#rust_method(object__, #(#args),*) {
                                 #finish
-                                Err(error__) => Ok(abi::error_code(#what, error__)),
+                                Err(error__) => {
+                                    #(#on_error)*
+                                    Ok(abi::error_code(#what, error__))
+                                }
                             }
                         })
                     })

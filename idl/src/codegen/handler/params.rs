@@ -73,23 +73,25 @@ impl Generator<'_> {
                             .iter()
                             .find(|(n, _)| n == name)
                             .map(|(_, v)| format_ident!("{}", v));
-                        let (ty, conv) = match &view {
-                            Some(v) => (
-                                quote!(#rt::#v<'_>),
-                                quote!(|raw| #rt::#v::from_checked(raw)),
-                            ),
-                            None => (quote!(&#s), quote!(|raw| raw)),
+                        let ty = match &view {
+                            Some(v) => quote!(#rt::#v<'_>),
+                            None => quote!(&#s),
                         };
                         if optional {
                             plan.sig = Some(quote!(#local: Option<#ty>));
                             plan.in_prep.push(quote! {
                                 let #raw = if #raw.is_null() { None } else { Some(#check(#raw)?) };
-                                let #raw = #raw.map(#conv);
                             });
+                            if let Some(v) = &view {
+                                plan.in_prep.push(
+                                    quote!(let #raw = #raw.map(|raw| #rt::#v::from_checked(raw));),
+                                );
+                            }
                         } else {
                             plan.sig = Some(quote!(#local: #ty));
-                            plan.in_prep.push(quote! {
-                                let #raw = (#conv)(#check(#raw)?);
+                            plan.in_prep.push(match &view {
+                                Some(v) => quote!(let #raw = #rt::#v::from_checked(#check(#raw)?);),
+                                None => quote!(let #raw = #check(#raw)?;),
                             });
                         }
                         let mut note = String::new();
@@ -166,8 +168,24 @@ impl Generator<'_> {
                 let (elem, _) =
                     p.ty.pointee()
                         .ok_or_else(|| format!("{what}: {pname} is not a pointer"))?;
-                let t = rust_ty(elem.resolved());
                 let count = ident(&m.params[len].name);
+                // An array of interfaces: `Option<I>` slots (a nullable interface pointer each),
+                // cleared first; the shim releases what a failed call left in them.
+                let interface = if elem.is_interface_ptr() {
+                    self.interface_of(p, 2)
+                } else {
+                    None
+                };
+                let (t, slice) = match &interface {
+                    Some(iface) => (
+                        quote!(Option<#iface>),
+                        quote!(abi::out_interface_slice::<#iface>(#raw, #count)?),
+                    ),
+                    None => {
+                        let t = rust_ty(elem.resolved());
+                        (t.clone(), quote!(abi::out_slice(#raw, #count)?))
+                    }
+                };
                 plan.sig = Some(quote!(#local: &mut [#t]));
                 if let Some(f) = fetched {
                     let fetched_raw = ident(&m.params[f].name);
@@ -185,12 +203,27 @@ impl Generator<'_> {
                         m.params[len].name
                     ));
                 }
-                plan.out_prep
-                    .push(quote!(let #raw: &mut [#t] = abi::out_slice(#raw, #count)?;));
+                plan.out_prep.push(quote!(let #raw: &mut [#t] = #slice;));
                 plan.arg = Some(quote!(&mut *#raw));
+                if interface.is_some() {
+                    plan.on_error
+                        .push(quote!(abi::release_interfaces_from(&mut *#raw, 0);));
+                }
             }
             ParamRole::ArrayLen { .. } | ParamRole::Iid { .. } => {}
-            ParamRole::OutValue | ParamRole::OutInterface => {
+            ParamRole::InStringArray { len, .. } => {
+                let count = ident(&m.params[len].name);
+                plan.sig = Some(quote!(#local: &[&#rt::WStr]));
+                plan.in_prep
+                    .push(quote!(let #raw = abi::in_wstr_array(#raw, #count)?;));
+                plan.arg = Some(quote!(&#raw));
+                plan.note = Some(format!(
+                    "`{pname}` may be null only when `{}` is zero (`E_INVALIDARG`); a null \
+                     string in it gives `E_POINTER`.",
+                    m.params[len].name
+                ));
+            }
+            ParamRole::OutValue | ParamRole::OutInterface | ParamRole::OutString => {
                 plan.out_prep
                     .push(quote!(let #raw = abi::out_zeroed(#raw)?;));
                 plan.note = Some(format!(
@@ -281,10 +314,21 @@ impl Generator<'_> {
             {
                 let count = ident(&m.params[len].name);
                 let fetched = ident(&m.params[f].name);
+                // Interfaces past the count the method reports are released, not handed out.
+                let release =
+                    p.ty.pointee()
+                        .is_some_and(|(e, _)| e.is_interface_ptr())
+                        .then(|| {
+                            let raw = ident(&p.name);
+                            quote!(abi::release_interfaces_from(&mut *#raw, value__);)
+                        });
                 return Ok(Returns {
                     ty: quote!(usize),
                     finish: quote! {
-                        Ok(value__) => abi::finish_fetched(#what, value__, #count, #fetched),
+                        Ok(value__) => {
+                            #release
+                            abi::finish_fetched(#what, value__, #count, #fetched)
+                        }
                     },
                 });
             }
@@ -344,7 +388,13 @@ impl Generator<'_> {
                     tys.push(ty);
                     writes.push(quote!(abi::write_out(#raw, #field.into_abi()?);));
                 }
-                _ => unreachable!("returns: only OutValue and OutInterface are returned"),
+                ParamRole::OutString => {
+                    tys.push(quote!(String));
+                    writes.push(quote!(abi::write_out(#raw, abi::task_wstr(&#field)?);));
+                }
+                _ => {
+                    unreachable!("returns: only OutValue, OutInterface and OutString are returned")
+                }
             }
         }
         let status = match outcome {

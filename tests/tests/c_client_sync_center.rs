@@ -1,0 +1,137 @@
+//! The C client proof of the Sync Center side: `tests/c/client_sync_center.c`, compiled with
+//! `cc` against the header generated from `idl/syncmgr.idl`
+//! (`mobsync-runtime/include/syncmgr_rs.h`), `dlopen`s the folder-sync example and plays Sync
+//! Center against its Sync Center class: name and handler info, item enumeration, a
+//! synchronization with a session creator and an `ISyncMgrSyncCallback` written in C, a refused
+//! item, a cancelled run, a failing callback, bad pointers and a panic.
+
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::build::{folder_sync_module, workspace_root};
+
+fn compile_client(out_dir: &Path) -> PathBuf {
+    let exe = out_dir.join("client_sync_center");
+    let output = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args([
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-O1",
+            "-g",
+        ])
+        .arg("-I")
+        .arg(workspace_root().join("mobsync-runtime/include"))
+        .arg(workspace_root().join("tests/c/client_sync_center.c"))
+        .arg("-o")
+        .arg(&exe)
+        .arg("-ldl")
+        .output()
+        .expect("a C compiler (cc) is installed");
+    assert!(
+        output.status.success(),
+        "compiling the C client failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    exe
+}
+
+/// Three subfolders (the items), Alpha with two files so a cancel after its first one shows.
+fn sample_tree(source: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let files: Vec<(PathBuf, Vec<u8>)> = vec![
+        ("Alpha/readme.txt".into(), b"alpha\n".to_vec()),
+        ("Alpha/notes.txt".into(), b"more alpha".to_vec()),
+        (
+            "Beta/nested/data.bin".into(),
+            (0..100_000u32).map(|i| (i % 251) as u8).collect(),
+        ),
+        ("Beta/top.txt".into(), b"beta".to_vec()),
+        ("Gamma/one.txt".into(), b"1".to_vec()),
+    ];
+    for (path, bytes) in &files {
+        let path = source.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+    fs::write(source.join("loose-file.txt"), b"not an item").unwrap();
+    files
+}
+
+fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            if e.path().is_dir() {
+                count_files(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn c_client_plays_sync_center_against_the_folder_sync_handler() {
+    let module = folder_sync_module();
+    let tmp = tempfile::tempdir().unwrap();
+    let client = compile_client(tmp.path());
+    let (source, dest, cancel_dest) = (
+        tmp.path().join("source"),
+        tmp.path().join("dest"),
+        tmp.path().join("cancelled"),
+    );
+    let files = sample_tree(&source);
+
+    let output = Command::new(&client)
+        .arg(&module)
+        .env(
+            "FOLDER_SYNC_COOKIE",
+            format!("source={};dest={}", source.display(), dest.display()),
+        )
+        .env(
+            "FOLDER_SYNC_CANCEL_COOKIE",
+            format!("source={};dest={}", source.display(), cancel_dest.display()),
+        )
+        .env_remove("FOLDER_SYNC_FAULT")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "the C client failed (exit {:?})",
+        output.status.code()
+    );
+    let summary = stdout.lines().last().unwrap_or_default();
+    assert!(
+        summary.ends_with("passed, 0 failed"),
+        "summary line: {summary}"
+    );
+    let passed: usize = summary.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(passed >= 60, "only {passed} checks ran");
+
+    for (path, bytes) in &files {
+        assert_eq!(
+            &fs::read(dest.join(path)).unwrap(),
+            bytes,
+            "{} copied exactly",
+            path.display()
+        );
+    }
+    assert_eq!(count_files(&dest), files.len(), "only the items' files");
+    assert!(
+        count_files(&cancel_dest) <= 1,
+        "the run cancelled at its first report copied at most the file in flight"
+    );
+}
