@@ -48,8 +48,12 @@ pub fn checked_ptr<T>(ptr: *const T) -> Checked<NonNull<T>> {
 /// Checks a caller's array of `len` `T`s without touching it: `Ok(None)` for a null pointer with
 /// a zero count, `E_INVALIDARG` for a null pointer with a count or a count too large for memory,
 /// [`MISALIGNED`] for a misaligned pointer.
-fn checked_array<T>(ptr: *const T, len: u32) -> Checked<Option<(NonNull<T>, usize)>> {
-    let len = len as usize;
+fn checked_array<T>(
+    ptr: *const T,
+    len: impl TryInto<usize>,
+) -> Checked<Option<(NonNull<T>, usize)>> {
+    // A count of any integer type (`ULONG`, `LONG`, `USHORT` ...); a negative one is refused.
+    let len: usize = len.try_into().map_err(|_| E_INVALIDARG)?;
     if ptr.is_null() {
         return if len == 0 {
             Ok(None)
@@ -148,13 +152,13 @@ pub unsafe fn in_ref<'a, T>(ptr: *const T) -> Checked<&'a T> {
     Ok(unsafe { ptr.as_ref() })
 }
 
-/// `[in] size_is(len) T*` with `[in] count len`: a slice; a null pointer is allowed only with a
-/// zero count (`E_INVALIDARG` otherwise).
+/// `[in] size_is(len) T*` with `[in] count len` (of any integer type): a slice; a null pointer is
+/// allowed only with a zero count, and a negative count is refused (`E_INVALIDARG`).
 ///
 /// # Safety
 ///
 /// A non-null `ptr` points to `len` readable, initialized `T`s that stay unchanged for `'a`.
-pub unsafe fn in_slice<'a, T>(ptr: *const T, len: u32) -> Checked<&'a [T]> {
+pub unsafe fn in_slice<'a, T>(ptr: *const T, len: impl TryInto<usize>) -> Checked<&'a [T]> {
     let Some((ptr, len)) = checked_array(ptr, len)? else {
         return Ok(&[]);
     };
@@ -169,7 +173,7 @@ pub unsafe fn in_slice<'a, T>(ptr: *const T, len: u32) -> Checked<&'a [T]> {
 ///
 /// A non-null `ptr` points to `len` writable `T`s, exclusively ours for `'a`; `T` is plain data
 /// for which all-zero bytes are a valid value.
-pub unsafe fn out_slice<'a, T>(ptr: *mut T, len: u32) -> Checked<&'a mut [T]> {
+pub unsafe fn out_slice<'a, T>(ptr: *mut T, len: impl TryInto<usize>) -> Checked<&'a mut [T]> {
     let Some((ptr, len)) = checked_array(ptr, len)? else {
         return Ok(&mut []);
     };
@@ -248,7 +252,7 @@ pub unsafe fn in_wstr_opt<'a>(ptr: *const u16) -> Checked<Option<&'a WStr>> {
 /// A non-null `ptr` points to `len` writable interface pointers, exclusively ours for `'a`.
 pub unsafe fn out_interface_slice<'a, I: Interface>(
     ptr: *mut *mut c_void,
-    len: u32,
+    len: impl TryInto<usize>,
 ) -> Checked<&'a mut [Option<I>]> {
     const {
         assert!(
@@ -282,7 +286,10 @@ pub fn release_interfaces_from<I>(slots: &mut [Option<I>], from: usize) {
 ///
 /// A non-null `ptr` points to `len` readable pointers, each null or pointing to a
 /// NUL-terminated string, all unchanged for `'a`.
-pub unsafe fn in_wstr_array<'a>(ptr: *const *const u16, len: u32) -> Checked<Vec<&'a WStr>> {
+pub unsafe fn in_wstr_array<'a>(
+    ptr: *const *const u16,
+    len: impl TryInto<usize>,
+) -> Checked<Vec<&'a WStr>> {
     // SAFETY: forwarded contract: `len` readable pointers.
     let pointers: &'a [*const u16] = unsafe { in_slice(ptr, len) }?;
     pointers
