@@ -144,6 +144,42 @@ fn module_doc(api: &Api, opts: &TraitsOptions) -> String {
 
 // ----- docs and markers ----------------------------------------------------------------------
 
+/// Why the checked form of a method with a fetched count (`[out, size_is(n),
+/// length_is(*f)] T*`) does not fit it, if it does not: that form returns one count (a `u32`
+/// written back through a `ULONG*`), so several such arrays, other returned values beside one,
+/// or counts of other types take the raw form.
+fn fetched_count_unsupported(m: &Method) -> Option<String> {
+    let arrays: Vec<(usize, usize)> = m
+        .params
+        .iter()
+        .filter_map(|p| match p.role {
+            ParamRole::OutArray {
+                len,
+                fetched: Some(f),
+            } => Some((len, f)),
+            _ => None,
+        })
+        .collect();
+    if arrays.is_empty() {
+        return None;
+    }
+    let fetched: Vec<usize> = arrays.iter().map(|(_, f)| *f).collect();
+    if arrays.len() > 1 || m.out_values().iter().any(|i| !fetched.contains(i)) {
+        return Some(
+            "it fills more than one array with a fetched count, or returns other values beside one"
+                .to_string(),
+        );
+    }
+    let (len, f) = arrays[0];
+    let u32_count = matches!(m.params[len].ty.resolved(), Ty::Prim(super::abi::Prim::U32));
+    let u32_fetched = matches!(
+        m.params[f].ty.pointee().map(|(t, _)| t.resolved()),
+        Some(Ty::Prim(super::abi::Prim::U32))
+    );
+    (!u32_count || !u32_fetched)
+        .then(|| "its array count or fetched count is not a ULONG".to_string())
+}
+
 fn doc(text: &str) -> TokenStream {
     let lines = text.lines().map(|l| {
         if l.is_empty() {
@@ -330,6 +366,9 @@ impl<'a> Generator<'a> {
                         bad arguments with"
                     .to_string(),
             );
+        }
+        if let Some(why) = fetched_count_unsupported(m) {
+            return Err(why);
         }
         let outcome = if self.uses_fetched_count(m) {
             if m.success_codes
