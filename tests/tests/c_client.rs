@@ -10,36 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::build::{folder_sync_module, workspace_root};
-
-fn compile_client(out_dir: &Path) -> PathBuf {
-    let root = workspace_root();
-    let exe = out_dir.join("client_folder_sync");
-    let output = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
-        .args([
-            "-std=c11",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-            "-O1",
-            "-g",
-        ])
-        .arg("-I")
-        .arg(root.join("mobsync-runtime/include"))
-        .arg(root.join("tests/c/client_folder_sync.c"))
-        .arg("-o")
-        .arg(&exe)
-        .args(["-ldl", "-lpthread"])
-        .output()
-        .expect("a C compiler (cc) is installed");
-    assert!(
-        output.status.success(),
-        "compiling the C client failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    exe
-}
+use common::build::{compile_c_client, count_files, folder_sync_module, workspace_root};
 
 /// Source tree: three subfolders (items), nested folders, an empty file and a larger one.
 fn sample_tree(source: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -62,27 +33,16 @@ fn sample_tree(source: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
-fn count_files(dir: &Path) -> usize {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| {
-            if e.path().is_dir() {
-                count_files(&e.path())
-            } else {
-                1
-            }
-        })
-        .sum()
-}
-
 #[test]
 fn c_client_runs_the_whole_protocol_against_folder_sync() {
     let library = folder_sync_module();
     let tmp = tempfile::tempdir().unwrap();
-    let client = compile_client(tmp.path());
+    let client = compile_c_client(
+        "client_folder_sync",
+        &workspace_root().join("mobsync-runtime/include"),
+        tmp.path(),
+        &["-ldl", "-lpthread"],
+    );
     let (source, dest, cancel_dest) = (
         tmp.path().join("source"),
         tmp.path().join("dest"),

@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::build::{cargo_build, profile_dir, workspace_root};
+use common::build::{cargo_build, compile_c_client, profile_dir, workspace_root};
 use mobsync_idl::codegen::{Api, CHeaderOptions, Stamp, c_header};
 use mobsync_idl::{BUNDLED_INCLUDE_DIR, Options, Session};
 
@@ -48,30 +48,7 @@ fn c_client_drives_the_rust_implementation_of_an_interface_from_its_own_idl() {
     assert!(module.is_file(), "{} was not built", module.display());
     let tmp = tempfile::tempdir().unwrap();
     write_header(tmp.path());
-    let exe = tmp.path().join("client_calc");
-    let output = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
-        .args([
-            "-std=c11",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-            "-O1",
-            "-g",
-        ])
-        .arg("-I")
-        .arg(tmp.path())
-        .arg(workspace_root().join("tests/c/client_calc.c"))
-        .arg("-o")
-        .arg(&exe)
-        .arg("-ldl")
-        .output()
-        .expect("a C compiler (cc) is installed");
-    assert!(
-        output.status.success(),
-        "compiling the C client failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let exe = compile_c_client("client_calc", tmp.path(), tmp.path(), &["-ldl"]);
     let run = Command::new(&exe).arg(&module).output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     println!("{stdout}");

@@ -13,35 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::build::{folder_sync_module, workspace_root};
-
-fn compile_client(out_dir: &Path) -> PathBuf {
-    let exe = out_dir.join("client_sync_center");
-    let output = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
-        .args([
-            "-std=c11",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-            "-O1",
-            "-g",
-        ])
-        .arg("-I")
-        .arg(workspace_root().join("mobsync-runtime/include"))
-        .arg(workspace_root().join("tests/c/client_sync_center.c"))
-        .arg("-o")
-        .arg(&exe)
-        .arg("-ldl")
-        .output()
-        .expect("a C compiler (cc) is installed");
-    assert!(
-        output.status.success(),
-        "compiling the C client failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    exe
-}
+use common::build::{compile_c_client, count_files, folder_sync_module, workspace_root};
 
 /// Three subfolders (the items), Alpha with two files so a cancel after its first one shows.
 fn sample_tree(source: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -64,27 +36,16 @@ fn sample_tree(source: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
-fn count_files(dir: &Path) -> usize {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| {
-            if e.path().is_dir() {
-                count_files(&e.path())
-            } else {
-                1
-            }
-        })
-        .sum()
-}
-
 #[test]
 fn c_client_plays_sync_center_against_the_folder_sync_handler() {
     let module = folder_sync_module();
     let tmp = tempfile::tempdir().unwrap();
-    let client = compile_client(tmp.path());
+    let client = compile_c_client(
+        "client_sync_center",
+        &workspace_root().join("mobsync-runtime/include"),
+        tmp.path(),
+        &["-ldl"],
+    );
     let (source, dest, cancel_dest) = (
         tmp.path().join("source"),
         tmp.path().join("dest"),

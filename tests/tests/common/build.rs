@@ -92,3 +92,50 @@ pub fn c_module(source: &str, name: &str, out_dir: &Path) -> PathBuf {
     );
     module
 }
+
+/// Compiles the C client `tests/c/<name>.c` with `cc` (C11, every warning an error, pedantic)
+/// against the headers in `include`, linked with `libs`, into `<out_dir>/<name>`.
+pub fn compile_c_client(name: &str, include: &Path, out_dir: &Path, libs: &[&str]) -> PathBuf {
+    let exe = out_dir.join(name);
+    let output = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args([
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-O1",
+            "-g",
+        ])
+        .arg("-I")
+        .arg(include)
+        .arg(workspace_root().join(format!("tests/c/{name}.c")))
+        .arg("-o")
+        .arg(&exe)
+        .args(libs)
+        .output()
+        .expect("a C compiler (cc) is installed");
+    assert!(
+        output.status.success(),
+        "compiling the C client {name} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    exe
+}
+
+/// The number of files under `dir`, subfolders included (0 when it does not exist).
+pub fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            if e.path().is_dir() {
+                count_files(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
+}
