@@ -43,6 +43,22 @@ fn read_json(path: &Path) -> Value {
 }
 
 #[test]
+fn the_file_is_json_as_serde_json_prints_it() {
+    // The runtime writes the store without a JSON crate: the text must be what serde_json's
+    // pretty printer makes of the same value, byte for byte, non-ASCII and escapes included.
+    let (_dir, store) = temp_store();
+    let module = PathBuf::from("/opt/h\u{e9}ndlers/\"quoted\"\\lib\tx.so");
+    store.register(&folder_sync(&module)).unwrap();
+    let text = fs::read_to_string(store.path()).unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(text, serde_json::to_string_pretty(&value).unwrap() + "\n");
+    assert_eq!(
+        value["keys"]["HKCR\\CLSID\\{632306B6-690C-48C1-AB87-953A6833A855}\\InprocServer32"][""],
+        json!(module.to_str().unwrap())
+    );
+}
+
+#[test]
 fn register_writes_the_documented_keys() {
     let (_dir, store) = temp_store();
     let module = PathBuf::from("/opt/handlers/libfolder_sync.so");

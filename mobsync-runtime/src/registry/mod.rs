@@ -39,6 +39,8 @@ use std::path::{Path, PathBuf};
 
 use windows_core::{GUID, HRESULT};
 
+#[cfg(not(windows))]
+mod json;
 mod keys;
 mod module;
 #[cfg(not(windows))]

@@ -7,9 +7,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde_json::{Map, Value as Json};
-
 use super::RegistryError;
+use super::json::{self, Json};
 use super::keys::{ReadKeys, Value, WriteKeys};
 
 /// The value of the `format` field.
@@ -25,8 +24,22 @@ pub(crate) fn default_path() -> Result<PathBuf, RegistryError> {
         return std::path::absolute(&path)
             .map_err(|err| RegistryError::io("resolve the path of MOBSYNC_REGISTRY", &path, err));
     }
-    let dir = dirs::config_dir().ok_or(RegistryError::NoStoreLocation)?;
+    let dir = config_dir().ok_or(RegistryError::NoStoreLocation)?;
     Ok(dir.join("mobsync-rs").join("registry.json"))
+}
+
+/// The user's configuration directory: `$XDG_CONFIG_HOME`, else `$HOME/.config` (macOS:
+/// `$HOME/Library/Application Support`); relative paths are not taken (the XDG rule).
+fn config_dir() -> Option<PathBuf> {
+    let absolute = |var: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    if cfg!(target_os = "macos") {
+        return absolute("HOME").map(|home| home.join("Library").join("Application Support"));
+    }
+    absolute("XDG_CONFIG_HOME").or_else(|| absolute("HOME").map(|home| home.join(".config")))
 }
 
 /// The keys of a store: full key path → value name → value. Lookups ignore ASCII case.
@@ -55,29 +68,44 @@ impl Tree {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err("the file is empty (truncated?)".to_owned());
         }
-        let json: Json = serde_json::from_slice(bytes).map_err(|err| {
-            if err.is_eof() {
-                format!("it ends too early, truncated? ({err})")
+        let json = json::parse(bytes).map_err(|err| {
+            if err.eof {
+                format!("it ends too early, truncated? ({})", err.message)
             } else {
-                format!("invalid JSON: {err}")
+                format!("invalid JSON: {}", err.message)
             }
         })?;
         let Json::Object(top) = json else {
             return Err("the top level is not a JSON object".to_owned());
         };
-        match top.get("format") {
+        let field = |name: &str| top.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+        if let Some(name) = top
+            .iter()
+            .enumerate()
+            .find(|(k, (name, _))| top[..*k].iter().any(|(n, _)| n == name))
+            .map(|(_, (name, _))| name)
+        {
+            return Err(format!("field {name:?} is listed twice"));
+        }
+        match field("format") {
             Some(Json::String(f)) if f == FORMAT => {}
+            Some(Json::String(f)) => {
+                return Err(format!(
+                    "unsupported \"format\" {f:?} (expected \"{FORMAT}\")"
+                ));
+            }
             Some(other) => {
                 return Err(format!(
-                    "unsupported \"format\" {other} (expected \"{FORMAT}\")"
+                    "unsupported \"format\": {} (expected \"{FORMAT}\")",
+                    other.kind()
                 ));
             }
             None => return Err(format!("no \"format\" field (expected \"{FORMAT}\")")),
         }
-        if let Some(field) = top.keys().find(|k| *k != "format" && *k != "keys") {
+        if let Some((field, _)) = top.iter().find(|(k, _)| k != "format" && k != "keys") {
             return Err(format!("unexpected field {field:?}"));
         }
-        let Some(Json::Object(keys)) = top.get("keys") else {
+        let Some(Json::Object(keys)) = field("keys") else {
             return Err("\"keys\" is missing or not an object".to_owned());
         };
         let mut tree = Self::default();
@@ -98,7 +126,7 @@ impl Tree {
                 }
                 let value = match value {
                     Json::String(s) => Value::Sz(s.clone()),
-                    Json::Number(n) => match n.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                    Json::Number(_) => match value.as_u32() {
                         Some(d) => Value::Dword(d),
                         None => {
                             return Err(format!(
@@ -121,16 +149,16 @@ impl Tree {
 
     /// The store file's content.
     pub(crate) fn to_json(&self) -> String {
-        let keys: Map<String, Json> = self
+        let keys = self
             .keys
             .iter()
             .map(|(key, values)| {
-                let values: Map<String, Json> = values
+                let values = values
                     .iter()
                     .map(|(name, value)| {
                         let value = match value {
                             Value::Sz(s) => Json::String(s.clone()),
-                            Value::Dword(d) => Json::from(*d),
+                            Value::Dword(d) => Json::Number(d.to_string()),
                         };
                         (name.clone(), value)
                     })
@@ -138,11 +166,12 @@ impl Tree {
                 (key.clone(), Json::Object(values))
             })
             .collect();
-        let mut top = Map::new();
-        top.insert("format".to_owned(), Json::String(FORMAT.to_owned()));
-        top.insert("keys".to_owned(), Json::Object(keys));
-        let mut text =
-            serde_json::to_string_pretty(&Json::Object(top)).expect("a JSON value always prints");
+        let top = Json::Object(vec![
+            ("format".to_owned(), Json::String(FORMAT.to_owned())),
+            ("keys".to_owned(), Json::Object(keys)),
+        ]);
+        let mut text = String::new();
+        json::write_pretty(&top, &mut text);
         text.push('\n');
         text
     }
