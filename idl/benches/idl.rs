@@ -31,9 +31,7 @@ use mobsync_idl::source::SourceMap;
 use mobsync_idl::{Options, Session};
 
 fn corpus_root() -> PathBuf {
-    std::env::var_os("MOBSYNC_WINE_IDL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/include/wine/wine"))
+    mobsync_idl::wine_idl_root()
 }
 
 fn include_dirs() -> Vec<PathBuf> {

@@ -32,8 +32,20 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::codegen::{self, Api, BindingsOptions, RdlOptions, Stamp, rdl};
+use crate::codegen::{self, Api, BindingsOptions, RdlOptions, Stamp, SuccessCodes, rdl};
 use crate::{BUNDLED_INCLUDE_DIR, Compilation, Diagnostics, Options, Session};
+
+/// The environment variable that names the root of Wine's IDL files.
+const WINE_IDL_VAR: &str = "MOBSYNC_WINE_IDL";
+
+/// The root of Wine's IDL files (its `windows/` directory holds `objidl.idl` and the other
+/// Windows IDL files): `$MOBSYNC_WINE_IDL`, else `/usr/include/wine/wine`, where Debian's
+/// `libwine-dev` installs them.
+pub fn wine_idl_root() -> PathBuf {
+    std::env::var_os(WINE_IDL_VAR)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/include/wine/wine"))
+}
 
 /// Generates Rust from IDL files in a build script: set the options, then call
 /// [`compile`](Builder::compile).
@@ -47,6 +59,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     cargo_output: bool,
     namespace: Option<String>,
+    success_codes: Vec<(String, Vec<String>)>,
 }
 
 impl Default for Builder {
@@ -128,12 +141,27 @@ impl Builder {
             out_dir: None,
             cargo_output: true,
             namespace: None,
+            success_codes: Vec::new(),
         }
     }
 
     /// Adds a directory to the search path of `import` and `#include`.
     pub fn include(mut self, dir: impl Into<PathBuf>) -> Self {
         self.include_dirs.push(dir.into());
+        self
+    }
+
+    /// Adds Wine's Windows IDL files (`objidl.idl`, `oaidl.idl`, `shobjidl.idl` ...) to the
+    /// search path, so that an IDL file of one's own can `import "objidl.idl"`: the
+    /// directories [`wine_idl_root`]`/windows` and [`wine_idl_root`]. Prints
+    /// `cargo:rerun-if-env-changed=MOBSYNC_WINE_IDL`.
+    pub fn include_wine_idl(mut self) -> Self {
+        if self.cargo_output {
+            println!("cargo:rerun-if-env-changed={WINE_IDL_VAR}");
+        }
+        let root = wine_idl_root();
+        self.include_dirs.push(root.join("windows"));
+        self.include_dirs.push(root);
         self
     }
 
@@ -153,6 +181,17 @@ impl Builder {
     /// objects (`mobsync-idl rust --implement`); the crate then depends on `mobsync-runtime`.
     pub fn implement(mut self, implement: bool) -> Self {
         self.implement = implement;
+        self
+    }
+
+    /// Gives a method success codes its IDL does not state (`mobsync-idl rust
+    /// --success-codes`): `target` is `Interface::Method`, `codes` start with `S_OK`. With
+    /// `.success_codes("IPersistStream::IsDirty", &["S_OK", "S_FALSE"])` the trait method
+    /// returns an outcome enum with both codes instead of `Result<()>`. A target or code that
+    /// does not exist is a [`BuildError::Generate`] when the file is generated.
+    pub fn success_codes(mut self, target: impl Into<String>, codes: &[&str]) -> Self {
+        let codes = codes.iter().map(|c| (*c).to_string()).collect();
+        self.success_codes.push((target.into(), codes));
         self
     }
 
@@ -291,10 +330,19 @@ impl Builder {
         };
         self.warn(&session.diagnostics(id).to_string());
         let compilation = session.into_compilation(vec![id]);
-        let api = Api::from_compilation(&compilation).map_err(|d| {
+        let mut api = Api::from_compilation(&compilation).map_err(|d| {
             self.warn(&d.to_string());
             BuildError::Idl(d)
         })?;
+        for (target, codes) in &self.success_codes {
+            let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+            SuccessCodes::new(target, &codes)
+                .and_then(|contract| api.set_success_codes(&contract))
+                .map_err(|message| BuildError::Generate {
+                    file: file.to_path_buf(),
+                    message,
+                })?;
+        }
         let skipped = api.skipped();
         if !skipped.is_empty() {
             let text = Diagnostics::new(skipped, compilation.source_map().clone()).to_string();
@@ -385,6 +433,60 @@ mod tests {
         let text = std::fs::read_to_string(&out).expect("written");
         assert!(text.contains("pub mod mobsync {"), "{text}");
         assert!(text.contains("pub mod implement {"), "{text}");
+    }
+
+    #[test]
+    fn success_codes_from_outside_the_idl() {
+        let dir = scratch("codes");
+        std::fs::create_dir_all(&dir).expect("dir");
+        let idl = dir.join("probe.idl");
+        std::fs::write(
+            &idl,
+            "import \"unknwn.idl\";\n\
+             [object, uuid(6f3c1a52-0d7e-4b8a-9c11-2f6e8d4b7a01)]\n\
+             interface IProbe : IUnknown { HRESULT IsReady(); }\n",
+        )
+        .expect("written");
+        let builder = Builder::new()
+            .implement(true)
+            .out_dir(&dir)
+            .cargo_output(false);
+        let plain = std::fs::read_to_string(builder.compile(&idl).expect("rust")).expect("read");
+        assert!(!plain.contains("IsReadyOutcome"), "{plain}");
+        let out = builder
+            .clone()
+            .success_codes("IProbe::IsReady", &["S_OK", "S_FALSE"])
+            .compile(&idl)
+            .expect("rust");
+        let text = std::fs::read_to_string(out).expect("read");
+        assert!(text.contains("pub enum IsReadyOutcome"), "{text}");
+        assert!(text.contains("S_FALSE"), "{text}");
+        for (target, codes, says) in [
+            (
+                "IProbe::IsDone",
+                &["S_OK", "S_FALSE"][..],
+                "has no method `IsDone`",
+            ),
+            (
+                "IMissing::IsReady",
+                &["S_OK"][..],
+                "no interface `IMissing`",
+            ),
+            ("IProbe::IsReady", &["S_OK", "E_NOPE"][..], "`E_NOPE`"),
+            (
+                "IProbe::IsReady",
+                &["S_FALSE"][..],
+                "must start with `S_OK`",
+            ),
+        ] {
+            let err = builder
+                .clone()
+                .success_codes(target, codes)
+                .compile(&idl)
+                .expect_err(target);
+            assert!(matches!(err, BuildError::Generate { .. }), "{err}");
+            assert!(err.to_string().contains(says), "{err}");
+        }
     }
 
     #[test]

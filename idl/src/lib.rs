@@ -33,6 +33,8 @@
 //! and checks each imported file once; the checked files with their symbols form a
 //! [`Compilation`], which the [`codegen`] generators read.
 
+#![warn(missing_docs)]
+
 // Layers, each importing only the ones above it in this list (the tidy test in
 // `xtask/tests/tidy.rs` keeps it so):
 // source and spans, options, diagnostics → preprocessor → model (the typed tree) → syntax
@@ -57,7 +59,7 @@ pub mod source;
 mod symbols;
 mod syntax;
 
-pub use builder::{BuildError, Builder};
+pub use builder::{BuildError, Builder, wine_idl_root};
 pub use bundled::{BUNDLED_INCLUDE_DIR, mobsync_compilation};
 pub use compilation::Compilation;
 pub use diag::{Diagnostic, Diagnostics, Severity};

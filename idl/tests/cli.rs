@@ -150,6 +150,59 @@ fn implement_adds_traits_and_shims_in_a_child_module() {
 }
 
 #[test]
+fn success_codes_give_a_method_the_codes_its_idl_does_not_state() {
+    let idl = scratch("probe.idl");
+    std::fs::write(
+        &idl,
+        "import \"unknwn.idl\";\n\
+         [object, uuid(6F3C1A52-0D7E-4B8A-9C11-2F6E8D4B7A01)]\n\
+         interface IProbe : IUnknown { HRESULT IsReady(void); }\n",
+    )
+    .expect("written");
+    let rs = scratch("probe.rs");
+    let (idl, rs) = (idl.to_str().expect("utf-8"), rs.to_str().expect("utf-8"));
+    let out = run(&[
+        "rust",
+        "--implement",
+        "--success-codes",
+        "IProbe::IsReady=S_OK,S_FALSE",
+        idl,
+        "-o",
+        rs,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rust = std::fs::read_to_string(rs).expect("written");
+    assert!(
+        rust.contains("fn is_ready(&self) -> windows_core::Result<IsReadyOutcome>;"),
+        "{rust}"
+    );
+    assert!(rust.contains("pub enum IsReadyOutcome"), "{rust}");
+    // A method that does not exist, and a malformed value: bad usage, naming the thing.
+    for (value, says) in [
+        ("IProbe::IsDone=S_OK,S_FALSE", "has no method `IsDone`"),
+        ("INope::IsReady=S_OK,S_FALSE", "no interface `INope`"),
+        ("IProbe::IsReady=S_OK,E_NOPE", "`E_NOPE`"),
+        ("IProbe::IsReady", "is not `Interface::Method=S_OK,CODE...`"),
+    ] {
+        let out = run(&[
+            "rust",
+            "--implement",
+            "--success-codes",
+            value,
+            idl,
+            "-o",
+            rs,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{value}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(says),
+            "{value}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
 fn help_documents_every_subcommand_and_the_exit_status() {
     let out = run(&["--help"]);
     assert_eq!(out.status.code(), Some(0));

@@ -22,9 +22,7 @@ use preprocess_util::tokens;
 mod preprocess_util;
 
 fn corpus_root() -> PathBuf {
-    std::env::var_os("MOBSYNC_WINE_IDL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/include/wine/wine"))
+    mobsync_idl::wine_idl_root()
 }
 
 fn widl() -> String {

@@ -26,9 +26,7 @@ use mobsync_idl::{Compilation, Options, load};
 // ---------------------------------------------------------------------------------------
 
 fn wine_root() -> PathBuf {
-    std::env::var_os("MOBSYNC_WINE_IDL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/include/wine/wine"))
+    mobsync_idl::wine_idl_root()
 }
 
 fn syncmgr_idl() -> PathBuf {

@@ -232,6 +232,12 @@ fn try_expand(input: &DeriveInput, kind: Kind) -> syn::Result<TokenStream> {
             <#interface as ::mobsync_runtime::__private::Interface>::IID
         }
     });
+    let base_iids = interfaces.iter().enumerate().map(|(k, (interface, span))| {
+        let k = Literal::usize_unsuffixed(k);
+        quote_spanned! {*span=>
+            <#interface as ::mobsync_runtime::__private::Implement<Self, #k>>::BASES
+        }
+    });
 
     let threading = options
         .threading
@@ -270,6 +276,8 @@ fn try_expand(input: &DeriveInput, kind: Kind) -> syn::Result<TokenStream> {
             type Vtables = [::mobsync_runtime::__private::VtablePtr; #count];
             const VTABLES: Self::Vtables = [#(#vtables),*];
             const IIDS: &'static [::mobsync_runtime::__private::GUID] = &[#(#iids),*];
+            const BASE_IIDS: &'static [&'static [::mobsync_runtime::__private::GUID]] =
+                &[#(#base_iids),*];
             type Threading = ::mobsync_runtime::__private::#policy;
         }
     };

@@ -10,6 +10,8 @@
 //! tokens; on error the macro still emits a stub implementation so that the user sees the
 //! attribute error instead of a cascade of missing-trait errors.
 
+#![warn(missing_docs)]
+
 mod attr;
 mod ctxt;
 mod expand;

@@ -89,6 +89,9 @@ typedef struct IUnknown IUnknown;
 #endif
 
 /* Interfaces. */
+typedef struct IBindCtx IBindCtx;
+typedef struct IEnumIDList IEnumIDList;
+typedef struct IShellFolder IShellFolder;
 typedef struct ISyncMgrHandlerCollection ISyncMgrHandlerCollection;
 typedef struct ISyncMgrHandler ISyncMgrHandler;
 typedef struct ISyncMgrHandlerInfo ISyncMgrHandlerInfo;
@@ -128,6 +131,10 @@ typedef struct IEnumString IEnumString;
 #ifndef __IEnumUnknown_FWD_DEFINED__
 #define __IEnumUnknown_FWD_DEFINED__
 typedef struct IEnumUnknown IEnumUnknown;
+#endif
+#ifndef __IRunningObjectTable_FWD_DEFINED__
+#define __IRunningObjectTable_FWD_DEFINED__
+typedef struct IRunningObjectTable IRunningObjectTable;
 #endif
 #ifndef __IShellItem_FWD_DEFINED__
 #define __IShellItem_FWD_DEFINED__
@@ -184,6 +191,81 @@ typedef struct tagSAFEARRAY {
     /** The `rgsabound` member. */
     SAFEARRAYBOUND rgsabound[1];
 } SAFEARRAY;
+
+#endif
+
+typedef struct tagBIND_OPTS BIND_OPTS;
+
+/* ---------------------------------------------------------------------------- */
+/* IBindCtx */
+
+/** The interface identifier of IBindCtx. */
+SYNCMGR_RS_DEFINE_GUID(IID_IBindCtx, 0x0000000e, 0x0000, 0x0000, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46)
+
+/** The vtable of IBindCtx: 13 slots in SDK order, the IUnknown ones included. */
+typedef struct IBindCtxVtbl {
+    /** Slot 0: QueryInterface (inherited). */
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(IBindCtx *This, const GUID *riid, void **ppvObject);
+    /** Slot 1: AddRef (inherited). */
+    uint32_t (SYNCMGR_RS_CALL *AddRef)(IBindCtx *This);
+    /** Slot 2: Release (inherited). */
+    uint32_t (SYNCMGR_RS_CALL *Release)(IBindCtx *This);
+    /** Slot 3: The `RegisterObjectBound` method. */
+    HRESULT (SYNCMGR_RS_CALL *RegisterObjectBound)(IBindCtx *This, IUnknown *punk);
+    /** Slot 4: The `RevokeObjectBound` method. */
+    HRESULT (SYNCMGR_RS_CALL *RevokeObjectBound)(IBindCtx *This, IUnknown *punk);
+    /** Slot 5: The `ReleaseBoundObjects` method. */
+    HRESULT (SYNCMGR_RS_CALL *ReleaseBoundObjects)(IBindCtx *This);
+    /** Slot 6: The `SetBindOptions` method. */
+    HRESULT (SYNCMGR_RS_CALL *SetBindOptions)(IBindCtx *This, BIND_OPTS *pbindopts);
+    /** Slot 7: The `GetBindOptions` method. */
+    HRESULT (SYNCMGR_RS_CALL *GetBindOptions)(IBindCtx *This, BIND_OPTS *pbindopts);
+    /** Slot 8: The `GetRunningObjectTable` method. */
+    HRESULT (SYNCMGR_RS_CALL *GetRunningObjectTable)(IBindCtx *This, IRunningObjectTable **pprot);
+    /** Slot 9: The `RegisterObjectParam` method. */
+    HRESULT (SYNCMGR_RS_CALL *RegisterObjectParam)(IBindCtx *This, uint16_t *pszKey, IUnknown *punk);
+    /** Slot 10: The `GetObjectParam` method. */
+    HRESULT (SYNCMGR_RS_CALL *GetObjectParam)(IBindCtx *This, uint16_t *pszKey, IUnknown **ppunk);
+    /** Slot 11: The `EnumObjectParam` method. */
+    HRESULT (SYNCMGR_RS_CALL *EnumObjectParam)(IBindCtx *This, IEnumString **ppenum);
+    /** Slot 12: The `RevokeObjectParam` method. */
+    HRESULT (SYNCMGR_RS_CALL *RevokeObjectParam)(IBindCtx *This, uint16_t *pszKey);
+} IBindCtxVtbl;
+
+/** ***************** Monikers ******************* */
+struct IBindCtx {
+    /** The object's vtable. */
+    const struct IBindCtxVtbl *lpVtbl;
+};
+
+/* Call macros: IBindCtx_Method(This, ...). */
+#define IBindCtx_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
+#define IBindCtx_AddRef(This) ((This)->lpVtbl->AddRef(This))
+#define IBindCtx_Release(This) ((This)->lpVtbl->Release(This))
+#define IBindCtx_RegisterObjectBound(This, punk) ((This)->lpVtbl->RegisterObjectBound(This, punk))
+#define IBindCtx_RevokeObjectBound(This, punk) ((This)->lpVtbl->RevokeObjectBound(This, punk))
+#define IBindCtx_ReleaseBoundObjects(This) ((This)->lpVtbl->ReleaseBoundObjects(This))
+#define IBindCtx_SetBindOptions(This, pbindopts) ((This)->lpVtbl->SetBindOptions(This, pbindopts))
+#define IBindCtx_GetBindOptions(This, pbindopts) ((This)->lpVtbl->GetBindOptions(This, pbindopts))
+#define IBindCtx_GetRunningObjectTable(This, pprot) ((This)->lpVtbl->GetRunningObjectTable(This, pprot))
+#define IBindCtx_RegisterObjectParam(This, pszKey, punk) ((This)->lpVtbl->RegisterObjectParam(This, pszKey, punk))
+#define IBindCtx_GetObjectParam(This, pszKey, ppunk) ((This)->lpVtbl->GetObjectParam(This, pszKey, ppunk))
+#define IBindCtx_EnumObjectParam(This, ppenum) ((This)->lpVtbl->EnumObjectParam(This, ppenum))
+#define IBindCtx_RevokeObjectParam(This, pszKey) ((This)->lpVtbl->RevokeObjectParam(This, pszKey))
+
+#ifndef SYNCMGR_RS_BIND_OPTS_DEFINED
+#define SYNCMGR_RS_BIND_OPTS_DEFINED
+/** `BIND_OPTS`, declared in `/usr/include/wine/wine/windows/objidl.idl`. */
+typedef struct tagBIND_OPTS {
+    /** The `cbStruct` member. */
+    uint32_t cbStruct;
+    /** The `grfFlags` member. */
+    uint32_t grfFlags;
+    /** The `grfMode` member. */
+    uint32_t grfMode;
+    /** The `dwTickCountDeadline` member. */
+    uint32_t dwTickCountDeadline;
+} BIND_OPTS;
 
 #endif
 
@@ -707,6 +789,124 @@ typedef struct tagPROPVARIANT {
 
 #endif
 
+typedef struct _ITEMIDLIST ITEMIDLIST;
+
+/* ---------------------------------------------------------------------------- */
+/* IEnumIDList */
+
+/** The interface identifier of IEnumIDList. */
+SYNCMGR_RS_DEFINE_GUID(IID_IEnumIDList, 0x000214f2, 0x0000, 0x0000, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46)
+
+/** The vtable of IEnumIDList: 7 slots in SDK order, the IUnknown ones included. */
+typedef struct IEnumIDListVtbl {
+    /** Slot 0: QueryInterface (inherited). */
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(IEnumIDList *This, const GUID *riid, void **ppvObject);
+    /** Slot 1: AddRef (inherited). */
+    uint32_t (SYNCMGR_RS_CALL *AddRef)(IEnumIDList *This);
+    /** Slot 2: Release (inherited). */
+    uint32_t (SYNCMGR_RS_CALL *Release)(IEnumIDList *This);
+    /** Slot 3: The `Next` method. */
+    HRESULT (SYNCMGR_RS_CALL *Next)(IEnumIDList *This, uint32_t celt, ITEMIDLIST **rgelt, uint32_t *pceltFetched);
+    /** Slot 4: The `Skip` method. */
+    HRESULT (SYNCMGR_RS_CALL *Skip)(IEnumIDList *This, uint32_t celt);
+    /** Slot 5: The `Reset` method. */
+    HRESULT (SYNCMGR_RS_CALL *Reset)(IEnumIDList *This);
+    /** Slot 6: The `Clone` method. */
+    HRESULT (SYNCMGR_RS_CALL *Clone)(IEnumIDList *This, IEnumIDList **ppenum);
+} IEnumIDListVtbl;
+
+/**
+ * ************************************************************************** IEnumIDList
+ * interface
+ */
+struct IEnumIDList {
+    /** The object's vtable. */
+    const struct IEnumIDListVtbl *lpVtbl;
+};
+
+/* Call macros: IEnumIDList_Method(This, ...). */
+#define IEnumIDList_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
+#define IEnumIDList_AddRef(This) ((This)->lpVtbl->AddRef(This))
+#define IEnumIDList_Release(This) ((This)->lpVtbl->Release(This))
+#define IEnumIDList_Next(This, celt, rgelt, pceltFetched) ((This)->lpVtbl->Next(This, celt, rgelt, pceltFetched))
+#define IEnumIDList_Skip(This, celt) ((This)->lpVtbl->Skip(This, celt))
+#define IEnumIDList_Reset(This) ((This)->lpVtbl->Reset(This))
+#define IEnumIDList_Clone(This, ppenum) ((This)->lpVtbl->Clone(This, ppenum))
+
+/**
+ * `HWND`, declared in `/usr/include/wine/wine/windows/wtypes.idl`.
+ *
+ * The IDL's stand-in: a `cpp_quote`d conditional hides this definition from C compilers, which
+ * take the SDK headers' own, of the same layout.
+ */
+#if defined(_WIN32) && defined(NO_STRICT)
+typedef void *HWND;
+#else
+typedef struct HWND__ *HWND;
+#endif
+
+typedef struct _STRRET STRRET;
+
+/* ---------------------------------------------------------------------------- */
+/* IShellFolder */
+
+/** The interface identifier of IShellFolder. */
+SYNCMGR_RS_DEFINE_GUID(IID_IShellFolder, 0x000214e6, 0x0000, 0x0000, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46)
+
+/** The vtable of IShellFolder: 13 slots in SDK order, the IUnknown ones included. */
+typedef struct IShellFolderVtbl {
+    /** Slot 0: QueryInterface (inherited). */
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(IShellFolder *This, const GUID *riid, void **ppvObject);
+    /** Slot 1: AddRef (inherited). */
+    uint32_t (SYNCMGR_RS_CALL *AddRef)(IShellFolder *This);
+    /** Slot 2: Release (inherited). */
+    uint32_t (SYNCMGR_RS_CALL *Release)(IShellFolder *This);
+    /** Slot 3: The `ParseDisplayName` method. */
+    HRESULT (SYNCMGR_RS_CALL *ParseDisplayName)(IShellFolder *This, HWND hwndOwner, IBindCtx *pbcReserved, uint16_t *lpszDisplayName, uint32_t *pchEaten, ITEMIDLIST **ppidl, uint32_t *pdwAttributes);
+    /** Slot 4: The `EnumObjects` method. */
+    HRESULT (SYNCMGR_RS_CALL *EnumObjects)(IShellFolder *This, HWND hwndOwner, uint32_t grfFlags, IEnumIDList **ppenumIDList);
+    /** Slot 5: The `BindToObject` method. */
+    HRESULT (SYNCMGR_RS_CALL *BindToObject)(IShellFolder *This, const ITEMIDLIST *pidl, IBindCtx *pbcReserved, const GUID *riid, void **ppvOut);
+    /** Slot 6: The `BindToStorage` method. */
+    HRESULT (SYNCMGR_RS_CALL *BindToStorage)(IShellFolder *This, const ITEMIDLIST *pidl, IBindCtx *pbcReserved, const GUID *riid, void **ppvObj);
+    /** Slot 7: The `CompareIDs` method. */
+    HRESULT (SYNCMGR_RS_CALL *CompareIDs)(IShellFolder *This, intptr_t lParam, const ITEMIDLIST *pidl1, const ITEMIDLIST *pidl2);
+    /** Slot 8: The `CreateViewObject` method. */
+    HRESULT (SYNCMGR_RS_CALL *CreateViewObject)(IShellFolder *This, HWND hwndOwner, const GUID *riid, void **ppvOut);
+    /** Slot 9: The `GetAttributesOf` method. */
+    HRESULT (SYNCMGR_RS_CALL *GetAttributesOf)(IShellFolder *This, uint32_t cidl, const ITEMIDLIST **apidl, uint32_t *rgfInOut);
+    /** Slot 10: The `GetUIObjectOf` method. */
+    HRESULT (SYNCMGR_RS_CALL *GetUIObjectOf)(IShellFolder *This, HWND hwndOwner, uint32_t cidl, const ITEMIDLIST **apidl, const GUID *riid, uint32_t *prgfInOut, void **ppvOut);
+    /** Slot 11: The `GetDisplayNameOf` method. */
+    HRESULT (SYNCMGR_RS_CALL *GetDisplayNameOf)(IShellFolder *This, const ITEMIDLIST *pidl, uint32_t uFlags, STRRET *lpName);
+    /** Slot 12: The `SetNameOf` method. */
+    HRESULT (SYNCMGR_RS_CALL *SetNameOf)(IShellFolder *This, HWND hwnd, const ITEMIDLIST *pidl, const uint16_t *lpszName, uint32_t uFlags, ITEMIDLIST **ppidlOut);
+} IShellFolderVtbl;
+
+/**
+ * ************************************************************************** IShellFolder
+ * interface
+ */
+struct IShellFolder {
+    /** The object's vtable. */
+    const struct IShellFolderVtbl *lpVtbl;
+};
+
+/* Call macros: IShellFolder_Method(This, ...). */
+#define IShellFolder_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
+#define IShellFolder_AddRef(This) ((This)->lpVtbl->AddRef(This))
+#define IShellFolder_Release(This) ((This)->lpVtbl->Release(This))
+#define IShellFolder_ParseDisplayName(This, hwndOwner, pbcReserved, lpszDisplayName, pchEaten, ppidl, pdwAttributes) ((This)->lpVtbl->ParseDisplayName(This, hwndOwner, pbcReserved, lpszDisplayName, pchEaten, ppidl, pdwAttributes))
+#define IShellFolder_EnumObjects(This, hwndOwner, grfFlags, ppenumIDList) ((This)->lpVtbl->EnumObjects(This, hwndOwner, grfFlags, ppenumIDList))
+#define IShellFolder_BindToObject(This, pidl, pbcReserved, riid, ppvOut) ((This)->lpVtbl->BindToObject(This, pidl, pbcReserved, riid, ppvOut))
+#define IShellFolder_BindToStorage(This, pidl, pbcReserved, riid, ppvObj) ((This)->lpVtbl->BindToStorage(This, pidl, pbcReserved, riid, ppvObj))
+#define IShellFolder_CompareIDs(This, lParam, pidl1, pidl2) ((This)->lpVtbl->CompareIDs(This, lParam, pidl1, pidl2))
+#define IShellFolder_CreateViewObject(This, hwndOwner, riid, ppvOut) ((This)->lpVtbl->CreateViewObject(This, hwndOwner, riid, ppvOut))
+#define IShellFolder_GetAttributesOf(This, cidl, apidl, rgfInOut) ((This)->lpVtbl->GetAttributesOf(This, cidl, apidl, rgfInOut))
+#define IShellFolder_GetUIObjectOf(This, hwndOwner, cidl, apidl, riid, prgfInOut, ppvOut) ((This)->lpVtbl->GetUIObjectOf(This, hwndOwner, cidl, apidl, riid, prgfInOut, ppvOut))
+#define IShellFolder_GetDisplayNameOf(This, pidl, uFlags, lpName) ((This)->lpVtbl->GetDisplayNameOf(This, pidl, uFlags, lpName))
+#define IShellFolder_SetNameOf(This, hwnd, pidl, lpszName, uFlags, ppidlOut) ((This)->lpVtbl->SetNameOf(This, hwnd, pidl, lpszName, uFlags, ppidlOut))
+
 #ifndef SYNCMGR_RS_SHITEMID_DEFINED
 #define SYNCMGR_RS_SHITEMID_DEFINED
 /** `SHITEMID`, declared in `/usr/include/wine/wine/windows/shtypes.idl`. */
@@ -733,6 +933,27 @@ typedef struct _ITEMIDLIST {
 
 #endif
 
+#ifndef SYNCMGR_RS_STRRET_DEFINED
+#define SYNCMGR_RS_STRRET_DEFINED
+/** `STRRET`, declared in `/usr/include/wine/wine/windows/shtypes.idl`. */
+#pragma pack(push, 8)
+typedef struct _STRRET {
+    /** The `uType` member. */
+    uint32_t uType;
+    /** The `DUMMYUNIONNAME` member. */
+    union {
+        /** The `pOleStr` member. */
+        uint16_t *pOleStr;
+        /** The `uOffset` member. */
+        uint32_t uOffset;
+        /** The `cStr` member. */
+        char cStr[260];
+    } DUMMYUNIONNAME;
+} STRRET;
+#pragma pack(pop)
+
+#endif
+
 #ifndef SYNCMGR_RS_BYTE_BLOB_DEFINED
 #define SYNCMGR_RS_BYTE_BLOB_DEFINED
 /** ***************** BLOB TYPES ******************* */
@@ -743,18 +964,6 @@ typedef struct _BYTE_BLOB {
     uint8_t abData[1];
 } BYTE_BLOB;
 
-#endif
-
-/**
- * `HWND`, declared in `/usr/include/wine/wine/windows/wtypes.idl`.
- *
- * The IDL's stand-in: a `cpp_quote`d conditional hides this definition from C compilers, which
- * take the SDK headers' own, of the same layout.
- */
-#if defined(_WIN32) && defined(NO_STRICT)
-typedef void *HWND;
-#else
-typedef struct HWND__ *HWND;
 #endif
 
 #ifndef SYNCMGR_RS_DECIMAL_DEFINED
@@ -846,7 +1055,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrHandlerCollection, 0xa7f337a3, 0xd20b, 0x45cb
  */
 typedef struct ISyncMgrHandlerCollectionVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrHandlerCollection *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrHandlerCollection *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrHandlerCollection *This);
     /** Slot 2: Release (inherited). */
@@ -860,7 +1069,7 @@ typedef struct ISyncMgrHandlerCollectionVtbl {
      * Slot 4: Creates the handler `pszHandlerID` of the collection and returns its interface
      * `riid` in `*ppv`.
      */
-    HRESULT (SYNCMGR_RS_CALL *BindToHandler)(ISyncMgrHandlerCollection *This, const uint16_t *pszHandlerID, GUID *riid, void **ppv);
+    HRESULT (SYNCMGR_RS_CALL *BindToHandler)(ISyncMgrHandlerCollection *This, const uint16_t *pszHandlerID, const GUID *riid, void **ppv);
 } ISyncMgrHandlerCollectionVtbl;
 
 /**
@@ -979,7 +1188,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrHandler, 0x04ec2e43, 0xac77, 0x49f9, 0x9b, 0x
 /** The vtable of ISyncMgrHandler: 11 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrHandlerVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrHandler *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrHandler *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrHandler *This);
     /** Slot 2: Release (inherited). */
@@ -999,7 +1208,7 @@ typedef struct ISyncMgrHandlerVtbl {
      * handler and returns its interface `riid` in `*ppv`. Returns `E_NOTIMPL` for a kind the
      * handler does not supply.
      */
-    HRESULT (SYNCMGR_RS_CALL *GetObject)(ISyncMgrHandler *This, GUID *rguidObjectID, GUID *riid, void **ppv);
+    HRESULT (SYNCMGR_RS_CALL *GetObject)(ISyncMgrHandler *This, const GUID *rguidObjectID, const GUID *riid, void **ppv);
     /**
      * Slot 6: Returns the handler's capabilities in `*pmCapabilities`, a combination of
      * `SYNCMGR_HANDLER_CAPABILITIES` flags.
@@ -1086,7 +1295,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrHandlerInfo, 0x4ff1d798, 0xecf7, 0x4524, 0xaa
 /** The vtable of ISyncMgrHandlerInfo: 10 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrHandlerInfoVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrHandlerInfo *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrHandlerInfo *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrHandlerInfo *This);
     /** Slot 2: Release (inherited). */
@@ -1157,7 +1366,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrSyncItemContainer, 0x90701133, 0xbe32, 0x4129
  */
 typedef struct ISyncMgrSyncItemContainerVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrSyncItemContainer *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrSyncItemContainer *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrSyncItemContainer *This);
     /** Slot 2: Release (inherited). */
@@ -1253,7 +1462,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrSyncItem, 0xb20b24ce, 0x2593, 0x4f04, 0xbd, 0
 /** The vtable of ISyncMgrSyncItem: 11 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrSyncItemVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrSyncItem *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrSyncItem *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrSyncItem *This);
     /** Slot 2: Release (inherited). */
@@ -1272,7 +1481,7 @@ typedef struct ISyncMgrSyncItemVtbl {
      * item and returns its interface `riid` in `*ppv`. Returns `E_INVALIDARG` for a kind the
      * item does not supply.
      */
-    HRESULT (SYNCMGR_RS_CALL *GetObject)(ISyncMgrSyncItem *This, GUID *rguidObjectID, GUID *riid, void **ppv);
+    HRESULT (SYNCMGR_RS_CALL *GetObject)(ISyncMgrSyncItem *This, const GUID *rguidObjectID, const GUID *riid, void **ppv);
     /**
      * Slot 7: Returns the item's capabilities in `*pmCapabilities`, a combination of
      * `SYNCMGR_ITEM_CAPABILITIES` flags.
@@ -1325,7 +1534,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrSyncItemInfo, 0xe7fd9502, 0xbe0c, 0x4464, 0x9
 /** The vtable of ISyncMgrSyncItemInfo: 8 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrSyncItemInfoVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrSyncItemInfo *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrSyncItemInfo *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrSyncItemInfo *This);
     /** Slot 2: Release (inherited). */
@@ -1377,7 +1586,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_IEnumSyncMgrSyncItems, 0x54b3abf3, 0xf085, 0x4181, 0x
 /** The vtable of IEnumSyncMgrSyncItems: 7 slots in SDK order, the IUnknown ones included. */
 typedef struct IEnumSyncMgrSyncItemsVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(IEnumSyncMgrSyncItems *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(IEnumSyncMgrSyncItems *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(IEnumSyncMgrSyncItems *This);
     /** Slot 2: Release (inherited). */
@@ -1481,7 +1690,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrSessionCreator, 0x17f48517, 0xf305, 0x4321, 0
 /** The vtable of ISyncMgrSessionCreator: 4 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrSessionCreatorVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrSessionCreator *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrSessionCreator *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrSessionCreator *This);
     /** Slot 2: Release (inherited). */
@@ -1518,7 +1727,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrSyncCallback, 0x884ccd87, 0xb139, 0x4937, 0xa
 /** The vtable of ISyncMgrSyncCallback: 13 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrSyncCallbackVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrSyncCallback *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrSyncCallback *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrSyncCallback *This);
     /** Slot 2: Release (inherited). */
@@ -1615,7 +1824,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrUIOperation, 0xfc7cfa47, 0xdfe1, 0x45b5, 0xa0
 /** The vtable of ISyncMgrUIOperation: 4 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrUIOperationVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrUIOperation *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrUIOperation *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrUIOperation *This);
     /** Slot 2: Release (inherited). */
@@ -1654,7 +1863,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrEventLinkUIOperation, 0x64522e52, 0x848b, 0x4
  */
 typedef struct ISyncMgrEventLinkUIOperationVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrEventLinkUIOperation *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrEventLinkUIOperation *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrEventLinkUIOperation *This);
     /** Slot 2: Release (inherited). */
@@ -1665,7 +1874,7 @@ typedef struct ISyncMgrEventLinkUIOperationVtbl {
      * Slot 4: Names the event whose link was clicked, `rguidEventID`, and gives the event
      * itself, `pEvent`; called before `Run`.
      */
-    HRESULT (SYNCMGR_RS_CALL *Init)(ISyncMgrEventLinkUIOperation *This, GUID *rguidEventID, ISyncMgrEvent *pEvent);
+    HRESULT (SYNCMGR_RS_CALL *Init)(ISyncMgrEventLinkUIOperation *This, const GUID *rguidEventID, ISyncMgrEvent *pEvent);
 } ISyncMgrEventLinkUIOperationVtbl;
 
 /**
@@ -1696,7 +1905,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrScheduleWizardUIOperation, 0x459a6c84, 0x21d2
  */
 typedef struct ISyncMgrScheduleWizardUIOperationVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrScheduleWizardUIOperation *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrScheduleWizardUIOperation *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrScheduleWizardUIOperation *This);
     /** Slot 2: Release (inherited). */
@@ -1732,7 +1941,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrSyncResult, 0x2b90f17e, 0x5a3e, 0x4b33, 0xbb,
 /** The vtable of ISyncMgrSyncResult: 4 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrSyncResultVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrSyncResult *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrSyncResult *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrSyncResult *This);
     /** Slot 2: Release (inherited). */
@@ -1807,7 +2016,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrControl, 0x9b63616c, 0x36b2, 0x46bc, 0x95, 0x
 /** The vtable of ISyncMgrControl: 18 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrControlVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrControl *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrControl *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrControl *This);
     /** Slot 2: Release (inherited). */
@@ -1841,7 +2050,7 @@ typedef struct ISyncMgrControlVtbl {
      * Slot 9: Tells Sync Center that the set of handlers of the collection `rclsidCollectionID`
      * changed.
      */
-    HRESULT (SYNCMGR_RS_CALL *UpdateHandlerCollection)(ISyncMgrControl *This, GUID *rclsidCollectionID, SYNCMGR_CONTROL_FLAGS nControlFlags);
+    HRESULT (SYNCMGR_RS_CALL *UpdateHandlerCollection)(ISyncMgrControl *This, const GUID *rclsidCollectionID, SYNCMGR_CONTROL_FLAGS nControlFlags);
     /**
      * Slot 10: Tells Sync Center that the handler `pszHandlerID` changed (its properties, state
      * or items), so that it reads them again.
@@ -1922,7 +2131,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrEventStore, 0x37e412f9, 0x016e, 0x44c2, 0x81,
 /** The vtable of ISyncMgrEventStore: 7 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrEventStoreVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrEventStore *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrEventStore *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrEventStore *This);
     /** Slot 2: Release (inherited). */
@@ -1932,7 +2141,7 @@ typedef struct ISyncMgrEventStoreVtbl {
     /** Slot 4: Returns in `*pcEvents` how many events the store holds. */
     HRESULT (SYNCMGR_RS_CALL *GetEventCount)(ISyncMgrEventStore *This, uint32_t *pcEvents);
     /** Slot 5: Returns in `*ppEvent` the event whose identifier is `rguidEventID`. */
-    HRESULT (SYNCMGR_RS_CALL *GetEvent)(ISyncMgrEventStore *This, GUID *rguidEventID, ISyncMgrEvent **ppEvent);
+    HRESULT (SYNCMGR_RS_CALL *GetEvent)(ISyncMgrEventStore *This, const GUID *rguidEventID, ISyncMgrEvent **ppEvent);
     /** Slot 6: Removes the `cEvents` events whose identifiers are in `pguidEventIDs`. */
     HRESULT (SYNCMGR_RS_CALL *RemoveEvent)(ISyncMgrEventStore *This, GUID *pguidEventIDs, uint32_t cEvents);
 } ISyncMgrEventStoreVtbl;
@@ -1964,7 +2173,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrEvent, 0xfee0ef8b, 0x46bd, 0x4db4, 0xb7, 0xe6
 /** The vtable of ISyncMgrEvent: 14 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrEventVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrEvent *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrEvent *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrEvent *This);
     /** Slot 2: Release (inherited). */
@@ -2035,7 +2244,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_IEnumSyncMgrEvents, 0xc81a1d4e, 0x8cf7, 0x4683, 0x80,
 /** The vtable of IEnumSyncMgrEvents: 7 slots in SDK order, the IUnknown ones included. */
 typedef struct IEnumSyncMgrEventsVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(IEnumSyncMgrEvents *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(IEnumSyncMgrEvents *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(IEnumSyncMgrEvents *This);
     /** Slot 2: Release (inherited). */
@@ -2097,7 +2306,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrConflictStore, 0xcf8fc579, 0xc396, 0x4774, 0x
 /** The vtable of ISyncMgrConflictStore: 7 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrConflictStoreVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflictStore *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflictStore *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrConflictStore *This);
     /** Slot 2: Release (inherited). */
@@ -2111,7 +2320,7 @@ typedef struct ISyncMgrConflictStoreVtbl {
      * Slot 4: Returns in `*ppv` the interface `riid` of the conflict identified by
      * `pConflictIdInfo`.
      */
-    HRESULT (SYNCMGR_RS_CALL *BindToConflict)(ISyncMgrConflictStore *This, const SYNCMGR_CONFLICT_ID_INFO *pConflictIdInfo, GUID *riid, void **ppv);
+    HRESULT (SYNCMGR_RS_CALL *BindToConflict)(ISyncMgrConflictStore *This, const SYNCMGR_CONFLICT_ID_INFO *pConflictIdInfo, const GUID *riid, void **ppv);
     /**
      * Slot 5: Removes the `cConflicts` conflicts identified by the array `rgConflictIdInfo`.
      */
@@ -2150,7 +2359,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_IEnumSyncMgrConflict, 0x82705914, 0xdda3, 0x4893, 0xb
 /** The vtable of IEnumSyncMgrConflict: 7 slots in SDK order, the IUnknown ones included. */
 typedef struct IEnumSyncMgrConflictVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(IEnumSyncMgrConflict *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(IEnumSyncMgrConflict *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(IEnumSyncMgrConflict *This);
     /** Slot 2: Release (inherited). */
@@ -2203,13 +2412,13 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrConflict, 0x9c204249, 0xc443, 0x4ba4, 0x85, 0
 /** The vtable of ISyncMgrConflict: 8 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrConflictVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflict *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflict *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrConflict *This);
     /** Slot 2: Release (inherited). */
     uint32_t (SYNCMGR_RS_CALL *Release)(ISyncMgrConflict *This);
     /** Slot 3: Returns in `*ppropvar` the value of the conflict's property `propkey`. */
-    HRESULT (SYNCMGR_RS_CALL *GetProperty)(ISyncMgrConflict *This, PROPERTYKEY *propkey, tagPROPVARIANT *ppropvar);
+    HRESULT (SYNCMGR_RS_CALL *GetProperty)(ISyncMgrConflict *This, const PROPERTYKEY *propkey, tagPROPVARIANT *ppropvar);
     /**
      * Slot 4: Returns in `*pConflictIdInfo` the data that identifies the conflict in its store.
      */
@@ -2222,7 +2431,7 @@ typedef struct ISyncMgrConflictVtbl {
      * Slot 7: Returns in `*ppvResolutionHandler` the interface `riid` of the object that
      * resolves this conflict (an `ISyncMgrResolutionHandler`).
      */
-    HRESULT (SYNCMGR_RS_CALL *GetResolutionHandler)(ISyncMgrConflict *This, GUID *riid, void **ppvResolutionHandler);
+    HRESULT (SYNCMGR_RS_CALL *GetResolutionHandler)(ISyncMgrConflict *This, const GUID *riid, void **ppvResolutionHandler);
 } ISyncMgrConflictVtbl;
 
 /**
@@ -2290,7 +2499,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrResolutionHandler, 0x40a3d052, 0x8bff, 0x4c4b
  */
 typedef struct ISyncMgrResolutionHandlerVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrResolutionHandler *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrResolutionHandler *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrResolutionHandler *This);
     /** Slot 2: Release (inherited). */
@@ -2344,7 +2553,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrConflictPresenter, 0x0b4f5353, 0xfd2b, 0x42cd
  */
 typedef struct ISyncMgrConflictPresenterVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflictPresenter *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflictPresenter *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrConflictPresenter *This);
     /** Slot 2: Release (inherited). */
@@ -2411,7 +2620,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrConflictResolveInfo, 0xc405a219, 0x25a2, 0x44
  */
 typedef struct ISyncMgrConflictResolveInfoVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflictResolveInfo *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflictResolveInfo *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrConflictResolveInfo *This);
     /** Slot 2: Release (inherited). */
@@ -2488,7 +2697,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrConflictFolder, 0x59287f5e, 0xbc81, 0x4fca, 0
 /** The vtable of ISyncMgrConflictFolder: 4 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrConflictFolderVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflictFolder *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflictFolder *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrConflictFolder *This);
     /** Slot 2: Release (inherited). */
@@ -2550,7 +2759,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrConflictItems, 0x9c7ead52, 0x8023, 0x4936, 0x
 /** The vtable of ISyncMgrConflictItems: 5 slots in SDK order, the IUnknown ones included. */
 typedef struct ISyncMgrConflictItemsVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflictItems *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflictItems *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrConflictItems *This);
     /** Slot 2: Release (inherited). */
@@ -2586,7 +2795,7 @@ SYNCMGR_RS_DEFINE_GUID(IID_ISyncMgrConflictResolutionItems, 0x458725b9, 0x129d, 
  */
 typedef struct ISyncMgrConflictResolutionItemsVtbl {
     /** Slot 0: QueryInterface (inherited). */
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflictResolutionItems *This, GUID *riid, void **ppvObject);
+    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ISyncMgrConflictResolutionItems *This, const GUID *riid, void **ppvObject);
     /** Slot 1: AddRef (inherited). */
     uint32_t (SYNCMGR_RS_CALL *AddRef)(ISyncMgrConflictResolutionItems *This);
     /** Slot 2: Release (inherited). */

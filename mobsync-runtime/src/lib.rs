@@ -139,6 +139,8 @@
 //! the factory glue; the vtables and shims are generic code generated from the IDL ahead of time,
 //! so handler crates compile fast and mistakes are reported against the traits, in your code.
 
+#![warn(missing_docs)]
+
 extern crate self as mobsync_runtime;
 
 pub mod abi;

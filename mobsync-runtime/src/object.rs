@@ -99,6 +99,10 @@ pub unsafe trait ComClass: Sized + 'static {
     const VTABLES: Self::Vtables;
     /// The IID of each interface slot, in slot order.
     const IIDS: &'static [GUID];
+    /// For each interface slot, the IIDs of the interfaces its vtable starts with besides
+    /// `IUnknown` ([`Implement::BASES`]): `QueryInterface` answers them with that slot when no
+    /// slot is theirs. Empty when no interface has such a base.
+    const BASE_IIDS: &'static [&'static [GUID]] = &[];
     /// The threading model; its bound is where `Send + Sync` is required.
     type Threading: ThreadingPolicy<Self>;
 }
@@ -114,6 +118,9 @@ pub unsafe trait ComClass: Sized + 'static {
 pub unsafe trait Implement<T: ComClass, const K: usize>: Interface {
     /// The vtable.
     const VTABLE: Self::Vtable;
+    /// The IIDs of the interfaces `VTABLE` starts with, nearest first, `IUnknown` left out
+    /// (`IPersist` for `IPersistStream`).
+    const BASES: &'static [GUID] = &[];
 }
 
 /// The heap block of a COM object. See the module docs for the layout.
@@ -258,7 +265,10 @@ impl<T: ComClass> Object<T> {
         let slot = if *iid == IUnknown::IID {
             Some(0)
         } else {
-            T::IIDS.iter().position(|candidate| candidate == iid)
+            T::IIDS
+                .iter()
+                .position(|candidate| candidate == iid)
+                .or_else(|| T::BASE_IIDS.iter().position(|bases| bases.contains(iid)))
         };
         let k = slot.ok_or(E_NOINTERFACE)?;
         // SAFETY: the object is alive (the caller holds a reference) and `k < LEN`.

@@ -11,73 +11,23 @@
  * Prints one line per check and ends with "N passed, M failed"; exits 0 only if all passed.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "calc.h"
-
-#define S_OK ((HRESULT)0)
-#define E_NOINTERFACE ((HRESULT)0x80004002u)
-#define E_POINTER ((HRESULT)0x80004003u)
-#define E_UNEXPECTED ((HRESULT)0x8000FFFFu)
-#define E_INVALIDARG ((HRESULT)0x80070057u)
-#define CLASS_E_CLASSNOTAVAILABLE ((HRESULT)0x80040111u)
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                            \
-    do {                                                                                            \
-        if (cond) {                                                                                 \
-            passed++;                                                                               \
-            printf("ok: ");                                                                         \
-        } else {                                                                                    \
-            failed++;                                                                               \
-            printf("FAILED (%s:%d): ", __FILE__, __LINE__);                                         \
-        }                                                                                           \
-        printf(__VA_ARGS__);                                                                        \
-        printf("\n");                                                                               \
-        fflush(stdout);                                                                             \
-    } while (0)
-
-static const GUID IID_ClassFactory = {0x00000001, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
-static const GUID IID_Unknown = {0x00000000, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
-static const GUID IID_Other = {0x12345678, 0x1234, 0x1234, {0x12, 0x34, 0x12, 0x34, 0x12, 0x34, 0x12, 0x34}};
-
-/* IClassFactory is COM's own: calc.idl does not declare it. */
-typedef struct ClassFactory ClassFactory;
-typedef struct ClassFactoryVtbl {
-    HRESULT (CALC_CALL *QueryInterface)(ClassFactory *This, const GUID *riid, void **ppv);
-    uint32_t (CALC_CALL *AddRef)(ClassFactory *This);
-    uint32_t (CALC_CALL *Release)(ClassFactory *This);
-    HRESULT (CALC_CALL *CreateInstance)(ClassFactory *This, void *outer, const GUID *riid, void **ppv);
-    HRESULT (CALC_CALL *LockServer)(ClassFactory *This, int32_t lock);
-} ClassFactoryVtbl;
-struct ClassFactory {
-    const ClassFactoryVtbl *lpVtbl;
-};
-
-typedef HRESULT (CALC_CALL *DllGetClassObjectFn)(const GUID *, const GUID *, void **);
-typedef HRESULT (CALC_CALL *DllCanUnloadNowFn)(void);
+#define COM_CHECK_CALL CALC_CALL
+#include "com_check.h"
 
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s IDL_SERVER.so\n", argv[0]);
         return 2;
     }
-    void *module = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    if (!module) {
-        fprintf(stderr, "cannot load %s: %s\n", argv[1], dlerror());
-        return 2;
-    }
     DllGetClassObjectFn get_class_object;
     DllCanUnloadNowFn can_unload_now;
-    *(void **)&get_class_object = dlsym(module, "DllGetClassObject");
-    *(void **)&can_unload_now = dlsym(module, "DllCanUnloadNow");
-    CHECK(get_class_object && can_unload_now, "the module exports DllGetClassObject and DllCanUnloadNow");
-    if (!get_class_object || !can_unload_now) {
+    if (!load_com_module(argv[1], &get_class_object, &can_unload_now)) {
         return 1;
     }
 
@@ -152,7 +102,5 @@ int main(int argc, char **argv) {
 
     CHECK(calc->lpVtbl->Release(calc) == 0, "the calculator's last Release returns 0");
     CHECK(can_unload_now() == S_OK, "DllCanUnloadNow says S_OK once every object is released");
-
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

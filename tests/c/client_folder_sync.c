@@ -25,57 +25,11 @@
 #include <time.h>
 
 #include "mobsync_rs.h"
-
-/* The standard COM codes the client checks (the header carries only Sync Manager's own). */
-#ifndef S_OK
-#define S_OK ((HRESULT)0)
-#define S_FALSE ((HRESULT)1)
-#endif
-#ifndef E_POINTER
-#define E_NOINTERFACE ((HRESULT)0x80004002u)
-#define E_POINTER ((HRESULT)0x80004003u)
-#define E_INVALIDARG ((HRESULT)0x80070057u)
-#define CLASS_E_CLASSNOTAVAILABLE ((HRESULT)0x80040111u)
-#endif
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                            \
-    do {                                                                                            \
-        if (cond) {                                                                                 \
-            passed++;                                                                               \
-            printf("ok: ");                                                                         \
-        } else {                                                                                    \
-            failed++;                                                                               \
-            printf("FAILED (%s:%d): ", __FILE__, __LINE__);                                         \
-        }                                                                                           \
-        printf(__VA_ARGS__);                                                                        \
-        printf("\n");                                                                               \
-        fflush(stdout);                                                                             \
-    } while (0)
+#define COM_CHECK_CALL MOBSYNC_RS_CALL
+#include "com_check.h"
 
 /* {632306B6-690C-48C1-AB87-953A6833A855} */
 static const GUID CLSID_FolderSync = {0x632306B6, 0x690C, 0x48C1, {0xAB, 0x87, 0x95, 0x3A, 0x68, 0x33, 0xA8, 0x55}};
-/* {00000001-0000-0000-C000-000000000046} */
-static const GUID IID_ClassFactory = {0x00000001, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
-/* {00000000-0000-0000-C000-000000000046} */
-static const GUID IID_Unknown = {0x00000000, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
-
-/* IClassFactory, declared here: it is COM's, not Sync Manager's, so the header does not carry it. */
-typedef struct ClassFactory ClassFactory;
-typedef struct ClassFactoryVtbl {
-    HRESULT (MOBSYNC_RS_CALL *QueryInterface)(ClassFactory *This, const GUID *riid, void **ppv);
-    uint32_t (MOBSYNC_RS_CALL *AddRef)(ClassFactory *This);
-    uint32_t (MOBSYNC_RS_CALL *Release)(ClassFactory *This);
-    HRESULT (MOBSYNC_RS_CALL *CreateInstance)(ClassFactory *This, void *outer, const GUID *riid, void **ppv);
-    HRESULT (MOBSYNC_RS_CALL *LockServer)(ClassFactory *This, int32_t lock);
-} ClassFactoryVtbl;
-struct ClassFactory {
-    const ClassFactoryVtbl *lpVtbl;
-};
-
-typedef HRESULT (MOBSYNC_RS_CALL *DllGetClassObjectFn)(const GUID *, const GUID *, void **);
-typedef HRESULT (MOBSYNC_RS_CALL *DllCanUnloadNowFn)(void);
 typedef void (MOBSYNC_RS_CALL *CoTaskMemFreeFn)(void *);
 
 #define MAX_ITEMS 16
@@ -412,6 +366,5 @@ int main(int argc, char **argv)
     hr = can_unload_now();
     CHECK(hr == S_OK, "DllCanUnloadNow is S_OK after the last Release -> 0x%08X", (unsigned)hr);
 
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

@@ -30,6 +30,8 @@
 #endif
 
 #include "syncmgr_rs.h"
+#define COM_CHECK_CALL SYNCMGR_RS_CALL
+#include "com_check.h"
 
 #ifdef _WIN32
 __declspec(dllimport) void *__stdcall LoadLibraryA(const char *name);
@@ -54,51 +56,8 @@ static void set_env(const char *name, const char *value) { setenv(name, value, 1
 static void unset_env(const char *name) { unsetenv(name); }
 #endif
 
-#define S_OK ((HRESULT)0)
-#define S_FALSE ((HRESULT)1)
-#define E_NOTIMPL ((HRESULT)0x80004001u)
-#define E_NOINTERFACE ((HRESULT)0x80004002u)
-#define E_POINTER ((HRESULT)0x80004003u)
-#define E_FAIL ((HRESULT)0x80004005u)
-#define E_UNEXPECTED ((HRESULT)0x8000FFFFu)
-#define E_INVALIDARG ((HRESULT)0x80070057u)
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                            \
-    do {                                                                                            \
-        if (cond) {                                                                                 \
-            passed++;                                                                               \
-            printf("ok: ");                                                                         \
-        } else {                                                                                    \
-            failed++;                                                                               \
-            printf("FAILED (%s:%d): ", __FILE__, __LINE__);                                         \
-        }                                                                                           \
-        printf(__VA_ARGS__);                                                                        \
-        printf("\n");                                                                               \
-        fflush(stdout);                                                                             \
-    } while (0)
-
 /* {7D1E5A40-2C8B-4F6E-9A31-5B0C4E2F8A17}: the example's Sync Center class. */
 static const GUID CLSID_FolderSyncCenter = {0x7D1E5A40, 0x2C8B, 0x4F6E, {0x9A, 0x31, 0x5B, 0x0C, 0x4E, 0x2F, 0x8A, 0x17}};
-static const GUID IID_ClassFactory = {0x00000001, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
-static const GUID IID_Unknown = {0x00000000, 0x0000, 0x0000, {0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
-
-/* IClassFactory is COM's own: syncmgr.idl does not declare it. */
-typedef struct ClassFactory ClassFactory;
-typedef struct ClassFactoryVtbl {
-    HRESULT (SYNCMGR_RS_CALL *QueryInterface)(ClassFactory *This, const GUID *riid, void **ppv);
-    uint32_t (SYNCMGR_RS_CALL *AddRef)(ClassFactory *This);
-    uint32_t (SYNCMGR_RS_CALL *Release)(ClassFactory *This);
-    HRESULT (SYNCMGR_RS_CALL *CreateInstance)(ClassFactory *This, void *outer, const GUID *riid, void **ppv);
-    HRESULT (SYNCMGR_RS_CALL *LockServer)(ClassFactory *This, int32_t lock);
-} ClassFactoryVtbl;
-struct ClassFactory {
-    const ClassFactoryVtbl *lpVtbl;
-};
-
-typedef HRESULT (SYNCMGR_RS_CALL *DllGetClassObjectFn)(const GUID *, const GUID *, void **);
-typedef HRESULT (SYNCMGR_RS_CALL *DllCanUnloadNowFn)(void);
 typedef void (SYNCMGR_RS_CALL *CoTaskMemFreeFn)(void *);
 
 static CoTaskMemFreeFn task_free;
@@ -172,7 +131,7 @@ typedef struct Creator {
     int give_null; /* succeed without a callback */
 } Creator;
 
-static HRESULT SYNCMGR_RS_CALL cb_qi(ISyncMgrSyncCallback *This, GUID *riid, void **ppv) {
+static HRESULT SYNCMGR_RS_CALL cb_qi(ISyncMgrSyncCallback *This, const GUID *riid, void **ppv) {
     if (!ppv) return E_POINTER;
     if (memcmp(riid, &IID_Unknown, sizeof(GUID)) == 0 || memcmp(riid, &IID_ISyncMgrSyncCallback, sizeof(GUID)) == 0) {
         *ppv = This;
@@ -238,7 +197,7 @@ static const ISyncMgrSyncCallbackVtbl callback_vtbl = {
     cb_add_item, cb_add_unknown, cb_propose, cb_commit, cb_manual,
 };
 
-static HRESULT SYNCMGR_RS_CALL cr_qi(ISyncMgrSessionCreator *This, GUID *riid, void **ppv) {
+static HRESULT SYNCMGR_RS_CALL cr_qi(ISyncMgrSessionCreator *This, const GUID *riid, void **ppv) {
     if (!ppv) return E_POINTER;
     if (memcmp(riid, &IID_Unknown, sizeof(GUID)) == 0 || memcmp(riid, &IID_ISyncMgrSessionCreator, sizeof(GUID)) == 0) {
         *ppv = This;
@@ -313,7 +272,7 @@ static void check_handler_info(ISyncMgrHandler *handler) {
 
 static void check_items(ISyncMgrHandler *handler) {
     ISyncMgrSyncItemContainer *container = NULL;
-    CHECK(handler->lpVtbl->QueryInterface(handler, (GUID *)&IID_ISyncMgrSyncItemContainer, (void **)&container) == S_OK,
+    CHECK(handler->lpVtbl->QueryInterface(handler, &IID_ISyncMgrSyncItemContainer, (void **)&container) == S_OK,
           "the handler answers ISyncMgrSyncItemContainer");
     if (!container) return;
     uint32_t count = 0;
@@ -386,7 +345,7 @@ static int item_ids(ISyncMgrHandler *handler, char ids[3][64]) {
     ISyncMgrSyncItemContainer *container = NULL;
     IEnumSyncMgrSyncItems *items = NULL;
     int n = 0;
-    if (handler->lpVtbl->QueryInterface(handler, (GUID *)&IID_ISyncMgrSyncItemContainer, (void **)&container) != S_OK) return 0;
+    if (handler->lpVtbl->QueryInterface(handler, &IID_ISyncMgrSyncItemContainer, (void **)&container) != S_OK) return 0;
     if (container->lpVtbl->GetSyncItemEnumerator(container, &items) == S_OK) {
         ISyncMgrSyncItem *item = NULL;
         uint32_t fetched = 0;
@@ -556,7 +515,7 @@ int main(int argc, char **argv) {
           "a misaligned out-pointer gives E_INVALIDARG");
     CHECK(handler->lpVtbl->Activate(handler, 1) == E_NOTIMPL, "Activate is optional: E_NOTIMPL");
     void *object = (void *)&object;
-    CHECK(handler->lpVtbl->GetObject(handler, (GUID *)&SYNCMGR_OBJECTID_Icon, (GUID *)&IID_Unknown, &object) == E_NOTIMPL
+    CHECK(handler->lpVtbl->GetObject(handler, &SYNCMGR_OBJECTID_Icon, &IID_Unknown, &object) == E_NOTIMPL
               && object == NULL,
           "GetObject is optional: E_NOTIMPL and a null object");
 
@@ -567,6 +526,5 @@ int main(int argc, char **argv) {
     CHECK(handler->lpVtbl->Release(handler) == 0, "the handler is released to zero");
     CHECK(can_unload_now() == S_OK, "DllCanUnloadNow gives S_OK once everything is released");
 
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_summary();
 }

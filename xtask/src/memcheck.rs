@@ -9,6 +9,9 @@
 //!   module and running the whole protocol, as `tests/tests/c_client.rs` does.
 //! - The Sync Center C client (`tests/c/client_sync_center.c`) against the example's Sync
 //!   Center class, as `tests/tests/c_client_sync_center.rs` does.
+//! - The idl-server example's C clients (`tests/c/client_calc.c`, `tests/c/client_notes.c`),
+//!   compiled against the headers `mobsync-idl c-header` writes for its IDL files, as
+//!   `tests/tests/c_client_calc.rs` and `c_client_notes.rs` do.
 //! - `mobsync-host regsvr`, `sync --json` and `regsvr -u` of the folder-sync module in a temporary
 //!   registration store; the sync must complete with every item succeeded and no leak reported by
 //!   `DllCanUnloadNow`.
@@ -84,7 +87,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
     step("Building folder-sync, mobsync-host and the test binaries");
     let status = Command::new(&cargo)
         .current_dir(&root)
-        .args(["build", "-p", "folder-sync", "-p", "mobsync-host"])
+        .args([
+            "build",
+            "-p",
+            "folder-sync",
+            "-p",
+            "mobsync-host",
+            "-p",
+            "idl-server",
+            "-p",
+            "mobsync-idl",
+        ])
         .status()
         .context("cannot run cargo")?;
     ensure!(status.success(), "cargo build failed");
@@ -145,6 +158,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             &logs,
             &suppressions,
         )?);
+        step("valgrind: the idl-server example's C clients");
+        outcomes.extend(idl_server_clients(&root, &profile, &logs, &suppressions)?);
         step("valgrind: a mobsync-host sync session");
         outcomes.extend(host_session(&host, &library, &work, &logs, &suppressions)?);
         step("valgrind: mobsync-host against a handler that over-releases its callback");
@@ -353,6 +368,70 @@ fn c_client(
             Ok(summary)
         },
     )
+}
+
+/// The idl-server example's C clients under valgrind, each compiled against the header that
+/// `mobsync-idl c-header` writes for its IDL file.
+fn idl_server_clients(
+    root: &Path,
+    profile: &Path,
+    logs: &Path,
+    suppressions: &Path,
+) -> Result<Vec<Outcome>> {
+    let library = profile.join(format!(
+        "{}idl_server{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    let wine = mobsync_idl::wine_idl_root();
+    let mut outcomes = Vec::new();
+    for (client, idl, header) in [
+        ("client_calc", "calc.idl", "calc.h"),
+        ("client_notes", "notes.idl", "notes.h"),
+    ] {
+        let header_path = logs.join(header);
+        let written = Command::new(profile.join("mobsync-idl"))
+            .arg("c-header")
+            .arg("-I")
+            .arg(wine.join("windows"))
+            .arg("-I")
+            .arg(&wine)
+            .arg(root.join("examples/idl-server/idl").join(idl))
+            .arg("-o")
+            .arg(&header_path)
+            .status()
+            .context("cannot run mobsync-idl")?;
+        ensure!(written.success(), "mobsync-idl c-header {idl} failed");
+        let exe = logs.join(client);
+        let compiled = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
+            .arg("-I")
+            .arg(logs)
+            .arg(root.join(format!("tests/c/{client}.c")))
+            .arg("-o")
+            .arg(&exe)
+            .arg("-ldl")
+            .status()
+            .context("a C compiler (cc) is needed")?;
+        ensure!(compiled.success(), "compiling {client} failed");
+        let mut command = Command::new(&exe);
+        command.arg(&library);
+        outcomes.push(memcheck(
+            client,
+            command,
+            &logs.join(format!("{client}.log")),
+            suppressions,
+            |stdout| {
+                let summary = stdout.lines().last().unwrap_or_default().to_owned();
+                ensure!(
+                    summary.ends_with("passed, 0 failed"),
+                    "{client}'s checks failed: {summary}"
+                );
+                Ok(summary)
+            },
+        )?);
+    }
+    Ok(outcomes)
 }
 
 /// The Sync Center C client under valgrind, with the sample tree of

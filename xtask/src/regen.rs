@@ -65,10 +65,7 @@ pub fn workspace_files() -> anyhow::Result<Vec<GeneratedFile>> {
 
 /// Wine's directory of Windows IDL files, which `idl/syncmgr.idl` imports from.
 pub fn wine_windows_idl_dir() -> PathBuf {
-    std::env::var_os("MOBSYNC_WINE_IDL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/include/wine/wine"))
-        .join("windows")
+    mobsync_idl::wine_idl_root().join("windows")
 }
 
 /// Fails unless every declaration of the compilation's root file is generated.

@@ -6,12 +6,23 @@
 //! that `export_classes!` serves through `DllGetClassObject`.
 //!
 //! `tests/tests/c_client_calc.rs` drives it from C through the raw vtables.
+//!
+//! The second class, [`NoteDocument`], implements an interface of the Windows SDK's IDL:
+//! `idl/notes.idl` imports `objidl.idl` (Wine's copy) and names `IPersistStream` in its
+//! coclass, so build.rs generates that interface, its bases and what its methods take, and
+//! says with `.success_codes(...)` that `IsDirty` answers `S_OK` or `S_FALSE` (Wine's IDL does
+//! not). `tests/tests/c_client_notes.rs` drives it from C with a C memory stream.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use mobsync_runtime::{ComObject, WStr};
 
 include!(concat!(env!("OUT_DIR"), "/calc.rs"));
+include!(concat!(env!("OUT_DIR"), "/notes.rs"));
+
+mod note_document;
+
+pub use note_document::{MAX_TEXT, NoteDocument};
 
 /// The calculator: counts the calls it serves.
 #[derive(Debug, Default, ComObject)]
@@ -65,7 +76,7 @@ impl calc::implement::Calculator for Calc {
     }
 }
 
-mobsync_runtime::export_classes!(Calc);
+mobsync_runtime::export_classes!(Calc, NoteDocument);
 
 #[cfg(test)]
 mod tests {
@@ -75,5 +86,6 @@ mod tests {
     fn the_generated_clsid_is_the_class_clsid() {
         use mobsync_runtime::__private::Class as _;
         assert_eq!(calc::CLSID_Calculator, Calc::CLSID);
+        assert_eq!(notes::CLSID_NoteDocument, NoteDocument::CLSID);
     }
 }

@@ -139,3 +139,72 @@ pub fn count_files(dir: &Path) -> usize {
         })
         .sum()
 }
+
+/// Writes `<dir>/<header>` from `idl` with the C header generator, as `mobsync-idl c-header -I
+/// ...` does: `include_dirs` first, the bundled base files last.
+pub fn write_c_header(idl: &Path, include_dirs: &[PathBuf], dir: &Path, header: &str) {
+    use mobsync_idl::codegen::{Api, CHeaderOptions, Stamp, c_header};
+    use mobsync_idl::{BUNDLED_INCLUDE_DIR, Options, Session};
+
+    let mut include_dirs = include_dirs.to_vec();
+    include_dirs.push(BUNDLED_INCLUDE_DIR.into());
+    let mut session = Session::new(Options {
+        include_dirs,
+        ..Options::default()
+    });
+    let id = session.load_file(idl).unwrap_or_else(|d| panic!("{d}"));
+    let api = Api::from_compilation(&session.into_compilation(vec![id]))
+        .unwrap_or_else(|d| panic!("{d}"));
+    let name = idl.file_name().map(|n| n.to_string_lossy().into_owned());
+    let text = c_header::generate(
+        &api,
+        &CHeaderOptions {
+            stamp: Stamp::new("the C client tests", name.clone().unwrap_or_default()),
+            file_name: header.into(),
+            replaces: None,
+            title: format!("C declarations of `{}`.", name.unwrap_or_default()),
+        },
+    );
+    std::fs::write(dir.join(header), text).expect("the header is written");
+}
+
+/// Runs a C client `exe` with `args` and asserts that it passed: exit 0, its last line
+/// `N passed, 0 failed` with at least `min_checks` checks. Prints its output.
+pub fn run_c_client(exe: &Path, args: &[&std::ffi::OsStr], min_checks: usize) {
+    let run = Command::new(exe)
+        .args(args)
+        .output()
+        .expect("the C client runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "the C client {} failed (exit {:?})",
+        exe.display(),
+        run.status.code()
+    );
+    let summary = stdout.lines().last().unwrap_or_default();
+    assert!(
+        summary.ends_with("passed, 0 failed"),
+        "summary line: {summary}"
+    );
+    let passed: usize = summary
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("the summary starts with the number of checks passed");
+    assert!(passed >= min_checks, "only {passed} checks ran");
+}
+
+/// The idl-server example's module, built.
+pub fn idl_server_module() -> PathBuf {
+    cargo_build(&["idl-server"]);
+    let module = profile_dir().join(format!(
+        "{}idl_server{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    assert!(module.is_file(), "{} was not built", module.display());
+    module
+}

@@ -12,9 +12,7 @@ use anyhow::{Context, Result, bail};
 /// The root of Wine's IDL files: `MOBSYNC_WINE_IDL`, else `/usr/include/wine/wine` (Debian's
 /// `libwine-dev`), as for the corpus tests of `mobsync-idl`.
 pub fn corpus_root() -> PathBuf {
-    std::env::var_os("MOBSYNC_WINE_IDL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/include/wine/wine"))
+    mobsync_idl::wine_idl_root()
 }
 
 /// Wine's IDL compiler: `WIDL`, else `widl-stable` (Debian's `wine64-tools`).

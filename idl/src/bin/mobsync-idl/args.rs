@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use mobsync_idl::codegen::SuccessCodes;
 
 /// Checks MIDL files and generates Rust bindings and C headers from them.
 ///
@@ -49,6 +50,12 @@ pub enum Command {
         /// into the directory given by -o, with a `mod.rs` declaring them.
         #[arg(long)]
         modules: bool,
+        /// Give a method success codes its IDL does not state, `S_OK` first, so that its
+        /// trait method returns an outcome enum instead of `Result<()>`:
+        /// `--success-codes IPersistStream::IsDirty=S_OK,S_FALSE`. Each code is S_OK,
+        /// S_FALSE or a constant of the IDL. Repeatable.
+        #[arg(long, value_name = "IFACE::METHOD=CODES", value_parser = parse_success_codes)]
+        success_codes: Vec<SuccessCodes>,
     },
     /// Write a C header for C and C++ clients of one IDL file's interfaces.
     CHeader {
@@ -109,4 +116,9 @@ pub struct FrontEnd {
     /// Undefine a preprocessor macro (after the predefined ones and every -D).
     #[arg(short = 'U', value_name = "NAME")]
     pub undefine: Vec<String>,
+}
+
+/// `--success-codes`'s value.
+fn parse_success_codes(value: &str) -> Result<SuccessCodes, String> {
+    value.parse()
 }

@@ -18,16 +18,22 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             output,
             implement,
             modules: true,
-        } => crate::modules::write_modules(&front, &file, &output, implement),
+            success_codes,
+        } => crate::modules::write_modules(&front, &file, &output, implement, &success_codes),
         Command::Rust {
             front,
             file,
             output,
             implement,
             modules: false,
+            success_codes,
         } => {
             let compilation = load(&front, &file)?;
-            let api = api(&compilation)?;
+            let mut api = api(&compilation)?;
+            for contract in &success_codes {
+                api.set_success_codes(contract)
+                    .map_err(|e| Failure::Usage(format!("--success-codes {e}")))?;
+            }
             let opts = BindingsOptions {
                 stamp: Stamp::new("mobsync-idl rust", file.display().to_string()),
                 title: format!("Rust bindings of `{}`.", file_name(&file)),

@@ -24,6 +24,7 @@
 
 mod builder;
 mod c_view;
+mod contracts;
 mod prune;
 mod roles;
 mod stand_ins;
@@ -35,6 +36,7 @@ use crate::model::Guid;
 use crate::source::Span;
 
 use builder::ApiBuilder;
+pub use contracts::SuccessCodes;
 pub use types::{NamedKind, Prim, Ty};
 
 /// The `custom(...)` GUID under which a method lists the success codes it is documented to

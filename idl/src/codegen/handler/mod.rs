@@ -295,6 +295,22 @@ impl<'a> Generator<'a> {
                 (quote!(<#b as Implement<T, K>>::VTABLE), quote!(: #bt))
             }
         };
+        // The interfaces this one's vtable starts with, so that QueryInterface answers them
+        // with this slot (an object implementing IPersistStream is an IPersist too).
+        let bases: Vec<Ident> = interface
+            .ancestors
+            .iter()
+            .filter(|a| *a != "IUnknown")
+            .map(|a| ident(a))
+            .collect();
+        let bases_const = if bases.is_empty() {
+            quote!()
+        } else {
+            quote! {
+                const BASES: &'static [windows_core::GUID] =
+                    &[#(<#bases as windows_core::Interface>::IID),*];
+            }
+        };
 
         let derives: Vec<String> = self
             .opts
@@ -346,6 +362,7 @@ impl<'a> Generator<'a> {
                     base__: #base_vtable,
                     #slots
                 };
+                #bases_const
             }
 
             #shims

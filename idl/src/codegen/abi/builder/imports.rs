@@ -17,12 +17,33 @@ impl ApiBuilder<'_> {
         }
     }
 
+    /// Queues an imported interface that a class of the root files implements
+    /// (`coclass Document { interface IPersistStream; }` over `import "objidl.idl"`), so that
+    /// a crate can implement it from a small IDL file of its own.
+    pub(super) fn need_class_interface(&mut self, name: &str) {
+        self.class_interfaces.insert(name.to_string());
+        self.need(name);
+    }
+
+    /// Queues an imported interface that a parameter names, when the interface being lowered
+    /// is one a class implements: its methods then take and return typed interfaces
+    /// (`IPersistStream::Load` takes `Option<IStream>`, not a raw pointer). One level only,
+    /// and not for the root files' own interfaces, whose parameters keep the raw pointer for an
+    /// interface nothing else emits: the SDK's interfaces name one another without end
+    /// (`IShellItem` → `IBindCtx` → `IMoniker` → `IStorage` ...).
+    pub(super) fn need_referenced_interface(&mut self, name: &str) {
+        if self.lowering_class_interface {
+            self.need(name);
+        }
+    }
+
     /// Lowers the queued imported declarations (and what they need in turn).
     pub(in super::super) fn imported(&mut self) {
         while let Some(name) = self.imported_queue.pop() {
             let Some(span) = self.imported_span(&name) else {
                 continue;
             };
+            self.lowering_class_interface = self.class_interfaces.contains(&name);
             let hidden = self.c_view.hidden.contains(&span);
             let first = self.imported_decls.len();
             self.guarded(vec![(name.clone(), span)], Origin::Imported, |b| {
@@ -36,6 +57,7 @@ impl ApiBuilder<'_> {
                 mark_stand_ins(&mut self.imported_decls[first..]);
             }
         }
+        self.lowering_class_interface = false;
     }
 
     /// Where the imported declaration named `name` is, if there is one.

@@ -54,6 +54,11 @@ pub(super) struct ApiBuilder<'m> {
     pub(super) imported_seen: HashSet<String>,
     /// Imported names to emit.
     pub(super) imported_queue: Vec<String>,
+    /// Imported interfaces that a class of the root files names (see `need_class_interface`).
+    pub(super) class_interfaces: HashSet<String>,
+    /// Whether the declaration being lowered is one of them: the imported interfaces its
+    /// parameters name are queued too (see `need_referenced_interface`).
+    pub(super) lowering_class_interface: bool,
     /// Why the declaration being lowered cannot be expressed; drained by
     /// [`ApiBuilder::guarded`], which turns them into a [`DeclKind::Skipped`] declaration.
     pub(super) errors: Vec<Diagnostic>,
@@ -80,6 +85,8 @@ impl<'m> ApiBuilder<'m> {
             imported_decls: Vec::new(),
             imported_seen: HashSet::new(),
             imported_queue: Vec::new(),
+            class_interfaces: HashSet::new(),
+            lowering_class_interface: false,
             errors: Vec::new(),
             invalid: Vec::new(),
             depth: 0,
@@ -308,7 +315,7 @@ impl<'m> ApiBuilder<'m> {
                 }
                 _ if is_handle(&name.name, &decl.ty) => DeclKind::Handle,
                 _ => match self.ty(&decl.ty) {
-                    Some(ty) => DeclKind::Alias(ty),
+                    Some(ty) => DeclKind::Alias(types::const_reference(&name.name, ty)),
                     None => continue,
                 },
             };
@@ -561,6 +568,16 @@ impl<'m> ApiBuilder<'m> {
                 self.error(m.span, "expected an interface name");
                 continue;
             };
+            // A class's interfaces declared in an imported file are emitted with it, so that
+            // a crate can implement the class from its own small IDL (`coclass Document {
+            // interface IPersistStream; }` over `import "objidl.idl"`).
+            if let Some(Symbol::Interface(def)) = self.model.lookup(name)
+                && !self.is_root(def.span)
+                && def.name.name != "IUnknown"
+            {
+                let imported = def.name.name.clone();
+                self.need_class_interface(&imported);
+            }
             if m.has_attr("default") {
                 interfaces.insert(0, name.to_string());
             } else {

@@ -219,7 +219,14 @@ impl ApiBuilder<'_> {
             return None;
         };
         match &symbol {
-            Symbol::Interface(_) => Some(Ty::Interface(name.to_string())),
+            Symbol::Interface(def) => {
+                // An imported interface that a method takes or returns is emitted too, so that
+                // the parameter has its type (`&IStream`, not a raw pointer).
+                if !self.is_root(def.span) && name != "IUnknown" {
+                    self.need_referenced_interface(name);
+                }
+                Some(Ty::Interface(name.to_string()))
+            }
             Symbol::Forward(f) if f.what == model::ForwardKind::Interface => {
                 Some(Ty::Interface(name.to_string()))
             }
@@ -251,7 +258,7 @@ impl ApiBuilder<'_> {
                         })
                     }
                     None => {
-                        let target = self.ty(&decl.ty)?;
+                        let target = const_reference(name, self.ty(&decl.ty)?);
                         if root {
                             Some(Ty::Named {
                                 name: name.to_string(),
@@ -286,6 +293,20 @@ impl ApiBuilder<'_> {
                 None
             }
         }
+    }
+}
+
+/// The SDK's `REF` typedefs (`REFIID`, `REFGUID`, `REFCLSID`, `REFPROPVARIANT`,
+/// `REFPROPERTYKEY` ...) are pointers to const in C (`#define REFIID const IID *`), while the IDL
+/// stand-ins hidden from C declare them as plain pointers (`typedef IID *REFIID;`): a pointer
+/// typedef named `REF...` points to const, so the outputs say what C and windows-rs say.
+pub(super) fn const_reference(name: &str, target: Ty) -> Ty {
+    match target {
+        Ty::Ptr { pointee, .. } if name.starts_with("REF") => Ty::Ptr {
+            pointee,
+            is_const: true,
+        },
+        other => other,
     }
 }
 

@@ -1,0 +1,7 @@
+use mobsync_runtime::ComObject;
+
+#[derive(ComObject)]
+#[com_object(interfaces(ISyncMgrSynchronizeCallback, ISyncMgrSynchronizeCallback))]
+struct Callback;
+
+fn main() {}
