@@ -1,6 +1,6 @@
 //! Calls through the raw ABI on the same objects written three ways (see the crate docs):
 //! a method call, `AddRef`+`Release`, `QueryInterface` hits and misses, and object creation
-//! through the class factory.
+//! through the class factory and from Rust.
 
 use std::hint::black_box;
 
@@ -123,5 +123,29 @@ fn creation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, method_calls, reference_counting, creation);
+/// Creating an object from Rust and getting its interface: windows-core's `#[implement]` type
+/// converted with `.into()`, ours with `ComObject::new(..).into_interface()`, the floor a boxed
+/// struct behind a static vtable.
+fn creation_from_rust(c: &mut Criterion) {
+    let mut group = c.benchmark_group("create_object_Release");
+    for imp in &IMPLEMENTATIONS {
+        group.bench_function(imp.name, |b| {
+            b.iter(|| {
+                let handler = black_box((imp.new_handler)());
+                let left = handler.release();
+                debug_assert_eq!(left, 0);
+                left
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    method_calls,
+    reference_counting,
+    creation,
+    creation_from_rust
+);
 criterion_main!(benches);

@@ -74,9 +74,7 @@ impl SyncMgrSynchronize for OurHandler {
 
 /// A new mobsync-rs handler: its `ISyncMgrSynchronize`, one reference.
 pub fn new_handler() -> ComRef<ISyncMgrSynchronize_Vtbl> {
-    let handler = ComObject::new(OurHandler::default())
-        .cast::<ISyncMgrSynchronize>()
-        .expect("the handler implements ISyncMgrSynchronize");
+    let handler: ISyncMgrSynchronize = ComObject::new(OurHandler::default()).into_interface();
     ComRef::new(handler)
 }
 

@@ -232,6 +232,15 @@ fn try_expand(input: &DeriveInput, kind: Kind) -> syn::Result<TokenStream> {
             <#interface as ::mobsync_runtime::__private::Interface>::IID
         }
     });
+    let has_interface = interfaces.iter().enumerate().map(|(k, (interface, span))| {
+        let k = Literal::usize_unsuffixed(k);
+        quote_spanned! {*span=>
+            // SAFETY: slot `k` holds the vtable of this interface and `IIDS[k]` its IID (above).
+            unsafe impl ::mobsync_runtime::__private::HasInterface<#interface> for #ident {
+                const SLOT: usize = #k;
+            }
+        }
+    });
     let base_iids = interfaces.iter().enumerate().map(|(k, (interface, span))| {
         let k = Literal::usize_unsuffixed(k);
         quote_spanned! {*span=>
@@ -280,6 +289,8 @@ fn try_expand(input: &DeriveInput, kind: Kind) -> syn::Result<TokenStream> {
                 &[#(#base_iids),*];
             type Threading = ::mobsync_runtime::__private::#policy;
         }
+
+        #(#has_interface)*
     };
 
     let class = if kind == Kind::Handler {

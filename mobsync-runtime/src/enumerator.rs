@@ -172,9 +172,7 @@ impl ItemEnumerator {
 
     /// Moves the enumerator into a new COM object and returns its `ISyncMgrEnumItems`.
     pub fn into_interface(self) -> ISyncMgrEnumItems {
-        ComObject::new(self)
-            .cast()
-            .expect("an ItemEnumerator object implements ISyncMgrEnumItems")
+        ComObject::new(self).into_interface()
     }
 
     /// Advances the position by up to `count`, returning the range of indices passed over.

@@ -182,7 +182,7 @@ pub use factory::{Class, IClassFactory, class_factory};
 pub use handler_info::HandlerInfo;
 pub use interfaces::*;
 pub use mobsync_derive::{ComObject, SyncMgrHandler};
-pub use object::ComObject;
+pub use object::{ComObject, HasInterface};
 pub use views::{LogErrorInfo, ProgressItem};
 pub use wstr::WStr;
 
@@ -195,7 +195,7 @@ pub mod __private {
         dll_unregister_server, guid_eq,
     };
     pub use crate::factory::{Class, handler_is_created_with_default};
-    pub use crate::object::{ComClass, Implement, VtablePtr};
+    pub use crate::object::{ComClass, HasInterface, Implement, VtablePtr};
     pub use crate::threading::{Apartment, Both, Free};
     pub use windows_core::{GUID, HRESULT, Interface};
 }

@@ -39,8 +39,12 @@ pub(crate) fn object_created() {
 }
 
 pub(crate) fn object_destroyed() {
-    // Saturating: a miscount must not wrap to "many objects alive".
-    let _ = OBJECTS.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    // One atomic operation on the path every Release to zero takes. A miscount must not leave
+    // the count wrapped to "many objects alive": undone at once (a DllCanUnloadNow that reads
+    // the wrapped value in between says S_FALSE, the safe answer).
+    if OBJECTS.fetch_sub(1, Ordering::AcqRel) == 0 {
+        OBJECTS.fetch_add(1, Ordering::AcqRel);
+    }
 }
 
 /// `LockServer(TRUE)`.

@@ -123,6 +123,19 @@ pub unsafe trait Implement<T: ComClass, const K: usize>: Interface {
     const BASES: &'static [GUID] = &[];
 }
 
+/// A class whose objects hold the interface `I` in slot `SLOT`: [`ComObject::to_interface`] and
+/// [`ComObject::into_interface`] then give the `I` pointer without a `QueryInterface`, checked
+/// at compile time. Implemented by the derives for every interface they list.
+///
+/// # Safety
+///
+/// `SLOT < Self::IIDS.len()`, `Self::IIDS[SLOT] == I::IID` and `Self::VTABLES[SLOT]` is a
+/// vtable of `I`.
+pub unsafe trait HasInterface<I: Interface>: ComClass {
+    /// The slot of `I`.
+    const SLOT: usize;
+}
+
 /// The heap block of a COM object. See the module docs for the layout.
 #[repr(C)]
 pub(crate) struct Object<T: ComClass> {
@@ -448,6 +461,37 @@ impl<T: ComClass> ComObject<T> {
             Object::add_ref(self.ptr);
             IUnknown::from_raw(self.as_raw())
         }
+    }
+
+    /// The object's `I` pointer, with its own reference: no `QueryInterface`, since the class
+    /// says at compile time where `I` is ([`HasInterface`]).
+    pub fn to_interface<I: Interface>(&self) -> I
+    where
+        T: HasInterface<I>,
+    {
+        debug_assert!(T::IIDS.get(T::SLOT) == Some(&I::IID));
+        // SAFETY: the object is alive; `add_ref` gives the new pointer its own reference, and
+        // slot `SLOT` holds a vtable of `I` (the `HasInterface` contract).
+        unsafe {
+            Object::add_ref(self.ptr);
+            I::from_raw(Object::slot(self.ptr, T::SLOT))
+        }
+    }
+
+    /// Gives up the handle's reference as the object's `I` pointer (see
+    /// [`ComObject::to_interface`]): `ComObject::new(value).into_interface()` creates an object
+    /// and gets its interface with one reference count and no `QueryInterface`.
+    pub fn into_interface<I: Interface>(self) -> I
+    where
+        T: HasInterface<I>,
+    {
+        debug_assert!(T::IIDS.get(T::SLOT) == Some(&I::IID));
+        // SAFETY: the object is alive and slot `SLOT` holds a vtable of `I`; the handle's
+        // reference moves to the returned pointer (the handle is forgotten, not dropped).
+        let raw = unsafe { Object::slot(self.ptr, T::SLOT) };
+        std::mem::forget(self);
+        // SAFETY: as above: an owned pointer to an `I` vtable.
+        unsafe { I::from_raw(raw) }
     }
 
     /// `QueryInterface` for `I`: a counted interface pointer, or `E_NOINTERFACE`.

@@ -245,6 +245,39 @@ fn reference_counting_and_identity() {
 }
 
 #[test]
+fn typed_interfaces_without_query_interface() {
+    let drops = Drops::default();
+    let handler = Handler {
+        _probe: Probe(drops.clone()),
+        ..Handler::default()
+    };
+    let object = ComObject::new(handler);
+    let items: ISyncMgrEnumItems = object.to_interface();
+    assert_eq!(
+        object.ref_count(),
+        2,
+        "to_interface adds the pointer's own reference"
+    );
+    let queried: ISyncMgrEnumItems = object.cast().unwrap();
+    assert_eq!(
+        items.as_raw(),
+        queried.as_raw(),
+        "the slot QueryInterface gives"
+    );
+    drop(queried);
+    let sync: ISyncMgrSynchronize = object.into_interface();
+    let (hr, sync_again) = query_raw(&items, &ISyncMgrSynchronize::IID);
+    assert_eq!((hr, sync_again), (S_OK, sync.as_raw()));
+    // SAFETY: gives up the reference the query above handed us.
+    let left = unsafe { release_raw(sync_again) };
+    assert_eq!(left, 2, "into_interface kept one reference");
+    drop(items);
+    assert_eq!(drops.count(), 0);
+    drop(sync);
+    assert_eq!(drops.count(), 1, "dropped exactly once, at zero");
+}
+
+#[test]
 fn query_interface_checks_its_pointers() {
     let drops = Drops::default();
     let sync = new_handler(&drops);

@@ -125,9 +125,7 @@ impl HandlerInfo {
 
     /// Moves the description into a new COM object and returns its `ISyncMgrHandlerInfo`.
     pub fn into_interface(self) -> ISyncMgrHandlerInfo {
-        ComObject::new(self)
-            .cast()
-            .expect("a HandlerInfo object implements ISyncMgrHandlerInfo")
+        ComObject::new(self).into_interface()
     }
 }
 

@@ -126,9 +126,7 @@ impl SyncItem {
 
     /// Moves the item into a new COM object and returns its `ISyncMgrSyncItem`.
     pub fn into_interface(self) -> ISyncMgrSyncItem {
-        ComObject::new(self)
-            .cast()
-            .expect("a SyncItem object implements ISyncMgrSyncItem")
+        ComObject::new(self).into_interface()
     }
 }
 
@@ -142,7 +140,7 @@ impl SyncMgrSyncItem for SyncItem {
     }
 
     fn get_item_info(&self) -> windows_core::Result<ISyncMgrSyncItemInfo> {
-        ComObject::new(self.clone()).cast()
+        Ok(ComObject::new(self.clone()).into_interface())
     }
 
     fn get_capabilities(&self) -> windows_core::Result<SYNCMGR_ITEM_CAPABILITIES> {

@@ -19,7 +19,7 @@ pub(super) struct CallRow {
     pub(super) floor_target: bool,
 }
 
-pub(super) const CALL_ROWS: [CallRow; 6] = [
+pub(super) const CALL_ROWS: [CallRow; 7] = [
     CallRow {
         group: "call_SetItemStatus",
         label: "Method call `SetItemStatus(&id, status)`",
@@ -48,6 +48,11 @@ pub(super) const CALL_ROWS: [CallRow; 6] = [
     CallRow {
         group: "CreateInstance_Release",
         label: "`IClassFactory::CreateInstance` + `Release`",
+        floor_target: false,
+    },
+    CallRow {
+        group: "create_object_Release",
+        label: "Create an object from Rust, get its interface, `Release`",
         floor_target: false,
     },
 ];
