@@ -149,12 +149,13 @@ impl SyncItem {
 /// let interface = enumerator.into_interface(); // an owned ISyncMgrEnumItems
 /// # drop(interface);
 /// ```
-#[derive(Debug, crate::ComObject)]
-#[com_object(interfaces(ISyncMgrEnumItems))]
+#[derive(Debug)]
 pub struct ItemEnumerator {
     items: Arc<[SyncItem]>,
     position: AtomicUsize,
 }
+
+crate::com_class::com_class!(ItemEnumerator => ISyncMgrEnumItems);
 
 impl ItemEnumerator {
     /// An enumerator at the first of `items`.

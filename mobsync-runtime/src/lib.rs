@@ -141,12 +141,15 @@
 
 #![warn(missing_docs)]
 
+// The derives name `::mobsync_runtime`; the unit tests use them on their own types.
+#[cfg(test)]
 extern crate self as mobsync_runtime;
 
 pub mod abi;
 #[cfg(test)]
 mod abi_entry_tests;
 mod callback;
+mod com_class;
 mod enumerator;
 mod exports;
 pub mod factory;
@@ -181,6 +184,7 @@ pub use exports::{
 pub use factory::{Class, IClassFactory, class_factory};
 pub use handler_info::HandlerInfo;
 pub use interfaces::*;
+#[cfg(feature = "derive")]
 pub use mobsync_derive::{ComObject, SyncMgrHandler};
 pub use object::{ComObject, HasInterface};
 pub use views::{LogErrorInfo, ProgressItem};

@@ -96,12 +96,14 @@ pub fn write_handler(dir: &Path, name: &str, root: &Path) -> anyhow::Result<Stri
          crate-type = [\"cdylib\", \"rlib\"]\n\
          \n\
          [dependencies]\n\
-         mobsync-runtime = {{ path = {runtime:?} }}\n\
+         mobsync-runtime = {{ path = {runtime:?}, default-features = false }}\n\
+         mobsync-derive = {{ path = {derive:?} }}\n\
          windows-core = {{ version = \"0.100\", default-features = false, features = [\"std\"] }}\n\
          \n\
          # A crate of its own, not a member of the workspace it may sit in.\n\
          [workspace]\n",
         runtime = runtime.display().to_string(),
+        derive = root.join("mobsync-derive").display().to_string(),
     );
     std::fs::create_dir_all(dir.join("src"))
         .with_context(|| format!("cannot create {}", dir.display()))?;

@@ -48,8 +48,7 @@ pub fn filetime(time: SystemTime) -> FILETIME {
 /// let interface = info.into_interface();
 /// assert_eq!(interface.GetType().unwrap(), SYNCMGR_HT_FOLDER);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, crate::ComObject)]
-#[com_object(interfaces(crate::syncmgr::sys::ISyncMgrHandlerInfo))]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HandlerInfo {
     /// The kind of handler (`SYNCMGR_HT_*`).
     pub kind: SYNCMGR_HANDLER_TYPE,
@@ -66,6 +65,8 @@ pub struct HandlerInfo {
     /// Whether the handler's partner is connected.
     pub connected: bool,
 }
+
+crate::com_class::com_class!(HandlerInfo => crate::syncmgr::sys::ISyncMgrHandlerInfo);
 
 impl Default for HandlerInfo {
     fn default() -> Self {

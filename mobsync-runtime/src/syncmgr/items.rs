@@ -39,11 +39,7 @@ use crate::{ComObject, WStr};
 ///     mobsync_runtime::task_mem::task_free(id.cast());
 /// }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, crate::ComObject)]
-#[com_object(interfaces(
-    crate::syncmgr::sys::ISyncMgrSyncItem,
-    crate::syncmgr::sys::ISyncMgrSyncItemInfo
-))]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncItem {
     /// The item's identifier: unique within the handler, at most `MAX_SYNCMGR_ID - 1` UTF-16
     /// units, stable across sessions.
@@ -65,6 +61,11 @@ pub struct SyncItem {
     /// Whether the item is connected.
     pub connected: bool,
 }
+
+crate::com_class::com_class!(
+    SyncItem => crate::syncmgr::sys::ISyncMgrSyncItem,
+    crate::syncmgr::sys::ISyncMgrSyncItemInfo
+);
 
 impl SyncItem {
     /// A connected item with this identifier and name, no labels, capabilities or policies.
@@ -241,12 +242,13 @@ impl SyncItems {
 /// hands out a new item object per element and returns `S_FALSE` when it fills fewer than
 /// asked, `Skip` returns `S_FALSE` when fewer were left, `Reset` starts over, and `Clone` gives
 /// an independent enumerator at the same position.
-#[derive(Debug, crate::ComObject)]
-#[com_object(interfaces(crate::syncmgr::sys::IEnumSyncMgrSyncItems))]
+#[derive(Debug)]
 pub struct ItemEnumerator {
     items: SyncItems,
     position: AtomicUsize,
 }
+
+crate::com_class::com_class!(ItemEnumerator => crate::syncmgr::sys::IEnumSyncMgrSyncItems);
 
 impl ItemEnumerator {
     /// An enumerator at the first of `items`.

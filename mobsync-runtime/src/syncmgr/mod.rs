@@ -134,5 +134,6 @@ pub mod sys;
 pub use info::{HandlerInfo, filetime};
 pub use interfaces::*;
 pub use items::{ItemEnumerator, SyncItem, SyncItems};
+#[cfg(feature = "derive")]
 pub use mobsync_derive::SyncCenterHandler;
 pub use session::{CancelRequest, Event, SyncSession};

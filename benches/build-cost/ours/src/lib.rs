@@ -7,8 +7,9 @@ use mobsync_runtime::sys::{
 };
 use mobsync_runtime::{
     HandlerInfo, InitializeOutcome, ItemEnumerator, PrepareForSyncOutcome, ProgressUpdate,
-    SyncCallback, SyncItem, SyncMgrHandler, SyncMgrSynchronize, hresults::S_OK,
+    SyncCallback, SyncItem, SyncMgrSynchronize, hresults::S_OK,
 };
+use mobsync_derive::SyncMgrHandler;
 use windows_core::{GUID, Result};
 
 const ITEMS: [(u128, &str); 3] = [
