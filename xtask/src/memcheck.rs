@@ -9,9 +9,10 @@
 //!   module and running the whole protocol, as `tests/tests/c_client.rs` does.
 //! - The Sync Center C client (`tests/c/client_sync_center.c`) against the example's Sync
 //!   Center class, as `tests/tests/c_client_sync_center.rs` does.
-//! - The idl-server example's C clients (`tests/c/client_calc.c`, `tests/c/client_notes.c`),
-//!   compiled against the headers `mobsync-idl c-header` writes for its IDL files, as
-//!   `tests/tests/c_client_calc.rs` and `c_client_notes.rs` do.
+//! - The C clients of the examples built from their own IDL (`tests/c/client_calc.c`,
+//!   `client_notes.c` against idl-server, `client_thermometer.c` against winmd-server), compiled
+//!   against the headers `mobsync-idl c-header` writes for their IDL files, as the
+//!   `tests/tests/c_client_*.rs` tests do.
 //! - `mobsync-host regsvr`, `sync --json` and `regsvr -u` of the folder-sync module in a temporary
 //!   registration store; the sync must complete with every item succeeded and no leak reported by
 //!   `DllCanUnloadNow`.
@@ -96,6 +97,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "-p",
             "idl-server",
             "-p",
+            "winmd-server",
+            "-p",
             "mobsync-idl",
         ])
         .status()
@@ -158,8 +161,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             &logs,
             &suppressions,
         )?);
-        step("valgrind: the idl-server example's C clients");
-        outcomes.extend(idl_server_clients(&root, &profile, &logs, &suppressions)?);
+        step("valgrind: the C clients of the idl-server and winmd-server examples");
+        outcomes.extend(example_clients(&root, &profile, &logs, &suppressions)?);
         step("valgrind: a mobsync-host sync session");
         outcomes.extend(host_session(&host, &library, &work, &logs, &suppressions)?);
         step("valgrind: mobsync-host against a handler that over-releases its callback");
@@ -370,25 +373,32 @@ fn c_client(
     )
 }
 
-/// The idl-server example's C clients under valgrind, each compiled against the header that
-/// `mobsync-idl c-header` writes for its IDL file.
-fn idl_server_clients(
+/// The C clients of the idl-server and winmd-server examples under valgrind, each compiled
+/// against the header that `mobsync-idl c-header` writes for its IDL file.
+fn example_clients(
     root: &Path,
     profile: &Path,
     logs: &Path,
     suppressions: &Path,
 ) -> Result<Vec<Outcome>> {
-    let library = profile.join(format!(
-        "{}idl_server{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    ));
     let wine = mobsync_idl::wine_idl_root();
     let mut outcomes = Vec::new();
-    for (client, idl, header) in [
-        ("client_calc", "calc.idl", "calc.h"),
-        ("client_notes", "notes.idl", "notes.h"),
+    for (client, example, idl, header) in [
+        ("client_calc", "idl-server", "calc.idl", "calc.h"),
+        ("client_notes", "idl-server", "notes.idl", "notes.h"),
+        (
+            "client_thermometer",
+            "winmd-server",
+            "thermometer.idl",
+            "thermometer.h",
+        ),
     ] {
+        let library = profile.join(format!(
+            "{}{}{}",
+            std::env::consts::DLL_PREFIX,
+            example.replace('-', "_"),
+            std::env::consts::DLL_SUFFIX
+        ));
         let header_path = logs.join(header);
         let written = Command::new(profile.join("mobsync-idl"))
             .arg("c-header")
@@ -396,7 +406,7 @@ fn idl_server_clients(
             .arg(wine.join("windows"))
             .arg("-I")
             .arg(&wine)
-            .arg(root.join("examples/idl-server/idl").join(idl))
+            .arg(root.join("examples").join(example).join("idl").join(idl))
             .arg("-o")
             .arg(&header_path)
             .status()
