@@ -50,6 +50,7 @@ mod options;
 mod raw;
 mod session;
 mod state;
+pub mod sync_center;
 pub mod trust;
 
 pub use events::{EventSink, HostEvent};

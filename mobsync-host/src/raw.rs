@@ -70,3 +70,13 @@ impl Drop for ComRef {
         unsafe { (self.vtable::<IUnknown_Vtbl>().Release)(self.as_raw()) };
     }
 }
+
+impl Clone for ComRef {
+    /// Another reference to the same interface (`AddRef`).
+    fn clone(&self) -> Self {
+        // SAFETY: every COM vtable starts with IUnknown's; our reference keeps the object alive
+        // for the call, and the new reference is owned by the returned value.
+        unsafe { (self.vtable::<IUnknown_Vtbl>().AddRef)(self.as_raw()) };
+        ComRef(self.0)
+    }
+}
