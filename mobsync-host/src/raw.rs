@@ -26,6 +26,13 @@ impl ComRef {
         NonNull::new(ptr).map(Self)
     }
 
+    /// Gives up the reference: the caller owns it from now on.
+    pub fn into_raw(self) -> *mut c_void {
+        let ptr = self.as_raw();
+        std::mem::forget(self);
+        ptr
+    }
+
     /// The interface pointer (still owned by `self`).
     pub fn as_raw(&self) -> *mut c_void {
         self.0.as_ptr()

@@ -24,10 +24,8 @@
 //!   Dropping a [`Lent`] without disconnecting it (a run that ended in a panic) disconnects it.
 //!
 //! The vtables: [`sync_manager`] (`ISyncMgrSynchronizeCallback`) and [`sync_center`]
-//! (`ISyncMgrSessionCreator`, `ISyncMgrSyncCallback`, `ISyncMgrConflictResolveInfo`).
+//! (`ISyncMgrSessionCreator`, `ISyncMgrSyncCallback`).
 
-// Used by the Sync Center host (`crate::sync_center`), which lands in the next commit.
-#[allow(dead_code)]
 pub(crate) mod sync_center;
 pub(crate) mod sync_manager;
 

@@ -1,16 +1,15 @@
 //! The Sync Center interfaces the host lends a handler (see [`crate::lent`]): the
-//! `ISyncMgrSessionCreator` passed to `Synchronize`, the `ISyncMgrSyncCallback` it hands out,
-//! and the `ISyncMgrConflictResolveInfo` passed to `ISyncMgrConflict::Resolve`. Each method
+//! `ISyncMgrSessionCreator` passed to `Synchronize` and the `ISyncMgrSyncCallback` it hands
+//! out. Each method
 //! forwards to the host's object; those taking strings a handler must pass record a null one as
 //! a problem first (the host's object, through the runtime's checks, answers `E_POINTER`).
 
 use std::ffi::c_void;
 
 use mobsync_runtime::syncmgr::sys::{
-    IID_ISyncMgrConflictResolveInfo, IID_ISyncMgrSessionCreator, IID_ISyncMgrSyncCallback,
-    ISyncMgrConflictResolveInfo_Vtbl, ISyncMgrSessionCreator_Vtbl, ISyncMgrSyncCallback_Vtbl,
-    SYNCMGR_CANCEL_REQUEST, SYNCMGR_EVENT_FLAGS, SYNCMGR_EVENT_LEVEL, SYNCMGR_PRESENTER_CHOICE,
-    SYNCMGR_PRESENTER_NEXT_STEP, SYNCMGR_PROGRESS_STATUS,
+    IID_ISyncMgrSessionCreator, IID_ISyncMgrSyncCallback, ISyncMgrSessionCreator_Vtbl,
+    ISyncMgrSyncCallback_Vtbl, SYNCMGR_CANCEL_REQUEST, SYNCMGR_EVENT_FLAGS, SYNCMGR_EVENT_LEVEL,
+    SYNCMGR_PROGRESS_STATUS,
 };
 use windows_core::{GUID, HRESULT, Interface};
 
@@ -55,20 +54,6 @@ pub(crate) fn lend_sync_callback(
         IID_ISyncMgrSyncCallback,
         "ISyncMgrSyncCallback",
         callback,
-        problems,
-    )
-}
-
-/// Lends the host's conflict resolution choice.
-pub(crate) fn lend_resolve_info(
-    info: mobsync_runtime::syncmgr::sys::ISyncMgrConflictResolveInfo,
-    problems: Problems,
-) -> Lent {
-    lend(
-        &RESOLVE_INFO_VTBL,
-        IID_ISyncMgrConflictResolveInfo,
-        "ISyncMgrConflictResolveInfo",
-        info,
         problems,
     )
 }
@@ -157,25 +142,6 @@ forwarders! {
     report_manual_sync => ReportManualSync();
 }
 
-forwarders! {
-    ISyncMgrConflictResolveInfo_Vtbl;
-    get_iteration_info => GetIterationInfo(
-        current: *mut u32,
-        count: *mut u32,
-        remaining: *mut u32
-    );
-    get_presenter_next_step => GetPresenterNextStep(step: *mut SYNCMGR_PRESENTER_NEXT_STEP);
-    get_presenter_choice => GetPresenterChoice(
-        choice: *mut SYNCMGR_PRESENTER_CHOICE,
-        apply_to_all: *mut i32
-    );
-    get_item_choice_count => GetItemChoiceCount(count: *mut u32);
-    get_item_choice => GetItemChoice(choice: u32, index: *mut u32);
-    set_presenter_next_step => SetPresenterNextStep(step: SYNCMGR_PRESENTER_NEXT_STEP);
-    set_presenter_choice => SetPresenterChoice(choice: SYNCMGR_PRESENTER_CHOICE, apply_to_all: i32);
-    set_item_choices => SetItemChoices(indexes: *mut u32, count: u32);
-}
-
 static CREATOR_VTBL: ISyncMgrSessionCreator_Vtbl = ISyncMgrSessionCreator_Vtbl {
     base__: super::UNKNOWN,
     CreateSession: create_session,
@@ -193,16 +159,4 @@ static CALLBACK_VTBL: ISyncMgrSyncCallback_Vtbl = ISyncMgrSyncCallback_Vtbl {
     ProposeItem: propose_item,
     CommitItem: commit_item,
     ReportManualSync: report_manual_sync,
-};
-
-static RESOLVE_INFO_VTBL: ISyncMgrConflictResolveInfo_Vtbl = ISyncMgrConflictResolveInfo_Vtbl {
-    base__: super::UNKNOWN,
-    GetIterationInfo: get_iteration_info,
-    GetPresenterNextStep: get_presenter_next_step,
-    GetPresenterChoice: get_presenter_choice,
-    GetItemChoiceCount: get_item_choice_count,
-    GetItemChoice: get_item_choice,
-    SetPresenterNextStep: set_presenter_next_step,
-    SetPresenterChoice: set_presenter_choice,
-    SetItemChoices: set_item_choices,
 };

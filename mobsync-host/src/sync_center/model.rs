@@ -513,10 +513,12 @@ pub struct CenterReport {
 }
 
 impl CenterReport {
-    /// Whether every handler completed and every selected item succeeded.
+    /// Whether every handler completed, reported no error-level event, and every selected item
+    /// succeeded.
     pub fn succeeded(&self) -> bool {
         self.handlers.iter().all(|h| {
             h.outcome == RunOutcome::Completed
+                && h.events.iter().all(|e| e.level != EventLevel::Error)
                 && h.items
                     .iter()
                     .filter(|i| i.selected)
