@@ -357,6 +357,11 @@ fn sync(args: SyncArgs) -> Result<u8> {
     } else {
         print_report(&report);
     }
+    for handler in &report.handlers {
+        if let RunOutcome::Failed { error } = &handler.outcome {
+            eprintln!("error: {error}");
+        }
+    }
     Ok(status(&report))
 }
 
@@ -366,10 +371,7 @@ fn print_report(report: &CenterReport) {
             RunOutcome::Completed => "completed".to_owned(),
             RunOutcome::Cancelled => "cancelled".to_owned(),
             RunOutcome::Refused => "refused (its policies prevent starting a sync)".to_owned(),
-            RunOutcome::Failed { error } => {
-                eprintln!("error: {error}");
-                format!("failed in {}", error.method)
-            }
+            RunOutcome::Failed { error } => format!("failed in {}", error.method),
             RunOutcome::TimedOut { waited_ms } => format!("timed out after {waited_ms} ms"),
         };
         println!("{}: {outcome}", h.display_name());

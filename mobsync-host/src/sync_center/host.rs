@@ -202,10 +202,10 @@ impl SyncCenterHost {
             Ok(_) => match rx.recv_timeout(self.timeout) {
                 Ok(outcome) => outcome,
                 Err(_) => {
+                    let who = recorder.handler();
                     recorder.problem(format!(
-                        "{}: did not finish within {} s; the handler was abandoned (its module \
+                        "{who}: did not finish within {} s; the handler was abandoned (its module \
                          stays loaded)",
-                        lock(&recorder.run).display_name(),
                         self.timeout.as_secs_f64()
                     ));
                     RunOutcome::TimedOut {
@@ -264,7 +264,6 @@ struct Loaded {
 
 /// One handler's run, recorded in `recorder`; returns how it ended.
 fn synchronize(recorder: &Arc<Recorder>, source: HandlerSource, choice: &ItemChoice) -> RunOutcome {
-    let clsid = source.clsid();
     let (handler, loaded) = match load(source) {
         Ok(pair) => pair,
         Err(error) => return RunOutcome::Failed { error },
@@ -274,11 +273,13 @@ fn synchronize(recorder: &Arc<Recorder>, source: HandlerSource, choice: &ItemCho
     drop(handler);
     match loaded.unload.leaked() {
         Ok(leaked) => lock(&recorder.run).leaked = leaked,
-        Err(e) => recorder.problem(format!(
-            "{}: DllCanUnloadNow could not be asked: {}",
-            display_name(&lock(&recorder.run).name, &clsid),
-            e.message
-        )),
+        Err(e) => {
+            let who = recorder.handler();
+            recorder.problem(format!(
+                "{who}: DllCanUnloadNow could not be asked: {}",
+                e.message
+            ));
+        }
     }
     outcome
 }
@@ -342,7 +343,9 @@ fn described_run(
         return RunOutcome::Refused;
     }
     let hr = call_synchronize(recorder, handler, &selected);
-    for item in lock(&recorder.run).items.clone() {
+    // The lock is not held while problems are recorded (that takes it again).
+    let items = lock(&recorder.run).items.clone();
+    for item in items {
         if item.selected && !item.status.is_final() && !item.cancelled {
             recorder.problem(format!(
                 "{who}: Synchronize returned without a final status for item {}",
@@ -444,7 +447,7 @@ fn call_synchronize(
             std::ptr::null_mut(),
         )
     };
-    let who = lock(&recorder.run).display_name();
+    let who = recorder.handler();
     for (lent, name) in [
         (lent_creator, "ISyncMgrSessionCreator"),
         (lent_callback, "ISyncMgrSyncCallback"),

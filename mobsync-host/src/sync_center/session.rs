@@ -72,7 +72,7 @@ impl Recorder {
     }
 
     /// `Name {CLSID}` of the handler, for messages.
-    fn handler(&self) -> String {
+    pub fn handler(&self) -> String {
         lock(&self.run).display_name()
     }
 
