@@ -8,10 +8,9 @@
 mod common;
 mod host_cli_support;
 
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Output, Stdio};
 
-use host_cli_support::{Env, json, stderr, stdout};
+use host_cli_support::{Env, interrupt_after, json, many_files, stderr, stdout};
 use serde_json::Value;
 
 /// folder-sync's Sync Center CLSID.
@@ -267,11 +266,7 @@ fn cancel_one_item_stops_it_through_the_cancel_request_and_can_continue() {
 fn ctrl_c_cancels_through_can_continue() {
     let env = Env::new();
     env.register();
-    let files: Vec<(String, usize)> = (0..30)
-        .flat_map(|i| [(format!("A/f{i}.txt"), 10), (format!("B/f{i}.txt"), 10)])
-        .collect();
-    let files: Vec<(&str, usize)> = files.iter().map(|(p, s)| (p.as_str(), *s)).collect();
-    let source = env.tree(&files);
+    let source = many_files(&env, &["A", "B"], 30, 10);
     let cookie = env.cookie(&source, "dest", ";pace_ms=40");
     let child = env
         .command(&["sync-center", "sync", CENTER, "--json"])
@@ -280,17 +275,7 @@ fn ctrl_c_cancels_through_can_continue() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while !env.root.join("dest/A/f2.txt").exists() {
-        assert!(started.elapsed() < Duration::from_secs(20), "never started");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
+    let out = interrupt_after(&env, child, "dest/A/f2.txt");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let handler = json(&out)["handlers"][0].clone();
     assert_eq!(handler["outcome"]["kind"], "cancelled", "{handler}");
