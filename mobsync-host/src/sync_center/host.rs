@@ -415,7 +415,10 @@ fn call_synchronize(
 ) -> HRESULT {
     let problems: Problems = {
         let recorder = Arc::clone(recorder);
-        Arc::new(move |text| recorder.problem(text))
+        Arc::new(move |text| {
+            let who = recorder.handler();
+            recorder.problem(format!("{who}: {text}"))
+        })
     };
     let callback: ISyncMgrSyncCallback = HostSyncCallback::create(Arc::clone(recorder))
         .cast()
