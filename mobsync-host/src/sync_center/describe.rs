@@ -57,6 +57,11 @@ impl Asking {
         }
     }
 
+    /// The flags an optional call returned (its raw value), 0 when it gave none.
+    fn bits(&mut self, item: Option<&str>, method: &str, answer: windows_core::Result<i32>) -> u32 {
+        self.optional(item, method, answer).map_or(0, |v| v as u32)
+    }
+
     /// `S_OK` → true, `S_FALSE` → false, `E_NOTIMPL` → none; another code is a problem.
     fn flag(&mut self, item: Option<&str>, method: &str, hr: HRESULT) -> Option<bool> {
         match hr {
@@ -158,16 +163,16 @@ pub(crate) fn describe(
             None
         }
     };
-    let capabilities = asking
-        .optional(
-            None,
-            "ISyncMgrHandler::GetCapabilities",
-            handler.GetCapabilities(),
-        )
-        .map_or(0, |c| c.0 as u32);
-    let policies = asking
-        .optional(None, "ISyncMgrHandler::GetPolicies", handler.GetPolicies())
-        .map_or(0, |p| p.0 as u32);
+    let capabilities = asking.bits(
+        None,
+        "ISyncMgrHandler::GetCapabilities",
+        handler.GetCapabilities().map(|c| c.0),
+    );
+    let policies = asking.bits(
+        None,
+        "ISyncMgrHandler::GetPolicies",
+        handler.GetPolicies().map(|p| p.0),
+    );
     let items = items(handler, &mut asking)?;
     Ok(HandlerDescription {
         clsid,
@@ -272,16 +277,16 @@ fn item_description(
     // SAFETY: as above.
     let name = task_string(|out| unsafe { item.GetName(out) })
         .map_err(|e| asking.error(at, "ISyncMgrSyncItem::GetName", e.code()))?;
-    let capabilities = asking
-        .optional(
-            at,
-            "ISyncMgrSyncItem::GetCapabilities",
-            item.GetCapabilities(),
-        )
-        .map_or(0, |c| c.0 as u32);
-    let policies = asking
-        .optional(at, "ISyncMgrSyncItem::GetPolicies", item.GetPolicies())
-        .map_or(0, |p| p.0 as u32);
+    let capabilities = asking.bits(
+        at,
+        "ISyncMgrSyncItem::GetCapabilities",
+        item.GetCapabilities().map(|c| c.0),
+    );
+    let policies = asking.bits(
+        at,
+        "ISyncMgrSyncItem::GetPolicies",
+        item.GetPolicies().map(|p| p.0),
+    );
     let mut described = ItemDescription {
         id: id.clone(),
         name,
