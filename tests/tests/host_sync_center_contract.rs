@@ -226,3 +226,115 @@ fn every_contract_break_is_reported_and_nothing_is_freed_by_the_handler() {
     let late = kept.CanContinue(&item);
     assert_eq!(late, RPC_E_DISCONNECTED);
 }
+
+/// Policies of [`Slow`], set by the test.
+static SLOW_POLICIES: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// A handler whose `Synchronize` takes two seconds, with the policies the test sets.
+#[derive(SyncCenterHandler)]
+#[sync_center(
+    clsid = "5A1F0C3E-8D2B-4E61-9F70-3C2D1E0FA9B9",
+    name = "Slow Sync Center"
+)]
+struct Slow {
+    items: SyncItems,
+}
+
+impl Default for Slow {
+    fn default() -> Self {
+        Slow {
+            items: SyncItems::new(vec![SyncItem::new("one", "One")]),
+        }
+    }
+}
+
+impl SyncMgrHandler for Slow {
+    fn get_name(&self) -> Result<String> {
+        Ok("Slow".into())
+    }
+    fn get_handler_info(&self) -> Result<ISyncMgrHandlerInfo> {
+        Err(E_INVALIDARG.into())
+    }
+    fn get_capabilities(&self) -> Result<SYNCMGR_HANDLER_CAPABILITIES> {
+        Ok(SYNCMGR_HCM_NONE)
+    }
+    fn get_policies(&self) -> Result<SYNCMGR_HANDLER_POLICIES> {
+        Ok(SYNCMGR_HANDLER_POLICIES(
+            SLOW_POLICIES.load(std::sync::atomic::Ordering::SeqCst),
+        ))
+    }
+    fn synchronize(
+        &self,
+        _item_ids: &[&WStr],
+        _owner: HWND,
+        _creator: ISyncMgrSessionCreator,
+        _punk: Option<IUnknown>,
+    ) -> Result<()> {
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        Ok(())
+    }
+}
+
+impl SyncMgrSyncItemContainer for Slow {
+    fn get_sync_item(&self, id: &WStr) -> Result<ISyncMgrSyncItem> {
+        self.items.get(id)
+    }
+    fn get_sync_item_enumerator(&self) -> Result<IEnumSyncMgrSyncItems> {
+        self.items.enumerator()
+    }
+    fn get_sync_item_count(&self) -> Result<u32> {
+        self.items.count()
+    }
+}
+
+fn slow() -> HandlerSource {
+    let handler: ISyncMgrHandler = mobsync_runtime::class_factory::<Slow>()
+        .create_instance()
+        .expect("creates");
+    let clsid = GUID::from_u128(0x5a1f_0c3e_8d2b_4e61_9f70_3c2d_1e0f_a9b9);
+    HandlerSource::Instance(InProcessHandler::sync_center(clsid, handler.cast().unwrap()).unwrap())
+}
+
+#[test]
+fn a_handler_that_prevents_a_sync_is_refused_and_one_that_hangs_is_abandoned() {
+    let who = "Slow {5A1F0C3E-8D2B-4E61-9F70-3C2D1E0FA9B9}";
+    SLOW_POLICIES.store(
+        SYNCMGR_HPM_PREVENT_START_SYNC.0,
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    let host = SyncCenterHost::new().with_timeout(std::time::Duration::from_millis(300));
+    let report = host.sync(vec![(slow(), ItemChoice::All)]);
+    let run = &report.handlers[0];
+    assert_eq!(run.outcome, RunOutcome::Refused, "{run:#?}");
+    assert_eq!(run.items[0].status, ProgressStatus::Pending);
+    // A failing optional call is a problem, named, not a failure.
+    assert_eq!(
+        run.problems,
+        [format!(
+            "{who}: ISyncMgrHandler::GetHandlerInfo failed: 0x80070057 (invalid argument \
+             (E_INVALIDARG))"
+        )],
+        "{run:#?}"
+    );
+    assert!(!report.succeeded());
+
+    SLOW_POLICIES.store(0, std::sync::atomic::Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    let report = host.sync(vec![(slow(), ItemChoice::All)]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1500),
+        "not waited for"
+    );
+    let run = &report.handlers[0];
+    let RunOutcome::TimedOut { waited_ms } = run.outcome else {
+        panic!("{run:#?}");
+    };
+    assert!((300..1500).contains(&waited_ms), "{waited_ms}");
+    assert!(
+        run.problems.contains(&format!(
+            "{who}: did not finish within 0.3 s; the handler was abandoned (its module stays \
+             loaded)"
+        )),
+        "{run:#?}"
+    );
+}
