@@ -1,5 +1,5 @@
-//! mobsync-host: plays Windows Sync Manager's part anywhere, so handlers can be developed and
-//! tested on any OS.
+//! mobsync-host: plays Windows Sync Manager's (and Sync Center's) part anywhere, so handlers can
+//! be developed and tested on any OS.
 //!
 //! - [`Host`] loads handlers ([`HandlerSource`]: by CLSID through the registration store, from a
 //!   module path, or from an in-process class factory) and drives the documented sequence over
@@ -32,6 +32,13 @@
 //!   handler library or registration store that is, or sits below, a group- or world-writable
 //!   directory without the sticky bit, or that another user owns, is refused
 //!   (`TRUST_E_SUBJECT_NOT_TRUSTED`), with a message naming the path, the cause and the fix.
+//! - [`sync_center::SyncCenterHost`] plays Sync Center (Windows Vista and later) for
+//!   `ISyncMgrHandler` handlers: it describes a handler and its items (`GetName`,
+//!   `GetHandlerInfo`, capabilities, policies, the item enumerator and each item's info) and
+//!   synchronizes chosen items through `Synchronize` with a lent `ISyncMgrSessionCreator` and
+//!   `ISyncMgrSyncCallback`, recording progress, handler progress text and reported events,
+//!   answering cancellation through `CanContinue` and the cancel requests, and naming the
+//!   handler, the item and the method in every error ([`sync_center::model::CallError`]).
 //! - [`objects::Registrar`] (`ISyncMgrRegister`) and [`objects::Invoker`]
 //!   (`ISyncMgrSynchronizeInvoke`) are COM objects applications can call.
 //!
@@ -50,6 +57,7 @@ mod options;
 mod raw;
 mod session;
 mod state;
+pub mod sync_center;
 pub mod trust;
 
 pub use events::{EventSink, HostEvent};

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use mobsync_runtime::factory::IClassFactory_Vtbl;
 use mobsync_runtime::registry::{RegistryError, Store};
+use mobsync_runtime::syncmgr::sys::IID_ISyncMgrHandler;
 use mobsync_runtime::sys;
 use windows_core::{GUID, HRESULT, Interface};
 
@@ -240,6 +241,8 @@ impl InProcessFactory {
 pub struct InProcessHandler {
     clsid: GUID,
     handler: ComRef,
+    /// The interface `handler` is.
+    iid: GUID,
     can_unload: Option<Box<dyn Fn() -> HRESULT + Send>>,
 }
 
@@ -254,14 +257,34 @@ impl std::fmt::Debug for InProcessHandler {
 impl InProcessHandler {
     /// Takes an object (any of its interfaces) and asks it for `ISyncMgrSynchronize`.
     pub fn new(clsid: GUID, object: windows_core::IUnknown) -> Result<Self, LoadError> {
+        Self::implementing(
+            clsid,
+            object,
+            sys::IID_ISyncMgrSynchronize,
+            "ISyncMgrSynchronize",
+        )
+    }
+
+    /// Takes an object (any of its interfaces) and asks it for `ISyncMgrHandler`: a Sync Center
+    /// handler, for the Sync Center host ([`crate::sync_center`]).
+    pub fn sync_center(clsid: GUID, object: windows_core::IUnknown) -> Result<Self, LoadError> {
+        Self::implementing(clsid, object, IID_ISyncMgrHandler, "ISyncMgrHandler")
+    }
+
+    fn implementing(
+        clsid: GUID,
+        object: windows_core::IUnknown,
+        iid: GUID,
+        name: &str,
+    ) -> Result<Self, LoadError> {
         // SAFETY: `into_raw` hands over the IUnknown's reference.
         let unknown = unsafe { ComRef::from_raw(object.into_raw()) }
             .expect("an interface value is never null");
-        let handler = unknown.query(&sys::IID_ISyncMgrSynchronize).map_err(|hr| {
+        let handler = unknown.query(&iid).map_err(|hr| {
             LoadError::new(
                 hr,
                 format!(
-                    "the object does not implement ISyncMgrSynchronize: {}",
+                    "the object does not implement {name}: {}",
                     crate::hresult::describe(hr)
                 ),
             )
@@ -269,6 +292,7 @@ impl InProcessHandler {
         Ok(Self {
             clsid,
             handler,
+            iid,
             can_unload: None,
         })
     }
@@ -310,6 +334,12 @@ impl HandlerSource {
 
     /// Creates the handler object (`ISyncMgrSynchronize`).
     pub(crate) fn load(self) -> Result<LoadedHandler, LoadError> {
+        self.load_as(&sys::IID_ISyncMgrSynchronize)
+    }
+
+    /// Creates the handler object and returns its interface `iid` (`ISyncMgrSynchronize` for
+    /// Sync Manager, `ISyncMgrHandler` for Sync Center).
+    pub(crate) fn load_as(self, iid: &GUID) -> Result<LoadedHandler, LoadError> {
         match self {
             Self::Registered(clsid) => {
                 let store = Store::open().map_err(store_error)?;
@@ -336,7 +366,7 @@ impl HandlerSource {
                     )
                 })?;
                 registered_path_is_canonical(&path)?;
-                let mut loaded = Self::Module { path, clsid }.load()?;
+                let mut loaded = Self::Module { path, clsid }.load_as(iid)?;
                 loaded.registered_name = entry.name;
                 loaded.settings = settings;
                 Ok(loaded)
@@ -344,7 +374,7 @@ impl HandlerSource {
             Self::Module { path, clsid } => {
                 let module = Module::load(&path)?;
                 let factory = module.class_factory(&clsid)?;
-                let handler = create_instance(&factory)?;
+                let handler = create_instance(&factory, iid)?;
                 drop(factory);
                 module.active.fetch_add(1, Ordering::AcqRel);
                 Ok(LoadedHandler {
@@ -356,7 +386,7 @@ impl HandlerSource {
                 })
             }
             Self::Factory(f) => {
-                let handler = create_instance(&f.factory)?;
+                let handler = create_instance(&f.factory, iid)?;
                 drop(f.factory);
                 Ok(LoadedHandler {
                     handler,
@@ -367,7 +397,20 @@ impl HandlerSource {
                 })
             }
             Self::Instance(h) => Ok(LoadedHandler {
-                handler: h.handler,
+                handler: if h.iid == *iid {
+                    h.handler
+                } else {
+                    h.handler.query(iid).map_err(|hr| {
+                        LoadError::new(
+                            hr,
+                            format!(
+                                "the object does not implement the interface {}: {}",
+                                guid_string(iid),
+                                crate::hresult::describe(hr)
+                            ),
+                        )
+                    })?
+                },
                 module: None,
                 registered_name: None,
                 settings: None,
@@ -437,15 +480,15 @@ pub fn store_location(store: &Store) -> String {
     }
 }
 
-/// `IClassFactory::CreateInstance(NULL, IID_ISyncMgrSynchronize)`.
-fn create_instance(factory: &ComRef) -> Result<ComRef, LoadError> {
+/// `IClassFactory::CreateInstance(NULL, iid)`.
+fn create_instance(factory: &ComRef, iid: &GUID) -> Result<ComRef, LoadError> {
     let mut out = std::ptr::null_mut();
     // SAFETY: `factory` is an IClassFactory pointer; the arguments are valid for the call.
     let hr = unsafe {
         (factory.vtable::<IClassFactory_Vtbl>().CreateInstance)(
             factory.as_raw(),
             std::ptr::null_mut(),
-            &sys::IID_ISyncMgrSynchronize,
+            iid,
             &mut out,
         )
     };

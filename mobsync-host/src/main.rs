@@ -6,9 +6,10 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod cli;
 
-use cli::{config, exit, list, regsvr, sync};
+use cli::{center, config, exit, list, regsvr, sync};
 
-/// Plays Windows Sync Manager's part: loads Sync Manager handlers and drives the sync protocol.
+/// Plays Windows Sync Manager's part (and Sync Center's, with `sync-center`): loads handlers and
+/// drives the sync protocol.
 #[derive(Debug, Parser)]
 #[command(name = "mobsync-host", version)]
 struct Cli {
@@ -26,13 +27,15 @@ enum Command {
     Config(config::ConfigArgs),
     /// Synchronize: one handler by CLSID, or every registered handler with --all.
     Sync(sync::SyncArgs),
+    /// Play Sync Center (ISyncMgrHandler): `list` handlers and their items, `sync` them.
+    SyncCenter(center::CenterArgs),
 }
 
 fn main() -> ExitCode {
     // The exit-status table under every command's --help.
     let help = exit::help();
     let mut command = Cli::command().after_help(help.clone());
-    for name in ["regsvr", "list", "config", "sync"] {
+    for name in ["regsvr", "list", "config", "sync", "sync-center"] {
         command = command.mut_subcommand(name, |c| c.after_help(help.clone()));
     }
     let matches = command.get_matches();
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::List(args) => list::run(args),
         Command::Config(args) => config::run(args),
         Command::Sync(args) => sync::run(args),
+        Command::SyncCenter(args) => center::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -438,7 +438,7 @@ pub struct ItemCounts {
     pub other: usize,
 }
 
-fn ser_guid<S: serde::Serializer>(guid: &GUID, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn ser_guid<S: serde::Serializer>(guid: &GUID, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&guid_string(guid))
 }
 

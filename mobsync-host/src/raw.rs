@@ -26,6 +26,13 @@ impl ComRef {
         NonNull::new(ptr).map(Self)
     }
 
+    /// Gives up the reference: the caller owns it from now on.
+    pub fn into_raw(self) -> *mut c_void {
+        let ptr = self.as_raw();
+        std::mem::forget(self);
+        ptr
+    }
+
     /// The interface pointer (still owned by `self`).
     pub fn as_raw(&self) -> *mut c_void {
         self.0.as_ptr()
@@ -68,5 +75,15 @@ impl Drop for ComRef {
     fn drop(&mut self) {
         // SAFETY: we own one reference and give it up exactly once.
         unsafe { (self.vtable::<IUnknown_Vtbl>().Release)(self.as_raw()) };
+    }
+}
+
+impl Clone for ComRef {
+    /// Another reference to the same interface (`AddRef`).
+    fn clone(&self) -> Self {
+        // SAFETY: every COM vtable starts with IUnknown's; our reference keeps the object alive
+        // for the call, and the new reference is owned by the returned value.
+        unsafe { (self.vtable::<IUnknown_Vtbl>().AddRef)(self.as_raw()) };
+        ComRef(self.0)
     }
 }

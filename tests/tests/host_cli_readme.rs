@@ -262,3 +262,54 @@ fn every_json_field_is_documented_with_its_type() {
     assert_eq!(documents[2]["handlers"][0]["outcome"]["kind"], "failed");
     check("`sync --json` prints", &documents);
 }
+
+#[test]
+fn every_sync_center_json_field_is_documented_with_its_type() {
+    const CENTER: &str = "{7D1E5A40-2C8B-4F6E-9A31-5B0C4E2F8A17}";
+    let env = Env::new();
+    env.register();
+    let source = env.tree(&[("Notes/a.txt", 3), ("Photos/p.jpg", 3)]);
+    let cookie = env.cookie(&source, "dest", "");
+    let run = |args: &[&str], configured: bool| {
+        let mut command = env.command(args);
+        if configured {
+            command.env("FOLDER_SYNC_COOKIE", &cookie);
+        }
+        command.output().unwrap()
+    };
+
+    // A handler described, and one whose library is missing.
+    let listed = run(&["sync-center", "list", "--json"], true);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let missing = env.root.join("libmissing.so");
+    let failed_list = run(
+        &[
+            "sync-center",
+            "list",
+            CENTER,
+            "--module",
+            missing.to_str().unwrap(),
+            "--json",
+        ],
+        true,
+    );
+    assert_eq!(failed_list.status.code(), Some(2));
+    check(
+        "`sync-center list --json` prints",
+        &[json(&listed), json(&failed_list)],
+    );
+
+    // Completed with items; completed with an event (not configured); failed (unknown item).
+    let completed = run(&["sync-center", "sync", "--all", "--json"], true);
+    assert!(completed.status.success(), "{}", stderr(&completed));
+    let event = run(&["sync-center", "sync", CENTER, "--json"], false);
+    assert_eq!(event.status.code(), Some(1));
+    let failed = run(
+        &["sync-center", "sync", CENTER, "--items", "Nope", "--json"],
+        true,
+    );
+    assert_eq!(failed.status.code(), Some(2));
+    let documents = [json(&completed), json(&event), json(&failed)];
+    assert_eq!(documents[2]["handlers"][0]["outcome"]["kind"], "failed");
+    check("`sync-center sync --json` prints", &documents);
+}

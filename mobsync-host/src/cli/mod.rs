@@ -1,5 +1,6 @@
 //! The `mobsync-host` command line: one module per subcommand, and what they share.
 
+pub mod center;
 pub mod config;
 pub mod exit;
 pub mod list;

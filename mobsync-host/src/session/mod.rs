@@ -18,7 +18,7 @@ use windows_core::{GUID, HRESULT};
 use crate::callback::HostCallback;
 use crate::events::HostEvent;
 use crate::hresult::{E_INVALIDARG, E_NOTIMPL, E_POINTER, S_FALSE, describe};
-use crate::lent::Lent;
+use crate::lent::sync_manager::lend;
 use crate::loader::HandlerSource;
 use crate::model::{
     HandlerOutcome, HandlerReport, ItemReport, ItemStatus, Phase, guid_string, hresult_string,
@@ -65,7 +65,7 @@ pub(crate) fn run(
         _ => &options.cookie[..],
     };
     // The handler gets a guarded stand-in for the host's callback object (see `crate::lent`).
-    let callback = Lent::new(HostCallback::create(Arc::clone(shared)));
+    let callback = lend(HostCallback::create(Arc::clone(shared)));
     let (outcome, sync_ok) = {
         let driver = Driver {
             shared,

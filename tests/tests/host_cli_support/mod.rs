@@ -81,6 +81,34 @@ impl Env {
     }
 }
 
+/// `files` files of `size` bytes in each of `folders` under `<root>/source`; returns that folder.
+pub fn many_files(env: &Env, folders: &[&str], files: usize, size: usize) -> PathBuf {
+    let paths: Vec<String> = (0..files)
+        .flat_map(|i| folders.iter().map(move |f| format!("{f}/f{i}.txt")))
+        .collect();
+    let tree: Vec<(&str, usize)> = paths.iter().map(|p| (p.as_str(), size)).collect();
+    env.tree(&tree)
+}
+
+/// Waits (up to 20 s) until `<root>/<file>` exists, sends `child` SIGINT (Ctrl-C), and returns
+/// its output.
+pub fn interrupt_after(env: &Env, child: std::process::Child, file: &str) -> Output {
+    let started = std::time::Instant::now();
+    while !env.root.join(file).exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{file} never appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    child.wait_with_output().unwrap()
+}
+
 /// stdout as JSON (the test fails with both streams shown when it is not).
 pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {

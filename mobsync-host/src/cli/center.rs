@@ -1,0 +1,423 @@
+//! `mobsync-host sync-center list|sync`: plays Sync Center for `ISyncMgrHandler` handlers
+//! (registered under Sync Center's handler key, or loaded from a library with `--module`).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use mobsync_host::HandlerSource;
+use mobsync_host::model::{guid_string, parse_guid};
+use mobsync_host::store_location;
+use mobsync_host::sync_center::model::{
+    CallError, CenterReport, HandlerDescription, RunOutcome, display_name,
+};
+use mobsync_host::sync_center::{CenterEvent, CenterSink, ItemChoice, SyncCenterHost};
+use mobsync_host::trust::TRUST_E_SUBJECT_NOT_TRUSTED;
+use serde::Serialize;
+use windows_core::GUID;
+
+use super::{exit, store};
+
+/// The arguments of `sync-center`.
+#[derive(Debug, clap::Args)]
+pub struct CenterArgs {
+    #[command(subcommand)]
+    command: CenterCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum CenterCommand {
+    /// List Sync Center handlers (all registered ones, or one by CLSID) and their items.
+    List(ListArgs),
+    /// Synchronize a Sync Center handler by CLSID, or every registered one with --all.
+    Sync(SyncArgs),
+}
+
+/// Which handlers: one by CLSID (from the store, or from `--module`), or all registered ones.
+#[derive(Debug, clap::Args)]
+struct Which {
+    /// Every handler registered with Sync Center.
+    #[arg(long, conflicts_with = "clsid")]
+    all: bool,
+    /// The handler's CLSID, e.g. {7D1E5A40-2C8B-4F6E-9A31-5B0C4E2F8A17}.
+    clsid: Option<String>,
+    /// Load the handler from this library instead of looking the CLSID up in the registration
+    /// store.
+    #[arg(long, requires = "clsid")]
+    module: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ListArgs {
+    #[command(flatten)]
+    which: Which,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct SyncArgs {
+    #[command(flatten)]
+    which: Which,
+    /// Items to synchronize, by ID or name (default: every item of the handler).
+    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    items: Vec<String>,
+    /// Cancel this item (ID; repeatable): its next ReportProgress gets SYNCMGR_CR_CANCEL_ITEM
+    /// and CanContinue for it S_FALSE.
+    #[arg(long, value_name = "ITEM_ID")]
+    cancel: Vec<String>,
+    /// Seconds to wait for each handler before it is reported as hung and abandoned.
+    #[arg(long, default_value_t = 300.0)]
+    timeout: f64,
+    /// Print the report as JSON on stdout (no live lines on stderr).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the command.
+pub fn run(args: CenterArgs) -> Result<u8> {
+    match args.command {
+        CenterCommand::List(args) => list(args),
+        CenterCommand::Sync(args) => sync(args),
+    }
+}
+
+/// The handlers `which` names, with their registered names (none with `--module`).
+fn sources(which: &Which) -> Result<Vec<(HandlerSource, Option<String>)>> {
+    if let Some(text) = &which.clsid {
+        let clsid = parse_guid(text).with_context(|| format!("`{text}` is not a CLSID"))?;
+        if let Some(path) = &which.module {
+            return Ok(vec![(
+                HandlerSource::Module {
+                    path: path.clone(),
+                    clsid,
+                },
+                None,
+            )]);
+        }
+        let store = store::open()?;
+        let entry = store::registered(&store, &clsid)?;
+        return Ok(vec![(HandlerSource::Registered(clsid), entry.name)]);
+    }
+    let store = store::open()?;
+    let handlers = store
+        .sync_center_handlers()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if handlers.is_empty() && which.all {
+        bail!(
+            "no Sync Center handler is registered in {} (register one with `mobsync-host regsvr \
+             LIBRARY`)",
+            store_location(&store)
+        );
+    }
+    if !which.all && handlers.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(handlers
+        .into_iter()
+        .map(|(clsid, name)| (HandlerSource::Registered(clsid), Some(name)))
+        .collect())
+}
+
+/// One handler in `list --json`: its description, or the call that failed.
+#[derive(Debug, Serialize)]
+struct Listed {
+    #[serde(serialize_with = "ser_guid")]
+    clsid: GUID,
+    handler: Option<HandlerDescription>,
+    error: Option<CallError>,
+}
+
+fn ser_guid<S: serde::Serializer>(guid: &GUID, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&guid_string(guid))
+}
+
+fn list(args: ListArgs) -> Result<u8> {
+    let sources = sources(&args.which)?;
+    let host = SyncCenterHost::new();
+    let mut listed = Vec::new();
+    for (source, _) in sources {
+        let clsid = source.clsid();
+        match host.describe(source) {
+            Ok(d) => listed.push(Listed {
+                clsid,
+                handler: Some(d),
+                error: None,
+            }),
+            Err(e) => listed.push(Listed {
+                clsid,
+                handler: None,
+                error: Some(e),
+            }),
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&listed)?);
+    } else if listed.is_empty() {
+        println!("No Sync Center handler is registered.");
+    } else {
+        let mut out = std::io::stdout().lock();
+        for entry in &listed {
+            match (&entry.handler, &entry.error) {
+                (Some(h), _) => print_description(&mut out, h)?,
+                (None, Some(e)) => eprintln!("error: {e}"),
+                (None, None) => {}
+            }
+        }
+    }
+    for entry in &listed {
+        if let Some(h) = &entry.handler {
+            for problem in &h.problems {
+                eprintln!("warning: {problem}");
+            }
+        }
+    }
+    Ok(listed
+        .iter()
+        .filter_map(|l| l.error.as_ref())
+        .map(error_status)
+        .max()
+        .unwrap_or(exit::SUCCESS))
+}
+
+/// The exit status of a failed call: a handler that could not be loaded is a setup error (3 when
+/// refused as untrusted), a named item the handler lacks a usage error, anything else 1.
+fn error_status(error: &CallError) -> u8 {
+    use mobsync_host::sync_center::{CHOOSE_ITEMS, LOAD};
+    if error.method == LOAD {
+        if error.hresult == mobsync_host::model::hresult_string(TRUST_E_SUBJECT_NOT_TRUSTED) {
+            exit::UNTRUSTED
+        } else {
+            exit::SETUP
+        }
+    } else if error.method == CHOOSE_ITEMS {
+        exit::SETUP
+    } else {
+        exit::FAILED
+    }
+}
+
+fn print_description(out: &mut impl Write, h: &HandlerDescription) -> std::io::Result<()> {
+    let info = h.info.as_ref();
+    writeln!(out, "{}", display_name(&h.name, &h.clsid))?;
+    if let Some(path) = &h.module {
+        writeln!(out, "  module:       {}", path.display())?;
+    }
+    if let Some(info) = info {
+        let label = info.type_label.as_deref().unwrap_or("");
+        writeln!(out, "  type:         {} {label}", info.kind)?;
+        if let Some(comment) = &info.comment {
+            writeln!(out, "  comment:      {comment}")?;
+        }
+    }
+    writeln!(out, "  capabilities: {}", names(&h.capabilities.names))?;
+    writeln!(out, "  policies:     {}", names(&h.policies.names))?;
+    writeln!(out, "  items:        {}", h.items.len())?;
+    for item in &h.items {
+        let comment = item.comment.as_deref().unwrap_or("");
+        writeln!(out, "    {:<24} {}  {comment}", item.name, item.id)?;
+    }
+    Ok(())
+}
+
+fn names(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Prints a line on stderr for each live event.
+struct Lines {
+    names: std::sync::Mutex<Vec<String>>,
+    /// (handler, item ID) → item name.
+    items: std::sync::Mutex<std::collections::HashMap<(usize, String), String>>,
+}
+
+impl CenterSink for Lines {
+    fn event(&self, event: CenterEvent) {
+        let mut names = self.names.lock().unwrap_or_else(|p| p.into_inner());
+        let name = |i: usize, names: &Vec<String>| names.get(i).cloned().unwrap_or_default();
+        let line = match event {
+            CenterEvent::HandlerStarted { handler, clsid } => {
+                if names.len() <= handler {
+                    names.resize(handler + 1, String::new());
+                }
+                names[handler] = guid_string(&clsid);
+                return;
+            }
+            CenterEvent::ItemsSelected {
+                handler,
+                name: handler_name,
+                items,
+            } => {
+                if let Some(slot) = names.get_mut(handler) {
+                    *slot = handler_name;
+                }
+                let mut known = self.items.lock().unwrap_or_else(|p| p.into_inner());
+                for item in &items {
+                    known.insert((handler, item.id.clone()), item.name.clone());
+                }
+                let chosen: Vec<&str> = items
+                    .iter()
+                    .filter(|i| i.selected)
+                    .map(|i| i.name.as_str())
+                    .collect();
+                format!(
+                    "{}: synchronizing {} of {} items: {}",
+                    name(handler, &names),
+                    chosen.len(),
+                    items.len(),
+                    chosen.join(", ")
+                )
+            }
+            CenterEvent::ItemProgress {
+                handler,
+                item,
+                status,
+                text,
+                step,
+                max,
+            } => {
+                let known = self.items.lock().unwrap_or_else(|p| p.into_inner());
+                let item = known.get(&(handler, item.clone())).unwrap_or(&item);
+                format!(
+                    "{}: {item} {status} {step}/{max} {}",
+                    name(handler, &names),
+                    text.unwrap_or_default()
+                )
+            }
+            CenterEvent::HandlerProgressText { handler, text } => {
+                format!("{}: {text}", name(handler, &names))
+            }
+            CenterEvent::EventReported { handler, event } => format!(
+                "{}: event ({}) {}: {}{}",
+                name(handler, &names),
+                event.level,
+                event.name,
+                event.description,
+                event
+                    .item
+                    .map(|i| format!(" [item {i}]"))
+                    .unwrap_or_default()
+            ),
+            CenterEvent::Problem { text, .. } => format!("problem: {text}"),
+            CenterEvent::HandlerFinished { .. } => return,
+        };
+        eprintln!("{line}");
+    }
+}
+
+fn sync(args: SyncArgs) -> Result<u8> {
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        bail!("--timeout must be a positive number of seconds");
+    }
+    if args.which.clsid.is_none() && !args.which.all {
+        bail!("name a handler by CLSID, or pass --all");
+    }
+    let choice = if args.items.is_empty() {
+        ItemChoice::All
+    } else {
+        ItemChoice::Named(args.items.clone())
+    };
+    let runs: Vec<(HandlerSource, ItemChoice)> = sources(&args.which)?
+        .into_iter()
+        .map(|(source, _)| (source, choice.clone()))
+        .collect();
+    let mut host = SyncCenterHost::new().with_timeout(Duration::from_secs_f64(args.timeout));
+    if !args.json {
+        host = host.with_events(Arc::new(Lines {
+            names: Default::default(),
+            items: Default::default(),
+        }));
+    }
+    let cancel = host.cancel_handle();
+    for item in &args.cancel {
+        cancel.cancel_item(item);
+    }
+    let presses = AtomicUsize::new(0);
+    let ctrl_c = cancel.clone();
+    ctrlc::set_handler(move || {
+        if presses.fetch_add(1, Ordering::SeqCst) == 0 {
+            eprintln!("Cancelling every item (Ctrl-C again to quit at once)...");
+            ctrl_c.cancel_all();
+        } else {
+            std::process::exit(exit::QUIT.into());
+        }
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    let report = host.sync(runs);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    for handler in &report.handlers {
+        if let RunOutcome::Failed { error } = &handler.outcome {
+            eprintln!("error: {error}");
+        }
+    }
+    Ok(status(&report))
+}
+
+fn print_report(report: &CenterReport) {
+    for h in &report.handlers {
+        let outcome = match &h.outcome {
+            RunOutcome::Completed => "completed".to_owned(),
+            RunOutcome::Cancelled => "cancelled".to_owned(),
+            RunOutcome::Refused => "refused (its policies prevent starting a sync)".to_owned(),
+            RunOutcome::Failed { error } => format!("failed in {}", error.method),
+            RunOutcome::TimedOut { waited_ms } => format!("timed out after {waited_ms} ms"),
+        };
+        println!("{}: {outcome}", h.display_name());
+        for item in h.items.iter().filter(|i| i.selected) {
+            println!(
+                "  {:<24} {:<12} {}",
+                item.name,
+                item.status.to_string(),
+                item.text.as_deref().unwrap_or("")
+            );
+        }
+        if !h.events.is_empty() {
+            println!("  events:");
+            for event in &h.events {
+                println!(
+                    "    {:<11} {}: {}{}",
+                    event.level.to_string(),
+                    event.name,
+                    event.description,
+                    event
+                        .item
+                        .as_ref()
+                        .map(|i| format!(" [item {i}]"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        for problem in &h.problems {
+            println!("  problem: {problem}");
+        }
+        if h.leaked == Some(true) {
+            println!("  leak: DllCanUnloadNow returned S_FALSE after the handler was released");
+        }
+    }
+}
+
+/// The exit status of a Sync Center synchronization (same table as `sync`).
+fn status(report: &CenterReport) -> u8 {
+    let failed = report.handlers.iter().filter_map(|h| match &h.outcome {
+        RunOutcome::Failed { error } => Some(error_status(error)),
+        _ => None,
+    });
+    let base = if report.succeeded() {
+        exit::SUCCESS
+    } else {
+        exit::FAILED
+    };
+    failed.fold(base, u8::max)
+}

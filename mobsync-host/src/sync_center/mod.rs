@@ -1,0 +1,13 @@
+//! The Sync Center side of the host: [`SyncCenterHost`] lists `ISyncMgrHandler` handlers and
+//! their items and synchronizes them over the raw ABI, with a host `ISyncMgrSessionCreator` and
+//! `ISyncMgrSyncCallback` lent to the handler; [`model`] is what it reports, [`events`] the live
+//! events of a synchronization.
+
+mod describe;
+pub mod events;
+mod host;
+pub mod model;
+mod session;
+
+pub use events::{CenterEvent, CenterSink};
+pub use host::{CHOOSE_ITEMS, CenterCancel, ItemChoice, LOAD, SyncCenterHost};
