@@ -3,14 +3,12 @@
 
 use std::ffi::c_void;
 
-use windows_core::{GUID, HRESULT, IUnknown, Interface, Ref, implement};
+use windows_core::{GUID, IUnknown, Interface, Ref, implement};
 
+use crate::abi::{CLASS_E_NOAGGREGATION, E_UNEXPECTED, clear_out, read_guid};
+use crate::alive::{LOCKS, OBJECTS};
 use crate::bindings::{IClassFactory, IClassFactory_Impl};
-use crate::exports::{LOCKS, OBJECTS, clear_out, read_guid};
-use crate::thermometer::{E_UNEXPECTED, Thermometer};
-
-/// `CLASS_E_NOAGGREGATION`: the class cannot be aggregated.
-pub const CLASS_E_NOAGGREGATION: HRESULT = HRESULT(0x8004_0110_u32 as i32);
+use crate::thermometer::Thermometer;
 
 /// Creates [`Thermometer`]s; alive, it keeps the module loaded.
 #[derive(Debug)]

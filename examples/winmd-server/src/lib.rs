@@ -18,6 +18,8 @@
 //! is checked here (null, or null with a non-zero count: `E_POINTER`; misaligned:
 //! `E_INVALIDARG`), and nothing in this crate panics across the ABI.
 
+mod abi;
+mod alive;
 mod exports;
 mod factory;
 mod thermometer;

@@ -5,23 +5,12 @@ use std::sync::{Mutex, MutexGuard};
 
 use windows_core::{HRESULT, PCWSTR, implement};
 
+use crate::abi::{E_BOUNDS, E_INVALIDARG, E_NOT_SUFFICIENT_BUFFER, E_POINTER};
+use crate::alive::OBJECTS;
 use crate::bindings::{
     ILabelled, ILabelled_Impl, IThermometer, IThermometer_Impl, TemperatureSample, TemperatureUnit,
     UNIT_MILLICELSIUS, UNIT_MILLIFAHRENHEIT, UNIT_MILLIKELVIN,
 };
-use crate::exports::OBJECTS;
-
-/// `E_POINTER`: a null pointer where one is required (an array with a non-zero count too).
-pub const E_POINTER: HRESULT = HRESULT(0x8000_4003_u32 as i32);
-/// `E_INVALIDARG`: an unknown unit, a temperature below absolute zero, a misaligned pointer, a
-/// label longer than [`MAX_LABEL`].
-pub const E_INVALIDARG: HRESULT = HRESULT(0x8007_0057_u32 as i32);
-/// `E_BOUNDS`: no sample recorded yet, or the record is full (`u32::MAX` samples).
-pub const E_BOUNDS: HRESULT = HRESULT(0x8000_000B_u32 as i32);
-/// `E_UNEXPECTED`: `LockServer(FALSE)` with no lock held.
-pub const E_UNEXPECTED: HRESULT = HRESULT(0x8000_FFFF_u32 as i32);
-/// `E_NOT_SUFFICIENT_BUFFER` (`HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)`).
-pub const E_NOT_SUFFICIENT_BUFFER: HRESULT = HRESULT(0x8007_007A_u32 as i32);
 
 /// The longest label, in UTF-16 code units without its NUL.
 pub const MAX_LABEL: usize = 64;
