@@ -25,5 +25,5 @@ fn c_client_drives_the_windows_bindgen_server() {
     let idl = workspace_root().join("examples/winmd-server/idl/thermometer.idl");
     write_c_header(&idl, &[], tmp.path(), "thermometer.h");
     let exe = compile_c_client("client_thermometer", tmp.path(), tmp.path(), &["-ldl"]);
-    run_c_client(&exe, &[module.as_os_str()], 40);
+    run_c_client(&exe, &[module.as_os_str()], 80);
 }
