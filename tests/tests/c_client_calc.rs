@@ -9,12 +9,12 @@
 mod common;
 
 use common::build::{
-    compile_c_client, idl_server_module, run_c_client, workspace_root, write_c_header,
+    compile_c_client, library_module, run_c_client, workspace_root, write_c_header,
 };
 
 #[test]
 fn c_client_drives_the_rust_implementation_of_an_interface_from_its_own_idl() {
-    let module = idl_server_module();
+    let module = library_module("idl-server");
     let tmp = tempfile::tempdir().unwrap();
     let idl = workspace_root().join("examples/idl-server/idl/calc.idl");
     write_c_header(&idl, &[], tmp.path(), "calc.h");

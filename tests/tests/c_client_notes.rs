@@ -11,12 +11,12 @@
 mod common;
 
 use common::build::{
-    compile_c_client, idl_server_module, run_c_client, workspace_root, write_c_header,
+    compile_c_client, library_module, run_c_client, workspace_root, write_c_header,
 };
 
 #[test]
 fn c_client_drives_a_rust_ipersiststream() {
-    let module = idl_server_module();
+    let module = library_module("idl-server");
     let tmp = tempfile::tempdir().unwrap();
     let idl = workspace_root().join("examples/idl-server/idl/notes.idl");
     let wine = mobsync_idl::wine_idl_root();

@@ -9,18 +9,12 @@
 mod common;
 
 use common::build::{
-    cargo_build, compile_c_client, profile_dir, run_c_client, workspace_root, write_c_header,
+    compile_c_client, library_module, run_c_client, workspace_root, write_c_header,
 };
 
 #[test]
 fn c_client_drives_the_windows_bindgen_server() {
-    cargo_build(&["winmd-server"]);
-    let module = profile_dir().join(format!(
-        "{}winmd_server{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    ));
-    assert!(module.is_file(), "{} was not built", module.display());
+    let module = library_module("winmd-server");
     let tmp = tempfile::tempdir().unwrap();
     let idl = workspace_root().join("examples/winmd-server/idl/thermometer.idl");
     write_c_header(&idl, &[], tmp.path(), "thermometer.h");

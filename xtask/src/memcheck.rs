@@ -318,17 +318,12 @@ fn c_client(
     suppressions: &Path,
 ) -> Result<Outcome> {
     let client = logs.join("client_folder_sync");
-    let compiled = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
-        .arg("-I")
-        .arg(root.join("mobsync-runtime/include"))
-        .arg(root.join("tests/c/client_folder_sync.c"))
-        .arg("-o")
-        .arg(&client)
-        .args(["-ldl", "-lpthread"])
-        .status()
-        .context("a C compiler (cc) is needed")?;
-    ensure!(compiled.success(), "compiling the C client failed");
+    compile_c(
+        &root.join("tests/c/client_folder_sync.c"),
+        &root.join("mobsync-runtime/include"),
+        &client,
+        &["-ldl", "-lpthread"],
+    )?;
     let source = work.join("c-source");
     let files: [(&str, Vec<u8>); 5] = [
         ("Alpha/readme.txt", b"alpha\n".to_vec()),
@@ -373,6 +368,23 @@ fn c_client(
     )
 }
 
+/// Compiles the C file `source` with `cc -g` (C11, every warning an error) against the headers in
+/// `include` into `out`, with `extra` arguments (libraries, `-shared`).
+fn compile_c(source: &Path, include: &Path, out: &Path, extra: &[&str]) -> Result<()> {
+    let compiled = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
+        .arg("-I")
+        .arg(include)
+        .arg(source)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .status()
+        .context("a C compiler (cc) is needed")?;
+    ensure!(compiled.success(), "compiling {} failed", source.display());
+    Ok(())
+}
+
 /// The C clients of the idl-server and winmd-server examples under valgrind, each compiled
 /// against the header that `mobsync-idl c-header` writes for its IDL file.
 fn example_clients(
@@ -413,17 +425,12 @@ fn example_clients(
             .context("cannot run mobsync-idl")?;
         ensure!(written.success(), "mobsync-idl c-header {idl} failed");
         let exe = logs.join(client);
-        let compiled = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
-            .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
-            .arg("-I")
-            .arg(logs)
-            .arg(root.join(format!("tests/c/{client}.c")))
-            .arg("-o")
-            .arg(&exe)
-            .arg("-ldl")
-            .status()
-            .context("a C compiler (cc) is needed")?;
-        ensure!(compiled.success(), "compiling {client} failed");
+        compile_c(
+            &root.join(format!("tests/c/{client}.c")),
+            logs,
+            &exe,
+            &["-ldl"],
+        )?;
         let mut command = Command::new(&exe);
         command.arg(&library);
         outcomes.push(memcheck(
@@ -454,20 +461,12 @@ fn sync_center_client(
     suppressions: &Path,
 ) -> Result<Outcome> {
     let client = logs.join("client_sync_center");
-    let compiled = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
-        .arg("-I")
-        .arg(root.join("mobsync-runtime/include"))
-        .arg(root.join("tests/c/client_sync_center.c"))
-        .arg("-o")
-        .arg(&client)
-        .arg("-ldl")
-        .status()
-        .context("a C compiler (cc) is needed")?;
-    ensure!(
-        compiled.success(),
-        "compiling the Sync Center C client failed"
-    );
+    compile_c(
+        &root.join("tests/c/client_sync_center.c"),
+        &root.join("mobsync-runtime/include"),
+        &client,
+        &["-ldl"],
+    )?;
     let source = work.join("sc-source");
     let files: [(&str, Vec<u8>); 5] = [
         ("Alpha/readme.txt", b"alpha\n".to_vec()),
@@ -629,17 +628,12 @@ fn rogue_sessions(
     suppressions: &Path,
 ) -> Result<Vec<Outcome>> {
     let module = work.join("librogue_handler.so");
-    let compiled = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
-        .args(["-shared", "-fPIC"])
-        .arg("-I")
-        .arg(root.join("mobsync-runtime/include"))
-        .arg(root.join("tests/c/rogue_handler.c"))
-        .arg("-o")
-        .arg(&module)
-        .status()
-        .context("a C compiler (cc) is needed")?;
-    ensure!(compiled.success(), "compiling the rogue handler failed");
+    compile_c(
+        &root.join("tests/c/rogue_handler.c"),
+        &root.join("mobsync-runtime/include"),
+        &module,
+        &["-shared", "-fPIC"],
+    )?;
     let mut outcomes = Vec::new();
     // Each mode, what its report must say (in a problem, or in the failure's message) and the
     // exit status (1: the handler failed).

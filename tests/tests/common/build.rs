@@ -41,16 +41,23 @@ pub fn cargo_build(packages: &[&str]) {
     assert!(status.success(), "cargo build {packages:?} failed");
 }
 
-/// Builds the folder-sync handler module and returns its path.
-pub fn folder_sync_module() -> PathBuf {
-    cargo_build(&["folder-sync"]);
+/// Builds the `cdylib` of workspace package `package` (`folder-sync`, `idl-server` ...) and
+/// returns its path.
+pub fn library_module(package: &str) -> PathBuf {
+    cargo_build(&[package]);
     let module = profile_dir().join(format!(
-        "{}folder_sync{}",
+        "{}{}{}",
         std::env::consts::DLL_PREFIX,
+        package.replace('-', "_"),
         std::env::consts::DLL_SUFFIX
     ));
     assert!(module.is_file(), "{} was not built", module.display());
     module
+}
+
+/// Builds the folder-sync handler module and returns its path.
+pub fn folder_sync_module() -> PathBuf {
+    library_module("folder-sync")
 }
 
 /// Builds folder-sync and mobsync-host; returns (module, host binary).
@@ -195,16 +202,4 @@ pub fn run_c_client(exe: &Path, args: &[&std::ffi::OsStr], min_checks: usize) {
         .and_then(|n| n.parse().ok())
         .expect("the summary starts with the number of checks passed");
     assert!(passed >= min_checks, "only {passed} checks ran");
-}
-
-/// The idl-server example's module, built.
-pub fn idl_server_module() -> PathBuf {
-    cargo_build(&["idl-server"]);
-    let module = profile_dir().join(format!(
-        "{}idl_server{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    ));
-    assert!(module.is_file(), "{} was not built", module.display());
-    module
 }
