@@ -1,6 +1,7 @@
 //! `mobsync-host sync`, `config` and `list` as a newcomer uses them, with the real folder-sync
 //! module: `--cancel ITEM`, what Ctrl-C leaves on screen, settings stored with `config` as the
-//! cookie, errors about the destination, and a `list` that fits 80 columns.
+//! cookie, errors about the destination, a `list` that fits 80 columns, and what the handler
+//! logs or panics reaching the user as one line each.
 
 #![cfg(unix)]
 
@@ -342,4 +343,74 @@ fn list_fits_80_columns_and_its_json_keeps_every_value_whole() {
     let listed = json(&env.run(&["list", "--json"]));
     assert_eq!(listed[0]["module"], module.display().to_string());
     assert_eq!(listed[0]["settings"], format!("source={}", deep.display()));
+}
+
+#[test]
+fn the_handlers_log_and_panics_reach_the_user_as_one_line_each() {
+    let env = Env::new();
+    env.register();
+    // The handler's `log::warn!` about a missing source: on stderr under the handler's name, and
+    // in the JSON report.
+    let missing = env.root.join("nosuch");
+    let cookie = env.cookie(&missing, "dest", "");
+    let out = env.run(&["sync", CLSID, "--cookie", &cookie]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let expected = format!("cannot list the source folder {}", missing.display());
+    let line = stderr(&out)
+        .lines()
+        .find(|l| l.contains(&expected))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no line naming {}: {}", missing.display(), stderr(&out)));
+    assert!(
+        line.starts_with("warning [Folder Sync] folder-sync: "),
+        "{line}"
+    );
+    let report = json(&env.run(&["sync", CLSID, "--json", "--cookie", &cookie]));
+    let log = report["handlers"][0]["log"].as_array().unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0]["level"], "warn");
+    assert!(
+        log[0]["text"].as_str().unwrap().contains(&expected),
+        "{log:?}"
+    );
+    // MOBSYNC_LOG=error: the warning is not asked for.
+    let quiet = |json_flag: &[&str]| {
+        let mut args = vec!["sync", CLSID, "--cookie", &cookie];
+        args.extend(json_flag);
+        env.command(&args)
+            .env("MOBSYNC_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    assert!(!stderr(&quiet(&[])).contains(&expected));
+    assert_eq!(
+        json(&quiet(&["--json"]))["handlers"][0]["log"],
+        serde_json::json!([])
+    );
+
+    // A panic in Synchronize: one line naming the handler, the method and the message; no raw
+    // panic text or backtrace from inside the handler.
+    let source = env.tree(&[("A/1.txt", 3)]);
+    let out = env
+        .command(&["sync", CLSID, "--cookie", &env.cookie(&source, "dest", "")])
+        .env("FOLDER_SYNC_FAULT", "panic")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let panics: Vec<&str> = err.lines().filter(|l| l.contains("panic")).collect();
+    assert_eq!(panics.len(), 1, "{err}");
+    assert!(
+        panics[0].starts_with(
+            "error [Folder Sync] panic in ISyncMgrSynchronize::Synchronize: \
+             FOLDER_SYNC_FAULT=panic: a deliberate panic in Synchronize (examples/folder-sync/src/handler.rs:"
+        ),
+        "{err}"
+    );
+    assert!(panics[0].ends_with("; returning E_UNEXPECTED"), "{err}");
+    assert!(
+        !err.contains("panicked at") && !err.contains("stack backtrace"),
+        "{err}"
+    );
 }

@@ -52,7 +52,7 @@ fn engine_error(error: EngineError) -> windows_core::Error {
     let hr = match error {
         EngineError::Config(_) | EngineError::UnknownItem(_) => E_INVALIDARG,
         EngineError::NotReady(_) => E_UNEXPECTED,
-        EngineError::Io(io) => io_hresult(&io),
+        EngineError::Listing { error, .. } | EngineError::Thread(error) => io_hresult(&error),
     };
     hr.into()
 }
@@ -135,6 +135,12 @@ impl SyncMgrSynchronize for FolderSync {
     }
 
     fn synchronize(&self, _parent: HWND) -> windows_core::Result<()> {
+        if std::env::var_os(crate::sync_center::FAULT_ENV).is_some_and(|v| v == "panic") {
+            panic!(
+                "{}=panic: a deliberate panic in Synchronize",
+                crate::sync_center::FAULT_ENV
+            );
+        }
         let callback = self.callback().ok_or_else(|| {
             engine_error(EngineError::NotReady("SetProgressCallback was not called"))
         })?;

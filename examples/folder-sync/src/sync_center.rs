@@ -10,7 +10,7 @@
 //! request `ReportProgress` returns) before each item and between files, and ends each item
 //! with `SYNCMGR_PS_SUCCEEDED`, `SYNCMGR_PS_FAILED` or `SYNCMGR_PS_CANCELED`.
 //!
-//! `FOLDER_SYNC_FAULT=panic` makes `Synchronize` panic (see [`FAULT_ENV`]).
+//! `FOLDER_SYNC_FAULT=panic` makes `Synchronize` (of both classes) panic (see [`FAULT_ENV`]).
 //!
 //! Configuration: Sync Center passes no cookie, so the handler reads the cookie format of
 //! [`crate::config`] from `FOLDER_SYNC_COOKIE`. Without it the handler has no items, and a
@@ -37,8 +37,8 @@ use crate::copier::{CopyError, CopyObserver, sync_folder};
 use crate::handler::COOKIE_ENV;
 use crate::items::list_items;
 
-/// Set to `panic` to make `Synchronize` panic: the C client's proof that a panic in a handler
-/// becomes `E_UNEXPECTED` and never crosses the ABI.
+/// Set to `panic` to make `Synchronize` of both classes panic: the proof that a panic in a
+/// handler becomes `E_UNEXPECTED`, never crosses the ABI, and reaches the host as one line.
 pub const FAULT_ENV: &str = "FOLDER_SYNC_FAULT";
 
 /// The Sync Center handler's display name.

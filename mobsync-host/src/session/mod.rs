@@ -53,12 +53,24 @@ pub(crate) fn run(
             return finish(shared, outcome, false, None);
         }
     };
+    // The module's log records go to this run while it lasts.
+    let _log = loaded.module_log().map(|log| {
+        let shared = Arc::clone(shared);
+        log.attach(Arc::new(move |level, text| shared.module_log(level, text)))
+    });
     shared.with_report(|r| {
         r.module = loaded.module.clone();
         if let Some(name) = &loaded.registered_name {
             r.name = name.clone();
         }
     });
+    // Displays name the handler by its registered name until `GetHandlerInfo` answers.
+    if let Some(name) = &loaded.registered_name {
+        shared.emit(HostEvent::HandlerInfo {
+            handler: shared.handler,
+            name: name.clone(),
+        });
+    }
     // Without a cookie of its own, a handler gets the settings stored for it.
     let cookie = match &loaded.settings {
         Some(settings) if options.cookie.is_empty() => settings.as_bytes(),
