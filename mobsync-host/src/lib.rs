@@ -49,6 +49,7 @@
 //! still run code in its module).
 
 mod callback;
+pub mod error_info;
 pub mod events;
 mod host;
 pub mod hresult;

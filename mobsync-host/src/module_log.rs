@@ -1,7 +1,7 @@
 //! What handler modules log: the host side of mobsync-runtime's optional `MobsyncSetLogSink`
 //! export (documented in `mobsync_runtime::host_log`).
 //!
-//! After loading a module that has the export, the host hands it [`sink`] with the module as the
+//! After loading a module that has the export, the host hands it its sink with the module as the
 //! context, at the level [`set_handler_log_level`] chose (`warn` by default). A record (a `log`
 //! call in the handler, or a panic, as one line) goes to the handler run that currently uses the
 //! module (the first one, when several classes of one module run at once): into its report

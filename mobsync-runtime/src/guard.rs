@@ -46,6 +46,8 @@ fn report_panic(what: &str, payload: Box<dyn Any + Send>) {
     let at = host_log::take_panic_location();
     let logged = catch_unwind(AssertUnwindSafe(|| {
         let line = format!("panic in {what}: {message}{at}; returning E_UNEXPECTED");
+        // The caller reads it as the description of the thread's error object.
+        crate::error_info::set_pending(E_UNEXPECTED, format!("panic in {what}: {message}"));
         if !host_log::send(log::Level::Error, &line) {
             log::error!("{line}");
         }

@@ -149,9 +149,12 @@ extern crate self as mobsync_runtime;
 pub mod abi;
 #[cfg(test)]
 mod abi_entry_tests;
+pub mod bstr;
 mod callback;
 mod com_class;
 mod enumerator;
+pub mod error_info;
+pub mod error_object;
 mod exports;
 pub mod factory;
 mod guard;
@@ -179,6 +182,7 @@ pub mod wstr;
 pub use abi::InterfaceOut;
 pub use callback::{LogDetails, LogLevel, ProgressResponse, ProgressUpdate, SyncCallback};
 pub use enumerator::{ItemEnumerator, SyncItem};
+pub use error_info::error;
 pub use exports::{
     ClassEntry, dll_can_unload_now, dll_get_class_object, dll_register_server,
     dll_unregister_server,

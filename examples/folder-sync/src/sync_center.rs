@@ -37,9 +37,7 @@ use crate::copier::{CopyError, CopyObserver, sync_folder};
 use crate::handler::COOKIE_ENV;
 use crate::items::list_items;
 
-/// Set to `panic` to make `Synchronize` of both classes panic: the proof that a panic in a
-/// handler becomes `E_UNEXPECTED`, never crosses the ABI, and reaches the host as one line.
-pub const FAULT_ENV: &str = "FOLDER_SYNC_FAULT";
+pub use crate::config::FAULT_ENV;
 
 /// The Sync Center handler's display name.
 pub const SYNC_CENTER_NAME: &str = "Folder Sync (Sync Center)";
