@@ -26,7 +26,7 @@
 
 #![allow(non_snake_case)]
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::ffi::c_void;
 
 use windows_core::{GUID, HRESULT, IUnknown, IUnknown_Vtbl, Interface};
@@ -154,14 +154,14 @@ unsafe impl Interface for ISupportErrorInfo {
 thread_local! {
     /// The text [`error`] recorded for the failure the current method is about to return.
     static PENDING: RefCell<Option<(HRESULT, String)>> = const { RefCell::new(None) };
-    /// Whether `PENDING` holds something (a cheap check on every successful call).
-    static HAS_PENDING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// An error with a text the caller can read: returns `code` as a `windows_core::Error` and keeps
 /// `description` for the method's shim, which hands it to the caller as the thread's error object
 /// when the method fails with this code (see the module documentation). Call it in the method
-/// that returns the error, on the thread that runs the method.
+/// that returns the error, on the thread that runs the method, and return what it gives: a text
+/// that is not returned stays with the thread until its next failure (which uses it only if the
+/// code is the same).
 ///
 /// ```
 /// use mobsync_runtime::hresults::E_INVALIDARG;
@@ -182,25 +182,19 @@ pub fn error(code: HRESULT, description: impl Into<String>) -> windows_core::Err
 /// Records `description` for a failure with `code` of the current method.
 pub(crate) fn set_pending(code: HRESULT, description: String) {
     PENDING.with(|p| *p.borrow_mut() = Some((code, description)));
-    HAS_PENDING.with(|h| h.set(true));
 }
 
 fn take_pending() -> Option<(HRESULT, String)> {
-    if !HAS_PENDING.with(Cell::get) {
-        return None;
-    }
-    HAS_PENDING.with(|h| h.set(false));
     PENDING.with(|p| p.borrow_mut().take())
 }
 
-/// After a shim's call: a failure gets the thread's error object with the recorded text (or the
-/// thread's error information cleared); a success drops any recorded text.
+/// After a shim's call failed with `hr`: the thread's error object with the text recorded for
+/// `hr`, or the thread's error information cleared. Successful calls do not come here (a check
+/// per call would cost more than the call itself): a text is taken by the next failure on its
+/// thread.
+#[cold]
 pub(crate) fn finish_call(hr: HRESULT, iid: &GUID, source: &'static str) {
-    let pending = take_pending();
-    if !hr.is_err() {
-        return;
-    }
-    match pending {
+    match take_pending() {
         Some((code, description)) if code == hr => {
             if let Some(info) = new_error_info(iid, source, &description) {
                 set_error_info(Some(&info));
@@ -398,11 +392,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pending_text_is_used_only_for_its_own_failure() {
+    fn a_failure_takes_the_text_whatever_its_code() {
         let _ = error(crate::hresults::E_FAIL, "old");
-        // A success drops it.
-        finish_call(S_OK, &GUID::zeroed(), "test");
+        // A failure with another code takes it without using it.
+        finish_call(crate::hresults::E_INVALIDARG, &GUID::zeroed(), "test");
         assert!(take_pending().is_none());
+        let _ = error(crate::hresults::E_FAIL, "first");
         let _ = error(crate::hresults::E_FAIL, "mine");
         assert_eq!(take_pending().map(|p| p.1).as_deref(), Some("mine"));
     }

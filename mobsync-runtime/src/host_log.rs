@@ -62,6 +62,9 @@ unsafe impl Sync for Sink {}
 
 static SINK: RwLock<Option<Sink>> = RwLock::new(None);
 
+/// Whether a sink is set (a cheap check for every shim call).
+static SINK_SET: AtomicBool = AtomicBool::new(false);
+
 /// Whether the module's `log` logger is the runtime's [`HostLogger`].
 static LOGGER_IS_OURS: AtomicBool = AtomicBool::new(false);
 
@@ -79,9 +82,11 @@ pub fn set_log_sink(sink: Option<LogSink>, context: *mut c_void, max_level: u32)
     }
     let Some(sink) = sink else {
         *SINK.write().unwrap_or_else(|p| p.into_inner()) = None;
+        SINK_SET.store(false, Ordering::Relaxed);
         return S_OK;
     };
     *SINK.write().unwrap_or_else(|p| p.into_inner()) = Some(Sink { sink, context });
+    SINK_SET.store(true, Ordering::Relaxed);
     install_panic_hook();
     static LOGGER: HostLogger = HostLogger;
     if log::set_logger(&LOGGER).is_ok() {
@@ -134,13 +139,19 @@ impl log::Log for HostLogger {
     fn flush(&self) {}
 }
 
-/// Marks the current thread as inside a method shim while `f` runs.
+/// Marks the current thread as inside a method shim while `f` runs, when a host set a sink (the
+/// panic hook needs it only then; without one, a shim call touches no thread-local storage,
+/// which costs a function call per access in a DLL).
+#[inline]
 pub(crate) fn in_shim<R>(f: impl FnOnce() -> R) -> R {
     struct Leave;
     impl Drop for Leave {
         fn drop(&mut self) {
             SHIM_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
         }
+    }
+    if !SINK_SET.load(Ordering::Relaxed) {
+        return f();
     }
     SHIM_DEPTH.with(|d| d.set(d.get() + 1));
     let _leave = Leave;

@@ -456,7 +456,7 @@ pub unsafe fn dispatch<T: ComClass, const K: usize>(
         return RPC_E_WRONG_THREAD;
     }
     let hr = guard::catch(method, || f(&object.value));
-    if T::SUPPORTS_ERROR_INFO {
+    if T::SUPPORTS_ERROR_INFO && hr.is_err() {
         error_info::finish_call(hr, &T::IIDS[K], std::any::type_name::<T>());
     }
     hr
