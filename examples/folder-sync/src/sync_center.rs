@@ -10,6 +10,12 @@
 //! request `ReportProgress` returns) before each item and between files, and ends each item
 //! with `SYNCMGR_PS_SUCCEEDED`, `SYNCMGR_PS_FAILED` or `SYNCMGR_PS_CANCELED`.
 //!
+//! Conflicts: a file changed in the source and in the destination since the last Sync Center
+//! synchronization is not overwritten but reported, as a warning event and as a conflict of the
+//! handler's `ISyncMgrConflictStore` (capability `SYNCMGR_HCM_CONFLICT_STORE`; the store is the
+//! handler object itself, and `GetObject(SYNCMGR_OBJECTID_ConflictStore)` gives it too), which
+//! resolves it keeping the source, the destination or both: see [`crate::conflicts`].
+//!
 //! `FOLDER_SYNC_FAULT=panic` makes `Synchronize` panic (see [`FAULT_ENV`]).
 //!
 //! Configuration: Sync Center passes no cookie, so the handler reads the cookie format of
@@ -20,20 +26,24 @@ use std::path::Path;
 use std::thread;
 
 use mobsync_runtime::WStr;
+use mobsync_runtime::abi::InterfaceOut;
 use mobsync_runtime::syncmgr::sys::{
-    HWND, IEnumSyncMgrSyncItems, ISyncMgrHandlerInfo, ISyncMgrSessionCreator, ISyncMgrSyncItem,
-    SYNCMGR_EL_ERROR, SYNCMGR_HANDLER_CAPABILITIES, SYNCMGR_HANDLER_POLICIES, SYNCMGR_HCM_NONE,
-    SYNCMGR_HPM_NONE, SYNCMGR_HT_FOLDER, SYNCMGR_PROGRESS_STATUS, SYNCMGR_PS_CANCELED,
-    SYNCMGR_PS_FAILED, SYNCMGR_PS_SUCCEEDED, SYNCMGR_PS_UPDATING,
+    HWND, IEnumSyncMgrConflict, IEnumSyncMgrSyncItems, ISyncMgrHandlerInfo, ISyncMgrSessionCreator,
+    ISyncMgrSyncItem, SYNCMGR_CONFLICT_ID_INFO, SYNCMGR_EL_ERROR, SYNCMGR_EL_WARNING,
+    SYNCMGR_HANDLER_CAPABILITIES, SYNCMGR_HANDLER_POLICIES, SYNCMGR_HCM_CONFLICT_STORE,
+    SYNCMGR_HPM_NONE, SYNCMGR_HT_FOLDER, SYNCMGR_OBJECTID_ConflictStore, SYNCMGR_PROGRESS_STATUS,
+    SYNCMGR_PS_CANCELED, SYNCMGR_PS_FAILED, SYNCMGR_PS_SUCCEEDED, SYNCMGR_PS_UPDATING,
 };
 use mobsync_runtime::syncmgr::{
-    CancelRequest, Event, HandlerInfo, SyncCenterHandler, SyncItem, SyncItems, SyncMgrHandler,
-    SyncMgrSyncItemContainer, SyncSession,
+    CancelRequest, Conflict, ConflictStore, Event, HandlerInfo, Resolution, SyncCenterHandler,
+    SyncItem, SyncItems, SyncMgrConflictStore, SyncMgrHandler, SyncMgrSyncItemContainer,
+    SyncSession,
 };
 use windows_core::{GUID, IUnknown, Result};
 
 use crate::config::FolderConfig;
-use crate::copier::{CopyError, CopyObserver, sync_folder};
+use crate::conflicts::{FolderPlan, FolderResolver, list_conflicts};
+use crate::copier::{CopyError, CopyObserver, sync_folder_holding_back};
 use crate::handler::COOKIE_ENV;
 use crate::items::list_items;
 
@@ -64,7 +74,8 @@ pub fn folder_item_id(name: &str) -> String {
 #[derive(Debug, SyncCenterHandler)]
 #[sync_center(
     clsid = "7D1E5A40-2C8B-4F6E-9A31-5B0C4E2F8A17",
-    name = "Folder Sync (Sync Center)"
+    name = "Folder Sync (Sync Center)",
+    interfaces(ISyncMgrConflictStore)
 )]
 pub struct FolderSyncCenter {
     config: Option<FolderConfig>,
@@ -86,6 +97,23 @@ impl FolderSyncCenter {
     /// The handler over this configuration (`None`: not configured).
     pub fn with_config(config: Option<FolderConfig>) -> Self {
         FolderSyncCenter { config }
+    }
+
+    /// The conflict store: every conflict on disk now, resolved by [`FolderResolver`].
+    pub fn conflict_store(&self) -> ConflictStore {
+        let Some(config) = &self.config else {
+            return ConflictStore::new(handler_id(), Vec::new(), |_: &Conflict, _: &Resolution| {
+                Err(mobsync_runtime::hresults::E_UNEXPECTED.into())
+            });
+        };
+        let folders: Vec<String> = self
+            .items()
+            .items()
+            .iter()
+            .map(|i| i.name.clone())
+            .collect();
+        let conflicts = list_conflicts(config, &folders, folder_item_id);
+        ConflictStore::new(handler_id(), conflicts, FolderResolver::new(config.clone()))
     }
 
     /// The items: the subfolders of the source directory, now.
@@ -125,8 +153,16 @@ impl SyncMgrHandler for FolderSyncCenter {
             .into_interface())
     }
 
+    fn get_object(&self, id: &GUID, object: InterfaceOut<'_>) -> Result<()> {
+        if *id == SYNCMGR_OBJECTID_ConflictStore {
+            object.set(&self.conflict_store().into_interface())
+        } else {
+            Err(mobsync_runtime::hresults::E_NOTIMPL.into())
+        }
+    }
+
     fn get_capabilities(&self) -> Result<SYNCMGR_HANDLER_CAPABILITIES> {
-        Ok(SYNCMGR_HCM_NONE)
+        Ok(SYNCMGR_HCM_CONFLICT_STORE)
     }
 
     fn get_policies(&self) -> Result<SYNCMGR_HANDLER_POLICIES> {
@@ -190,6 +226,32 @@ impl SyncMgrSyncItemContainer for FolderSyncCenter {
     }
 }
 
+impl SyncMgrConflictStore for FolderSyncCenter {
+    fn enum_conflicts(
+        &self,
+        handler_id: &WStr,
+        item_id: Option<&WStr>,
+    ) -> Result<IEnumSyncMgrConflict> {
+        self.conflict_store().enumerate(handler_id, item_id)
+    }
+
+    fn bind_to_conflict(
+        &self,
+        info: &SYNCMGR_CONFLICT_ID_INFO,
+        object: InterfaceOut<'_>,
+    ) -> Result<()> {
+        self.conflict_store().bind(info, object)
+    }
+
+    fn remove_conflicts(&self, infos: &[SYNCMGR_CONFLICT_ID_INFO]) -> Result<()> {
+        self.conflict_store().remove(infos)
+    }
+
+    fn get_count(&self, handler_id: &WStr, item_id: Option<&WStr>) -> Result<u32> {
+        self.conflict_store().count(handler_id, item_id)
+    }
+}
+
 /// How one item ended.
 #[derive(Debug, PartialEq, Eq)]
 enum Outcome {
@@ -211,11 +273,34 @@ fn sync_item(
         cancel: CancelRequest::None,
         error: None,
     };
-    let report = sync_folder(
-        &config.source.join(folder),
-        &config.dest.join(folder),
-        &mut observer,
-    );
+    let (source, dest) = (config.source.join(folder), config.dest.join(folder));
+    let plan = match FolderPlan::new(&source, &dest) {
+        Ok(plan) => plan,
+        Err(e) => {
+            report_failure(session, id, &e)?;
+            finish(session, id, SYNCMGR_PS_FAILED, &e.to_string())?;
+            return Ok(Outcome::Done);
+        }
+    };
+    for rel in &plan.conflicts {
+        let event = Event::new(
+            SYNCMGR_EL_WARNING,
+            "Conflict",
+            format!(
+                "{} and {} both changed since the last sync; resolve the conflict to keep the source, the backup or both",
+                source.join(rel).display(),
+                dest.join(rel).display()
+            ),
+        )
+        .item(id);
+        session.report_event(&event)?;
+    }
+    let report =
+        sync_folder_holding_back(&source, &dest, &mut observer, &|rel| plan.holds_back(rel));
+    let conflicts = plan.conflicts.len();
+    if let Err(e) = plan.finish() {
+        report_failure(session, id, &e)?;
+    }
     if let Some(error) = observer.error {
         // The callback itself failed: stop reporting to it.
         return Err(error);
@@ -225,6 +310,13 @@ fn sync_item(
         Ok(r) if !r.failed.is_empty() => (
             SYNCMGR_PS_FAILED,
             format!("{} copied, {} failed", r.copied, r.failed.len()),
+        ),
+        Ok(r) if conflicts > 0 => (
+            SYNCMGR_PS_SUCCEEDED,
+            format!(
+                "{} copied, {} up to date, {conflicts} in conflict",
+                r.copied, r.up_to_date
+            ),
         ),
         Ok(r) => (
             SYNCMGR_PS_SUCCEEDED,
