@@ -11,7 +11,9 @@
 //! A synchronization holds back a file in conflict (it is not overwritten) and a destination
 //! copy the user chose to keep (neither side changed since); everything else is copied as the
 //! Sync Manager side copies it. A file without a record (never synchronized by Sync Center) is
-//! never in conflict. Files whose relative path is not UTF-8 or contains a line break are not
+//! never in conflict. Like the copier, this compares lengths and modification times only: two
+//! edits that leave both sides with the same length and the same time (within the file
+//! system's timestamp granularity) look like the same content. Files whose relative path is not UTF-8 or contains a line break are not
 //! recorded, so never reported as conflicts.
 //!
 //! A conflict's versions are 0, the source, and 1, the destination; resolving keeps:
