@@ -330,7 +330,11 @@ fn every_sync_center_conflict_json_field_is_documented_with_its_type() {
     let synced = run(&["sync-center", "sync", CENTER]);
     assert!(synced.status.success(), "{}", stderr(&synced));
     fs::write(source.join("Notes/a.txt"), "changed in the source").unwrap();
-    fs::write(env.root.join("dest/Notes/a.txt"), "changed in the backup copy").unwrap();
+    fs::write(
+        env.root.join("dest/Notes/a.txt"),
+        "changed in the backup copy",
+    )
+    .unwrap();
     let synced = run(&["sync-center", "sync", CENTER]);
     assert!(synced.status.success(), "{}", stderr(&synced));
 

@@ -25,7 +25,6 @@
 use std::path::Path;
 use std::thread;
 
-use mobsync_runtime::WStr;
 use mobsync_runtime::abi::InterfaceOut;
 use mobsync_runtime::syncmgr::sys::{
     HWND, IEnumSyncMgrConflict, IEnumSyncMgrSyncItems, ISyncMgrHandlerInfo, ISyncMgrSessionCreator,
@@ -39,6 +38,7 @@ use mobsync_runtime::syncmgr::{
     SyncItem, SyncItems, SyncMgrConflictStore, SyncMgrHandler, SyncMgrSyncItemContainer,
     SyncSession,
 };
+use mobsync_runtime::{ComObject, WStr};
 use windows_core::{GUID, IUnknown, Result};
 
 use crate::config::FolderConfig;
@@ -155,7 +155,10 @@ impl SyncMgrHandler for FolderSyncCenter {
 
     fn get_object(&self, id: &GUID, object: InterfaceOut<'_>) -> Result<()> {
         if *id == SYNCMGR_OBJECTID_ConflictStore {
-            object.set(&self.conflict_store().into_interface())
+            let store = ComObject::new(FolderConflicts {
+                config: self.config.clone(),
+            });
+            object.set(&store.to_unknown())
         } else {
             Err(mobsync_runtime::hresults::E_NOTIMPL.into())
         }
@@ -223,6 +226,47 @@ impl SyncMgrSyncItemContainer for FolderSyncCenter {
 
     fn get_sync_item_count(&self) -> Result<u32> {
         self.items().count()
+    }
+}
+
+/// The conflict store `GetObject(SYNCMGR_OBJECTID_ConflictStore)` hands out: like the handler's
+/// own, every call reads the conflicts on disk anew, so a store kept across a synchronization
+/// sees the conflicts it found.
+#[derive(Debug, ComObject)]
+#[com_object(interfaces(mobsync_runtime::syncmgr::sys::ISyncMgrConflictStore))]
+pub struct FolderConflicts {
+    config: Option<FolderConfig>,
+}
+
+impl FolderConflicts {
+    fn store(&self) -> ConflictStore {
+        FolderSyncCenter::with_config(self.config.clone()).conflict_store()
+    }
+}
+
+impl SyncMgrConflictStore for FolderConflicts {
+    fn enum_conflicts(
+        &self,
+        handler_id: &WStr,
+        item_id: Option<&WStr>,
+    ) -> Result<IEnumSyncMgrConflict> {
+        self.store().enumerate(handler_id, item_id)
+    }
+
+    fn bind_to_conflict(
+        &self,
+        info: &SYNCMGR_CONFLICT_ID_INFO,
+        object: InterfaceOut<'_>,
+    ) -> Result<()> {
+        self.store().bind(info, object)
+    }
+
+    fn remove_conflicts(&self, infos: &[SYNCMGR_CONFLICT_ID_INFO]) -> Result<()> {
+        self.store().remove(infos)
+    }
+
+    fn get_count(&self, handler_id: &WStr, item_id: Option<&WStr>) -> Result<u32> {
+        self.store().count(handler_id, item_id)
     }
 }
 
