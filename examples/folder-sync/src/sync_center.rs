@@ -5,8 +5,8 @@
 //! The items are the same subfolders, with the same identities: an item's ID is its Sync
 //! Manager item GUID in braces. `Synchronize` runs on the thread Sync Center calls it on and
 //! returns when done (no thread of its own): per item, it copies new and changed files with
-//! [`sync_folder`], reports each file through `ISyncMgrSyncCallback::ReportProgress` and every
-//! file it cannot copy as an error event naming the path, polls `CanContinue` (and the cancel
+//! [`sync_folder_holding_back`] (holding back conflicts), reports each file through
+//! `ISyncMgrSyncCallback::ReportProgress` and every file it cannot copy as an error event naming the path, polls `CanContinue` (and the cancel
 //! request `ReportProgress` returns) before each item and between files, and ends each item
 //! with `SYNCMGR_PS_SUCCEEDED`, `SYNCMGR_PS_FAILED` or `SYNCMGR_PS_CANCELED`.
 //!

@@ -8,7 +8,7 @@
 //! Resolving one plays the conflict presenter: the host binds the conflict by its ID
 //! (`BindToConflict`), asks its `ISyncMgrResolutionHandler::QueryAbilities` whether the choice is
 //! offered, records the choice in an `ISyncMgrConflictResolveInfo` (`SYNCMGR_PC_KEEP_ONE` with one
-//! version, `SYNCMGR_PC_KEEP_MULTIPLE` with all) lent to the handler (see [`crate::lent`]), and
+//! version, `SYNCMGR_PC_KEEP_MULTIPLE` with all) lent to the handler (guarded like the session objects), and
 //! calls `ISyncMgrConflict::Resolve`.
 
 use mobsync_runtime::WStr;
