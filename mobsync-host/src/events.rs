@@ -2,7 +2,7 @@
 
 use windows_core::GUID;
 
-use crate::model::{HandlerReport, ItemReport, ItemStatus, LoggedError, Phase};
+use crate::model::{HandlerReport, ItemReport, ItemStatus, LoggedError, ModuleLogLevel, Phase};
 
 /// Something that happened during a sync. `handler` is the index of the handler in the list given
 /// to [`crate::Host::sync`].
@@ -57,6 +57,15 @@ pub enum HostEvent {
         handler: usize,
         /// What was logged.
         error: LoggedError,
+    },
+    /// The handler's module logged a record (or panicked): see [`crate::module_log`].
+    HandlerLog {
+        /// Handler index.
+        handler: usize,
+        /// Its level.
+        level: ModuleLogLevel,
+        /// The text.
+        text: String,
     },
     /// A protocol violation or other problem the host noticed.
     Problem {

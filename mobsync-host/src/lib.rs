@@ -28,6 +28,9 @@
 //! - Contract breaks it can see are reported, never dropped silently: calls the runtime refuses
 //!   for a null or wrong-sized argument, unknown items, statuses and levels, completions twice or
 //!   at the wrong time, out-of-range progress values, over-releases.
+//! - What a handler's module logs with the `log` crate, and its panics (one line each), reach the
+//!   report and the live events through the module's `MobsyncSetLogSink` export
+//!   ([`module_log`]): never raw text on stderr.
 //! - Nothing is loaded from, or read out of, a place another user could write ([`trust`]): a
 //!   handler library or registration store that is, or sits below, a group- or world-writable
 //!   directory without the sticky bit, or that another user owns, is refused
@@ -46,12 +49,14 @@
 //! still run code in its module).
 
 mod callback;
+pub mod error_info;
 pub mod events;
 mod host;
 pub mod hresult;
 mod lent;
 mod loader;
 pub mod model;
+pub mod module_log;
 pub mod objects;
 mod options;
 mod raw;

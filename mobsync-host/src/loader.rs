@@ -20,6 +20,7 @@ use windows_core::{GUID, HRESULT, Interface};
 
 use crate::hresult::{CO_E_ERRORINDLL, E_POINTER, REGDB_E_CLASSNOTREG};
 use crate::model::guid_string;
+use crate::module_log::{self, ModuleLog};
 use crate::raw::ComRef;
 use crate::trust::{self, CheckError, TRUST_E_SUBJECT_NOT_TRUSTED};
 
@@ -53,6 +54,8 @@ pub struct Module {
     library: libloading::Library,
     /// Handler runs currently using the module.
     active: AtomicUsize,
+    /// Where its log records go.
+    log: Arc<ModuleLog>,
 }
 
 fn modules() -> &'static Mutex<HashMap<PathBuf, Arc<Module>>> {
@@ -89,10 +92,13 @@ impl Module {
                 ),
             )
         })?;
+        let log = Arc::new(ModuleLog::new(&canonical));
+        module_log::connect(&library, &log);
         let module = Arc::new(Module {
             path: canonical.clone(),
             library,
             active: AtomicUsize::new(0),
+            log,
         });
         map.insert(canonical, Arc::clone(&module));
         Ok(module)
@@ -101,6 +107,11 @@ impl Module {
     /// The module's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Where the module's log records go.
+    pub(crate) fn log(&self) -> &Arc<ModuleLog> {
+        &self.log
     }
 
     fn symbol<T: Copy>(&self, name: &str) -> Result<T, LoadError> {
@@ -520,6 +531,16 @@ pub(crate) struct LoadedHandler {
     /// The settings stored for it (`mobsync-host config`), when it was found in the store.
     pub settings: Option<String>,
     pub unload: UnloadCheck,
+}
+
+impl LoadedHandler {
+    /// Where the handler's module logs to (`None` for a handler in this process).
+    pub fn module_log(&self) -> Option<&Arc<ModuleLog>> {
+        match &self.unload {
+            UnloadCheck::Module(module) => Some(module.log()),
+            UnloadCheck::Function(_) => None,
+        }
+    }
 }
 
 pub(crate) enum UnloadCheck {

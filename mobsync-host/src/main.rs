@@ -40,6 +40,13 @@ fn main() -> ExitCode {
     }
     let matches = command.get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if matches!(
+        cli.command,
+        Command::List(_) | Command::Config(_) | Command::SyncCenter(_)
+    ) {
+        // `regsvr` and `sync` print through their live display instead.
+        cli::ui::install_plain_logger();
+    }
     let result = match cli.command {
         Command::Regsvr(args) => regsvr::run(args),
         Command::List(args) => list::run(args),

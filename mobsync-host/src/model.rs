@@ -139,6 +139,68 @@ impl fmt::Display for LogLevel {
     }
 }
 
+/// The level of a record a handler's module logged ([`ModuleLogRecord`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModuleLogLevel {
+    /// `log::Level::Error` (a panic is one too).
+    Error,
+    /// `log::Level::Warn`.
+    Warn,
+    /// `log::Level::Info`.
+    Info,
+    /// `log::Level::Debug`.
+    Debug,
+    /// `log::Level::Trace` (and any level above it a module sends).
+    Trace,
+}
+
+impl ModuleLogLevel {
+    /// Maps the level `MobsyncSetLogSink`'s sink receives (1 error ... 5 trace).
+    pub fn from_raw(level: u32) -> Self {
+        match level {
+            0 | 1 => Self::Error,
+            2 => Self::Warn,
+            3 => Self::Info,
+            4 => Self::Debug,
+            _ => Self::Trace,
+        }
+    }
+
+    /// The `log` crate's level.
+    pub fn as_log(self) -> log::Level {
+        match self {
+            Self::Error => log::Level::Error,
+            Self::Warn => log::Level::Warn,
+            Self::Info => log::Level::Info,
+            Self::Debug => log::Level::Debug,
+            Self::Trace => log::Level::Trace,
+        }
+    }
+}
+
+impl fmt::Display for ModuleLogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Error => "error",
+            Self::Warn => "warning",
+            Self::Info => "info",
+            Self::Debug => "debug",
+            Self::Trace => "trace",
+        })
+    }
+}
+
+/// One record the handler's module logged with the `log` crate, or one of its panics, received
+/// through the module's `MobsyncSetLogSink` export (see `mobsync_runtime::host_log`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModuleLogRecord {
+    /// Its level.
+    pub level: ModuleLogLevel,
+    /// The text.
+    pub text: String,
+}
+
 /// One `LogError` call.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoggedError {
@@ -296,6 +358,9 @@ pub struct HandlerReport {
     pub items: Vec<ItemReport>,
     /// Everything the handler logged.
     pub errors: Vec<LoggedError>,
+    /// What the handler's module logged with the `log` crate while this run used it, and its
+    /// panics, at the level the host asked for (`MOBSYNC_LOG`, `warn` by default).
+    pub log: Vec<ModuleLogRecord>,
     /// Protocol violations and other problems noticed (double completion, bad pointers, ...).
     pub problems: Vec<String>,
     /// How many times the items were enumerated (more than 1 after `S_SYNCMGR_ENUMITEMS`).
@@ -324,6 +389,7 @@ impl HandlerReport {
             outcome: HandlerOutcome::Completed,
             items: Vec::new(),
             errors: Vec::new(),
+            log: Vec::new(),
             problems: Vec::new(),
             enumerations: 0,
             retries: 0,

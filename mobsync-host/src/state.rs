@@ -10,7 +10,8 @@ use windows_core::{GUID, HRESULT};
 
 use crate::events::{EventSink, HostEvent};
 use crate::model::{
-    HandlerReport, ItemReport, ItemStatus, LogLevel, LoggedError, Phase, guid_string,
+    HandlerReport, ItemReport, ItemStatus, LogLevel, LoggedError, ModuleLogLevel, ModuleLogRecord,
+    Phase, guid_string,
 };
 
 /// Which completion callback the driver is waiting for.
@@ -222,6 +223,27 @@ impl Shared {
         log::debug!("handler #{}: {text}", self.handler);
         self.emit(HostEvent::Problem {
             handler: self.handler,
+            text,
+        });
+    }
+
+    /// A record the handler's module logged (see [`crate::module_log`]); after the run (the
+    /// report taken) it goes to the host's own log.
+    pub fn module_log(&self, level: ModuleLogLevel, text: String) {
+        {
+            let mut state = self.lock();
+            let Some(report) = state.report.as_mut() else {
+                log::log!(level.as_log(), "handler #{}: {text}", self.handler);
+                return;
+            };
+            report.log.push(ModuleLogRecord {
+                level,
+                text: text.clone(),
+            });
+        }
+        self.emit(HostEvent::HandlerLog {
+            handler: self.handler,
+            level,
             text,
         });
     }

@@ -116,7 +116,7 @@ pub fn dll_unregister_server(classes: &[ClassEntry]) -> HRESULT {
 }
 
 /// Exports `DllGetClassObject`, `DllCanUnloadNow`, `DllRegisterServer` and `DllUnregisterServer`
-/// for the listed classes (types with `#[derive(SyncMgrHandler)]`), from a `cdylib`.
+/// (and the optional `MobsyncSetLogSink` of [`host_log`](crate::host_log)) for the listed classes (types with `#[derive(SyncMgrHandler)]`), from a `cdylib`.
 ///
 /// Call it once per crate, at module level. Two classes with the same CLSID are a compile error.
 /// The crate docs have a complete example.
@@ -152,6 +152,17 @@ macro_rules! export_handlers {
             #[unsafe(no_mangle)]
             pub extern "system" fn DllCanUnloadNow() -> $crate::__private::HRESULT {
                 $crate::__private::dll_can_unload_now()
+            }
+
+            /// mobsync-runtime's optional export: where the module's log records and panics go
+            /// (see `mobsync_runtime::host_log`).
+            #[unsafe(no_mangle)]
+            pub extern "system" fn MobsyncSetLogSink(
+                sink: ::core::option::Option<$crate::host_log::LogSink>,
+                context: *mut ::core::ffi::c_void,
+                max_level: u32,
+            ) -> $crate::__private::HRESULT {
+                $crate::host_log::set_log_sink(sink, context, max_level)
             }
 
             /// COM entry point: registers the module's classes.

@@ -1,7 +1,8 @@
 //! Keeping panics from crossing `extern "system"`.
 //!
-//! Every method shim runs the user's code through [`catch`]: a panic becomes `E_UNEXPECTED` and its
-//! message goes to the [`log`] facade. The runtime holds no lock while user code runs, so nothing
+//! Every method shim runs the user's code through [`catch`]: a panic becomes `E_UNEXPECTED` and one
+//! line naming the method, the message and where it happened goes to the host's log sink when the
+//! host set one ([`crate::host_log`]; nothing then reaches stderr), else to the [`log`] facade. The runtime holds no lock while user code runs, so nothing
 //! is poisoned and the next call on the same object works.
 //!
 //! Catching needs `panic = "unwind"`. A handler DLL built with `panic = "abort"` (as the Windows
@@ -13,11 +14,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use windows_core::HRESULT;
 
+use crate::host_log;
 use crate::hresults::E_UNEXPECTED;
 
 /// Runs `f`, turning a panic into `E_UNEXPECTED` (logged with `what`, e.g. `"ISyncMgrSynchronize::Initialize"`).
 pub(crate) fn catch(what: &str, f: impl FnOnce() -> HRESULT) -> HRESULT {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    match host_log::in_shim(|| catch_unwind(AssertUnwindSafe(f))) {
         Ok(hr) => hr,
         Err(payload) => {
             report_panic(what, payload);
@@ -28,7 +30,7 @@ pub(crate) fn catch(what: &str, f: impl FnOnce() -> HRESULT) -> HRESULT {
 
 /// Runs `f`, turning a panic into `None` (logged with `what`).
 pub(crate) fn catch_value<R>(what: &str, f: impl FnOnce() -> R) -> Option<R> {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    match host_log::in_shim(|| catch_unwind(AssertUnwindSafe(f))) {
         Ok(value) => Some(value),
         Err(payload) => {
             report_panic(what, payload);
@@ -41,8 +43,14 @@ pub(crate) fn catch_value<R>(what: &str, f: impl FnOnce() -> R) -> Option<R> {
 /// panicking logger or a payload whose `Drop` panics are contained too.
 fn report_panic(what: &str, payload: Box<dyn Any + Send>) {
     let message = panic_message(&*payload);
+    let at = host_log::take_panic_location();
     let logged = catch_unwind(AssertUnwindSafe(|| {
-        log::error!("panic in {what}: {message}; returning E_UNEXPECTED");
+        let line = format!("panic in {what}: {message}{at}; returning E_UNEXPECTED");
+        // The caller reads it as the description of the thread's error object.
+        crate::error_info::set_pending(E_UNEXPECTED, format!("panic in {what}: {message}"));
+        if !host_log::send(log::Level::Error, &line) {
+            log::error!("{line}");
+        }
     }));
     drop(logged);
     if let Err(nested) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {

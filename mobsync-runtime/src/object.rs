@@ -5,6 +5,7 @@
 //! ```text
 //! Object<T> (repr(C))
 //! ├─ vtables: [VtablePtr; N]   slot k = the interface pointer for T::IIDS[k]; slot 0 is also IUnknown
+//! ├─ support_error_info: VtablePtr  the ISupportErrorInfo pointer (crate::error_info)
 //! ├─ refs:    AtomicU32        one count for the whole object
 //! ├─ owner:   Option<ThreadId> the creating thread, for apartment-threaded classes
 //! └─ value:   T                the user's value, dropped exactly once
@@ -13,8 +14,8 @@
 //! An interface pointer is the address of its slot; the slot holds the address of a `'static`
 //! vtable whose functions are generic over `T` and the slot index `K`, so every shim finds the
 //! object by stepping back `K` slots. `QueryInterface(IID_IUnknown)` through any slot returns slot
-//! 0, which gives COM identity. Only the IIDs in [`ComClass::IIDS`] are answered: no
-//! `IInspectable`, no `IAgileObject`, no `IMarshal`.
+//! 0, which gives COM identity. Only the IIDs in [`ComClass::IIDS`] (and their bases) and
+//! `ISupportErrorInfo` are answered: no `IInspectable`, no `IAgileObject`, no `IMarshal`.
 //!
 //! Reference counting follows the usual pattern: `fetch_add(Relaxed)` on `AddRef`;
 //! `fetch_sub(Release)` and an `Acquire` fence before destroying at zero. A `Release` that finds
@@ -35,6 +36,7 @@ use std::thread::ThreadId;
 use windows_core::{GUID, HRESULT, IUnknown, IUnknown_Vtbl, Interface};
 
 use crate::abi::{self, Checked, OutPtr};
+use crate::error_info::{self, ISupportErrorInfo, ISupportErrorInfo_Vtbl};
 use crate::guard;
 use crate::hresults::{E_NOINTERFACE, E_POINTER, RPC_E_WRONG_THREAD, S_OK};
 use crate::module;
@@ -105,6 +107,9 @@ pub unsafe trait ComClass: Sized + 'static {
     const BASE_IIDS: &'static [&'static [GUID]] = &[];
     /// The threading model; its bound is where `Send + Sync` is required.
     type Threading: ThreadingPolicy<Self>;
+    /// Whether the objects answer `ISupportErrorInfo` (`S_OK` for their interfaces) and their
+    /// failures set the thread's error object ([`crate::error_info`]). Only error objects say no.
+    const SUPPORTS_ERROR_INFO: bool = true;
 }
 
 /// An interface whose vtable, for class `T` in slot `K`, the runtime can build.
@@ -140,6 +145,7 @@ pub unsafe trait HasInterface<I: Interface>: ComClass {
 #[repr(C)]
 pub(crate) struct Object<T: ComClass> {
     vtables: T::Vtables,
+    support_error_info: VtablePtr,
     refs: AtomicU32,
     owner: Option<ThreadId>,
     value: ManuallyDrop<T>,
@@ -156,6 +162,7 @@ impl<T: ComClass> Object<T> {
         };
         let boxed = Box::new(Object {
             vtables: T::VTABLES,
+            support_error_info: VtablePtr::new(&SupportErrorInfo::<T>::VTABLE),
             refs: AtomicU32::new(1),
             owner,
             value: ManuallyDrop::new(value),
@@ -275,6 +282,14 @@ impl<T: ComClass> Object<T> {
     ///
     /// `this` points to a live object.
     unsafe fn query(this: NonNull<Object<T>>, iid: &GUID) -> Checked<*mut c_void> {
+        if T::SUPPORTS_ERROR_INFO && *iid == ISupportErrorInfo::IID {
+            // SAFETY: the object is alive (the caller holds a reference); the field is in the
+            // block, and the pointer is derived from the whole block's.
+            unsafe {
+                Self::add_ref(this);
+                return Ok((&raw mut (*this.as_ptr()).support_error_info).cast());
+            }
+        }
         let slot = if *iid == IUnknown::IID {
             Some(0)
         } else {
@@ -288,6 +303,85 @@ impl<T: ComClass> Object<T> {
         unsafe {
             Self::add_ref(this);
             Ok(Self::slot(this, k))
+        }
+    }
+}
+
+/// The `ISupportErrorInfo` slot of class `T`: its `this` is the `support_error_info` field.
+struct SupportErrorInfo<T>(PhantomData<T>);
+
+impl<T: ComClass> SupportErrorInfo<T> {
+    const VTABLE: ISupportErrorInfo_Vtbl = ISupportErrorInfo_Vtbl {
+        base__: IUnknown_Vtbl {
+            QueryInterface: Self::query_interface,
+            AddRef: Self::add_ref,
+            Release: Self::release,
+        },
+        InterfaceSupportsErrorInfo: Self::interface_supports_error_info,
+    };
+
+    /// The object whose `support_error_info` field `this` points to.
+    ///
+    /// # Safety
+    ///
+    /// `this` is non-null and is that field of a live `Object<T>`.
+    unsafe fn object(this: *mut c_void) -> NonNull<Object<T>> {
+        let offset = std::mem::offset_of!(Object<T>, support_error_info);
+        // SAFETY: stepping back the field's offset gives the start of the same block.
+        unsafe { NonNull::new_unchecked(this.byte_sub(offset).cast::<Object<T>>()) }
+    }
+
+    unsafe extern "system" fn query_interface(
+        this: *mut c_void,
+        iid: *const GUID,
+        ppv: *mut *mut c_void,
+    ) -> HRESULT {
+        // SAFETY: per the COM contract `ppv` is null or writable for the call.
+        let out = unsafe { OutPtr::new(ppv) };
+        if this.is_null() {
+            return E_POINTER;
+        }
+        abi::respond(|| {
+            let out = out?;
+            // SAFETY: per the COM contract `iid` is null or readable.
+            let iid = unsafe { abi::in_guid(iid) }?;
+            // SAFETY: `this` is the field of a live object on which the caller holds a reference.
+            out.set(unsafe { Object::<T>::query(Self::object(this), &iid) }?);
+            Ok(S_OK)
+        })
+    }
+
+    unsafe extern "system" fn add_ref(this: *mut c_void) -> u32 {
+        if this.is_null() {
+            return 0;
+        }
+        // SAFETY: `this` is the field of a live object; the caller holds a reference.
+        unsafe { Object::<T>::add_ref(Self::object(this)) }
+    }
+
+    unsafe extern "system" fn release(this: *mut c_void) -> u32 {
+        if this.is_null() {
+            return 0;
+        }
+        // SAFETY: `this` is the field of a live object and the caller gives up one reference.
+        unsafe { Object::<T>::release(Self::object(this)) }
+    }
+
+    /// `S_OK` for the object's interfaces (and their bases), `S_FALSE` for others.
+    unsafe extern "system" fn interface_supports_error_info(
+        this: *mut c_void,
+        iid: *const GUID,
+    ) -> HRESULT {
+        if this.is_null() {
+            return E_POINTER;
+        }
+        // SAFETY: per the COM contract `iid` is null or readable.
+        match unsafe { abi::in_guid(iid) } {
+            Ok(iid) if T::IIDS.contains(&iid) || T::BASE_IIDS.iter().any(|b| b.contains(&iid)) => {
+                S_OK
+            }
+            Ok(_) => crate::hresults::S_FALSE,
+            Err(hr) => hr,
         }
     }
 }
@@ -361,7 +455,11 @@ pub unsafe fn dispatch<T: ComClass, const K: usize>(
     if !object.on_owner_thread() {
         return RPC_E_WRONG_THREAD;
     }
-    guard::catch(method, || f(&object.value))
+    let hr = guard::catch(method, || f(&object.value));
+    if T::SUPPORTS_ERROR_INFO {
+        error_info::finish_call(hr, &T::IIDS[K], std::any::type_name::<T>());
+    }
+    hr
 }
 
 /// Runs a method that does not return an `HRESULT` (`ULONG AddRef`-style counters, `void`

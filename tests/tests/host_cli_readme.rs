@@ -257,7 +257,25 @@ fn every_json_field_is_documented_with_its_type() {
         not_a_library.to_str().unwrap(),
     ]);
     assert_eq!(failed.status.code(), Some(2));
-    let documents = [json(&completed), json(&declined), json(&failed)];
+    // The handler's own `log` record (a source folder that is not there; at debug level).
+    let missing_source = env
+        .command(&[
+            "sync",
+            CLSID,
+            "--json",
+            "--cookie",
+            &env.cookie(&env.root.join("nosuch"), "dest", ""),
+        ])
+        .env("MOBSYNC_LOG", "debug")
+        .output()
+        .unwrap();
+    assert_eq!(missing_source.status.code(), Some(1));
+    let documents = [
+        json(&completed),
+        json(&declined),
+        json(&failed),
+        json(&missing_source),
+    ];
     assert_eq!(documents[1]["handlers"][0]["outcome"]["kind"], "declined");
     assert_eq!(documents[2]["handlers"][0]["outcome"]["kind"], "failed");
     check("`sync --json` prints", &documents);

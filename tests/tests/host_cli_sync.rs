@@ -1,6 +1,7 @@
 //! `mobsync-host sync`, `config` and `list` as a newcomer uses them, with the real folder-sync
 //! module: `--cancel ITEM`, what Ctrl-C leaves on screen, settings stored with `config` as the
-//! cookie, errors about the destination, and a `list` that fits 80 columns.
+//! cookie, errors about the destination, a `list` that fits 80 columns, and what the handler
+//! logs or panics reaching the user as one line each.
 
 #![cfg(unix)]
 
@@ -342,4 +343,93 @@ fn list_fits_80_columns_and_its_json_keeps_every_value_whole() {
     let listed = json(&env.run(&["list", "--json"]));
     assert_eq!(listed[0]["module"], module.display().to_string());
     assert_eq!(listed[0]["settings"], format!("source={}", deep.display()));
+}
+
+#[test]
+fn the_handlers_error_text_log_and_panics_reach_the_user_as_one_line_each() {
+    let env = Env::new();
+    env.register();
+    // Initialize fails for a missing source: the handler's own text (its error object, the COM
+    // way) is in the failure line and the JSON outcome.
+    let missing = env.root.join("nosuch");
+    let cookie = env.cookie(&missing, "dest", "");
+    let expected = format!("cannot list the source folder {}", missing.display());
+    let out = env.run(&["sync", CLSID, "--cookie", &cookie]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!(
+            "Folder Sync: FAILED in Initialize: 0x80070003 Initialize failed: {expected}: "
+        )),
+        "{}",
+        stdout(&out)
+    );
+    // Its `log::debug!` about the same is not shown at the default level...
+    assert!(!stderr(&out).contains("debug ["), "{}", stderr(&out));
+    let report = json(&env.run(&["sync", CLSID, "--json", "--cookie", &cookie]));
+    let outcome = &report["handlers"][0]["outcome"];
+    assert!(
+        outcome["message"].as_str().unwrap().contains(&expected),
+        "{outcome}"
+    );
+    assert_eq!(report["handlers"][0]["log"], serde_json::json!([]));
+    // ...and is with MOBSYNC_LOG=debug: under the handler's name, and in the JSON report.
+    let debug = |extra: &[&str]| {
+        let mut args = vec!["sync", CLSID, "--cookie", &cookie];
+        args.extend(extra);
+        env.command(&args)
+            .env("MOBSYNC_LOG", "debug")
+            .output()
+            .unwrap()
+    };
+    let err = stderr(&debug(&[]));
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("debug [Folder Sync] folder-sync: "))
+        .unwrap_or_else(|| panic!("no debug line from the handler: {err}"));
+    assert!(line.contains(&expected), "{line}");
+    let log = json(&debug(&["--json"]))["handlers"][0]["log"].clone();
+    assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
+    assert_eq!(log[0]["level"], "debug");
+    assert!(
+        log[0]["text"].as_str().unwrap().contains(&expected),
+        "{log}"
+    );
+
+    // A panic in Synchronize: one line naming the handler, the method and the message, and the
+    // message as the failure's text; no raw panic text or backtrace from inside the handler.
+    let source = env.tree(&[("A/1.txt", 3)]);
+    let out = env
+        .command(&["sync", CLSID, "--cookie", &env.cookie(&source, "dest", "")])
+        .env("FOLDER_SYNC_FAULT", "panic")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let message = "FOLDER_SYNC_FAULT=panic: a deliberate panic in Synchronize";
+    let panics: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("error [Folder Sync] panic"))
+        .collect();
+    assert_eq!(panics.len(), 1, "{err}");
+    assert!(
+        panics[0].starts_with(&format!(
+            "error [Folder Sync] panic in ISyncMgrSynchronize::Synchronize: {message} \
+             (examples/folder-sync/src/handler.rs:"
+        )),
+        "{err}"
+    );
+    assert!(panics[0].ends_with("; returning E_UNEXPECTED"), "{err}");
+    assert!(
+        stdout(&out).contains(&format!(
+            "Folder Sync: FAILED in Synchronize: 0x8000FFFF Synchronize failed: panic in \
+             ISyncMgrSynchronize::Synchronize: {message}"
+        )),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        !err.contains("panicked at") && !err.contains("stack backtrace"),
+        "{err}"
+    );
 }

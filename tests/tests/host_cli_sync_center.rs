@@ -315,6 +315,17 @@ fn a_panicking_handler_and_a_missing_module_are_named_with_the_method() {
     assert_eq!(outcome["kind"], "failed");
     assert_eq!(outcome["method"], "ISyncMgrHandler::Synchronize");
     assert_eq!(outcome["hresult"], "0x8000FFFF", "E_UNEXPECTED: {outcome}");
+    // One line naming the module, the method and the message; no raw panic text.
+    let err = stderr(&out);
+    let panics: Vec<&str> = err.lines().filter(|l| l.contains("panic in")).collect();
+    assert_eq!(panics.len(), 1, "{err}");
+    assert!(
+        panics[0].starts_with(
+            "error: libfolder_sync.so: panic in ISyncMgrHandler::Synchronize: FOLDER_SYNC_FAULT=panic"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("panicked at"), "{err}");
     assert!(outcome["item"].is_null());
     assert_eq!(
         outcome["handler"],

@@ -267,3 +267,34 @@ fn an_unknown_conflict_is_named_and_exits_2() {
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[test]
+fn a_failed_resolution_names_the_path_and_exits_1() {
+    let c = Conflicted::new();
+    c.sync_and_list();
+    // An immutable backup folder: the backup's copy cannot be renamed, even by root. Without
+    // chattr (or a file system that supports it), the failure cannot be provoked here.
+    let folder = c.dest.join("Notes");
+    let immutable = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(&folder)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !immutable {
+        eprintln!("chattr +i is not available here: the failure path is not exercised");
+        return;
+    }
+    let out = c.resolve("both");
+    let _ = std::process::Command::new("chattr")
+        .arg("-i")
+        .arg(&folder)
+        .status();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("ISyncMgrConflict::Resolve failed")
+            && err.contains(&format!("cannot rename {}", folder.join("a.txt").display())),
+        "{err}"
+    );
+    assert_eq!(c.conflict_count(), 1, "the conflict stays");
+}

@@ -7,7 +7,8 @@
  * here, checking every step:
  *
  *   class factory (aggregation refused, LockServer counted by DllCanUnloadNow), QueryInterface
- *   identity, Initialize(cookie), GetHandlerInfo (+ CoTaskMemFree), EnumSyncMgrItems with Next in
+ *   identity, Initialize with a missing source (its error text through ISupportErrorInfo and
+ *   oleaut32's GetErrorInfo), Initialize(cookie), GetHandlerInfo (+ CoTaskMemFree), EnumSyncMgrItems with Next in
  *   batches, Skip, Reset, Clone and argument checks, SetProgressCallback, PrepareForSync and its
  *   completion, Synchronize and its completion (either may come on another thread: events with
  *   timeouts), per-item progress and final status, the copied files, the release of every object
@@ -27,6 +28,7 @@
 #include <windows.h>
 #include <initguid.h>
 #include <objbase.h>
+#include <oleauto.h>
 #include <mobsync.h>
 #include <stdio.h>
 #include <string.h>
@@ -327,6 +329,51 @@ static const Folder *find_folder(const Folder *folders, int n, const wchar_t *na
     return NULL;
 }
 
+/* Initialize with a source folder that does not exist fails with the path's error, and the
+ * handler's text reaches us the COM way: ISupportErrorInfo says S_OK for ISyncMgrSynchronize,
+ * and oleaut32's GetErrorInfo hands over its error object, naming the folder. */
+static void check_error_info(ISyncMgrSynchronize *sync)
+{
+    static const char missing[] = "source=C:\\\\mobsync-no-such-folder;dest=C:\\\\mobsync-no-dest";
+    ISupportErrorInfo *support = NULL;
+    IErrorInfo *info = NULL;
+    BSTR text = NULL;
+    GUID guid;
+    HRESULT hr;
+
+    hr = ISyncMgrSynchronize_Initialize(sync, 0, SYNCMGRFLAG_MANUAL, (DWORD)strlen(missing),
+                                        (const BYTE *)missing);
+    CHECK(hr == HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND),
+          "Initialize with a missing source: %#lx (0x80070003 expected)", (unsigned long)hr);
+    hr = ISyncMgrSynchronize_QueryInterface(sync, &IID_ISupportErrorInfo, (void **)&support);
+    CHECK(hr == S_OK && support, "QueryInterface(ISupportErrorInfo): %#lx", (unsigned long)hr);
+    if (!support)
+        return;
+    hr = ISupportErrorInfo_InterfaceSupportsErrorInfo(support, &IID_ISyncMgrSynchronize);
+    CHECK(hr == S_OK, "InterfaceSupportsErrorInfo(ISyncMgrSynchronize): %#lx", (unsigned long)hr);
+    hr = ISupportErrorInfo_InterfaceSupportsErrorInfo(support, &IID_IClassFactory);
+    CHECK(hr == S_FALSE, "InterfaceSupportsErrorInfo(IClassFactory): %#lx (S_FALSE expected)",
+          (unsigned long)hr);
+    ISupportErrorInfo_Release(support);
+    hr = GetErrorInfo(0, &info);
+    CHECK(hr == S_OK && info, "GetErrorInfo after the failure: %#lx", (unsigned long)hr);
+    if (!info)
+        return;
+    hr = IErrorInfo_GetDescription(info, &text);
+    CHECK(hr == S_OK && text && wcsstr(text, L"cannot list the source folder") &&
+              wcsstr(text, L"mobsync-no-such-folder"),
+          "the error object's description names the folder: %#lx \"%ls\"", (unsigned long)hr,
+          text ? text : L"(null)");
+    SysFreeString(text);
+    hr = IErrorInfo_GetGUID(info, &guid);
+    CHECK(hr == S_OK && IsEqualGUID(&guid, &IID_ISyncMgrSynchronize),
+          "the error object's GUID is IID_ISyncMgrSynchronize: %#lx", (unsigned long)hr);
+    IErrorInfo_Release(info);
+    hr = GetErrorInfo(0, &info);
+    CHECK(hr == S_FALSE && info == NULL, "GetErrorInfo hands the object over once: %#lx",
+          (unsigned long)hr);
+}
+
 static int name_terminated(const WCHAR *name, int cap)
 {
     int i;
@@ -462,6 +509,7 @@ int wmain(int argc, wchar_t **argv)
     hr = ISyncMgrSynchronize_Initialize(sync, 0, SYNCMGRFLAG_MANUAL, 5, NULL);
     CHECK(hr == E_POINTER || hr == E_INVALIDARG,
           "Initialize with a cookie length but no buffer: %#lx", (unsigned long)hr);
+    check_error_info(sync);
     hr = ISyncMgrSynchronize_Initialize(sync, 0, SYNCMGRFLAG_MANUAL, (DWORD)cookie_len,
                                         (const BYTE *)cookie);
     REQUIRE(hr == S_OK, "Initialize(SYNCMGRFLAG_MANUAL, cookie): %#lx", (unsigned long)hr);

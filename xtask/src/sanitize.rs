@@ -3,7 +3,9 @@
 //! stack or heap overflow, or leak.
 //!
 //! - The runtime's unit tests (`cargo test -p mobsync-runtime --lib`: the object model, the
-//!   shims, the class factory, the item enumerator, the task allocator) and the raw ABI tests of
+//!   shims, the class factory, the item enumerator, the task allocator, the host log sink), the
+//!   host library's (`cargo test -p mobsync-host --lib`: the guarded stand-ins it lends handlers,
+//!   the trust checks, the report model) and the raw ABI tests of
 //!   mobsync-tests (`raw_abi_*.rs`, `reliability_abi.rs`: every vtable slot called from the
 //!   outside with null, misaligned and valid pointers), built with `-Zsanitizer=address` on
 //!   nightly for `--target x86_64-unknown-linux-gnu` (so that build scripts and proc macros are
@@ -63,7 +65,7 @@ pub struct Args {
     /// Only these test binaries of mobsync-tests (default: all the raw ABI tests).
     #[arg(long = "test", value_name = "NAME")]
     tests: Vec<String>,
-    /// Skip the runtime's unit tests.
+    /// Skip the runtime's and the host's unit tests.
     #[arg(long)]
     no_unit_tests: bool,
     /// Skip the C client.
@@ -101,12 +103,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let mut binaries = Vec::new();
     if !args.no_unit_tests {
-        step("Building the runtime's unit tests with AddressSanitizer");
+        step("Building the runtime's and the host's unit tests with AddressSanitizer");
         binaries.extend(test_binaries(
             &root,
             &target,
-            &["-p", "mobsync-runtime", "--lib"],
-            &["mobsync_runtime"],
+            &["-p", "mobsync-runtime", "-p", "mobsync-host", "--lib"],
+            &["mobsync_runtime", "mobsync_host"],
         )?);
     }
     if !tests.is_empty() {

@@ -512,7 +512,7 @@ impl Ctx {
             ])
             .arg(&client)
             .arg(&source)
-            .args(["-lole32", "-luuid"]);
+            .args(["-lole32", "-loleaut32", "-luuid"]);
             run_checked(&mut cmd, "building the C client")?;
         }
         Ok(client)

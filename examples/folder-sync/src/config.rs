@@ -19,6 +19,10 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Set to `panic` to make `Synchronize` of both classes panic: the proof that a panic in a
+/// handler becomes `E_UNEXPECTED`, never crosses the ABI, and reaches the host as one line.
+pub const FAULT_ENV: &str = "FOLDER_SYNC_FAULT";
+
 /// The two directories one sync works on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FolderConfig {

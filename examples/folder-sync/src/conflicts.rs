@@ -482,7 +482,7 @@ const E_FILE_EXISTS: HRESULT = HRESULT(0x8007_0050_u32 as i32);
 const E_ACCESSDENIED: HRESULT = HRESULT(0x8007_0005_u32 as i32);
 
 /// Why a resolution failed: the code the COM caller gets, and a message naming the path (the
-/// handler logs it: a COM error carries no text to a caller on every platform).
+/// caller's error text, through `IErrorInfo`; the handler logs it too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveError {
     /// The HRESULT returned through `ISyncMgrConflict::Resolve` or `KeepItems`.
@@ -500,9 +500,10 @@ impl std::fmt::Display for ResolveError {
 impl std::error::Error for ResolveError {}
 
 impl From<ResolveError> for windows_core::Error {
+    /// The code, with the message as the caller's error text (`IErrorInfo`).
     fn from(e: ResolveError) -> Self {
         log::warn!("folder-sync: {}", e.message);
-        windows_core::Error::new(e.code, e.message)
+        mobsync_runtime::error(e.code, e.message)
     }
 }
 

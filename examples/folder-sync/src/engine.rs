@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 
@@ -93,7 +93,14 @@ pub enum EngineError {
     /// `Initialize` had no usable configuration.
     Config(String),
     /// The source folder could not be listed.
-    Io(io::Error),
+    Listing {
+        /// The source folder.
+        source: PathBuf,
+        /// Why.
+        error: io::Error,
+    },
+    /// The worker thread could not be started.
+    Thread(io::Error),
     /// A call came in the wrong order (for example `Synchronize` before `Initialize`).
     NotReady(&'static str),
     /// `PrepareForSync` named an item that does not exist.
@@ -104,7 +111,14 @@ impl std::fmt::Display for EngineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Config(text) => write!(f, "{text}"),
-            Self::Io(error) => write!(f, "{error}"),
+            Self::Listing { source, error } => {
+                write!(
+                    f,
+                    "cannot list the source folder {}: {error}",
+                    source.display()
+                )
+            }
+            Self::Thread(error) => write!(f, "cannot start the worker thread: {error}"),
             Self::NotReady(what) => write!(f, "{what}"),
             Self::UnknownItem(id) => write!(f, "unknown item {id:032x}"),
         }
@@ -114,7 +128,10 @@ impl std::fmt::Display for EngineError {
 impl Engine {
     /// `Initialize`: takes the configuration and lists the items.
     pub fn initialize(&self, config: FolderConfig) -> Result<(), EngineError> {
-        let items = list_items(&config.source).map_err(EngineError::Io)?;
+        let items = list_items(&config.source).map_err(|error| EngineError::Listing {
+            source: config.source.clone(),
+            error,
+        })?;
         *lock(&self.items) = items;
         *lock(&self.config) = Some(config);
         Ok(())
@@ -131,7 +148,10 @@ impl Engine {
             .as_ref()
             .map(|c| c.source.clone())
             .ok_or(EngineError::NotReady("Initialize was not called"))?;
-        let items = list_items(&source).map_err(EngineError::Io)?;
+        let items = list_items(&source).map_err(|error| EngineError::Listing {
+            source: source.clone(),
+            error,
+        })?;
         *lock(&self.items) = items.clone();
         Ok(items)
     }
@@ -181,7 +201,7 @@ impl Engine {
         let handle = thread::Builder::new()
             .name("folder-sync worker".into())
             .spawn(move || run(&config, &selected, &cancels, &reporter))
-            .map_err(EngineError::Io)?;
+            .map_err(EngineError::Thread)?;
         *worker = Some(handle);
         Ok(())
     }

@@ -47,14 +47,15 @@ impl Drop for FolderSync {
     }
 }
 
+/// The method's error: its HRESULT, with the text for the caller (the thread's error object).
 fn engine_error(error: EngineError) -> windows_core::Error {
-    log::warn!("folder-sync: {error}");
-    let hr = match error {
+    log::debug!("folder-sync: {error}");
+    let hr = match &error {
         EngineError::Config(_) | EngineError::UnknownItem(_) => E_INVALIDARG,
         EngineError::NotReady(_) => E_UNEXPECTED,
-        EngineError::Io(io) => io_hresult(&io),
+        EngineError::Listing { error, .. } | EngineError::Thread(error) => io_hresult(error),
     };
-    hr.into()
+    mobsync_runtime::error(hr, error.to_string())
 }
 
 /// `HRESULT_FROM_WIN32` of the OS error, or `E_FAIL`.
@@ -135,6 +136,12 @@ impl SyncMgrSynchronize for FolderSync {
     }
 
     fn synchronize(&self, _parent: HWND) -> windows_core::Result<()> {
+        if std::env::var_os(crate::config::FAULT_ENV).is_some_and(|v| v == "panic") {
+            panic!(
+                "{}=panic: a deliberate panic in Synchronize",
+                crate::config::FAULT_ENV
+            );
+        }
         let callback = self.callback().ok_or_else(|| {
             engine_error(EngineError::NotReady("SetProgressCallback was not called"))
         })?;

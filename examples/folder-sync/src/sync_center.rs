@@ -13,10 +13,10 @@
 //! Conflicts: a file changed in the source and in the destination since the last Sync Center
 //! synchronization is not overwritten but reported, as a warning event and as a conflict of the
 //! handler's `ISyncMgrConflictStore` (capability `SYNCMGR_HCM_CONFLICT_STORE`; the store is the
-//! handler object itself, and `GetObject(SYNCMGR_OBJECTID_ConflictStore)` gives it too), which
+//! handler object itself, and `GetObject(SYNCMGR_OBJECTID_ConflictStore)` gives one too), which
 //! resolves it keeping the source, the destination or both: see [`crate::conflicts`].
 //!
-//! `FOLDER_SYNC_FAULT=panic` makes `Synchronize` panic (see [`FAULT_ENV`]).
+//! `FOLDER_SYNC_FAULT=panic` makes `Synchronize` (of both classes) panic (see [`FAULT_ENV`]).
 //!
 //! Configuration: Sync Center passes no cookie, so the handler reads the cookie format of
 //! [`crate::config`] from `FOLDER_SYNC_COOKIE`. Without it the handler has no items, and a
@@ -47,9 +47,7 @@ use crate::copier::{CopyError, CopyObserver, sync_folder_holding_back};
 use crate::handler::COOKIE_ENV;
 use crate::items::list_items;
 
-/// Set to `panic` to make `Synchronize` panic: the C client's proof that a panic in a handler
-/// becomes `E_UNEXPECTED` and never crosses the ABI.
-pub const FAULT_ENV: &str = "FOLDER_SYNC_FAULT";
+pub use crate::config::FAULT_ENV;
 
 /// The Sync Center handler's display name.
 pub const SYNC_CENTER_NAME: &str = "Folder Sync (Sync Center)";

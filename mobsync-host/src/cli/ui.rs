@@ -243,6 +243,15 @@ impl EventSink for LiveUi {
                 drop(state);
                 self.println(&line);
             }
+            HostEvent::HandlerLog {
+                handler,
+                level,
+                text,
+            } => {
+                let name = state.handlers.entry(handler).or_default().name.clone();
+                drop(state);
+                self.println(&format!("{level} [{name}] {text}"));
+            }
             HostEvent::Problem { handler, text } => {
                 let name = state.handlers.entry(handler).or_default().name.clone();
                 drop(state);
@@ -293,9 +302,17 @@ pub fn log_level() -> log::LevelFilter {
         .unwrap_or(log::LevelFilter::Warn)
 }
 
-/// Sends the `log` facade's records through `ui`.
+/// Sends the `log` facade's records (the host's, and handler modules' records no run takes)
+/// plainly to stderr: for the commands without a live display.
+pub fn install_plain_logger() {
+    install_logger(&LiveUi::with_target(ProgressDrawTarget::hidden(), false));
+}
+
+/// Sends the `log` facade's records through `ui`, and asks handler modules loaded from now on
+/// for their records at the same level.
 pub fn install_logger(ui: &Arc<LiveUi>) {
     let level = log_level();
+    mobsync_host::module_log::set_handler_log_level(level);
     let _ = log::set_logger(Box::leak(Box::new(UiLogger {
         ui: Arc::clone(ui),
         level,

@@ -53,12 +53,24 @@ pub(crate) fn run(
             return finish(shared, outcome, false, None);
         }
     };
+    // The module's log records go to this run while it lasts.
+    let _log = loaded.module_log().map(|log| {
+        let shared = Arc::clone(shared);
+        log.attach(Arc::new(move |level, text| shared.module_log(level, text)))
+    });
     shared.with_report(|r| {
         r.module = loaded.module.clone();
         if let Some(name) = &loaded.registered_name {
             r.name = name.clone();
         }
     });
+    // Displays name the handler by its registered name until `GetHandlerInfo` answers.
+    if let Some(name) = &loaded.registered_name {
+        shared.emit(HostEvent::HandlerInfo {
+            handler: shared.handler,
+            name: name.clone(),
+        });
+    }
     // Without a cookie of its own, a handler gets the settings stored for it.
     let cookie = match &loaded.settings {
         Some(settings) if options.cookie.is_empty() => settings.as_bytes(),
@@ -188,6 +200,29 @@ fn failed(phase: Phase, hr: HRESULT, what: &str) -> HandlerOutcome {
 }
 
 impl Driver<'_> {
+    /// How a call of the handler's `ISyncMgrSynchronize` that returned `hr` ended: with the
+    /// handler's own error text when it gave one the COM way (`ISupportErrorInfo` and the
+    /// thread's error object), else the HRESULT's meaning.
+    fn failed(&self, phase: Phase, hr: HRESULT, what: &str) -> HandlerOutcome {
+        let mut outcome = failed(phase, hr, what);
+        if let Some(text) = self.error_text()
+            && let HandlerOutcome::Failed { message, .. } = &mut outcome
+        {
+            *message = format!("{what}: {text}");
+        }
+        outcome
+    }
+
+    /// The description of the error object the handler stored for its last failed call.
+    fn error_text(&self) -> Option<String> {
+        let raw = self.handler.as_raw();
+        // SAFETY: the handler pointer is live for the run; borrowed, not released.
+        let unknown = unsafe {
+            <windows_core::IUnknown as windows_core::Interface>::from_raw_borrowed(&raw)
+        }?;
+        mobsync_runtime::error_info::error_description(unknown, &sys::IID_ISyncMgrSynchronize)
+    }
+
     fn vt(&self) -> &sys::ISyncMgrSynchronize_Vtbl {
         // SAFETY: the handler pointer was created for IID_ISyncMgrSynchronize.
         unsafe { self.handler.vtable::<sys::ISyncMgrSynchronize_Vtbl>() }
@@ -242,7 +277,7 @@ impl Driver<'_> {
             return Err(HandlerOutcome::Declined);
         }
         if hr.is_err() {
-            return Err(failed(Phase::Initialize, hr, "Initialize failed"));
+            return Err(self.failed(Phase::Initialize, hr, "Initialize failed"));
         }
         self.check_success(&contract::INITIALIZE, hr, "S_OK");
 
@@ -255,7 +290,7 @@ impl Driver<'_> {
         // (the lent object is never freed).
         let hr = unsafe { (self.vt().SetProgressCallback)(self.this(), self.callback) };
         if hr.is_err() {
-            return Err(failed(Phase::SetCallback, hr, "SetProgressCallback failed"));
+            return Err(self.failed(Phase::SetCallback, hr, "SetProgressCallback failed"));
         }
         self.check_success(&contract::SET_PROGRESS_CALLBACK, hr, "S_OK");
 
@@ -307,7 +342,7 @@ impl Driver<'_> {
         // SAFETY: the vtable matches; `info` is a valid out-pointer.
         let hr = unsafe { (self.vt().GetHandlerInfo)(self.this(), &mut info) };
         if hr.is_err() {
-            return Err(failed(Phase::HandlerInfo, hr, "GetHandlerInfo failed"));
+            return Err(self.failed(Phase::HandlerInfo, hr, "GetHandlerInfo failed"));
         }
         self.check_success(&contract::GET_HANDLER_INFO, hr, "S_OK");
         if info.is_null() {
@@ -360,7 +395,7 @@ impl Driver<'_> {
         // SAFETY: the vtable matches; `raw` is a valid out-pointer.
         let hr = unsafe { (self.vt().EnumSyncMgrItems)(self.this(), &mut raw) };
         if hr.is_err() {
-            return Err(failed(Phase::Enumerate, hr, "EnumSyncMgrItems failed"));
+            return Err(self.failed(Phase::Enumerate, hr, "EnumSyncMgrItems failed"));
         }
         let missing = hr == sys::S_SYNCMGR_MISSINGITEMS;
         self.check_success(&contract::ENUM_ITEMS, hr, "S_OK");
@@ -563,7 +598,7 @@ impl Driver<'_> {
         };
         if hr.is_err() {
             self.shared.unexpect();
-            return Err(failed(Phase::Prepare, hr, "PrepareForSync failed"));
+            return Err(self.failed(Phase::Prepare, hr, "PrepareForSync failed"));
         }
         if hr == S_FALSE {
             self.shared.unexpect();
@@ -600,7 +635,7 @@ impl Driver<'_> {
         let hr = unsafe { (self.vt().Synchronize)(self.this(), null_hwnd()) };
         if hr.is_err() {
             self.shared.unexpect();
-            return Err(failed(Phase::Synchronize, hr, "Synchronize failed"));
+            return Err(self.failed(Phase::Synchronize, hr, "Synchronize failed"));
         }
         self.check_success(&contract::SYNCHRONIZE, hr, "S_OK");
         let done = self.wait(Phase::Synchronize, limit)?;

@@ -583,7 +583,24 @@ fn resolve(
         ));
     }
     if hr.is_err() {
-        return Err(CallError::code(&who, None, "ISyncMgrConflict::Resolve", hr));
+        let method = "ISyncMgrConflict::Resolve";
+        // The handler's own text (its IErrorInfo), when it gave one.
+        let text = mobsync_runtime::error_info::error_description(
+            &bound
+                .cast::<windows_core::IUnknown>()
+                .map_err(|e| CallError::code(&who, None, "IUnknown::QueryInterface", e.code()))?,
+            &ISyncMgrConflict::IID,
+        );
+        return Err(match text {
+            Some(text) => CallError::new(
+                &who,
+                None,
+                method,
+                hr,
+                format!("{}: {text}", crate::model::hresult_string(hr)),
+            ),
+            None => CallError::code(&who, None, method, hr),
+        });
     }
     drop(bound);
     let after = list(handler, description)?;
