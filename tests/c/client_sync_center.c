@@ -5,6 +5,11 @@
  * enumerates its items, runs a synchronization with a session creator and an
  * ISyncMgrSyncCallback written in C, a cancelled one, and checks the documented HRESULTs for
  * null, misaligned and inconsistent pointers, a failing callback and a panic in the handler.
+ * Then it makes a conflict (Gamma/one.txt changed on both sides, through the paths in
+ * FOLDER_SYNC_CONFLICT_SOURCE and FOLDER_SYNC_CONFLICT_DEST), sees it reported, enumerates it
+ * through the handler's ISyncMgrConflictStore, reads its ID, versions and name, binds it by ID,
+ * and resolves it keeping both versions through an ISyncMgrConflictResolveInfo written in C,
+ * with every reference balanced.
  *
  * usage: client_sync_center MODULE
  * The handler reads its configuration from FOLDER_SYNC_COOKIE (source=...;dest=...), which the
@@ -465,6 +470,303 @@ static void check_sync(ISyncMgrHandler *handler) {
           "after the panic the handler synchronizes again");
 }
 
+/* ---- Conflicts ------------------------------------------------------------------------------ */
+
+/* HRESULT_FROM_WIN32(ERROR_NOT_FOUND): an unknown conflict ID. */
+#define E_CONFLICT_NOT_FOUND ((HRESULT)0x80070490u)
+/* PKEY_ItemNameDisplay. */
+static const PROPERTYKEY PKEY_NameDisplay = {{0xB725F130, 0x47EF, 0x101A, {0xA5, 0xF1, 0x02, 0x60, 0x8C, 0x9E, 0xEB, 0xAC}}, 10};
+
+/* An ISyncMgrConflictResolveInfo written in C: the presenter's choice, as Sync Center records it. */
+typedef struct ResolveInfo {
+    ISyncMgrConflictResolveInfo iface;
+    uint32_t refs;
+    SYNCMGR_PRESENTER_CHOICE choice;
+    uint32_t choices[4];
+    uint32_t count;
+    int asked; /* GetPresenterChoice calls */
+} ResolveInfo;
+
+static HRESULT SYNCMGR_RS_CALL ri_qi(ISyncMgrConflictResolveInfo *This, const GUID *riid, void **ppv) {
+    if (!ppv) return E_POINTER;
+    if (memcmp(riid, &IID_Unknown, sizeof(GUID)) == 0 || memcmp(riid, &IID_ISyncMgrConflictResolveInfo, sizeof(GUID)) == 0) {
+        *ppv = This;
+        This->lpVtbl->AddRef(This);
+        return S_OK;
+    }
+    *ppv = NULL;
+    return E_NOINTERFACE;
+}
+static uint32_t SYNCMGR_RS_CALL ri_addref(ISyncMgrConflictResolveInfo *This) { return ++((ResolveInfo *)This)->refs; }
+static uint32_t SYNCMGR_RS_CALL ri_release(ISyncMgrConflictResolveInfo *This) { return --((ResolveInfo *)This)->refs; }
+static HRESULT SYNCMGR_RS_CALL ri_iteration(ISyncMgrConflictResolveInfo *This, uint32_t *current, uint32_t *count, uint32_t *remaining) {
+    (void)This;
+    if (!current || !count || !remaining) return E_POINTER;
+    *current = 1; *count = 1; *remaining = 0;
+    return S_OK;
+}
+static HRESULT SYNCMGR_RS_CALL ri_get_next(ISyncMgrConflictResolveInfo *This, SYNCMGR_PRESENTER_NEXT_STEP *next) {
+    (void)This;
+    if (!next) return E_POINTER;
+    *next = SYNCMGR_PNS_CONTINUE;
+    return S_OK;
+}
+static HRESULT SYNCMGR_RS_CALL ri_get_choice(ISyncMgrConflictResolveInfo *This, SYNCMGR_PRESENTER_CHOICE *choice, int32_t *all) {
+    ResolveInfo *ri = (ResolveInfo *)This;
+    if (!choice || !all) return E_POINTER;
+    ri->asked++;
+    *choice = ri->choice;
+    *all = 0;
+    return S_OK;
+}
+static HRESULT SYNCMGR_RS_CALL ri_get_count(ISyncMgrConflictResolveInfo *This, uint32_t *count) {
+    if (!count) return E_POINTER;
+    *count = ((ResolveInfo *)This)->count;
+    return S_OK;
+}
+static HRESULT SYNCMGR_RS_CALL ri_get_item(ISyncMgrConflictResolveInfo *This, uint32_t n, uint32_t *index) {
+    ResolveInfo *ri = (ResolveInfo *)This;
+    if (!index) return E_POINTER;
+    if (n >= ri->count) return E_INVALIDARG;
+    *index = ri->choices[n];
+    return S_OK;
+}
+static HRESULT SYNCMGR_RS_CALL ri_set_next(ISyncMgrConflictResolveInfo *This, SYNCMGR_PRESENTER_NEXT_STEP next) { (void)This; (void)next; return S_OK; }
+static HRESULT SYNCMGR_RS_CALL ri_set_choice(ISyncMgrConflictResolveInfo *This, SYNCMGR_PRESENTER_CHOICE choice, int32_t all) {
+    (void)all;
+    ((ResolveInfo *)This)->choice = choice;
+    return S_OK;
+}
+static HRESULT SYNCMGR_RS_CALL ri_set_items(ISyncMgrConflictResolveInfo *This, uint32_t *indexes, uint32_t count) {
+    ResolveInfo *ri = (ResolveInfo *)This;
+    if (!indexes && count) return E_INVALIDARG;
+    ri->count = count < 4 ? count : 4;
+    for (uint32_t i = 0; i < ri->count; i++) ri->choices[i] = indexes[i];
+    return S_OK;
+}
+
+static const ISyncMgrConflictResolveInfoVtbl resolve_info_vtbl = {
+    ri_qi, ri_addref, ri_release, ri_iteration, ri_get_next, ri_get_choice, ri_get_count, ri_get_item,
+    ri_set_next, ri_set_choice, ri_set_items,
+};
+
+static void resolve_info(ResolveInfo *ri, SYNCMGR_PRESENTER_CHOICE choice, uint32_t a, uint32_t b, uint32_t count) {
+    memset(ri, 0, sizeof *ri);
+    ri->iface.lpVtbl = &resolve_info_vtbl;
+    ri->refs = 1;
+    ri->choice = choice;
+    ri->choices[0] = a;
+    ri->choices[1] = b;
+    ri->count = count;
+}
+
+/* A caller's SYNCMGR_CONFLICT_ID_INFO blob: the size, then the bytes (4-byte aligned). */
+typedef struct IdBlob {
+    uint32_t clSize;
+    char data[60];
+} IdBlob;
+
+static void id_blob(IdBlob *blob, const char *id) {
+    memset(blob, 0, sizeof *blob);
+    blob->clSize = (uint32_t)strlen(id);
+    memcpy(blob->data, id, blob->clSize);
+}
+
+/* Reads a task-allocated BYTE_BLOB as text and frees it; "" for null. */
+static void take_blob(BYTE_BLOB *blob, char *out, size_t size) {
+    out[0] = 0;
+    if (!blob) return;
+    size_t n = blob->clSize < size - 1 ? blob->clSize : size - 1;
+    memcpy(out, blob->abData, n);
+    out[n] = 0;
+    task_free(blob);
+}
+
+static int write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return 0;
+    int ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
+static int file_is(const char *path, const char *text) {
+    char buffer[128] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t n = fread(buffer, 1, sizeof buffer - 1, f);
+    fclose(f);
+    buffer[n] = 0;
+    return strcmp(buffer, text) == 0;
+}
+
+/* The one conflict's checks: ID, versions, name, resolution handler. */
+static void check_conflict(ISyncMgrConflict *conflict) {
+    SYNCMGR_CONFLICT_ID_INFO info = {0};
+    char text[128];
+    CHECK(conflict->lpVtbl->GetConflictIdInfo(conflict, &info) == S_OK && info.pblobID && info.pblobExtra,
+          "GetConflictIdInfo gives both blobs");
+    uint32_t extra = info.pblobExtra ? info.pblobExtra->clSize : 99;
+    take_blob(info.pblobID, text, sizeof text);
+    take_blob(info.pblobExtra, text + 64, 64);
+    CHECK(strcmp(text, "Gamma/one.txt") == 0 && extra == 0, "the conflict ID is Gamma/one.txt (got %s)", text);
+    CHECK(conflict->lpVtbl->GetConflictIdInfo(conflict, NULL) == E_POINTER, "GetConflictIdInfo(NULL) gives E_POINTER");
+
+    ISyncMgrConflictItems *items = NULL;
+    CHECK(conflict->lpVtbl->GetItemsArray(conflict, &items) == S_OK && items, "GetItemsArray");
+    if (items) {
+        uint32_t count = 0;
+        CHECK(items->lpVtbl->GetCount(items, &count) == S_OK && count == 2, "two versions (got %u)", count);
+        const char *where[2] = {"Source", "Backup"};
+        for (uint32_t i = 0; i < 2; i++) {
+            CONFIRM_CONFLICT_ITEM item;
+            memset(&item, 0xAB, sizeof item);
+            CHECK(items->lpVtbl->GetItem(items, i, &item) == S_OK, "GetItem(%u)", i);
+            CHECK(item.pShellItem == NULL, "version %u has no Shell item on this platform", i);
+            CHECK(item.nType == SYNCMGR_CIT_UPDATED, "version %u was updated", i);
+            take(item.pszOriginalName, text, sizeof text);
+            CHECK(strcmp(text, "one.txt") == 0, "version %u is one.txt (got %s)", i, text);
+            take(item.pszLocationShort, text, sizeof text);
+            CHECK(strcmp(text, where[i]) == 0, "version %u is in the %s (got %s)", i, where[i], text);
+            take(item.pszLocationFull, text, sizeof text);
+            CHECK(strstr(text, "one.txt") != NULL, "version %u's full location is a path (%s)", i, text);
+            take(item.pszAlternateName, text, sizeof text);
+            CHECK(strcmp(text, i == 0 ? "" : "one (backup).txt") == 0, "version %u's alternate name (%s)", i, text);
+        }
+        CONFIRM_CONFLICT_ITEM none;
+        CHECK(items->lpVtbl->GetItem(items, 2, &none) == E_INVALIDARG, "GetItem past the versions gives E_INVALIDARG");
+        CHECK(items->lpVtbl->GetItem(items, 0, NULL) == E_POINTER, "GetItem(0, NULL) gives E_POINTER");
+        CHECK(items->lpVtbl->Release(items) == 0, "the versions are released to zero");
+    }
+
+    tagPROPVARIANT value;
+    memset(&value, 0, sizeof value);
+    CHECK(conflict->lpVtbl->GetProperty(conflict, &PKEY_NameDisplay, &value) == S_OK && value.vt == 31,
+          "GetProperty(PKEY_ItemNameDisplay) gives a VT_LPWSTR");
+    if (value.vt == 31) {
+        take(value.pwszVal, text, sizeof text);
+        CHECK(strcmp(text, "one.txt") == 0, "the conflict's name is one.txt (got %s)", text);
+    }
+    CHECK(conflict->lpVtbl->GetProperty(conflict, NULL, &value) == E_POINTER, "GetProperty(NULL) gives E_POINTER");
+
+    ISyncMgrResolutionHandler *resolution = NULL;
+    CHECK(conflict->lpVtbl->GetResolutionHandler(conflict, &IID_ISyncMgrResolutionHandler, (void **)&resolution) == S_OK
+              && resolution,
+          "GetResolutionHandler gives an ISyncMgrResolutionHandler");
+    if (resolution) {
+        uint32_t abilities = 0;
+        CHECK(resolution->lpVtbl->QueryAbilities(resolution, &abilities) == S_OK
+                  && abilities == (SYNCMGR_RA_KEEP_SINGLE | SYNCMGR_RA_KEEP_MULTIPLE),
+              "it offers keeping one version or several (0x%x)", abilities);
+        SYNCMGR_RESOLUTION_FEEDBACK feedback;
+        CHECK(resolution->lpVtbl->KeepOther(resolution, NULL, &feedback) == E_NOTIMPL, "KeepOther gives E_NOTIMPL");
+        CHECK(resolution->lpVtbl->KeepRecent(resolution, NULL) == E_POINTER, "KeepRecent(NULL) gives E_POINTER");
+        CHECK(resolution->lpVtbl->Release(resolution) == 0, "the resolution handler is released to zero");
+    }
+}
+
+static void check_conflicts(ISyncMgrHandler *handler) {
+    const char *source_file = getenv("FOLDER_SYNC_CONFLICT_SOURCE");
+    const char *dest_file = getenv("FOLDER_SYNC_CONFLICT_DEST");
+    CHECK(source_file && dest_file, "FOLDER_SYNC_CONFLICT_SOURCE and _DEST are set");
+    if (!source_file || !dest_file) return;
+    const uint16_t *handler_id = w("{7D1E5A40-2C8B-4F6E-9A31-5B0C4E2F8A17}");
+    uint16_t hid[64];
+    memcpy(hid, handler_id, sizeof hid);
+
+    SYNCMGR_HANDLER_CAPABILITIES caps = 0;
+    CHECK(handler->lpVtbl->GetCapabilities(handler, &caps) == S_OK && caps == SYNCMGR_HCM_CONFLICT_STORE,
+          "the handler has a conflict store (SYNCMGR_HCM_CONFLICT_STORE)");
+    ISyncMgrConflictStore *store = NULL;
+    CHECK(handler->lpVtbl->GetObject(handler, &SYNCMGR_OBJECTID_ConflictStore, &IID_ISyncMgrConflictStore, (void **)&store)
+              == S_OK && store,
+          "GetObject(SYNCMGR_OBJECTID_ConflictStore) gives it");
+    if (!store) return;
+    uint32_t count = 99;
+    CHECK(store->lpVtbl->GetCount(store, hid, NULL, &count) == S_OK && count == 0, "no conflicts yet (%u)", count);
+    CHECK(store->lpVtbl->GetCount(store, NULL, NULL, &count) == E_POINTER, "GetCount without a handler ID gives E_POINTER");
+    CHECK(store->lpVtbl->GetCount(store, hid, NULL, NULL) == E_POINTER, "GetCount(..., NULL) gives E_POINTER");
+
+    /* Both sides change; the next synchronization reports the conflict and does not overwrite. */
+    CHECK(write_file(source_file, "1, edited in the source") && write_file(dest_file, "1, edited in the backup copy"),
+          "Gamma/one.txt changed on both sides");
+    char ids[3][64];
+    CHECK(item_ids(handler, ids) == 3, "the item IDs again");
+    uint16_t gamma[64];
+    memcpy(gamma, w(ids[2]), sizeof gamma);
+    const uint16_t *one[1] = {gamma};
+    Creator cr;
+    Callback cb;
+    reset(&cr, &cb);
+    CHECK(handler->lpVtbl->Synchronize(handler, one, 1, NULL, &cr.iface, NULL) == S_OK && cb.succeeded == 1
+              && cb.events == 1,
+          "Synchronize(Gamma) succeeds and reports the conflict as an event (%d events)", cb.events);
+    CHECK(file_is(dest_file, "1, edited in the backup copy"), "the backup's version was not overwritten");
+
+    CHECK(store->lpVtbl->GetCount(store, hid, NULL, &count) == S_OK && count == 1, "one conflict (%u)", count);
+    CHECK(store->lpVtbl->GetCount(store, hid, gamma, &count) == S_OK && count == 1, "one conflict of Gamma (%u)", count);
+    CHECK(store->lpVtbl->GetCount(store, w("{another handler}"), NULL, &count) == S_OK && count == 0,
+          "none for another handler ID");
+
+    IEnumSyncMgrConflict *conflicts = NULL;
+    CHECK(store->lpVtbl->EnumConflicts(store, hid, NULL, &conflicts) == S_OK && conflicts, "EnumConflicts");
+    CHECK(store->lpVtbl->EnumConflicts(store, hid, NULL, NULL) == E_POINTER, "EnumConflicts(..., NULL) gives E_POINTER");
+    if (conflicts) {
+        ISyncMgrConflict *batch[2] = {0};
+        uint32_t fetched = 99;
+        CHECK(conflicts->lpVtbl->Next(conflicts, 2, batch, &fetched) == S_FALSE && fetched == 1 && batch[0] && !batch[1],
+              "Next(2) gives S_FALSE with the one conflict");
+        if (batch[0]) {
+            check_conflict(batch[0]);
+            CHECK(batch[0]->lpVtbl->Release(batch[0]) == 0, "the enumerated conflict is released to zero");
+        }
+        CHECK(conflicts->lpVtbl->Next(conflicts, 1, NULL, &fetched) == E_INVALIDARG, "Next(1, NULL) gives E_INVALIDARG");
+        CHECK(conflicts->lpVtbl->Release(conflicts) == 0, "the conflict enumerator is released to zero");
+    }
+
+    /* Binding by ID: the conflict; an unknown ID, a null info and a misaligned blob refused. */
+    IdBlob blob;
+    SYNCMGR_CONFLICT_ID_INFO info = {(BYTE_BLOB *)&blob, NULL};
+    ISyncMgrConflict *conflict = (ISyncMgrConflict *)&info;
+    id_blob(&blob, "Gamma/nope.txt");
+    CHECK(store->lpVtbl->BindToConflict(store, &info, &IID_ISyncMgrConflict, (void **)&conflict) == E_CONFLICT_NOT_FOUND
+              && conflict == NULL,
+          "an unknown conflict ID gives HRESULT_FROM_WIN32(ERROR_NOT_FOUND) and a null conflict");
+    CHECK(store->lpVtbl->BindToConflict(store, NULL, &IID_ISyncMgrConflict, (void **)&conflict) == E_POINTER,
+          "BindToConflict(NULL) gives E_POINTER");
+    SYNCMGR_CONFLICT_ID_INFO misaligned = {(BYTE_BLOB *)((char *)&blob + 1), NULL};
+    CHECK(store->lpVtbl->BindToConflict(store, &misaligned, &IID_ISyncMgrConflict, (void **)&conflict) == E_INVALIDARG,
+          "a misaligned ID blob gives E_INVALIDARG");
+    id_blob(&blob, "Gamma/one.txt");
+    CHECK(store->lpVtbl->BindToConflict(store, &info, &IID_ISyncMgrConflict, (void **)&conflict) == S_OK && conflict,
+          "BindToConflict finds Gamma/one.txt");
+    if (conflict) {
+        ResolveInfo ri;
+        CHECK(conflict->lpVtbl->Resolve(conflict, NULL) == E_POINTER, "Resolve(NULL) gives E_POINTER");
+        resolve_info(&ri, SYNCMGR_PC_KEEP_ONE, 7, 0, 1);
+        CHECK(conflict->lpVtbl->Resolve(conflict, &ri.iface) == E_INVALIDARG && ri.refs == 1,
+              "keeping a version that does not exist gives E_INVALIDARG");
+        resolve_info(&ri, SYNCMGR_PC_SKIP, 0, 0, 0);
+        CHECK(conflict->lpVtbl->Resolve(conflict, &ri.iface) == S_OK && ri.asked == 1,
+              "SYNCMGR_PC_SKIP leaves the conflict");
+        CHECK(file_is(dest_file, "1, edited in the backup copy"), "skipping changed nothing");
+        resolve_info(&ri, SYNCMGR_PC_KEEP_MULTIPLE, 0, 1, 2);
+        CHECK(conflict->lpVtbl->Resolve(conflict, &ri.iface) == S_OK, "Resolve keeping both versions");
+        CHECK(ri.refs == 1, "the resolve info's references are balanced (%u)", ri.refs);
+        CHECK(file_is(dest_file, "1, edited in the source"), "the source's version was copied over");
+        CHECK(conflict->lpVtbl->Release(conflict) == 0, "the bound conflict is released to zero");
+    }
+    CHECK(store->lpVtbl->GetCount(store, hid, NULL, &count) == S_OK && count == 0, "no conflicts left (%u)", count);
+    CHECK(store->lpVtbl->Release(store) == 0, "the conflict store is released to zero");
+
+    ISyncMgrConflictStore *same = NULL;
+    CHECK(handler->lpVtbl->QueryInterface(handler, &IID_ISyncMgrConflictStore, (void **)&same) == S_OK && same,
+          "the handler object answers ISyncMgrConflictStore too");
+    if (same) {
+        CHECK(same->lpVtbl->GetCount(same, hid, NULL, &count) == S_OK && count == 0, "and counts none");
+        CHECK(same->lpVtbl->Release(same) == 1, "its reference is released (the handler's stays)");
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s MODULE\n", argv[0]);
@@ -508,7 +810,8 @@ int main(int argc, char **argv) {
     CHECK(strcmp(buffer, "Folder Sync (Sync Center)") == 0, "the name is \"Folder Sync (Sync Center)\" (got \"%s\")", buffer);
     CHECK(handler->lpVtbl->GetName(handler, NULL) == E_POINTER, "GetName(NULL) gives E_POINTER");
     SYNCMGR_HANDLER_CAPABILITIES caps = SYNCMGR_HCM_VALID_MASK;
-    CHECK(handler->lpVtbl->GetCapabilities(handler, &caps) == S_OK && caps == SYNCMGR_HCM_NONE, "no capabilities");
+    CHECK(handler->lpVtbl->GetCapabilities(handler, &caps) == S_OK && caps == SYNCMGR_HCM_CONFLICT_STORE,
+          "its one capability is a conflict store");
     SYNCMGR_HANDLER_POLICIES policies;
     CHECK(handler->lpVtbl->GetPolicies(handler, &policies) == S_OK && policies == SYNCMGR_HPM_NONE, "no policies");
     CHECK(handler->lpVtbl->GetPolicies(handler, (SYNCMGR_HANDLER_POLICIES *)((char *)&policies + 2)) == E_INVALIDARG,
@@ -522,6 +825,7 @@ int main(int argc, char **argv) {
     check_handler_info(handler);
     check_items(handler);
     check_sync(handler);
+    check_conflicts(handler);
 
     CHECK(handler->lpVtbl->Release(handler) == 0, "the handler is released to zero");
     CHECK(can_unload_now() == S_OK, "DllCanUnloadNow gives S_OK once everything is released");

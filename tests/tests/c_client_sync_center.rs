@@ -3,7 +3,9 @@
 //! (`mobsync-runtime/include/syncmgr_rs.h`), `dlopen`s the folder-sync example and plays Sync
 //! Center against its Sync Center class: name and handler info, item enumeration, a
 //! synchronization with a session creator and an `ISyncMgrSyncCallback` written in C, a refused
-//! item, a cancelled run, a failing callback, bad pointers and a panic.
+//! item, a cancelled run, a failing callback, bad pointers and a panic; then a conflict
+//! (`Gamma/one.txt` changed on both sides) enumerated, bound by ID and resolved keeping both
+//! versions through an `ISyncMgrConflictResolveInfo` written in C.
 
 #![cfg(target_os = "linux")]
 
@@ -63,6 +65,8 @@ fn c_client_plays_sync_center_against_the_folder_sync_handler() {
             "FOLDER_SYNC_CANCEL_COOKIE",
             format!("source={};dest={}", source.display(), cancel_dest.display()),
         )
+        .env("FOLDER_SYNC_CONFLICT_SOURCE", source.join("Gamma/one.txt"))
+        .env("FOLDER_SYNC_CONFLICT_DEST", dest.join("Gamma/one.txt"))
         .env_remove("FOLDER_SYNC_FAULT")
         .output()
         .unwrap();
@@ -83,16 +87,37 @@ fn c_client_plays_sync_center_against_the_folder_sync_handler() {
     assert!(passed >= 60, "only {passed} checks ran");
 
     for (path, bytes) in &files {
+        // The conflict resolved keeping both: the source's edit, the backup's under its
+        // alternate name.
+        let expected = if path.ends_with("Gamma/one.txt") {
+            b"1, edited in the source".to_vec()
+        } else {
+            bytes.clone()
+        };
         assert_eq!(
-            &fs::read(dest.join(path)).unwrap(),
-            bytes,
+            fs::read(dest.join(path)).unwrap(),
+            expected,
             "{} copied exactly",
             path.display()
         );
     }
-    assert_eq!(count_files(&dest), files.len(), "only the items' files");
+    assert_eq!(
+        fs::read(dest.join("Gamma/one (backup).txt")).unwrap(),
+        b"1, edited in the backup copy"
+    );
+    // The items' files, the kept backup, and each folder's Sync Center state file.
+    let state_files = ["Alpha", "Beta", "Gamma"]
+        .iter()
+        .filter(|f| dest.join(f).join(".folder-sync-state").is_file())
+        .count();
+    assert_eq!(state_files, 3, "every synchronized folder keeps its state");
+    assert_eq!(
+        count_files(&dest),
+        files.len() + 1 + state_files,
+        "only the items' files, the kept backup and the state files"
+    );
     assert!(
-        count_files(&cancel_dest) <= 1,
-        "the run cancelled at its first report copied at most the file in flight"
+        count_files(&cancel_dest) <= 1 + 3,
+        "the run cancelled at its first report copied at most the file in flight (and state files)"
     );
 }

@@ -331,3 +331,62 @@ fn every_sync_center_json_field_is_documented_with_its_type() {
     assert_eq!(documents[2]["handlers"][0]["outcome"]["kind"], "failed");
     check("`sync-center sync --json` prints", &documents);
 }
+
+#[test]
+fn every_sync_center_conflict_json_field_is_documented_with_its_type() {
+    const CENTER: &str = "{7D1E5A40-2C8B-4F6E-9A31-5B0C4E2F8A17}";
+    let env = Env::new();
+    env.register();
+    let source = env.tree(&[("Notes/a.txt", 3), ("Photos/p.jpg", 3)]);
+    let cookie = env.cookie(&source, "dest", "");
+    let run = |args: &[&str]| {
+        env.command(args)
+            .env("FOLDER_SYNC_COOKIE", &cookie)
+            .output()
+            .unwrap()
+    };
+    let synced = run(&["sync-center", "sync", CENTER]);
+    assert!(synced.status.success(), "{}", stderr(&synced));
+    fs::write(source.join("Notes/a.txt"), "changed in the source").unwrap();
+    fs::write(
+        env.root.join("dest/Notes/a.txt"),
+        "changed in the backup copy",
+    )
+    .unwrap();
+    let synced = run(&["sync-center", "sync", CENTER]);
+    assert!(synced.status.success(), "{}", stderr(&synced));
+
+    // A handler with a conflict, and one whose library is missing.
+    let listed = run(&["sync-center", "conflicts", "--json"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert_eq!(
+        json(&listed)[0]["handler"]["conflicts"][0]["id"],
+        "Notes/a.txt"
+    );
+    let missing = env.root.join("libmissing.so");
+    let failed = run(&[
+        "sync-center",
+        "conflicts",
+        CENTER,
+        "--module",
+        missing.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(failed.status.code(), Some(2));
+    check(
+        "`sync-center conflicts --json` prints",
+        &[json(&listed), json(&failed)],
+    );
+
+    let resolved = run(&[
+        "sync-center",
+        "resolve",
+        CENTER,
+        "Notes/a.txt",
+        "--keep",
+        "both",
+        "--json",
+    ]);
+    assert!(resolved.status.success(), "{}", stderr(&resolved));
+    check("`sync-center resolve --json` prints", &[json(&resolved)]);
+}

@@ -54,7 +54,9 @@ fn list_shows_the_registered_handler_and_its_folders() {
     assert_eq!(handler["info"]["type"], "folder");
     assert_eq!(handler["info"]["type_label"], "Folders");
     assert_eq!(handler["info"]["comment"], "2 folders");
-    assert_eq!(handler["capabilities"]["value"], 0);
+    // SYNCMGR_HCM_CONFLICT_STORE: its conflicts are listed by `sync-center conflicts`.
+    assert_eq!(handler["capabilities"]["value"], 4);
+    assert_eq!(handler["capabilities"]["names"][0], "conflict_store");
     assert_eq!(handler["problems"], Value::Array(vec![]));
     let notes = item(handler, "Notes");
     assert_eq!(notes["type_label"], "Folder");
@@ -74,7 +76,7 @@ fn list_shows_the_registered_handler_and_its_folders() {
         text.starts_with(&format!("Folder Sync (Sync Center) {CENTER}\n")),
         "{text}"
     );
-    assert!(text.contains("capabilities: none"), "{text}");
+    assert!(text.contains("capabilities: conflict_store"), "{text}");
     let notes_line = text.lines().find(|l| l.contains("Notes")).unwrap();
     assert!(notes_line.contains(id), "{text}");
 }

@@ -4,7 +4,11 @@
 //! temporary registration store (`MOBSYNC_REGISTRY` pointing into a temporary directory), creates a
 //! sample tree, and syncs it with `mobsync-host sync`, which shows one live progress bar per item
 //! (one line per change when the output is not a terminal). Then it checks every file arrived,
-//! unregisters the handler and removes the temporary directory. Exits 0 only if all of that worked.
+//! synchronizes the same tree with the Sync Center class (`mobsync-host sync-center sync`), changes
+//! one file on both sides, synchronizes again so that Sync Center reports the conflict, lists it
+//! (`sync-center conflicts`), resolves it keeping both versions (`sync-center resolve --keep both`)
+//! and checks the result, unregisters the handler and removes the temporary directory. Exits 0
+//! only if all of that worked.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,6 +20,9 @@ use crate::project_root;
 
 /// The folder-sync example's CLSID.
 const FOLDER_SYNC_CLSID: &str = "{632306B6-690C-48C1-AB87-953A6833A855}";
+
+/// The folder-sync example's Sync Center class.
+const FOLDER_SYNC_CENTER_CLSID: &str = "{7D1E5A40-2C8B-4F6E-9A31-5B0C4E2F8A17}";
 
 /// Command-line arguments.
 #[derive(Debug, clap::Args)]
@@ -70,7 +77,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     result?;
     println!(
-        "\nDemo finished: the handler was registered, every item synchronized, and unregistered again."
+        "\nDemo finished: the handler was registered, every item synchronized with Sync Manager and \
+         Sync Center, a conflict reported and resolved, and the handler unregistered again."
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -83,10 +91,13 @@ fn demo(host: &Path, library: &Path, work: &Path, pace_ms: u64) -> anyhow::Resul
     let store = work.join("registry.json");
     let source = work.join("source");
     let dest = work.join("backup");
+    // Sync Center passes no cookie: its class reads this one (no pace: it is quick).
+    let center_cookie = format!("source={};dest={}", escape(&source), escape(&dest));
     let run = |args: &[&std::ffi::OsStr]| -> anyhow::Result<()> {
         let status = Command::new(host)
             .args(args)
             .env("MOBSYNC_REGISTRY", &store)
+            .env("FOLDER_SYNC_COOKIE", &center_cookie)
             .status()
             .with_context(|| format!("cannot run {}", host.display()))?;
         ensure!(
@@ -130,6 +141,65 @@ fn demo(host: &Path, library: &Path, work: &Path, pace_ms: u64) -> anyhow::Resul
         }
     }
     println!("all {} files are in {}", files.len(), dest.display());
+
+    step("Synchronizing the same tree with Sync Center (mobsync-host sync-center sync)");
+    run(&[
+        "sync-center".as_ref(),
+        "sync".as_ref(),
+        FOLDER_SYNC_CENTER_CLSID.as_ref(),
+    ])?;
+
+    let changed = PathBuf::from("Documents/file-00.dat");
+    step(&format!(
+        "Changing {} on both sides, then synchronizing with Sync Center: a conflict",
+        changed.display()
+    ));
+    fs::write(source.join(&changed), b"edited in the source\n")?;
+    fs::write(dest.join(&changed), b"edited in the backup, differently\n")?;
+    run(&[
+        "sync-center".as_ref(),
+        "sync".as_ref(),
+        FOLDER_SYNC_CENTER_CLSID.as_ref(),
+        "--items".as_ref(),
+        "Documents".as_ref(),
+    ])?;
+    run(&[
+        "sync-center".as_ref(),
+        "conflicts".as_ref(),
+        FOLDER_SYNC_CENTER_CLSID.as_ref(),
+    ])?;
+
+    step("Resolving the conflict, keeping both versions");
+    run(&[
+        "sync-center".as_ref(),
+        "resolve".as_ref(),
+        FOLDER_SYNC_CENTER_CLSID.as_ref(),
+        "Documents/file-00.dat".as_ref(),
+        "--keep".as_ref(),
+        "both".as_ref(),
+    ])?;
+    run(&[
+        "sync-center".as_ref(),
+        "conflicts".as_ref(),
+        FOLDER_SYNC_CENTER_CLSID.as_ref(),
+    ])?;
+    let kept = dest.join("Documents/file-00 (backup).dat");
+    ensure!(
+        fs::read(dest.join(&changed))? == b"edited in the source\n",
+        "{} is not the source's version",
+        dest.join(&changed).display()
+    );
+    ensure!(
+        fs::read(&kept).with_context(|| format!("{} is missing", kept.display()))?
+            == b"edited in the backup, differently\n",
+        "{} is not the backup's version",
+        kept.display()
+    );
+    println!(
+        "the source's version is in {}, the backup's in {}",
+        dest.join(&changed).display(),
+        kept.display()
+    );
 
     step("Unregistering the handler");
     run(&["regsvr".as_ref(), "-u".as_ref(), library.as_os_str()])?;

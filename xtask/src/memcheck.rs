@@ -361,7 +361,12 @@ fn c_client(
             for (path, bytes) in &files {
                 let copied =
                     fs::read(dest.join(path)).with_context(|| format!("{path} was not copied"))?;
-                ensure!(&copied == bytes, "{path} differs from its source");
+                // The client resolved its conflict keeping both: the source's edit is copied.
+                let expected = fs::read(source.join(path))?;
+                ensure!(
+                    copied == expected && (path.starts_with("Gamma/") || &copied == bytes),
+                    "{path} differs from its source"
+                );
             }
             Ok(summary)
         },
@@ -499,6 +504,9 @@ fn sync_center_client(
                 work.join("sc-cancelled").display()
             ),
         )
+        // The file the client changes on both sides to make a conflict (resolved keeping both).
+        .env("FOLDER_SYNC_CONFLICT_SOURCE", source.join("Gamma/one.txt"))
+        .env("FOLDER_SYNC_CONFLICT_DEST", dest.join("Gamma/one.txt"))
         .env_remove("FOLDER_SYNC_FAULT");
     memcheck(
         "Sync Center C client",
@@ -514,7 +522,12 @@ fn sync_center_client(
             for (path, bytes) in &files {
                 let copied =
                     fs::read(dest.join(path)).with_context(|| format!("{path} was not copied"))?;
-                ensure!(&copied == bytes, "{path} differs from its source");
+                // The client resolved its conflict keeping both: the source's edit is copied.
+                let expected = fs::read(source.join(path))?;
+                ensure!(
+                    copied == expected && (path.starts_with("Gamma/") || &copied == bytes),
+                    "{path} differs from its source"
+                );
             }
             Ok(summary)
         },
@@ -590,7 +603,12 @@ fn host_session(
             for (path, bytes) in &files {
                 let copied =
                     fs::read(dest.join(path)).with_context(|| format!("{path} was not copied"))?;
-                ensure!(&copied == bytes, "{path} differs from its source");
+                // The client resolved its conflict keeping both: the source's edit is copied.
+                let expected = fs::read(source.join(path))?;
+                ensure!(
+                    copied == expected && (path.starts_with("Gamma/") || &copied == bytes),
+                    "{path} differs from its source"
+                );
             }
             Ok(format!(
                 "{} items succeeded, {} files copied, no leak",

@@ -96,6 +96,9 @@ pub struct FolderReport {
     pub failed: Vec<(PathBuf, String)>,
     /// Whether the copy stopped early because of a cancel.
     pub cancelled: bool,
+    /// Files the caller held back ([`sync_folder_holding_back`]): neither copied nor counted
+    /// as up to date.
+    pub held_back: usize,
 }
 
 /// One file that needs copying.
@@ -114,6 +117,18 @@ pub fn sync_folder(
     dest: &Path,
     observer: &mut dyn CopyObserver,
 ) -> Result<FolderReport, CopyError> {
+    sync_folder_holding_back(source, dest, observer, &|_| false)
+}
+
+/// [`sync_folder`], except that a file for which `hold_back(rel)` is true (`rel` relative to
+/// the item folder) is left alone and counted in [`FolderReport::held_back`]: Sync Center's
+/// side holds back files in conflict and destination copies the user chose to keep.
+pub fn sync_folder_holding_back(
+    source: &Path,
+    dest: &Path,
+    observer: &mut dyn CopyObserver,
+    hold_back: &dyn Fn(&Path) -> bool,
+) -> Result<FolderReport, CopyError> {
     let mut report = FolderReport::default();
     let mut plan = Vec::new();
     // The item folder itself must be readable.
@@ -126,6 +141,9 @@ pub fn sync_folder(
         &mut report,
         observer,
     );
+    let planned = plan.len();
+    plan.retain(|file| !hold_back(&file.rel));
+    report.held_back = planned - plan.len();
     fs::create_dir_all(dest).map_err(CopyError::new("create the folder", dest))?;
     let total = plan.len();
     for (index, file) in plan.iter().enumerate() {
@@ -224,6 +242,29 @@ fn walk(
     for dir in subdirs {
         walk(source_root, dest_root, &dir, plan, report, observer);
     }
+}
+
+/// Copies one file atomically (as [`sync_folder`] does, keeping the modification time),
+/// returning the bytes written; the error names the path that failed.
+pub fn copy_file(from: &Path, to: &Path) -> Result<u64, CopyError> {
+    struct Never;
+    impl CopyObserver for Never {
+        fn file_started(&mut self, _: usize, _: usize, _: &Path) {}
+        fn file_finished(&mut self, _: usize, _: usize, _: &Path) {}
+        fn file_failed(&mut self, _: &Path, _: &CopyError) {}
+        fn cancelled(&mut self) -> bool {
+            false
+        }
+    }
+    let modified = fs::metadata(from)
+        .map_err(CopyError::new("read", from))?
+        .modified()
+        .ok();
+    let planned = PlannedCopy {
+        rel: PathBuf::new(),
+        modified,
+    };
+    copy_atomically(from, to, &planned, &mut Never).map(|bytes| bytes.unwrap_or(0))
 }
 
 fn is_up_to_date(dest: &Path, len: u64, modified: Option<SystemTime>) -> bool {

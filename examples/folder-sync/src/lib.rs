@@ -22,6 +22,7 @@
 //! `DllRegisterServer` and `DllUnregisterServer`) and an `rlib` (for tests).
 
 pub mod config;
+pub mod conflicts;
 pub mod copier;
 pub mod engine;
 mod handler;

@@ -5,10 +5,16 @@
 //! The items are the same subfolders, with the same identities: an item's ID is its Sync
 //! Manager item GUID in braces. `Synchronize` runs on the thread Sync Center calls it on and
 //! returns when done (no thread of its own): per item, it copies new and changed files with
-//! [`sync_folder`], reports each file through `ISyncMgrSyncCallback::ReportProgress` and every
-//! file it cannot copy as an error event naming the path, polls `CanContinue` (and the cancel
+//! [`sync_folder_holding_back`] (holding back conflicts), reports each file through
+//! `ISyncMgrSyncCallback::ReportProgress` and every file it cannot copy as an error event naming the path, polls `CanContinue` (and the cancel
 //! request `ReportProgress` returns) before each item and between files, and ends each item
 //! with `SYNCMGR_PS_SUCCEEDED`, `SYNCMGR_PS_FAILED` or `SYNCMGR_PS_CANCELED`.
+//!
+//! Conflicts: a file changed in the source and in the destination since the last Sync Center
+//! synchronization is not overwritten but reported, as a warning event and as a conflict of the
+//! handler's `ISyncMgrConflictStore` (capability `SYNCMGR_HCM_CONFLICT_STORE`; the store is the
+//! handler object itself, and `GetObject(SYNCMGR_OBJECTID_ConflictStore)` gives one too), which
+//! resolves it keeping the source, the destination or both: see [`crate::conflicts`].
 //!
 //! `FOLDER_SYNC_FAULT=panic` makes `Synchronize` (of both classes) panic (see [`FAULT_ENV`]).
 //!
@@ -19,21 +25,25 @@
 use std::path::Path;
 use std::thread;
 
-use mobsync_runtime::WStr;
+use mobsync_runtime::abi::InterfaceOut;
 use mobsync_runtime::syncmgr::sys::{
-    HWND, IEnumSyncMgrSyncItems, ISyncMgrHandlerInfo, ISyncMgrSessionCreator, ISyncMgrSyncItem,
-    SYNCMGR_EL_ERROR, SYNCMGR_HANDLER_CAPABILITIES, SYNCMGR_HANDLER_POLICIES, SYNCMGR_HCM_NONE,
-    SYNCMGR_HPM_NONE, SYNCMGR_HT_FOLDER, SYNCMGR_PROGRESS_STATUS, SYNCMGR_PS_CANCELED,
-    SYNCMGR_PS_FAILED, SYNCMGR_PS_SUCCEEDED, SYNCMGR_PS_UPDATING,
+    HWND, IEnumSyncMgrConflict, IEnumSyncMgrSyncItems, ISyncMgrHandlerInfo, ISyncMgrSessionCreator,
+    ISyncMgrSyncItem, SYNCMGR_CONFLICT_ID_INFO, SYNCMGR_EL_ERROR, SYNCMGR_EL_WARNING,
+    SYNCMGR_HANDLER_CAPABILITIES, SYNCMGR_HANDLER_POLICIES, SYNCMGR_HCM_CONFLICT_STORE,
+    SYNCMGR_HPM_NONE, SYNCMGR_HT_FOLDER, SYNCMGR_OBJECTID_ConflictStore, SYNCMGR_PROGRESS_STATUS,
+    SYNCMGR_PS_CANCELED, SYNCMGR_PS_FAILED, SYNCMGR_PS_SUCCEEDED, SYNCMGR_PS_UPDATING,
 };
 use mobsync_runtime::syncmgr::{
-    CancelRequest, Event, HandlerInfo, SyncCenterHandler, SyncItem, SyncItems, SyncMgrHandler,
-    SyncMgrSyncItemContainer, SyncSession,
+    CancelRequest, Conflict, ConflictStore, Event, HandlerInfo, Resolution, SyncCenterHandler,
+    SyncItem, SyncItems, SyncMgrConflictStore, SyncMgrHandler, SyncMgrSyncItemContainer,
+    SyncSession,
 };
+use mobsync_runtime::{ComObject, WStr};
 use windows_core::{GUID, IUnknown, Result};
 
 use crate::config::FolderConfig;
-use crate::copier::{CopyError, CopyObserver, sync_folder};
+use crate::conflicts::{FolderPlan, FolderResolver, list_conflicts};
+use crate::copier::{CopyError, CopyObserver, sync_folder_holding_back};
 use crate::handler::COOKIE_ENV;
 use crate::items::list_items;
 
@@ -62,7 +72,8 @@ pub fn folder_item_id(name: &str) -> String {
 #[derive(Debug, SyncCenterHandler)]
 #[sync_center(
     clsid = "7D1E5A40-2C8B-4F6E-9A31-5B0C4E2F8A17",
-    name = "Folder Sync (Sync Center)"
+    name = "Folder Sync (Sync Center)",
+    interfaces(ISyncMgrConflictStore)
 )]
 pub struct FolderSyncCenter {
     config: Option<FolderConfig>,
@@ -84,6 +95,23 @@ impl FolderSyncCenter {
     /// The handler over this configuration (`None`: not configured).
     pub fn with_config(config: Option<FolderConfig>) -> Self {
         FolderSyncCenter { config }
+    }
+
+    /// The conflict store: every conflict on disk now, resolved by [`FolderResolver`].
+    pub fn conflict_store(&self) -> ConflictStore {
+        let Some(config) = &self.config else {
+            return ConflictStore::new(handler_id(), Vec::new(), |_: &Conflict, _: &Resolution| {
+                Err(mobsync_runtime::hresults::E_UNEXPECTED.into())
+            });
+        };
+        let folders: Vec<String> = self
+            .items()
+            .items()
+            .iter()
+            .map(|i| i.name.clone())
+            .collect();
+        let conflicts = list_conflicts(config, &folders, folder_item_id);
+        ConflictStore::new(handler_id(), conflicts, FolderResolver::new(config.clone()))
     }
 
     /// The items: the subfolders of the source directory, now.
@@ -123,8 +151,19 @@ impl SyncMgrHandler for FolderSyncCenter {
             .into_interface())
     }
 
+    fn get_object(&self, id: &GUID, object: InterfaceOut<'_>) -> Result<()> {
+        if *id == SYNCMGR_OBJECTID_ConflictStore {
+            let store = ComObject::new(FolderConflicts {
+                config: self.config.clone(),
+            });
+            object.set(&store.to_unknown())
+        } else {
+            Err(mobsync_runtime::hresults::E_NOTIMPL.into())
+        }
+    }
+
     fn get_capabilities(&self) -> Result<SYNCMGR_HANDLER_CAPABILITIES> {
-        Ok(SYNCMGR_HCM_NONE)
+        Ok(SYNCMGR_HCM_CONFLICT_STORE)
     }
 
     fn get_policies(&self) -> Result<SYNCMGR_HANDLER_POLICIES> {
@@ -188,6 +227,73 @@ impl SyncMgrSyncItemContainer for FolderSyncCenter {
     }
 }
 
+/// The conflict store `GetObject(SYNCMGR_OBJECTID_ConflictStore)` hands out: like the handler's
+/// own, every call reads the conflicts on disk anew, so a store kept across a synchronization
+/// sees the conflicts it found.
+#[derive(Debug, ComObject)]
+#[com_object(interfaces(mobsync_runtime::syncmgr::sys::ISyncMgrConflictStore))]
+pub struct FolderConflicts {
+    config: Option<FolderConfig>,
+}
+
+impl FolderConflicts {
+    fn store(&self) -> ConflictStore {
+        FolderSyncCenter::with_config(self.config.clone()).conflict_store()
+    }
+}
+
+impl SyncMgrConflictStore for FolderConflicts {
+    fn enum_conflicts(
+        &self,
+        handler_id: &WStr,
+        item_id: Option<&WStr>,
+    ) -> Result<IEnumSyncMgrConflict> {
+        self.store().enumerate(handler_id, item_id)
+    }
+
+    fn bind_to_conflict(
+        &self,
+        info: &SYNCMGR_CONFLICT_ID_INFO,
+        object: InterfaceOut<'_>,
+    ) -> Result<()> {
+        self.store().bind(info, object)
+    }
+
+    fn remove_conflicts(&self, infos: &[SYNCMGR_CONFLICT_ID_INFO]) -> Result<()> {
+        self.store().remove(infos)
+    }
+
+    fn get_count(&self, handler_id: &WStr, item_id: Option<&WStr>) -> Result<u32> {
+        self.store().count(handler_id, item_id)
+    }
+}
+
+impl SyncMgrConflictStore for FolderSyncCenter {
+    fn enum_conflicts(
+        &self,
+        handler_id: &WStr,
+        item_id: Option<&WStr>,
+    ) -> Result<IEnumSyncMgrConflict> {
+        self.conflict_store().enumerate(handler_id, item_id)
+    }
+
+    fn bind_to_conflict(
+        &self,
+        info: &SYNCMGR_CONFLICT_ID_INFO,
+        object: InterfaceOut<'_>,
+    ) -> Result<()> {
+        self.conflict_store().bind(info, object)
+    }
+
+    fn remove_conflicts(&self, infos: &[SYNCMGR_CONFLICT_ID_INFO]) -> Result<()> {
+        self.conflict_store().remove(infos)
+    }
+
+    fn get_count(&self, handler_id: &WStr, item_id: Option<&WStr>) -> Result<u32> {
+        self.conflict_store().count(handler_id, item_id)
+    }
+}
+
 /// How one item ended.
 #[derive(Debug, PartialEq, Eq)]
 enum Outcome {
@@ -209,11 +315,34 @@ fn sync_item(
         cancel: CancelRequest::None,
         error: None,
     };
-    let report = sync_folder(
-        &config.source.join(folder),
-        &config.dest.join(folder),
-        &mut observer,
-    );
+    let (source, dest) = (config.source.join(folder), config.dest.join(folder));
+    let plan = match FolderPlan::new(&source, &dest) {
+        Ok(plan) => plan,
+        Err(e) => {
+            report_failure(session, id, &e)?;
+            finish(session, id, SYNCMGR_PS_FAILED, &e.to_string())?;
+            return Ok(Outcome::Done);
+        }
+    };
+    for rel in &plan.conflicts {
+        let event = Event::new(
+            SYNCMGR_EL_WARNING,
+            "Conflict",
+            format!(
+                "{} and {} both changed since the last sync; resolve the conflict to keep the source, the backup or both",
+                source.join(rel).display(),
+                dest.join(rel).display()
+            ),
+        )
+        .item(id);
+        session.report_event(&event)?;
+    }
+    let report =
+        sync_folder_holding_back(&source, &dest, &mut observer, &|rel| plan.holds_back(rel));
+    let conflicts = plan.conflicts.len();
+    if let Err(e) = plan.finish() {
+        report_failure(session, id, &e)?;
+    }
     if let Some(error) = observer.error {
         // The callback itself failed: stop reporting to it.
         return Err(error);
@@ -223,6 +352,13 @@ fn sync_item(
         Ok(r) if !r.failed.is_empty() => (
             SYNCMGR_PS_FAILED,
             format!("{} copied, {} failed", r.copied, r.failed.len()),
+        ),
+        Ok(r) if conflicts > 0 => (
+            SYNCMGR_PS_SUCCEEDED,
+            format!(
+                "{} copied, {} up to date, {conflicts} in conflict",
+                r.copied, r.up_to_date
+            ),
         ),
         Ok(r) => (
             SYNCMGR_PS_SUCCEEDED,

@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use mobsync_host::HandlerSource;
 use mobsync_host::model::{guid_string, parse_guid};
 use mobsync_host::store_location;
+use mobsync_host::sync_center::conflicts::{CHOOSE_CONFLICT, HandlerConflicts, Keep, Resolved};
 use mobsync_host::sync_center::model::{
     CallError, CenterReport, HandlerDescription, RunOutcome, display_name,
 };
@@ -34,6 +35,37 @@ enum CenterCommand {
     List(ListArgs),
     /// Synchronize a Sync Center handler by CLSID, or every registered one with --all.
     Sync(SyncArgs),
+    /// List the conflicts of a Sync Center handler (or of every registered one) from its
+    /// ISyncMgrConflictStore.
+    Conflicts(ListArgs),
+    /// Resolve one conflict of a Sync Center handler through ISyncMgrConflict::Resolve.
+    Resolve(ResolveArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ResolveArgs {
+    /// The handler's CLSID.
+    clsid: String,
+    /// The conflict's ID, as `conflicts` lists it.
+    conflict_id: String,
+    /// Which versions to keep: `source` (version 0), `destination` (version 1) or `both` (every
+    /// version).
+    #[arg(long, value_enum)]
+    keep: KeepArg,
+    /// Load the handler from this library instead of looking the CLSID up in the registration
+    /// store.
+    #[arg(long)]
+    module: Option<PathBuf>,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum KeepArg {
+    Source,
+    Destination,
+    Both,
 }
 
 /// Which handlers: one by CLSID (from the store, or from `--module`), or all registered ones.
@@ -83,6 +115,8 @@ pub fn run(args: CenterArgs) -> Result<u8> {
     match args.command {
         CenterCommand::List(args) => list(args),
         CenterCommand::Sync(args) => sync(args),
+        CenterCommand::Conflicts(args) => conflicts(args),
+        CenterCommand::Resolve(args) => resolve(args),
     }
 }
 
@@ -194,7 +228,7 @@ fn error_status(error: &CallError) -> u8 {
         } else {
             exit::SETUP
         }
-    } else if error.method == CHOOSE_ITEMS {
+    } else if error.method == CHOOSE_ITEMS || error.method == CHOOSE_CONFLICT {
         exit::SETUP
     } else {
         exit::FAILED
@@ -420,4 +454,149 @@ fn status(report: &CenterReport) -> u8 {
         exit::FAILED
     };
     failed.fold(base, u8::max)
+}
+
+/// One handler in `conflicts --json`: its conflicts, or the call that failed.
+#[derive(Debug, Serialize)]
+struct ListedConflicts {
+    #[serde(serialize_with = "ser_guid")]
+    clsid: GUID,
+    handler: Option<HandlerConflicts>,
+    error: Option<CallError>,
+}
+
+fn conflicts(args: ListArgs) -> Result<u8> {
+    let sources = sources(&args.which)?;
+    let host = SyncCenterHost::new();
+    let listed: Vec<ListedConflicts> = sources
+        .into_iter()
+        .map(|(source, _)| {
+            let clsid = source.clsid();
+            match host.conflicts(source) {
+                Ok(h) => ListedConflicts {
+                    clsid,
+                    handler: Some(h),
+                    error: None,
+                },
+                Err(e) => ListedConflicts {
+                    clsid,
+                    handler: None,
+                    error: Some(e),
+                },
+            }
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&listed)?);
+    } else if listed.is_empty() {
+        println!("No Sync Center handler is registered.");
+    } else {
+        let mut out = std::io::stdout().lock();
+        for entry in &listed {
+            match (&entry.handler, &entry.error) {
+                (Some(h), _) => print_conflicts(&mut out, h)?,
+                (None, Some(e)) => eprintln!("error: {e}"),
+                (None, None) => {}
+            }
+        }
+    }
+    for h in listed.iter().filter_map(|l| l.handler.as_ref()) {
+        for problem in &h.problems {
+            eprintln!("warning: {problem}");
+        }
+    }
+    Ok(listed
+        .iter()
+        .filter_map(|l| l.error.as_ref())
+        .map(error_status)
+        .max()
+        .unwrap_or(exit::SUCCESS))
+}
+
+fn print_conflicts(out: &mut impl Write, h: &HandlerConflicts) -> std::io::Result<()> {
+    let who = display_name(&h.name, &h.clsid);
+    if !h.conflict_store {
+        return writeln!(out, "{who}: no conflict store");
+    }
+    let n = h.conflicts.len();
+    writeln!(out, "{who}: {n} conflict{}", if n == 1 { "" } else { "s" })?;
+    for c in &h.conflicts {
+        let item = c
+            .item_name
+            .as_deref()
+            .or(c.item.as_deref())
+            .map(|i| format!(" (item {i})"))
+            .unwrap_or_default();
+        writeln!(out, "  {}{item}", c.id)?;
+        if let Some(text) = c.description.as_deref().or(c.name.as_deref()) {
+            writeln!(out, "    {text}")?;
+        }
+        for v in &c.versions {
+            let alternate = v
+                .alternate_name
+                .as_deref()
+                .map(|a| format!("; kept as {a} with the other"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "    {} {:<8} {} ({}{alternate})",
+                v.index,
+                v.location_short.as_deref().unwrap_or(""),
+                v.location_full
+                    .as_deref()
+                    .or(v.original_name.as_deref())
+                    .unwrap_or(""),
+                v.kind
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn resolve(args: ResolveArgs) -> Result<u8> {
+    let which = Which {
+        all: false,
+        clsid: Some(args.clsid.clone()),
+        module: args.module.clone(),
+    };
+    let keep = match args.keep {
+        KeepArg::Source => Keep::Source,
+        KeepArg::Destination => Keep::Destination,
+        KeepArg::Both => Keep::Both,
+    };
+    let Some((source, _)) = sources(&which)?.into_iter().next() else {
+        bail!("no handler {}", args.clsid);
+    };
+    let result: std::result::Result<Resolved, CallError> =
+        SyncCenterHost::new().resolve(source, &args.conflict_id, keep);
+    match result {
+        Ok(resolved) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&resolved)?);
+            } else {
+                let kept: Vec<String> = resolved.kept.iter().map(u32::to_string).collect();
+                println!(
+                    "{}: resolved conflict {} keeping {} (version{} {}){}",
+                    display_name(&resolved.name, &resolved.clsid),
+                    resolved.conflict.id,
+                    resolved.keep,
+                    if kept.len() == 1 { "" } else { "s" },
+                    kept.join(", "),
+                    if resolved.still_listed {
+                        "; the store still lists it"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            for problem in &resolved.problems {
+                eprintln!("warning: {problem}");
+            }
+            Ok(exit::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            Ok(error_status(&error))
+        }
+    }
 }

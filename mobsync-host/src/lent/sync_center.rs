@@ -1,15 +1,16 @@
 //! The Sync Center interfaces the host lends a handler (see [`crate::lent`]): the
-//! `ISyncMgrSessionCreator` passed to `Synchronize` and the `ISyncMgrSyncCallback` it hands
-//! out. Each method
+//! `ISyncMgrSessionCreator` passed to `Synchronize`, the `ISyncMgrSyncCallback` it hands
+//! out, and the `ISyncMgrConflictResolveInfo` passed to `ISyncMgrConflict::Resolve`. Each method
 //! forwards to the host's object; those taking strings a handler must pass record a null one as
 //! a problem first (the host's object, through the runtime's checks, answers `E_POINTER`).
 
 use std::ffi::c_void;
 
 use mobsync_runtime::syncmgr::sys::{
-    IID_ISyncMgrSessionCreator, IID_ISyncMgrSyncCallback, ISyncMgrSessionCreator_Vtbl,
-    ISyncMgrSyncCallback_Vtbl, SYNCMGR_CANCEL_REQUEST, SYNCMGR_EVENT_FLAGS, SYNCMGR_EVENT_LEVEL,
-    SYNCMGR_PROGRESS_STATUS,
+    IID_ISyncMgrConflictResolveInfo, IID_ISyncMgrSessionCreator, IID_ISyncMgrSyncCallback,
+    ISyncMgrConflictResolveInfo_Vtbl, ISyncMgrSessionCreator_Vtbl, ISyncMgrSyncCallback_Vtbl,
+    SYNCMGR_CANCEL_REQUEST, SYNCMGR_EVENT_FLAGS, SYNCMGR_EVENT_LEVEL, SYNCMGR_PRESENTER_CHOICE,
+    SYNCMGR_PRESENTER_NEXT_STEP, SYNCMGR_PROGRESS_STATUS,
 };
 use windows_core::{GUID, HRESULT, Interface};
 
@@ -54,6 +55,20 @@ pub(crate) fn lend_sync_callback(
         IID_ISyncMgrSyncCallback,
         "ISyncMgrSyncCallback",
         callback,
+        problems,
+    )
+}
+
+/// Lends the host's conflict resolve info.
+pub(crate) fn lend_resolve_info(
+    info: mobsync_runtime::syncmgr::sys::ISyncMgrConflictResolveInfo,
+    problems: Problems,
+) -> Lent {
+    lend(
+        &RESOLVE_INFO_VTBL,
+        IID_ISyncMgrConflictResolveInfo,
+        "ISyncMgrConflictResolveInfo",
+        info,
         problems,
     )
 }
@@ -141,6 +156,50 @@ forwarders! {
         where refused("CommitItem", [pointer_fault(item_id, "item ID")]);
     report_manual_sync => ReportManualSync();
 }
+
+forwarders! {
+    ISyncMgrConflictResolveInfo_Vtbl;
+    get_iteration_info => GetIterationInfo(
+        current: *mut u32,
+        count: *mut u32,
+        remaining: *mut u32
+    ) where refused("GetIterationInfo", [
+        pointer_fault(current.cast_const(), "current conflict out-pointer"),
+        pointer_fault(count.cast_const(), "conflict count out-pointer"),
+        pointer_fault(remaining.cast_const(), "remaining count out-pointer"),
+    ]);
+    get_presenter_next_step => GetPresenterNextStep(next: *mut SYNCMGR_PRESENTER_NEXT_STEP)
+        where refused("GetPresenterNextStep", [pointer_fault(next.cast_const(), "next step out-pointer")]);
+    get_presenter_choice => GetPresenterChoice(
+        choice: *mut SYNCMGR_PRESENTER_CHOICE,
+        apply_to_all: *mut i32
+    ) where refused("GetPresenterChoice", [
+        pointer_fault(choice.cast_const(), "choice out-pointer"),
+        pointer_fault(apply_to_all.cast_const(), "apply-to-all out-pointer"),
+    ]);
+    get_item_choice_count => GetItemChoiceCount(count: *mut u32)
+        where refused("GetItemChoiceCount", [pointer_fault(count.cast_const(), "count out-pointer")]);
+    get_item_choice => GetItemChoice(choice: u32, index: *mut u32)
+        where refused("GetItemChoice", [pointer_fault(index.cast_const(), "index out-pointer")]);
+    set_presenter_next_step => SetPresenterNextStep(next: SYNCMGR_PRESENTER_NEXT_STEP);
+    set_presenter_choice => SetPresenterChoice(choice: SYNCMGR_PRESENTER_CHOICE, apply_to_all: i32);
+    set_item_choices => SetItemChoices(indexes: *mut u32, count: u32)
+        where refused("SetItemChoices", [
+            (indexes.is_null() && count > 0).then(|| format!("{count} indexes with a null array")),
+        ]);
+}
+
+static RESOLVE_INFO_VTBL: ISyncMgrConflictResolveInfo_Vtbl = ISyncMgrConflictResolveInfo_Vtbl {
+    base__: super::UNKNOWN,
+    GetIterationInfo: get_iteration_info,
+    GetPresenterNextStep: get_presenter_next_step,
+    GetPresenterChoice: get_presenter_choice,
+    GetItemChoiceCount: get_item_choice_count,
+    GetItemChoice: get_item_choice,
+    SetPresenterNextStep: set_presenter_next_step,
+    SetPresenterChoice: set_presenter_choice,
+    SetItemChoices: set_item_choices,
+};
 
 static CREATOR_VTBL: ISyncMgrSessionCreator_Vtbl = ISyncMgrSessionCreator_Vtbl {
     base__: super::UNKNOWN,

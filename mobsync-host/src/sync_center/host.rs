@@ -238,7 +238,7 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Loads the handler as `ISyncMgrHandler`.
-fn load(source: HandlerSource) -> Result<(ISyncMgrHandler, Loaded), CallError> {
+pub(super) fn load(source: HandlerSource) -> Result<(ISyncMgrHandler, Loaded), CallError> {
     let clsid = source.clsid();
     let LoadedHandler {
         handler,
@@ -257,9 +257,9 @@ fn load(source: HandlerSource) -> Result<(ISyncMgrHandler, Loaded), CallError> {
 }
 
 /// What is left of a loaded handler besides its interface.
-struct Loaded {
-    module: Option<std::path::PathBuf>,
-    unload: UnloadCheck,
+pub(super) struct Loaded {
+    pub(super) module: Option<std::path::PathBuf>,
+    pub(super) unload: UnloadCheck,
 }
 
 /// One handler's run, recorded in `recorder`; returns how it ended.

@@ -1,8 +1,9 @@
 //! The Sync Center side of the host: [`SyncCenterHost`] lists `ISyncMgrHandler` handlers and
 //! their items and synchronizes them over the raw ABI, with a host `ISyncMgrSessionCreator` and
 //! `ISyncMgrSyncCallback` lent to the handler; [`model`] is what it reports, [`events`] the live
-//! events of a synchronization.
+//! events of a synchronization, [`conflicts`] a handler's conflicts and their resolution.
 
+pub mod conflicts;
 mod describe;
 pub mod events;
 mod host;

@@ -95,6 +95,15 @@ pub(super) fn drive(ctx: &Ctx, dll: &Path) -> Result<()> {
         .arg(windows_path(dll)?)
         .env("FOLDER_SYNC_COOKIE", cookie(&src, &dst)?)
         .env("FOLDER_SYNC_CANCEL_COOKIE", cookie(&src, &cancelled)?)
+        // The file the client changes on both sides to make a conflict.
+        .env(
+            "FOLDER_SYNC_CONFLICT_SOURCE",
+            windows_path(&src.join("Gamma/one.txt"))?,
+        )
+        .env(
+            "FOLDER_SYNC_CONFLICT_DEST",
+            windows_path(&dst.join("Gamma/one.txt"))?,
+        )
         .env_remove("FOLDER_SYNC_FAULT");
     let status = run_with_timeout(&mut cmd, ctx.timeout)?;
     ensure!(
