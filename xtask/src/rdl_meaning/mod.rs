@@ -7,14 +7,17 @@
 //! (`impl IFoo { pub unsafe fn Method(...) }`) is compared: its generic parameters, where
 //! clause, parameter types and result, parameter names left out (Wine and the SDK name them
 //! differently). A difference is either a real difference between Wine's IDL and the SDK
-//! (another typedef, a missing `[unique]`) or meaning lost on the way; the report lists them.
+//! (another typedef, a missing `[unique]`) or meaning lost on the way; [`explain`] names the
+//! cause of each, and the report counts them.
 
-use std::collections::BTreeMap;
+mod explain;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use mobsync_idl::codegen::abi::{DeclKind, Origin};
+use mobsync_idl::codegen::abi::{DeclKind, Method, Origin};
 use mobsync_idl::codegen::{Api, RdlOptions, Stamp, rdl};
 use mobsync_idl::{Options, Session};
 use quote::ToTokens;
@@ -53,6 +56,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .context("the bundled Win32 metadata is readable")?,
     ]);
     let (mut same_total, mut shared_total) = (0, 0);
+    // Per cause: how many differing methods it accounts for.
+    let mut by_cause: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut unexplained = 0;
     for name in &names {
         let idl = corpus_root().join("windows").join(format!("{name}.idl"));
         let (same, shared, diffs) = compare_file(&idl, &dir, &win32)?;
@@ -62,20 +68,49 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "{name}.idl: {same} of {shared} method signatures identical to windows-bindgen's from \
              the Win32 metadata"
         );
-        for (method, ours, theirs) in &diffs {
-            if args.verbose {
-                println!("    {method}\n      ours:   {ours}\n      win32:  {theirs}");
-            } else {
-                println!("    {method}");
+        for diff in &diffs {
+            let explained = diff.causes.iter().all(explain::Cause::is_explained);
+            if !explained {
+                unexplained += 1;
+            }
+            for cause in &diff.causes {
+                *by_cause.entry(cause.label()).or_default() += 1;
+            }
+            let mark = if explained { "" } else { "  [UNEXPLAINED]" };
+            println!("    {}{mark}", diff.method);
+            if args.verbose || !explained {
+                println!("      ours:   {}\n      win32:  {}", diff.ours, diff.win32);
+                for cause in &diff.causes {
+                    println!("      - {cause}");
+                }
             }
         }
     }
     println!("total: {same_total} of {shared_total} method signatures identical");
+    let differing = shared_total - same_total;
+    println!(
+        "differences: {differing}, of which {} explained by a difference between Wine's IDL and \
+         the SDK (or a convention of the metadata), {unexplained} unexplained; by cause (a method \
+         may have several):",
+        differing - unexplained
+    );
+    for (label, n) in &by_cause {
+        println!("  {n:>4}  {label}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// A difference: the method (`IFoo::Bar`), our signature, the Win32 metadata's.
-type Diff = (String, String, String);
+/// A differing method.
+struct Diff {
+    /// `IFoo::Bar`.
+    method: String,
+    /// Our safe wrapper's signature.
+    ours: String,
+    /// The Win32 metadata's.
+    win32: String,
+    /// Why they differ.
+    causes: BTreeSet<explain::Cause>,
+}
 
 /// Compares one file's methods: (identical, shared, the differences).
 fn compare_file(
@@ -137,32 +172,80 @@ fn compare_file(
     let ours = signatures(&ours_rs)?;
     let theirs = signatures(&theirs_rs)?;
     let (mut same, mut shared, mut diffs) = (0, 0, Vec::new());
+    let no_raw = BTreeMap::new();
     for interface in interfaces {
-        let (Some(o), Some(t)) = (ours.get(interface), theirs.get(interface)) else {
+        let (Some(o), Some(t)) = (ours.wrappers.get(interface), theirs.wrappers.get(interface))
+        else {
             continue;
         };
+        let ours_vtable = ours.vtables.get(interface).unwrap_or(&no_raw);
+        let theirs_vtable = theirs.vtables.get(interface).unwrap_or(&no_raw);
         for (method, sig) in o {
             let Some(their) = t.get(method) else { continue };
             shared += 1;
             if sig == their {
                 same += 1;
-            } else {
-                diffs.push((format!("{interface}::{method}"), sig.clone(), their.clone()));
+                continue;
             }
+            let causes = match (
+                idl_method(&api, interface, method),
+                ours_vtable.get(method),
+                theirs_vtable.get(method),
+            ) {
+                (Some(idl), Some(ours_raw), Some(win32_raw)) => explain::explain(&explain::Sides {
+                    ours: sig,
+                    win32: their,
+                    ours_raw,
+                    win32_raw,
+                    idl,
+                }),
+                _ => BTreeSet::from([explain::Cause::Unexplained(
+                    "the method or its vtable slot was not found on both sides".into(),
+                )]),
+            };
+            diffs.push(Diff {
+                method: format!("{interface}::{method}"),
+                ours: sig.clone(),
+                win32: their.clone(),
+                causes,
+            });
         }
     }
     Ok((same, shared, diffs))
 }
 
+/// The method `name` of the root interface `interface`, as Wine's IDL declares it.
+fn idl_method<'a>(api: &'a Api, interface: &str, name: &str) -> Option<&'a Method> {
+    api.decls.iter().find_map(|d| match &d.kind {
+        DeclKind::Interface(i) if d.name == interface => i.methods.iter().find(|m| m.name == name),
+        _ => None,
+    })
+}
+
+/// What one generated Rust file says about each interface.
+struct Signatures {
+    /// By type and method: the safe wrapper's signature without the parameters' names.
+    wrappers: BTreeMap<String, BTreeMap<String, String>>,
+    /// By interface and method: the vtable slot's parameter types, `this` left out.
+    vtables: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
 /// Every inherent method of every `impl Type` block of a Rust file, by type and method: its
-/// signature without the parameters' names.
-fn signatures(path: &PathBuf) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+/// signature without the parameters' names; and every `IFoo_Vtbl` struct's slots.
+fn signatures(path: &PathBuf) -> Result<Signatures> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let file =
         syn::parse_file(&text).with_context(|| format!("{} does not parse", path.display()))?;
     let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut vtables: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for item in file.items {
+        if let syn::Item::Struct(s) = &item
+            && let Some(interface) = s.ident.to_string().strip_suffix("_Vtbl")
+        {
+            vtables.insert(interface.to_owned(), vtable_slots(s));
+            continue;
+        }
         let syn::Item::Impl(block) = item else {
             continue;
         };
@@ -204,5 +287,30 @@ fn signatures(path: &PathBuf) -> Result<BTreeMap<String, BTreeMap<String, String
     if out.is_empty() {
         bail!("{} has no methods", path.display());
     }
-    Ok(out)
+    Ok(Signatures {
+        wrappers: out,
+        vtables,
+    })
+}
+
+/// A vtable struct's function-pointer fields: name → parameter types after `this`.
+fn vtable_slots(s: &syn::ItemStruct) -> BTreeMap<String, Vec<String>> {
+    s.fields
+        .iter()
+        .filter_map(|field| {
+            let syn::Type::BareFn(f) = &field.ty else {
+                return None;
+            };
+            let params = f
+                .inputs
+                .iter()
+                .skip(1)
+                .map(|a| {
+                    let text = a.ty.to_token_stream().to_string();
+                    text.split_whitespace().collect::<Vec<_>>().join(" ")
+                })
+                .collect();
+            Some((field.ident.as_ref()?.to_string(), params))
+        })
+        .collect()
 }
