@@ -336,19 +336,13 @@ impl<T: ComClass> SupportErrorInfo<T> {
         iid: *const GUID,
         ppv: *mut *mut c_void,
     ) -> HRESULT {
-        // SAFETY: per the COM contract `ppv` is null or writable for the call.
-        let out = unsafe { OutPtr::new(ppv) };
-        if this.is_null() {
-            return E_POINTER;
-        }
-        abi::respond(|| {
-            let out = out?;
-            // SAFETY: per the COM contract `iid` is null or readable.
-            let iid = unsafe { abi::in_guid(iid) }?;
-            // SAFETY: `this` is the field of a live object on which the caller holds a reference.
-            out.set(unsafe { Object::<T>::query(Self::object(this), &iid) }?);
-            Ok(S_OK)
-        })
+        let object = |this| {
+            // SAFETY: `this` is the non-null field of a live object (see below).
+            unsafe { Self::object(this) }
+        };
+        // SAFETY: `this` is null or the field of a live object on which the caller holds a
+        // reference; `iid` and `ppv` as COM passes them.
+        unsafe { query_interface_of(this, iid, ppv, object) }
     }
 
     unsafe extern "system" fn add_ref(this: *mut c_void) -> u32 {
@@ -400,7 +394,29 @@ unsafe extern "system" fn query_interface<T: ComClass, const K: usize>(
     iid: *const GUID,
     ppv: *mut *mut c_void,
 ) -> HRESULT {
-    // SAFETY: per the COM contract `ppv` is null or writable for the call; null is a valid
+    let object = |this| {
+        // SAFETY: `this` is non-null slot `K` of a live object (see below).
+        unsafe { Object::<T>::from_slot(this, K) }
+    };
+    // SAFETY: `this` is null or slot `K` of a live `Object<T>` (the vtable is only reachable
+    // from there), on which the caller holds a reference; `iid` and `ppv` as COM passes them.
+    unsafe { query_interface_of(this, iid, ppv, object) }
+}
+
+/// `QueryInterface` through an interface pointer `this` of the object `object(this)` finds.
+///
+/// # Safety
+///
+/// `this` is null or an interface pointer of a live `Object<T>` on which the caller holds a
+/// reference, and `object` maps it (when non-null) to that object; `iid` is null or readable,
+/// `ppv` null or writable.
+unsafe fn query_interface_of<T: ComClass>(
+    this: *mut c_void,
+    iid: *const GUID,
+    ppv: *mut *mut c_void,
+    object: impl FnOnce(*mut c_void) -> NonNull<Object<T>>,
+) -> HRESULT {
+    // SAFETY: per the contract `ppv` is null or writable for the call; null is a valid
     // `*mut c_void`. Checked (and cleared when valid) before anything else.
     let out = unsafe { OutPtr::new(ppv) };
     if this.is_null() {
@@ -408,11 +424,10 @@ unsafe extern "system" fn query_interface<T: ComClass, const K: usize>(
     }
     abi::respond(|| {
         let out = out?;
-        // SAFETY: per the COM contract `iid` is null or readable.
+        // SAFETY: per the contract `iid` is null or readable.
         let iid = unsafe { abi::in_guid(iid) }?;
-        // SAFETY: `this` is slot `K` of a live `Object<T>` (the vtable is only reachable from
-        // there), on which the caller holds a reference.
-        out.set(unsafe { Object::<T>::query(Object::<T>::from_slot(this, K), &iid) }?);
+        // SAFETY: the object is alive and the caller holds a reference, per the contract.
+        out.set(unsafe { Object::<T>::query(object(this), &iid) }?);
         Ok(S_OK)
     })
 }
