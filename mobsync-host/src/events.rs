@@ -87,6 +87,12 @@ pub enum HostEvent {
 pub trait EventSink: Send + Sync {
     /// One event.
     fn event(&self, event: HostEvent);
+
+    /// Whether the sink wants events at all: `false` spares the host copying the items and
+    /// reports that events carry (`true` unless the sink says otherwise).
+    fn is_listening(&self) -> bool {
+        true
+    }
 }
 
 /// Drops every event.
@@ -95,6 +101,10 @@ pub struct NoEvents;
 
 impl EventSink for NoEvents {
     fn event(&self, _event: HostEvent) {}
+
+    fn is_listening(&self) -> bool {
+        false
+    }
 }
 
 impl<F: Fn(HostEvent) + Send + Sync> EventSink for F {

@@ -8,7 +8,6 @@
 
 mod contract;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -130,10 +129,12 @@ fn finish(
     report.leaked = leaked;
     report.elapsed = shared.elapsed();
     conclude_items(&mut report, sync_ok);
-    shared.emit(HostEvent::HandlerFinished {
-        handler: shared.handler,
-        report: Box::new(report.clone()),
-    });
+    if shared.listening() {
+        shared.emit(HostEvent::HandlerFinished {
+            handler: shared.handler,
+            report: Box::new(report.clone()),
+        });
+    }
     report
 }
 
@@ -412,11 +413,15 @@ impl Driver<'_> {
         let batch = self.options.batch.max(1);
         let mut items: Vec<ItemReport> = Vec::new();
         // IDs seen so far, so a repeated item is caught in O(1) per item.
-        let mut seen: HashSet<GUID> = HashSet::new();
+        let mut seen: foldhash::HashSet<GUID> = foldhash::HashSet::default();
+        // SAFETY: SYNCMGRITEM is plain data; all-zero is a valid value.
+        let mut buffer: Vec<sys::SYNCMGRITEM> = vec![unsafe { std::mem::zeroed() }; batch as usize];
         loop {
-            // SAFETY: SYNCMGRITEM is plain data; all-zero is a valid value.
-            let mut buffer: Vec<sys::SYNCMGRITEM> =
-                vec![unsafe { std::mem::zeroed() }; batch as usize];
+            // What the last batch left is overwritten by the handler or ignored (only the
+            // first `fetched` are read); clear it so a handler that reports more than it wrote
+            // is read as zeros, not as the previous batch.
+            // SAFETY: as above.
+            buffer.fill(unsafe { std::mem::zeroed() });
             let mut fetched = u32::MAX;
             // SAFETY: the buffer holds `batch` items and `fetched` is a valid out-pointer.
             let hr = unsafe {
@@ -469,7 +474,11 @@ impl Driver<'_> {
 
     /// Validates one SYNCMGRITEM; `None` (with a problem recorded) when it is unusable.
     /// `seen` holds the IDs accepted so far; an accepted item's ID is added to it.
-    fn check_item(&self, raw: &sys::SYNCMGRITEM, seen: &mut HashSet<GUID>) -> Option<ItemReport> {
+    fn check_item(
+        &self,
+        raw: &sys::SYNCMGRITEM,
+        seen: &mut foldhash::HashSet<GUID>,
+    ) -> Option<ItemReport> {
         if raw.cbSize as usize != std::mem::size_of::<sys::SYNCMGRITEM>() {
             self.shared.problem(format!(
                 "an item has cbSize {} (expected {})",
@@ -505,30 +514,38 @@ impl Driver<'_> {
     }
 
     fn initial_selection(&self) -> Vec<GUID> {
-        let report = self.shared.snapshot();
-        let live = report
-            .items
-            .iter()
-            .filter(|i| i.status != ItemStatus::Deleted);
-        match &self.options.items {
-            ItemSelection::Checked => live.filter(|i| i.checked).map(|i| i.id).collect(),
-            ItemSelection::All => live.map(|i| i.id).collect(),
-            ItemSelection::Named(names) => {
-                let mut ids = Vec::new();
-                for name in names {
-                    let by_id = crate::model::parse_guid(name);
-                    match report
-                        .items
-                        .iter()
-                        .find(|i| Some(i.id) == by_id || &i.name == name)
-                    {
-                        Some(item) => ids.push(item.id),
-                        None => self.shared.problem(format!("no item named `{name}`")),
-                    }
+        // Read in place: a copy of the report costs an allocation per item.
+        let (ids, unknown) = self.shared.with_report(|report| {
+            let live = report
+                .items
+                .iter()
+                .filter(|i| i.status != ItemStatus::Deleted);
+            match &self.options.items {
+                ItemSelection::Checked => {
+                    (live.filter(|i| i.checked).map(|i| i.id).collect(), vec![])
                 }
-                ids
+                ItemSelection::All => (live.map(|i| i.id).collect(), vec![]),
+                ItemSelection::Named(names) => {
+                    let (mut ids, mut unknown) = (Vec::new(), Vec::new());
+                    for name in names {
+                        let by_id = crate::model::parse_guid(name);
+                        match report
+                            .items
+                            .iter()
+                            .find(|i| Some(i.id) == by_id || &i.name == name)
+                        {
+                            Some(item) => ids.push(item.id),
+                            None => unknown.push(name),
+                        }
+                    }
+                    (ids, unknown)
+                }
             }
+        });
+        for name in unknown {
+            self.shared.problem(format!("no item named `{name}`"));
         }
+        ids
     }
 
     /// Arms [`SyncOptions::cancel_items`] for the items of this handler that they name.
@@ -671,16 +688,18 @@ impl Driver<'_> {
     /// `ShowError` for each logged error with an ID; returns the items to retry when the handler
     /// asks for it (and retries are left).
     fn show_errors(&self) -> Step<Option<Vec<GUID>>> {
-        let report = self.shared.snapshot();
-        if report.retries >= self.options.max_retries {
+        let (retries, ids): (u32, Vec<GUID>) = self.shared.with_report(|report| {
+            let ids = report
+                .errors
+                .iter()
+                .filter(|e| !e.deleted)
+                .filter_map(|e| e.error_id)
+                .collect();
+            (report.retries, ids)
+        });
+        if retries >= self.options.max_retries {
             return Ok(None);
         }
-        let ids: Vec<GUID> = report
-            .errors
-            .iter()
-            .filter(|e| !e.deleted)
-            .filter_map(|e| e.error_id)
-            .collect();
         for id in ids {
             let limit = self.options.dialog_timeout;
             self.shared.enter(Phase::ShowError, Some(limit));
@@ -704,12 +723,14 @@ impl Driver<'_> {
             self.check_success(&contract::SHOW_ERROR_COMPLETED, done.hr, "S_OK");
             if done.hr == sys::S_SYNCMGR_RETRYSYNC || hr == sys::S_SYNCMGR_RETRYSYNC {
                 let items = if done.items.is_empty() {
-                    report
-                        .items
-                        .iter()
-                        .filter(|i| i.selected && i.status == ItemStatus::Failed)
-                        .map(|i| i.id)
-                        .collect()
+                    self.shared.with_report(|report| {
+                        report
+                            .items
+                            .iter()
+                            .filter(|i| i.selected && i.status == ItemStatus::Failed)
+                            .map(|i| i.id)
+                            .collect()
+                    })
                 } else {
                     done.items
                 };
