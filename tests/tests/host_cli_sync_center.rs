@@ -54,9 +54,11 @@ fn list_shows_the_registered_handler_and_its_folders() {
     assert_eq!(handler["info"]["type"], "folder");
     assert_eq!(handler["info"]["type_label"], "Folders");
     assert_eq!(handler["info"]["comment"], "2 folders");
-    // SYNCMGR_HCM_CONFLICT_STORE: its conflicts are listed by `sync-center conflicts`.
-    assert_eq!(handler["capabilities"]["value"], 4);
-    assert_eq!(handler["capabilities"]["names"][0], "conflict_store");
+    // SYNCMGR_HCM_EVENT_STORE | SYNCMGR_HCM_CONFLICT_STORE: its events and conflicts are listed
+    // by `sync-center events` and `sync-center conflicts`.
+    assert_eq!(handler["capabilities"]["value"], 6);
+    assert_eq!(handler["capabilities"]["names"][0], "event_store");
+    assert_eq!(handler["capabilities"]["names"][1], "conflict_store");
     assert_eq!(handler["problems"], Value::Array(vec![]));
     let notes = item(handler, "Notes");
     assert_eq!(notes["type_label"], "Folder");
@@ -76,7 +78,10 @@ fn list_shows_the_registered_handler_and_its_folders() {
         text.starts_with(&format!("Folder Sync (Sync Center) {CENTER}\n")),
         "{text}"
     );
-    assert!(text.contains("capabilities: conflict_store"), "{text}");
+    assert!(
+        text.contains("capabilities: event_store, conflict_store"),
+        "{text}"
+    );
     let notes_line = text.lines().find(|l| l.contains("Notes")).unwrap();
     assert!(notes_line.contains(id), "{text}");
 }
