@@ -358,4 +358,35 @@ mod tests {
         );
         assert_eq!(store.events(), events);
     }
+
+    #[test]
+    fn the_handler_serves_the_kept_events_and_removes_them_through_its_interfaces() {
+        use mobsync_runtime::syncmgr::E_EVENT_NOT_FOUND;
+        use mobsync_runtime::syncmgr::sys::{
+            ISyncMgrEventStore, ISyncMgrHandler, SYNCMGR_OBJECTID_EventStore,
+        };
+
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(dir.path());
+        let events = vec![
+            StoredEvent::new(GUID::from_u128(1), Event::new(SYNCMGR_EL_ERROR, "a", "")),
+            StoredEvent::new(GUID::from_u128(2), Event::new(SYNCMGR_EL_WARNING, "b", "")),
+        ];
+        save_events(&config.dest, &events).unwrap();
+        let object = ComObject::new(crate::FolderSyncCenter::with_config(Some(config.clone())));
+        // The handler object itself, and the object GetObject(SYNCMGR_OBJECTID_EventStore)
+        // gives.
+        let own: ISyncMgrEventStore = object.cast().unwrap();
+        let handler: ISyncMgrHandler = object.cast().unwrap();
+        let given: ISyncMgrEventStore = handler.GetObject(&SYNCMGR_OBJECTID_EventStore).unwrap();
+        assert_eq!(own.GetEventCount().unwrap(), 2);
+        assert_eq!(given.GetEventCount().unwrap(), 2);
+        let event = given.GetEvent(&GUID::from_u128(2)).unwrap();
+        assert_eq!(event.GetLevel().unwrap(), SYNCMGR_EL_WARNING);
+        // Removed through one: gone for the other and from the file.
+        assert!(given.RemoveEvent(&[GUID::from_u128(1)]).is_ok());
+        assert_eq!(own.GetEventCount().unwrap(), 1);
+        assert_eq!(load_events(&config.dest), events[1..]);
+        assert_eq!(own.RemoveEvent(&[GUID::from_u128(1)]), E_EVENT_NOT_FOUND);
+    }
 }

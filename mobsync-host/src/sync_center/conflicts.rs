@@ -177,7 +177,7 @@ impl SyncCenterHost {
     }
 }
 
-fn leak_check(
+pub(super) fn leak_check(
     problems: &mut Vec<String>,
     name: &str,
     clsid: &GUID,
