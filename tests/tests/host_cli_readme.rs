@@ -327,8 +327,22 @@ fn every_sync_center_json_field_is_documented_with_its_type() {
         true,
     );
     assert_eq!(failed.status.code(), Some(2));
-    let documents = [json(&completed), json(&event), json(&failed)];
+    // A panic: a record of the handler's log.
+    let panicked = env
+        .command(&["sync-center", "sync", CENTER, "--json"])
+        .env("FOLDER_SYNC_COOKIE", &cookie)
+        .env("FOLDER_SYNC_FAULT", "panic")
+        .output()
+        .unwrap();
+    assert_eq!(panicked.status.code(), Some(1));
+    let documents = [
+        json(&completed),
+        json(&event),
+        json(&failed),
+        json(&panicked),
+    ];
     assert_eq!(documents[2]["handlers"][0]["outcome"]["kind"], "failed");
+    assert_eq!(documents[3]["handlers"][0]["log"][0]["level"], "error");
     check("`sync-center sync --json` prints", &documents);
 }
 

@@ -346,6 +346,11 @@ impl CenterSink for Lines {
                     .map(|i| format!(" [item {i}]"))
                     .unwrap_or_default()
             ),
+            CenterEvent::HandlerLog {
+                handler,
+                level,
+                text,
+            } => format!("{}: log ({level}) {text}", name(handler, &names)),
             CenterEvent::Problem { text, .. } => format!("problem: {text}"),
             CenterEvent::HandlerFinished { .. } => return,
         };

@@ -105,11 +105,13 @@ fn store(
             Ok(store) => return Ok(Some(store)),
             Err(e) if e.code() == E_NOTIMPL || e.code() == E_NOINTERFACE => {}
             Err(e) => {
-                return Err(CallError::code(
+                return Err(CallError::from_object(
                     who,
                     None,
                     "ISyncMgrHandler::GetObject",
                     e.code(),
+                    handler,
+                    &ISyncMgrHandler::IID,
                 ));
             }
         }
@@ -148,11 +150,13 @@ fn list(
         return Ok(report);
     };
     let events = store.GetEventEnumerator().map_err(|e| {
-        CallError::code(
+        CallError::from_object(
             &who,
             None,
             "ISyncMgrEventStore::GetEventEnumerator",
             e.code(),
+            &store,
+            &ISyncMgrEventStore::IID,
         )
     })?;
     report.events = enumerate(&events, &who, &mut report.problems)?;
