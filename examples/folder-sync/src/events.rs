@@ -3,7 +3,8 @@
 //! paths it could not copy, the conflict warnings, unknown items) is kept, under the identifier
 //! `ReportEvent` returned, in [`EVENTS_FILE`] in the destination directory, written atomically
 //! (a temporary file, then a rename) when the synchronization ends and after every
-//! `RemoveEvent`. The handler serves them as its `ISyncMgrEventStore` (capability
+//! `RemoveEvent` (a synchronization that reports nothing leaves the file as it is). The handler
+//! serves them as its `ISyncMgrEventStore` (capability
 //! `SYNCMGR_HCM_EVENT_STORE`; the store is the handler object itself, and
 //! `GetObject(SYNCMGR_OBJECTID_EventStore)` gives one too), reading the file anew on every call,
 //! so every handler instance sees the same events.
@@ -203,6 +204,8 @@ pub fn event_store(handler_id: &str, config: Option<&FolderConfig>) -> EventStor
 pub(crate) struct EventLog<'a> {
     session: &'a SyncSession,
     kept: EventStore,
+    /// Whether an event was reported (else the file is left as it is).
+    reported: std::sync::atomic::AtomicBool,
 }
 
 impl<'a> EventLog<'a> {
@@ -212,6 +215,7 @@ impl<'a> EventLog<'a> {
         EventLog {
             session,
             kept: event_store(handler_id, Some(config)),
+            reported: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -224,12 +228,17 @@ impl<'a> EventLog<'a> {
     pub(crate) fn report(&self, event: Event) -> Result<()> {
         let id = self.session.report_event(&event)?;
         self.kept.insert(StoredEvent::new(id, event));
+        self.reported
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
-    /// Writes the kept events to the destination's file (a failure is logged: the
-    /// synchronization itself went as reported).
+    /// Writes the kept events to the destination's file when the synchronization reported any
+    /// (a failure is logged: the synchronization itself went as reported).
     pub(crate) fn save(&self, config: &FolderConfig) {
+        if !self.reported.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         if let Err(e) = save_events(&config.dest, &self.kept.events()) {
             log::warn!("folder-sync: {e}");
         }
