@@ -245,23 +245,25 @@ impl EventStore {
 
     /// `RemoveEvent`: removes the events `ids`, all or none (see the [`EventStore`] contract).
     pub fn remove(&self, ids: &[GUID]) -> windows_core::Result<()> {
-        let mut events = self.lock();
-        if let Some(missing) = ids
-            .iter()
-            .find(|id| !events.iter().any(|e| e.id == **id && self.shows(e)))
-        {
-            log::debug!("RemoveEvent: no event {missing:?} in the store");
-            return Err(E_EVENT_NOT_FOUND.into());
-        }
-        let (removed, left): (Vec<_>, Vec<_>) =
-            events.iter().cloned().partition(|e| ids.contains(&e.id));
+        let (removed, left): (Vec<_>, Vec<_>) = {
+            let events = self.lock();
+            if let Some(missing) = ids
+                .iter()
+                .find(|id| !events.iter().any(|e| e.id == **id && self.shows(e)))
+            {
+                log::debug!("RemoveEvent: no event {missing:?} in the store");
+                return Err(E_EVENT_NOT_FOUND.into());
+            }
+            events.iter().cloned().partition(|e| ids.contains(&e.id))
+        };
         if removed.is_empty() {
             return Ok(());
         }
+        // The remover runs without the lock, so it may use the store.
         if let Some(remover) = &self.shared.remover {
             remover.remove(&removed, &left)?;
         }
-        *events = left;
+        self.lock().retain(|e| !ids.contains(&e.id));
         Ok(())
     }
 

@@ -321,3 +321,24 @@ fn added_events_get_distinct_ids_and_insert_replaces() {
     let names: Vec<_> = store.events().into_iter().map(|e| e.event.name).collect();
     assert_eq!(names, ["b", "a2"]);
 }
+
+#[test]
+fn the_remover_may_use_the_store() {
+    let slot: Arc<std::sync::OnceLock<EventStore>> = Arc::default();
+    let inside = slot.clone();
+    let seen = Arc::new(Mutex::new(None));
+    let counted = seen.clone();
+    let store = EventStore::with_remover(
+        HANDLER,
+        vec![stored(1, None), stored(2, None)],
+        move |_: &[StoredEvent], _: &[StoredEvent]| {
+            // Still listed while the remover runs; no deadlock.
+            *counted.lock().unwrap() = inside.get().map(|s| s.count().unwrap());
+            Ok(())
+        },
+    );
+    slot.set(store.clone()).unwrap();
+    store.remove(&[id(1)]).unwrap();
+    assert_eq!(*seen.lock().unwrap(), Some(2));
+    assert_eq!(store.count().unwrap(), 1);
+}
