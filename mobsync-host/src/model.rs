@@ -193,7 +193,7 @@ impl fmt::Display for ModuleLogLevel {
 
 /// One record the handler's module logged with the `log` crate, or one of its panics, received
 /// through the module's `MobsyncSetLogSink` export (see `mobsync_runtime::host_log`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ModuleLogRecord {
     /// Its level.
     pub level: ModuleLogLevel,

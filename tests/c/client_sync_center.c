@@ -9,7 +9,9 @@
  * FOLDER_SYNC_CONFLICT_SOURCE and FOLDER_SYNC_CONFLICT_DEST), sees it reported, enumerates it
  * through the handler's ISyncMgrConflictStore, reads its ID, versions and name, binds it by ID,
  * and resolves it keeping both versions through an ISyncMgrConflictResolveInfo written in C,
- * with every reference balanced.
+ * with every reference balanced. Last it reads the events the synchronizations reported back
+ * through the handler's ISyncMgrEventStore: enumerates them, reads every value, finds one by ID,
+ * refuses null pointers and unknown IDs, and removes one.
  *
  * usage: client_sync_center MODULE
  * The handler reads its configuration from FOLDER_SYNC_COOKIE (source=...;dest=...), which the
@@ -175,10 +177,11 @@ static HRESULT SYNCMGR_RS_CALL cb_event(ISyncMgrSyncCallback *This, const uint16
                                         const uint16_t *link_text, const uint16_t *link_reference,
                                         const uint16_t *context, GUID *event_id) {
     (void)item; (void)level; (void)flags; (void)name; (void)description; (void)link_text; (void)link_reference; (void)context;
+    static uint32_t next_event_id = 42; /* distinct IDs, as Sync Center gives */
     ((Callback *)This)->events++;
     if (!event_id) return E_POINTER;
     memset(event_id, 0, sizeof *event_id);
-    event_id->Data1 = 42;
+    event_id->Data1 = next_event_id++;
     return S_OK;
 }
 static HRESULT SYNCMGR_RS_CALL cb_can_continue(ISyncMgrSyncCallback *This, const uint16_t *item) {
@@ -674,7 +677,7 @@ static void check_conflicts(ISyncMgrHandler *handler) {
     memcpy(hid, handler_id, sizeof hid);
 
     SYNCMGR_HANDLER_CAPABILITIES caps = 0;
-    CHECK(handler->lpVtbl->GetCapabilities(handler, &caps) == S_OK && caps == SYNCMGR_HCM_CONFLICT_STORE,
+    CHECK(handler->lpVtbl->GetCapabilities(handler, &caps) == S_OK && (caps & SYNCMGR_HCM_CONFLICT_STORE),
           "the handler has a conflict store (SYNCMGR_HCM_CONFLICT_STORE)");
     ISyncMgrConflictStore *store = NULL;
     CHECK(handler->lpVtbl->GetObject(handler, &SYNCMGR_OBJECTID_ConflictStore, &IID_ISyncMgrConflictStore, (void **)&store)
@@ -767,6 +770,112 @@ static void check_conflicts(ISyncMgrHandler *handler) {
     }
 }
 
+/* ---- Events -------------------------------------------------------------------------------- */
+
+/* Reads one event's values; counts its level in `levels` (index SYNCMGR_EL_*). */
+static void check_event(ISyncMgrEvent *event, GUID *id, int levels[4]) {
+    char text[512];
+    uint16_t *out = NULL;
+    CHECK(event->lpVtbl->GetEventID(event, id) == S_OK && id->Data1 >= 42, "GetEventID gives the ID ReportEvent returned");
+    CHECK(event->lpVtbl->GetEventID(event, NULL) == E_POINTER, "GetEventID(NULL) gives E_POINTER");
+    SYNCMGR_EVENT_LEVEL level = 99;
+    CHECK(event->lpVtbl->GetLevel(event, &level) == S_OK && level >= 1 && level <= 3, "GetLevel (%d)", (int)level);
+    if (level >= 1 && level <= 3) levels[level]++;
+    SYNCMGR_EVENT_FLAGS flags = 99;
+    CHECK(event->lpVtbl->GetFlags(event, &flags) == S_OK && flags == 0, "GetFlags gives none");
+    FILETIME time = {0, 0};
+    CHECK(event->lpVtbl->GetTime(event, &time) == S_OK && time.dwHighDateTime != 0, "GetTime gives a time");
+    CHECK(event->lpVtbl->GetHandlerID(event, &out) == S_OK, "GetHandlerID");
+    take(out, text, sizeof text);
+    CHECK(strcmp(text, "{7D1E5A40-2C8B-4F6E-9A31-5B0C4E2F8A17}") == 0, "the handler ID is the CLSID in braces (%s)", text);
+    CHECK(event->lpVtbl->GetItemID(event, &out) == S_OK, "GetItemID");
+    take(out, text, sizeof text);
+    CHECK(text[0] == '{', "the event names its item (%s)", text);
+    CHECK(event->lpVtbl->GetName(event, &out) == S_OK, "GetName");
+    take(out, text, sizeof text);
+    CHECK(strcmp(text, "Unknown item") == 0 || strcmp(text, "Conflict") == 0, "the name is one reported (%s)", text);
+    CHECK(event->lpVtbl->GetDescription(event, &out) == S_OK, "GetDescription");
+    take(out, text, sizeof text);
+    CHECK(text[0] != 0, "a description");
+    CHECK(event->lpVtbl->GetLinkText(event, &out) == S_OK, "GetLinkText");
+    take(out, text, sizeof text);
+    CHECK(text[0] == 0, "no link: an empty link text");
+    CHECK(event->lpVtbl->GetContext(event, NULL) == E_POINTER, "GetContext(NULL) gives E_POINTER");
+}
+
+static void check_events(ISyncMgrHandler *handler) {
+    ISyncMgrEventStore *store = NULL;
+    CHECK(handler->lpVtbl->GetObject(handler, &SYNCMGR_OBJECTID_EventStore, &IID_ISyncMgrEventStore, (void **)&store)
+              == S_OK && store,
+          "GetObject(SYNCMGR_OBJECTID_EventStore) gives the event store");
+    if (!store) return;
+    uint32_t count = 99;
+    /* The unknown item's error event and the conflict's warning. */
+    CHECK(store->lpVtbl->GetEventCount(store, &count) == S_OK && count == 2, "the two events reported are kept (%u)", count);
+    CHECK(store->lpVtbl->GetEventCount(store, NULL) == E_POINTER, "GetEventCount(NULL) gives E_POINTER");
+    CHECK(store->lpVtbl->GetEventEnumerator(store, NULL) == E_POINTER, "GetEventEnumerator(NULL) gives E_POINTER");
+    IEnumSyncMgrEvents *events = NULL;
+    CHECK(store->lpVtbl->GetEventEnumerator(store, &events) == S_OK && events, "GetEventEnumerator");
+    GUID ids[2];
+    memset(ids, 0, sizeof ids);
+    int levels[4] = {0, 0, 0, 0};
+    if (events) {
+        ISyncMgrEvent *batch[3] = {0};
+        uint32_t fetched = 99;
+        CHECK(events->lpVtbl->Next(events, 3, batch, &fetched) == S_FALSE && fetched == 2 && batch[0] && batch[1] && !batch[2],
+              "Next(3) gives S_FALSE with the two events (%u)", fetched);
+        for (uint32_t i = 0; i < fetched && i < 2; i++) {
+            check_event(batch[i], &ids[i], levels);
+            CHECK(batch[i]->lpVtbl->Release(batch[i]) == 0, "the enumerated event is released to zero");
+        }
+        CHECK(memcmp(&ids[0], &ids[1], sizeof(GUID)) != 0, "the two events have distinct IDs");
+        CHECK(events->lpVtbl->Next(events, 1, NULL, &fetched) == E_INVALIDARG, "Next(1, NULL) gives E_INVALIDARG");
+        CHECK(events->lpVtbl->Reset(events) == S_OK && events->lpVtbl->Skip(events, 1) == S_OK, "Reset, then Skip(1)");
+        IEnumSyncMgrEvents *copy = NULL;
+        CHECK(events->lpVtbl->Clone(events, &copy) == S_OK && copy, "Clone");
+        if (copy) {
+            CHECK(copy->lpVtbl->Skip(copy, 2) == S_FALSE, "the clone, at the same position, has one event left");
+            CHECK(copy->lpVtbl->Release(copy) == 0, "the clone is released to zero");
+        }
+        CHECK(events->lpVtbl->Release(events) == 0, "the event enumerator is released to zero");
+    }
+    CHECK(levels[SYNCMGR_EL_ERROR] == 1 && levels[SYNCMGR_EL_WARNING] == 1,
+          "one error (the unknown item) and one warning (the conflict)");
+
+    /* By ID: the event; an unknown ID, a null ID and a null out-pointer refused. */
+    GUID unknown = {0x12345678, 0x1234, 0x1234, {1, 2, 3, 4, 5, 6, 7, 8}};
+    ISyncMgrEvent *event = (ISyncMgrEvent *)&unknown;
+    CHECK(store->lpVtbl->GetEvent(store, &unknown, &event) == E_CONFLICT_NOT_FOUND && event == NULL,
+          "an unknown event ID gives HRESULT_FROM_WIN32(ERROR_NOT_FOUND) and a null event");
+    CHECK(store->lpVtbl->GetEvent(store, NULL, &event) == E_POINTER, "GetEvent(NULL, ...) gives E_POINTER");
+    CHECK(store->lpVtbl->GetEvent(store, &ids[0], NULL) == E_POINTER, "GetEvent(..., NULL) gives E_POINTER");
+    CHECK(store->lpVtbl->GetEvent(store, &ids[0], &event) == S_OK && event, "GetEvent finds the first event by its ID");
+    if (event) {
+        GUID id;
+        CHECK(event->lpVtbl->GetEventID(event, &id) == S_OK && memcmp(&id, &ids[0], sizeof id) == 0, "the same event");
+        CHECK(event->lpVtbl->Release(event) == 0, "the event is released to zero");
+    }
+
+    /* Removing: all the IDs or none. */
+    CHECK(store->lpVtbl->RemoveEvent(store, NULL, 1) == E_INVALIDARG, "RemoveEvent(NULL, 1) gives E_INVALIDARG");
+    GUID some[2] = {ids[0], unknown};
+    CHECK(store->lpVtbl->RemoveEvent(store, some, 2) == E_CONFLICT_NOT_FOUND
+              && store->lpVtbl->GetEventCount(store, &count) == S_OK && count == 2,
+          "an unknown ID among them removes none (%u left)", count);
+    CHECK(store->lpVtbl->RemoveEvent(store, ids, 1) == S_OK && store->lpVtbl->GetEventCount(store, &count) == S_OK
+              && count == 1,
+          "RemoveEvent removes the first (%u left)", count);
+    CHECK(store->lpVtbl->Release(store) == 0, "the event store is released to zero");
+
+    ISyncMgrEventStore *same = NULL;
+    CHECK(handler->lpVtbl->QueryInterface(handler, &IID_ISyncMgrEventStore, (void **)&same) == S_OK && same,
+          "the handler object answers ISyncMgrEventStore too");
+    if (same) {
+        CHECK(same->lpVtbl->GetEventCount(same, &count) == S_OK && count == 1, "and sees the one left (%u)", count);
+        CHECK(same->lpVtbl->Release(same) == 1, "its reference is released (the handler's stays)");
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s MODULE\n", argv[0]);
@@ -810,8 +919,9 @@ int main(int argc, char **argv) {
     CHECK(strcmp(buffer, "Folder Sync (Sync Center)") == 0, "the name is \"Folder Sync (Sync Center)\" (got \"%s\")", buffer);
     CHECK(handler->lpVtbl->GetName(handler, NULL) == E_POINTER, "GetName(NULL) gives E_POINTER");
     SYNCMGR_HANDLER_CAPABILITIES caps = SYNCMGR_HCM_VALID_MASK;
-    CHECK(handler->lpVtbl->GetCapabilities(handler, &caps) == S_OK && caps == SYNCMGR_HCM_CONFLICT_STORE,
-          "its one capability is a conflict store");
+    CHECK(handler->lpVtbl->GetCapabilities(handler, &caps) == S_OK
+              && caps == (SYNCMGR_HCM_CONFLICT_STORE | SYNCMGR_HCM_EVENT_STORE),
+          "its capabilities are a conflict store and an event store");
     SYNCMGR_HANDLER_POLICIES policies;
     CHECK(handler->lpVtbl->GetPolicies(handler, &policies) == S_OK && policies == SYNCMGR_HPM_NONE, "no policies");
     CHECK(handler->lpVtbl->GetPolicies(handler, (SYNCMGR_HANDLER_POLICIES *)((char *)&policies + 2)) == E_INVALIDARG,
@@ -826,6 +936,7 @@ int main(int argc, char **argv) {
     check_items(handler);
     check_sync(handler);
     check_conflicts(handler);
+    check_events(handler);
 
     CHECK(handler->lpVtbl->Release(handler) == 0, "the handler is released to zero");
     CHECK(can_unload_now() == S_OK, "DllCanUnloadNow gives S_OK once everything is released");

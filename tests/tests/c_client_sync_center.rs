@@ -5,7 +5,8 @@
 //! synchronization with a session creator and an `ISyncMgrSyncCallback` written in C, a refused
 //! item, a cancelled run, a failing callback, bad pointers and a panic; then a conflict
 //! (`Gamma/one.txt` changed on both sides) enumerated, bound by ID and resolved keeping both
-//! versions through an `ISyncMgrConflictResolveInfo` written in C.
+//! versions through an `ISyncMgrConflictResolveInfo` written in C; last the events the
+//! synchronizations reported, read back through the handler's `ISyncMgrEventStore`.
 
 #![cfg(target_os = "linux")]
 
@@ -111,10 +112,17 @@ fn c_client_plays_sync_center_against_the_folder_sync_handler() {
         .filter(|f| dest.join(f).join(".folder-sync-state").is_file())
         .count();
     assert_eq!(state_files, 3, "every synchronized folder keeps its state");
+    // The events the synchronizations reported (one left after the client removed one).
+    let events = fs::read_to_string(dest.join(".folder-sync-events")).unwrap();
+    assert_eq!(
+        events.lines().count(),
+        2,
+        "the header and one event: {events}"
+    );
     assert_eq!(
         count_files(&dest),
-        files.len() + 1 + state_files,
-        "only the items' files, the kept backup and the state files"
+        files.len() + 1 + state_files + 1,
+        "only the items' files, the kept backup, the state files and the events file"
     );
     assert!(
         count_files(&cancel_dest) <= 1 + 3,

@@ -327,8 +327,22 @@ fn every_sync_center_json_field_is_documented_with_its_type() {
         true,
     );
     assert_eq!(failed.status.code(), Some(2));
-    let documents = [json(&completed), json(&event), json(&failed)];
+    // A panic: a record of the handler's log.
+    let panicked = env
+        .command(&["sync-center", "sync", CENTER, "--json"])
+        .env("FOLDER_SYNC_COOKIE", &cookie)
+        .env("FOLDER_SYNC_FAULT", "panic")
+        .output()
+        .unwrap();
+    assert_eq!(panicked.status.code(), Some(1));
+    let documents = [
+        json(&completed),
+        json(&event),
+        json(&failed),
+        json(&panicked),
+    ];
     assert_eq!(documents[2]["handlers"][0]["outcome"]["kind"], "failed");
+    assert_eq!(documents[3]["handlers"][0]["log"][0]["level"], "error");
     check("`sync-center sync --json` prints", &documents);
 }
 
@@ -389,4 +403,43 @@ fn every_sync_center_conflict_json_field_is_documented_with_its_type() {
     ]);
     assert!(resolved.status.success(), "{}", stderr(&resolved));
     check("`sync-center resolve --json` prints", &[json(&resolved)]);
+}
+
+#[test]
+fn every_sync_center_event_json_field_is_documented_with_its_type() {
+    const CENTER: &str = "{7D1E5A40-2C8B-4F6E-9A31-5B0C4E2F8A17}";
+    let env = Env::new();
+    env.register();
+    let source = env.tree(&[("Notes/a.txt", 3)]);
+    let cookie = env.cookie(&source, "dest", "");
+    // A directory where the copy should go: the sync reports (and keeps) an error event.
+    fs::create_dir_all(env.root.join("dest/Notes/a.txt/inside")).unwrap();
+    let run = |args: &[&str]| {
+        env.command(args)
+            .env("FOLDER_SYNC_COOKIE", &cookie)
+            .output()
+            .unwrap()
+    };
+    let synced = run(&["sync-center", "sync", CENTER]);
+    assert_eq!(synced.status.code(), Some(1), "{}", stderr(&synced));
+    let listed = run(&["sync-center", "events", "--json"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert_eq!(
+        json(&listed)[0]["handler"]["events"][0]["name"],
+        "Copy failed"
+    );
+    let missing = env.root.join("libmissing.so");
+    let failed = run(&[
+        "sync-center",
+        "events",
+        CENTER,
+        "--module",
+        missing.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(failed.status.code(), Some(2));
+    check(
+        "`sync-center events --json` prints",
+        &[json(&listed), json(&failed)],
+    );
 }

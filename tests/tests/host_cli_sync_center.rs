@@ -54,9 +54,11 @@ fn list_shows_the_registered_handler_and_its_folders() {
     assert_eq!(handler["info"]["type"], "folder");
     assert_eq!(handler["info"]["type_label"], "Folders");
     assert_eq!(handler["info"]["comment"], "2 folders");
-    // SYNCMGR_HCM_CONFLICT_STORE: its conflicts are listed by `sync-center conflicts`.
-    assert_eq!(handler["capabilities"]["value"], 4);
-    assert_eq!(handler["capabilities"]["names"][0], "conflict_store");
+    // SYNCMGR_HCM_EVENT_STORE | SYNCMGR_HCM_CONFLICT_STORE: its events and conflicts are listed
+    // by `sync-center events` and `sync-center conflicts`.
+    assert_eq!(handler["capabilities"]["value"], 6);
+    assert_eq!(handler["capabilities"]["names"][0], "event_store");
+    assert_eq!(handler["capabilities"]["names"][1], "conflict_store");
     assert_eq!(handler["problems"], Value::Array(vec![]));
     let notes = item(handler, "Notes");
     assert_eq!(notes["type_label"], "Folder");
@@ -76,7 +78,10 @@ fn list_shows_the_registered_handler_and_its_folders() {
         text.starts_with(&format!("Folder Sync (Sync Center) {CENTER}\n")),
         "{text}"
     );
-    assert!(text.contains("capabilities: conflict_store"), "{text}");
+    assert!(
+        text.contains("capabilities: event_store, conflict_store"),
+        "{text}"
+    );
     let notes_line = text.lines().find(|l| l.contains("Notes")).unwrap();
     assert!(notes_line.contains(id), "{text}");
 }
@@ -315,18 +320,61 @@ fn a_panicking_handler_and_a_missing_module_are_named_with_the_method() {
     assert_eq!(outcome["kind"], "failed");
     assert_eq!(outcome["method"], "ISyncMgrHandler::Synchronize");
     assert_eq!(outcome["hresult"], "0x8000FFFF", "E_UNEXPECTED: {outcome}");
-    // One line naming the module, the method and the message; no raw panic text.
-    let err = stderr(&out);
-    let panics: Vec<&str> = err.lines().filter(|l| l.contains("panic in")).collect();
-    assert_eq!(panics.len(), 1, "{err}");
+    // The handler's error text (the panic's message, its error object's description) is the
+    // failure's message.
+    let message = "FOLDER_SYNC_FAULT=panic: a deliberate panic in Synchronize";
+    assert_eq!(
+        outcome["message"],
+        format!("0x8000FFFF: panic in ISyncMgrHandler::Synchronize: {message}")
+    );
+    // The panic is a record of the handler's log, in its report; nothing on stderr from the
+    // module (the plain fallback line named only the library).
+    let handler = json(&out)["handlers"][0].clone();
+    let log = handler["log"].as_array().unwrap();
+    assert_eq!(log.len(), 1, "{handler}");
+    assert_eq!(log[0]["level"], "error");
+    let text = log[0]["text"].as_str().unwrap();
     assert!(
-        panics[0].starts_with(
-            "error: libfolder_sync.so: panic in ISyncMgrHandler::Synchronize: FOLDER_SYNC_FAULT=panic"
-        ),
+        text.starts_with(&format!(
+            "panic in ISyncMgrHandler::Synchronize: {message} (examples/folder-sync/src/sync_center.rs:"
+        )) && text.ends_with("; returning E_UNEXPECTED"),
+        "{text}"
+    );
+    let err = stderr(&out);
+    assert!(
+        !err.contains("libfolder_sync.so") && !err.contains("panicked at"),
         "{err}"
     );
-    assert!(!err.contains("panicked at"), "{err}");
     assert!(outcome["item"].is_null());
+    // Without --json: one live line under the handler's name, and the failure with its text.
+    let out = env
+        .command(&["sync-center", "sync", CENTER])
+        .env("FOLDER_SYNC_COOKIE", &cookie)
+        .env("FOLDER_SYNC_FAULT", "panic")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let panics: Vec<&str> = err.lines().filter(|l| l.contains("log (error)")).collect();
+    assert_eq!(panics.len(), 1, "{err}");
+    assert!(
+        panics[0].starts_with(&format!(
+            "Folder Sync (Sync Center): log (error) panic in ISyncMgrHandler::Synchronize: {message}"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "error: Folder Sync (Sync Center) {CENTER}: ISyncMgrHandler::Synchronize failed: \
+             0x8000FFFF: panic in ISyncMgrHandler::Synchronize: {message}"
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains("libfolder_sync.so") && !err.contains("stack backtrace"),
+        "{err}"
+    );
     assert_eq!(
         outcome["handler"],
         format!("Folder Sync (Sync Center) {CENTER}")

@@ -25,6 +25,7 @@ pub mod config;
 pub mod conflicts;
 pub mod copier;
 pub mod engine;
+pub mod events;
 mod handler;
 pub mod item_id;
 pub mod items;

@@ -16,6 +16,11 @@
 //! handler object itself, and `GetObject(SYNCMGR_OBJECTID_ConflictStore)` gives one too), which
 //! resolves it keeping the source, the destination or both: see [`crate::conflicts`].
 //!
+//! Events: the events a synchronization reports are kept per destination and served as the
+//! handler's `ISyncMgrEventStore` (capability `SYNCMGR_HCM_EVENT_STORE`; the handler object
+//! itself, and `GetObject(SYNCMGR_OBJECTID_EventStore)`), removable with `RemoveEvent`: see
+//! [`crate::events`].
+//!
 //! `FOLDER_SYNC_FAULT=panic` makes `Synchronize` (of both classes) panic (see [`FAULT_ENV`]).
 //!
 //! Configuration: Sync Center passes no cookie, so the handler reads the cookie format of
@@ -27,16 +32,17 @@ use std::thread;
 
 use mobsync_runtime::abi::InterfaceOut;
 use mobsync_runtime::syncmgr::sys::{
-    HWND, IEnumSyncMgrConflict, IEnumSyncMgrSyncItems, ISyncMgrHandlerInfo, ISyncMgrSessionCreator,
-    ISyncMgrSyncItem, SYNCMGR_CONFLICT_ID_INFO, SYNCMGR_EL_ERROR, SYNCMGR_EL_WARNING,
-    SYNCMGR_HANDLER_CAPABILITIES, SYNCMGR_HANDLER_POLICIES, SYNCMGR_HCM_CONFLICT_STORE,
-    SYNCMGR_HPM_NONE, SYNCMGR_HT_FOLDER, SYNCMGR_OBJECTID_ConflictStore, SYNCMGR_PROGRESS_STATUS,
+    HWND, IEnumSyncMgrConflict, IEnumSyncMgrEvents, IEnumSyncMgrSyncItems, ISyncMgrEvent,
+    ISyncMgrHandlerInfo, ISyncMgrSessionCreator, ISyncMgrSyncItem, SYNCMGR_CONFLICT_ID_INFO,
+    SYNCMGR_EL_ERROR, SYNCMGR_EL_WARNING, SYNCMGR_HANDLER_CAPABILITIES, SYNCMGR_HANDLER_POLICIES,
+    SYNCMGR_HCM_CONFLICT_STORE, SYNCMGR_HCM_EVENT_STORE, SYNCMGR_HPM_NONE, SYNCMGR_HT_FOLDER,
+    SYNCMGR_OBJECTID_ConflictStore, SYNCMGR_OBJECTID_EventStore, SYNCMGR_PROGRESS_STATUS,
     SYNCMGR_PS_CANCELED, SYNCMGR_PS_FAILED, SYNCMGR_PS_SUCCEEDED, SYNCMGR_PS_UPDATING,
 };
 use mobsync_runtime::syncmgr::{
-    CancelRequest, Conflict, ConflictStore, Event, HandlerInfo, Resolution, SyncCenterHandler,
-    SyncItem, SyncItems, SyncMgrConflictStore, SyncMgrHandler, SyncMgrSyncItemContainer,
-    SyncSession,
+    CancelRequest, Conflict, ConflictStore, Event, EventStore, HandlerInfo, Resolution,
+    SyncCenterHandler, SyncItem, SyncItems, SyncMgrConflictStore, SyncMgrEventStore,
+    SyncMgrHandler, SyncMgrSyncItemContainer, SyncSession,
 };
 use mobsync_runtime::{ComObject, WStr};
 use windows_core::{GUID, IUnknown, Result};
@@ -44,6 +50,7 @@ use windows_core::{GUID, IUnknown, Result};
 use crate::config::FolderConfig;
 use crate::conflicts::{FolderPlan, FolderResolver, list_conflicts};
 use crate::copier::{CopyError, CopyObserver, sync_folder_holding_back};
+use crate::events::{EventLog, FolderEvents, event_store};
 use crate::handler::COOKIE_ENV;
 use crate::items::list_items;
 
@@ -73,7 +80,7 @@ pub fn folder_item_id(name: &str) -> String {
 #[sync_center(
     clsid = "7D1E5A40-2C8B-4F6E-9A31-5B0C4E2F8A17",
     name = "Folder Sync (Sync Center)",
-    interfaces(ISyncMgrConflictStore)
+    interfaces(ISyncMgrConflictStore, ISyncMgrEventStore)
 )]
 pub struct FolderSyncCenter {
     config: Option<FolderConfig>,
@@ -112,6 +119,11 @@ impl FolderSyncCenter {
             .collect();
         let conflicts = list_conflicts(config, &folders, folder_item_id);
         ConflictStore::new(handler_id(), conflicts, FolderResolver::new(config.clone()))
+    }
+
+    /// The event store: the events kept for the destination now (see [`crate::events`]).
+    pub fn event_store(&self) -> EventStore {
+        event_store(&handler_id(), self.config.as_ref())
     }
 
     /// The items: the subfolders of the source directory, now.
@@ -157,13 +169,21 @@ impl SyncMgrHandler for FolderSyncCenter {
                 config: self.config.clone(),
             });
             object.set(&store.to_unknown())
+        } else if *id == SYNCMGR_OBJECTID_EventStore {
+            let store = ComObject::new(FolderEvents {
+                handler_id: handler_id(),
+                config: self.config.clone(),
+            });
+            object.set(&store.to_unknown())
         } else {
             Err(mobsync_runtime::hresults::E_NOTIMPL.into())
         }
     }
 
     fn get_capabilities(&self) -> Result<SYNCMGR_HANDLER_CAPABILITIES> {
-        Ok(SYNCMGR_HCM_CONFLICT_STORE)
+        Ok(SYNCMGR_HANDLER_CAPABILITIES(
+            SYNCMGR_HCM_CONFLICT_STORE.0 | SYNCMGR_HCM_EVENT_STORE.0,
+        ))
     }
 
     fn get_policies(&self) -> Result<SYNCMGR_HANDLER_POLICIES> {
@@ -190,9 +210,26 @@ impl SyncMgrHandler for FolderSyncCenter {
             session.report_event(&event)?;
             return Ok(());
         };
+        let events = EventLog::new(&session, &handler_id(), config);
+        let result = self.sync_items(&events, config, item_ids);
+        // Kept even when the callback failed midway: the events reported until then stand.
+        events.save(config);
+        result
+    }
+}
+
+impl FolderSyncCenter {
+    /// `Synchronize`'s work once configured: the items in turn.
+    fn sync_items(
+        &self,
+        events: &EventLog<'_>,
+        config: &FolderConfig,
+        ids: &[&WStr],
+    ) -> Result<()> {
+        let session = events.session();
         let items = self.items();
         let mut cancel_all = false;
-        for id in item_ids {
+        for id in ids {
             let id = id.to_string_lossy();
             if cancel_all || !session.can_continue(&id)? {
                 session.report_progress(&id, Some("Cancelled"), SYNCMGR_PS_CANCELED, 0, 0)?;
@@ -201,15 +238,33 @@ impl SyncMgrHandler for FolderSyncCenter {
             let Some(item) = items.find(&id) else {
                 let event = Event::new(SYNCMGR_EL_ERROR, "Unknown item", "No such folder.")
                     .item(id.as_str());
-                session.report_event(&event)?;
+                events.report(event)?;
                 session.report_progress(&id, Some("No such folder"), SYNCMGR_PS_FAILED, 0, 0)?;
                 continue;
             };
             let folder = item.name.clone();
-            let outcome = sync_item(&session, config, &id, &folder)?;
+            let outcome = sync_item(events, config, &id, &folder)?;
             cancel_all = outcome == Outcome::CancelAll;
         }
         Ok(())
+    }
+}
+
+impl SyncMgrEventStore for FolderSyncCenter {
+    fn get_event_enumerator(&self) -> Result<IEnumSyncMgrEvents> {
+        self.event_store().enumerate()
+    }
+
+    fn get_event_count(&self) -> Result<u32> {
+        self.event_store().count()
+    }
+
+    fn get_event(&self, id: &GUID) -> Result<ISyncMgrEvent> {
+        self.event_store().get(id)
+    }
+
+    fn remove_event(&self, ids: &[GUID]) -> Result<()> {
+        self.event_store().remove(ids)
     }
 }
 
@@ -303,12 +358,14 @@ enum Outcome {
 
 /// Copies one folder, reporting through the session.
 fn sync_item(
-    session: &SyncSession,
+    events: &EventLog<'_>,
     config: &FolderConfig,
     id: &str,
     folder: &str,
 ) -> Result<Outcome> {
+    let session = events.session();
     let mut observer = Observer {
+        events,
         session,
         id,
         pace: config.pace,
@@ -319,7 +376,7 @@ fn sync_item(
     let plan = match FolderPlan::new(&source, &dest) {
         Ok(plan) => plan,
         Err(e) => {
-            report_failure(session, id, &e)?;
+            report_failure(events, id, &e)?;
             finish(session, id, SYNCMGR_PS_FAILED, &e.to_string())?;
             return Ok(Outcome::Done);
         }
@@ -335,13 +392,13 @@ fn sync_item(
             ),
         )
         .item(id);
-        session.report_event(&event)?;
+        events.report(event)?;
     }
     let report =
         sync_folder_holding_back(&source, &dest, &mut observer, &|rel| plan.holds_back(rel));
     let conflicts = plan.conflicts.len();
     if let Err(e) = plan.finish() {
-        report_failure(session, id, &e)?;
+        report_failure(events, id, &e)?;
     }
     if let Some(error) = observer.error {
         // The callback itself failed: stop reporting to it.
@@ -365,7 +422,7 @@ fn sync_item(
             format!("{} copied, {} up to date", r.copied, r.up_to_date),
         ),
         Err(e) => {
-            report_failure(session, id, e)?;
+            report_failure(events, id, e)?;
             (SYNCMGR_PS_FAILED, e.to_string())
         }
     };
@@ -387,13 +444,13 @@ fn finish(
         .map(drop)
 }
 
-fn report_failure(session: &SyncSession, id: &str, error: &CopyError) -> Result<()> {
-    let event = Event::new(SYNCMGR_EL_ERROR, "Copy failed", error.to_string()).item(id);
-    session.report_event(&event).map(drop)
+fn report_failure(events: &EventLog<'_>, id: &str, error: &CopyError) -> Result<()> {
+    events.report(Event::new(SYNCMGR_EL_ERROR, "Copy failed", error.to_string()).item(id))
 }
 
 /// Turns the copier's reports into Sync Center progress and events.
 struct Observer<'a> {
+    events: &'a EventLog<'a>,
     session: &'a SyncSession,
     id: &'a str,
     pace: std::time::Duration,
@@ -440,7 +497,7 @@ impl CopyObserver for Observer<'_> {
     }
 
     fn file_failed(&mut self, _rel: &Path, error: &CopyError) {
-        if let Err(e) = report_failure(self.session, self.id, error) {
+        if let Err(e) = report_failure(self.events, self.id, error) {
             self.error.get_or_insert(e);
         }
     }

@@ -1,5 +1,6 @@
-//! `mobsync-host sync-center list|sync`: plays Sync Center for `ISyncMgrHandler` handlers
-//! (registered under Sync Center's handler key, or loaded from a library with `--module`).
+//! `mobsync-host sync-center list|sync|conflicts|resolve|events`: plays Sync Center for
+//! `ISyncMgrHandler` handlers (registered under Sync Center's handler key, or loaded from a
+//! library with `--module`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use mobsync_host::HandlerSource;
 use mobsync_host::model::{guid_string, parse_guid};
 use mobsync_host::store_location;
 use mobsync_host::sync_center::conflicts::{CHOOSE_CONFLICT, HandlerConflicts, Keep, Resolved};
+use mobsync_host::sync_center::event_store::HandlerEvents;
 use mobsync_host::sync_center::model::{
     CallError, CenterReport, HandlerDescription, RunOutcome, display_name,
 };
@@ -40,6 +42,9 @@ enum CenterCommand {
     Conflicts(ListArgs),
     /// Resolve one conflict of a Sync Center handler through ISyncMgrConflict::Resolve.
     Resolve(ResolveArgs),
+    /// List the events a Sync Center handler (or every registered one) keeps in its
+    /// ISyncMgrEventStore.
+    Events(ListArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -117,6 +122,7 @@ pub fn run(args: CenterArgs) -> Result<u8> {
         CenterCommand::Sync(args) => sync(args),
         CenterCommand::Conflicts(args) => conflicts(args),
         CenterCommand::Resolve(args) => resolve(args),
+        CenterCommand::Events(args) => events(args),
     }
 }
 
@@ -340,6 +346,11 @@ impl CenterSink for Lines {
                     .map(|i| format!(" [item {i}]"))
                     .unwrap_or_default()
             ),
+            CenterEvent::HandlerLog {
+                handler,
+                level,
+                text,
+            } => format!("{}: log ({level}) {text}", name(handler, &names)),
             CenterEvent::Problem { text, .. } => format!("problem: {text}"),
             CenterEvent::HandlerFinished { .. } => return,
         };
@@ -599,4 +610,89 @@ fn resolve(args: ResolveArgs) -> Result<u8> {
             Ok(error_status(&error))
         }
     }
+}
+
+/// One handler in `events --json`: its stored events, or the call that failed.
+#[derive(Debug, Serialize)]
+struct ListedEvents {
+    #[serde(serialize_with = "ser_guid")]
+    clsid: GUID,
+    handler: Option<HandlerEvents>,
+    error: Option<CallError>,
+}
+
+fn events(args: ListArgs) -> Result<u8> {
+    let sources = sources(&args.which)?;
+    let host = SyncCenterHost::new();
+    let listed: Vec<ListedEvents> = sources
+        .into_iter()
+        .map(|(source, _)| {
+            let clsid = source.clsid();
+            let (handler, error) = match host.events(source) {
+                Ok(h) => (Some(h), None),
+                Err(e) => (None, Some(e)),
+            };
+            ListedEvents {
+                clsid,
+                handler,
+                error,
+            }
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&listed)?);
+    } else if listed.is_empty() {
+        println!("No Sync Center handler is registered.");
+    } else {
+        let mut out = std::io::stdout().lock();
+        for entry in &listed {
+            match (&entry.handler, &entry.error) {
+                (Some(h), _) => print_events(&mut out, h)?,
+                (None, Some(e)) => eprintln!("error: {e}"),
+                (None, None) => {}
+            }
+        }
+    }
+    for h in listed.iter().filter_map(|l| l.handler.as_ref()) {
+        for problem in &h.problems {
+            eprintln!("warning: {problem}");
+        }
+    }
+    Ok(listed
+        .iter()
+        .filter_map(|l| l.error.as_ref())
+        .map(error_status)
+        .max()
+        .unwrap_or(exit::SUCCESS))
+}
+
+fn print_events(out: &mut impl Write, h: &HandlerEvents) -> std::io::Result<()> {
+    let who = display_name(&h.name, &h.clsid);
+    if !h.event_store {
+        return writeln!(out, "{who}: no event store");
+    }
+    let n = h.events.len();
+    writeln!(out, "{who}: {n} event{}", if n == 1 { "" } else { "s" })?;
+    for e in &h.events {
+        let item = e
+            .item_name
+            .as_deref()
+            .or(e.item.as_deref())
+            .map(|i| format!(" (item {i})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {} {} {} {}: {}{item}",
+            guid_string(&e.id),
+            e.time.as_deref().unwrap_or("-"),
+            e.level,
+            e.name,
+            e.description
+        )?;
+        if let Some(text) = &e.link_text {
+            let target = e.link_reference.as_deref().unwrap_or("");
+            writeln!(out, "    link: {text} -> {target}")?;
+        }
+    }
+    Ok(())
 }

@@ -177,7 +177,7 @@ impl SyncCenterHost {
     }
 }
 
-fn leak_check(
+pub(super) fn leak_check(
     problems: &mut Vec<String>,
     name: &str,
     clsid: &GUID,
@@ -211,11 +211,13 @@ fn store(
             Ok(store) => return Ok(Some(store)),
             Err(e) if e.code() == E_NOTIMPL || e.code() == E_NOINTERFACE => {}
             Err(e) => {
-                return Err(CallError::code(
+                return Err(CallError::from_object(
                     who,
                     None,
                     "ISyncMgrHandler::GetObject",
                     e.code(),
+                    handler,
+                    &ISyncMgrHandler::IID,
                 ));
             }
         }

@@ -3,6 +3,7 @@
 use windows_core::GUID;
 
 use super::model::{EventRecord, HandlerRun, ItemRun, ProgressStatus};
+use crate::model::ModuleLogLevel;
 
 /// Something that happened during a synchronization. `handler` is the index of the handler in
 /// the list given to [`super::SyncCenterHost::sync`].
@@ -52,6 +53,15 @@ pub enum CenterEvent {
         handler: usize,
         /// The event.
         event: EventRecord,
+    },
+    /// The handler's module logged a record (or panicked): see [`crate::module_log`].
+    HandlerLog {
+        /// Handler index.
+        handler: usize,
+        /// Its level.
+        level: ModuleLogLevel,
+        /// The text.
+        text: String,
     },
     /// A contract break or other problem the host noticed.
     Problem {

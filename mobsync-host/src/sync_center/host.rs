@@ -33,6 +33,7 @@ use crate::hresult::{E_INVALIDARG, E_UNEXPECTED};
 use crate::lent::Problems;
 use crate::lent::sync_center::{lend_session_creator, lend_sync_callback};
 use crate::loader::{HandlerSource, LoadError, LoadedHandler, UnloadCheck};
+use crate::module_log::ModuleLog;
 
 /// The method named in a [`CallError`] when a handler could not be loaded.
 pub const LOAD: &str = "load";
@@ -240,26 +241,37 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// Loads the handler as `ISyncMgrHandler`.
 pub(super) fn load(source: HandlerSource) -> Result<(ISyncMgrHandler, Loaded), CallError> {
     let clsid = source.clsid();
+    let loaded = source
+        .load_as(&IID_ISyncMgrHandler)
+        .map_err(|e: LoadError| {
+            CallError::new(&display_name("", &clsid), None, LOAD, e.hr, e.message)
+        })?;
+    let log = loaded.module_log().cloned();
     let LoadedHandler {
         handler,
         module,
         unload,
         ..
-    } = source
-        .load_as(&IID_ISyncMgrHandler)
-        .map_err(|e: LoadError| {
-            CallError::new(&display_name("", &clsid), None, LOAD, e.hr, e.message)
-        })?;
+    } = loaded;
     // SAFETY: `into_raw` gives an owned reference of the interface it was created for,
     // ISyncMgrHandler.
     let handler = unsafe { ISyncMgrHandler::from_raw(handler.into_raw()) };
-    Ok((handler, Loaded { module, unload }))
+    Ok((
+        handler,
+        Loaded {
+            module,
+            unload,
+            log,
+        },
+    ))
 }
 
 /// What is left of a loaded handler besides its interface.
 pub(super) struct Loaded {
     pub(super) module: Option<std::path::PathBuf>,
     pub(super) unload: UnloadCheck,
+    /// Where the module logs to (none for a handler in this process).
+    pub(super) log: Option<Arc<ModuleLog>>,
 }
 
 /// One handler's run, recorded in `recorder`; returns how it ended.
@@ -269,6 +281,14 @@ fn synchronize(recorder: &Arc<Recorder>, source: HandlerSource, choice: &ItemCho
         Err(error) => return RunOutcome::Failed { error },
     };
     lock(&recorder.run).module = loaded.module.clone();
+    // The module's log records (and panics) go to this run while it lasts, releasing the
+    // handler included.
+    let _log = loaded.log.as_ref().map(|log| {
+        let recorder = Arc::clone(recorder);
+        log.attach(Arc::new(move |level, text| {
+            recorder.module_log(level, text)
+        }))
+    });
     let outcome = described_run(recorder, &handler, choice);
     drop(handler);
     match loaded.unload.leaked() {
@@ -355,7 +375,14 @@ fn described_run(
     }
     if hr.is_err() {
         return RunOutcome::Failed {
-            error: CallError::code(&who, None, "ISyncMgrHandler::Synchronize", hr),
+            error: CallError::from_object(
+                &who,
+                None,
+                "ISyncMgrHandler::Synchronize",
+                hr,
+                handler,
+                &ISyncMgrHandler::IID,
+            ),
         };
     }
     if recorder.cancels.all.load(Ordering::SeqCst) {

@@ -30,7 +30,7 @@ use serde::Serialize;
 use windows_core::{GUID, HRESULT};
 
 use crate::hresult::describe;
-use crate::model::{guid_string, hresult_string};
+use crate::model::{ModuleLogRecord, guid_string, hresult_string};
 
 /// A call of the handler (or of one of its objects) that failed: which handler, which item (if
 /// the call was about one), which method, and the code. Its text names all of them.
@@ -65,6 +65,34 @@ impl CallError {
             hr,
             format!("{} ({})", hresult_string(hr), describe(hr)),
         )
+    }
+
+    /// A failure code `hr` of `method`, an `iid` method of `object`: with the handler's own error
+    /// text when it gave one the COM way (`ISupportErrorInfo` for `iid` and the thread's error
+    /// object, as `mobsync_runtime::error(code, text)` sets it), else the code's meaning. Call it
+    /// on the thread of the failed call, right after it.
+    pub fn from_object(
+        handler: &str,
+        item: Option<&str>,
+        method: &str,
+        hr: HRESULT,
+        object: &impl windows_core::Interface,
+        iid: &GUID,
+    ) -> Self {
+        let text = object
+            .cast::<windows_core::IUnknown>()
+            .ok()
+            .and_then(|unknown| mobsync_runtime::error_info::error_description(&unknown, iid));
+        match text {
+            Some(text) => Self::new(
+                handler,
+                item,
+                method,
+                hr,
+                format!("{}: {text}", hresult_string(hr)),
+            ),
+            None => Self::code(handler, item, method, hr),
+        }
     }
 
     /// A failure of `method` with the code `hr` and this explanation.
@@ -463,6 +491,9 @@ pub struct HandlerRun {
     pub items: Vec<ItemRun>,
     /// Every event it reported.
     pub events: Vec<EventRecord>,
+    /// What the handler's module logged during the run, and its panics (see
+    /// [`crate::module_log`]).
+    pub log: Vec<ModuleLogRecord>,
     /// Contract breaks and other problems the host noticed.
     pub problems: Vec<String>,
     /// `DllCanUnloadNow` after the last release: true for a leak, null when not asked.
@@ -484,6 +515,7 @@ impl HandlerRun {
             sessions: 0,
             items: Vec::new(),
             events: Vec::new(),
+            log: Vec::new(),
             problems: Vec::new(),
             leaked: None,
             elapsed_ms: 0,

@@ -28,6 +28,7 @@ use windows_core::{GUID, IUnknown, Interface};
 use super::events::{CenterEvent, CenterSink};
 use super::model::{EventLevel, EventRecord, HandlerRun, ProgressStatus};
 use crate::hresult::{E_INVALIDARG, E_NOTIMPL, E_POINTER};
+use crate::model::{ModuleLogLevel, ModuleLogRecord};
 
 /// What the user asked to cancel, shared by every run of a synchronization.
 #[derive(Debug, Default)]
@@ -67,6 +68,19 @@ impl Recorder {
         lock(&self.run).problems.push(text.clone());
         self.sink.event(CenterEvent::Problem {
             handler: self.index,
+            text,
+        });
+    }
+
+    /// Records and sends a record of the handler's module log.
+    pub fn module_log(&self, level: ModuleLogLevel, text: String) {
+        lock(&self.run).log.push(ModuleLogRecord {
+            level,
+            text: text.clone(),
+        });
+        self.sink.event(CenterEvent::HandlerLog {
+            handler: self.index,
+            level,
             text,
         });
     }
