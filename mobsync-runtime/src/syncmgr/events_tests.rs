@@ -325,7 +325,8 @@ fn added_events_get_distinct_ids_and_insert_replaces() {
 #[test]
 fn the_remover_may_use_the_store() {
     let slot: Arc<std::sync::OnceLock<EventStore>> = Arc::default();
-    let inside = slot.clone();
+    // Weak: the store holds the remover, which must not keep the store alive (no leak).
+    let inside = Arc::downgrade(&slot);
     let seen = Arc::new(Mutex::new(None));
     let counted = seen.clone();
     let store = EventStore::with_remover(
@@ -333,7 +334,9 @@ fn the_remover_may_use_the_store() {
         vec![stored(1, None), stored(2, None)],
         move |_: &[StoredEvent], _: &[StoredEvent]| {
             // Still listed while the remover runs; no deadlock.
-            *counted.lock().unwrap() = inside.get().map(|s| s.count().unwrap());
+            *counted.lock().unwrap() = inside
+                .upgrade()
+                .and_then(|slot| slot.get().map(|s| s.count().unwrap()));
             Ok(())
         },
     );
