@@ -56,7 +56,7 @@ fn format_rate(per_second: f64) -> String {
 }
 
 /// A ratio and whether it meets `limit`.
-pub(super) fn verdict(ratio: f64, limit: f64) -> bool {
+fn verdict(ratio: f64, limit: f64) -> bool {
     // Ratios are shown with two decimals; the verdict uses the same rounding.
     (ratio * 100.0).round() / 100.0 <= limit
 }
