@@ -151,6 +151,15 @@ pub struct Preprocessed {
     root_len: u32,
     segments: Vec<output::Segment>,
     expansions: Vec<Expansion>,
+    /// Tells this run's output apart from every other's, for [`LAST_EXPANSION`].
+    run: u64,
+}
+
+/// A number no other preprocessor run in this process has.
+fn next_run() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 thread_local! {
@@ -159,6 +168,10 @@ thread_local! {
     /// guess only: [`Preprocessed::segment_of`] checks it). Per thread, because the parsing
     /// threads walk different parts of the same text at once.
     static HINT: Cell<usize> = const { Cell::new(0) };
+    /// The span this thread last made for output of a macro expansion: (run, segment, span).
+    /// Every byte of such a segment has the same span (the macro name at its invocation), and
+    /// the lowering asks for it once per node of the expression the macro expanded to.
+    static LAST_EXPANSION: Cell<Option<(u64, usize, Span)>> = const { Cell::new(None) };
 }
 
 /// One macro expansion in ordinary text (not the nested ones inside it).
@@ -191,8 +204,23 @@ impl Preprocessed {
     /// Lookups that move forward through the text (on each thread) are fastest; one walk
     /// that jumps between parts of the text can keep its own position with a [`SpanCursor`].
     pub fn span(&self, map: &SourceMap, start: usize, end: usize) -> Span {
-        let (span, hint) = self.span_from(map, start, end, HINT.get());
+        let hint = HINT.get();
+        if let Some((run, seg, span)) = LAST_EXPANSION.get()
+            && run == self.run
+            && start < self.text.len()
+            && self.segment_of(start, seg) == Some(seg)
+        {
+            HINT.set(seg);
+            return span;
+        }
+        let (span, hint) = self.span_from(map, start, end, hint);
         HINT.set(hint);
+        if start < self.text.len()
+            && let Some(seg) = self.segment_of(start, hint)
+            && !self.segments[seg].linear
+        {
+            LAST_EXPANSION.set(Some((self.run, seg, span)));
+        }
         span
     }
 

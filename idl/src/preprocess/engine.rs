@@ -164,6 +164,7 @@ pub(super) fn run(
         root_len,
         segments: out.segs,
         expansions,
+        run: super::next_run(),
     })
 }
 

@@ -479,10 +479,23 @@ pub(super) fn single_token(s: &str) -> Option<Kind> {
     (end == b.len()).then_some(kind)
 }
 
+/// The punctuation bytes that can join a neighbouring one into another token (`+` `+` is
+/// `++`), as a table: [`needs_space`] runs for every token a macro expansion writes.
+static JOINING_PUNCTUATION: [bool; 256] = {
+    let mut t = [false; 256];
+    let bytes = b"+-*/%<>=!&|^.#:";
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
 /// Whether writing `next` right after `prev` could join them into a different token, so that a
 /// space must separate them in the output.
 pub(super) fn needs_space(prev: u8, next: u8) -> bool {
-    let punct = |c: u8| b"+-*/%<>=!&|^.#:".contains(&c);
+    let punct = |c: u8| JOINING_PUNCTUATION[usize::from(c)];
     (is_ident_char(prev) && (is_ident_char(next) || next == b'"' || next == b'\'' || next == b'.'))
         || (prev == b'.' && next.is_ascii_digit())
         || (punct(prev) && punct(next))

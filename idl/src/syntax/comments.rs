@@ -77,6 +77,19 @@ impl Nesting {
     }
 }
 
+/// The bytes [`blank_comments`] acts on (comments, quotes, brackets, `<`, `>`, `->`, `?`, `;`)
+/// when no documentation comment waits for its declaration; it skips the others in a tight loop.
+static STOPS: [bool; 256] = {
+    let mut t = [false; 256];
+    let stops = b"/\"'<->()[]{}?;";
+    let mut k = 0;
+    while k < stops.len() {
+        t[stops[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
 /// Documentation comments of a text: a run of `///` lines or a `/** */` block, keyed by the
 /// offset of the first non-blank byte after it (where the documented declaration starts).
 #[derive(Debug, Default)]
@@ -135,6 +148,15 @@ pub(crate) fn blank_comments(
     let mut i = 0;
     let n = bytes.len();
     while i < n {
+        if pending.is_none() && pending_lines.is_empty() {
+            // No documentation waits for a declaration: only the bytes below matter.
+            while i < n && !STOPS[usize::from(bytes[i])] {
+                i += 1;
+            }
+            if i == n {
+                break;
+            }
+        }
         let c = bytes[i];
         let starts_comment = c == b'/' && i + 1 < n && matches!(bytes[i + 1], b'*' | b'/');
         if !(c.is_ascii_whitespace() || starts_comment) {

@@ -37,11 +37,11 @@ use std::time::Instant;
 use anyhow::{Context, Result, ensure};
 
 use crate::project_root;
-pub use corpus::{corpus_root, idl_include_dirs};
+pub use corpus::{WidlHeaders, corpus_files, corpus_root, idl_include_dirs, widl};
 
 use c_side::{CFacts, CSide, CValue};
 use compare::{Outcome, Totals, compare};
-use corpus::{WidlHeaders, corpus_files, file_name, hash, parallel, stem};
+use corpus::{file_name, hash, parallel, stem};
 use facts::Fact;
 use generate::Generated;
 use rust_side::{Scratch, crate_name};

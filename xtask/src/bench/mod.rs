@@ -8,7 +8,9 @@
 //! 2. The build cost: the two handler crates under `benches/build-cost/` (ours and windows-core's),
 //!    copied into the target directory, built from clean with `cargo build --timings`, then
 //!    rebuilt after changing one literal inside a method body (three times; the median counts).
-//! 3. The table goes between `<!-- bench:start -->` and `<!-- bench:end -->` in `README.md`
+//! 3. The IDL front end against `widl-stable -h` (see [`front_end`]): `mshtml.idl` on one core
+//!    (instructions and wall time), and Rust bindings of every Wine IDL file widl accepts.
+//! 4. The table goes between `<!-- bench:start -->` and `<!-- bench:end -->` in `README.md`
 //!    (appended under `## Benchmarks` if the markers are missing), and a JSON copy of every figure
 //!    to `<target>/bench-summary.json`.
 //!
@@ -16,6 +18,7 @@
 
 mod build_cost;
 mod criterion;
+mod front_end;
 mod machine;
 mod report;
 
@@ -51,6 +54,16 @@ pub struct Args {
     /// Print the table instead of writing it into README.md.
     #[arg(long)]
     no_readme: bool,
+    /// Run only these rows and print them (the README is left alone).
+    #[arg(long, value_enum)]
+    only: Option<Only>,
+}
+
+/// Rows that can be run alone.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Only {
+    /// The IDL front end against `widl-stable -h`.
+    FrontEnd,
 }
 
 /// Runs the subcommand.
@@ -61,8 +74,29 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let load_before = load_average();
 
     let started = Instant::now();
+    if let Some(Only::FrontEnd) = args.only {
+        let idl = front_end::measure(&cargo, &root, &target)?;
+        let mut table = format!(
+            "Front-end rows only, {} ({}, load average {load_before} → {}, {:.0} s):\n",
+            today(),
+            cpu_model(),
+            load_average(),
+            started.elapsed().as_secs_f64()
+        );
+        let mut missed = Vec::new();
+        let summary = front_end::render(&idl, &mut table, &mut missed);
+        println!("{table}");
+        for line in &missed {
+            println!("missed: {line}");
+        }
+        let path = target.join("bench-front-end.json");
+        fs::write(&path, serde_json::to_string_pretty(&summary)? + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let estimates = run_criterion(&cargo, &root, &target, &args)?;
     let bench_time = started.elapsed();
+    let idl = front_end::measure(&cargo, &root, &target)?;
 
     let build = if args.skip_build_cost {
         None
@@ -87,7 +121,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         elapsed: started.elapsed(),
         bench_time,
     };
-    let (table, summary) = render(&context, &estimates, build.as_ref())?;
+    let (table, summary) = render(&context, &estimates, build.as_ref(), Some(&idl))?;
 
     let summary_path = target.join("bench-summary.json");
     fs::write(

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::build_cost::BuildCost;
 use super::criterion::{CALL_ROWS, ENUM_GROUPS, ENUM_ITEMS, Estimate, HOST_GROUP, HOST_ITEMS};
+use super::front_end::{self, FrontEnd};
 
 const START: &str = "<!-- bench:start -->";
 const END: &str = "<!-- bench:end -->";
@@ -64,6 +65,7 @@ pub(super) fn render(
     context: &RunInfo,
     estimates: &BTreeMap<String, Estimate>,
     build: Option<&(BuildCost, BuildCost)>,
+    idl: Option<&FrontEnd>,
 ) -> Result<(String, Value)> {
     let get = |group: &str, bench: &str| -> Result<Estimate> {
         estimates
@@ -343,6 +345,10 @@ pub(super) fn render(
             out,
             "(Build cost not measured in this run: `--skip-build-cost`.)"
         )?;
+    }
+
+    if let Some(idl) = idl {
+        summary["front_end"] = front_end::render(idl, &mut out, &mut missed);
     }
 
     writeln!(out)?;
