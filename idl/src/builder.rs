@@ -59,6 +59,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     cargo_output: bool,
     namespace: Option<String>,
+    portable: bool,
     success_codes: Vec<(String, Vec<String>)>,
 }
 
@@ -141,6 +142,7 @@ impl Builder {
             out_dir: None,
             cargo_output: true,
             namespace: None,
+            portable: false,
             success_codes: Vec::new(),
         }
     }
@@ -211,6 +213,14 @@ impl Builder {
     /// file's stem).
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
         self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// Whether [`Builder::rdl`] and [`Builder::winmd`] output must give bindings that compile
+    /// on every target: `BSTR` is then a typedef of the namespace instead of Win32 metadata's,
+    /// which windows-bindgen maps to `windows_core::BSTR` (Windows only). Off by default.
+    pub fn portable(mut self, on: bool) -> Self {
+        self.portable = on;
         self
     }
 
@@ -306,6 +316,7 @@ impl Builder {
                 .namespace
                 .clone()
                 .unwrap_or_else(|| RdlOptions::namespace_of(&file_name)),
+            portable: self.portable,
         };
         rdl::generate(&api, &opts)
             .map(|out| out.text)

@@ -18,6 +18,7 @@ fn mobsync_rdl() -> String {
     let opts = RdlOptions {
         stamp: Stamp::new("test", "mobsync.idl"),
         namespace: "Mobsync".into(),
+        portable: false,
     };
     rdl::generate(&api, &opts).expect("rdl").text
 }

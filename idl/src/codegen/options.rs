@@ -89,6 +89,10 @@ pub struct RdlOptions {
     /// The metadata namespace of the declarations, `.`-separated (`Contoso.Sync`); each part
     /// becomes a nested `mod`. [`RdlOptions::namespace_of`] derives one from a file name.
     pub namespace: String,
+    /// Whether the bindings windows-bindgen makes from the RDL must compile on every target:
+    /// `BSTR` is then a typedef of the namespace (`*mut u16`) instead of Win32 metadata's
+    /// `BSTR`, which windows-bindgen maps to `windows_core::BSTR`, defined on Windows only.
+    pub portable: bool,
 }
 
 impl RdlOptions {

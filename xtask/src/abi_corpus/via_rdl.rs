@@ -40,6 +40,8 @@ pub fn bindings(
     let opts = RdlOptions {
         stamp: Stamp::new(TOOL, idl.display().to_string()),
         namespace: namespace.clone(),
+        // The bindings are compiled and run here, on Linux: no `windows_core::BSTR`.
+        portable: true,
     };
     let out = match rdl::generate(api, &opts) {
         Ok(out) => out,

@@ -135,6 +135,7 @@ fn compare_file(
     let opts = RdlOptions {
         stamp: Stamp::new("cargo xtask rdl-meaning", idl.display().to_string()),
         namespace: namespace.clone(),
+        portable: false,
     };
     let text = rdl::generate(&api, &opts).map_err(anyhow::Error::msg)?.text;
     let bytes = rdl::winmd::compile(&text, &stem).map_err(anyhow::Error::msg)?;

@@ -101,6 +101,11 @@ pub struct RdlArgs {
     /// The metadata namespace, `.`-separated (default: the file's stem, `objidl`).
     #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,
+    /// Declare `BSTR` as a typedef of the namespace (`*mut u16`) instead of using Win32
+    /// metadata's, which windows-bindgen maps to `windows_core::BSTR`: that type exists on
+    /// Windows only, and this makes bindings that compile on every target.
+    #[arg(long)]
+    pub portable: bool,
 }
 
 /// The preprocessor and import options every subcommand takes.

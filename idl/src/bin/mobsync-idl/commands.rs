@@ -102,6 +102,7 @@ fn rdl_text(front: &FrontEnd, rdl: &RdlArgs, tool: &str) -> Result<String, Failu
     let opts = RdlOptions {
         stamp: Stamp::new(tool, rdl.file.display().to_string()),
         namespace,
+        portable: rdl.portable,
     };
     // What the RDL leaves out beyond the view's own omissions (reported by `api`) loses
     // nothing: `IUnknown` and typedefs of interfaces are spelled out where they are used.

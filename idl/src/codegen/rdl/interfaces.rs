@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use super::super::abi::{Decl, Direction, Interface, Link, Method, Param, Prim, Ty};
+use super::typedef_names::{imported_spelling, win32_spelling};
 use super::types::{Names, ident};
 use super::{WIN32, guid_literal};
 
@@ -59,10 +60,16 @@ fn method(out: &mut String, names: &Names, pad: &str, m: &Method) {
             dropped.join("; ")
         );
     }
-    let ret = match (&m.ret, win32_typedef(&m.ret, m.ret_typedef.as_ref())) {
-        (Ty::Void, _) => String::new(),
-        (_, Some((ty, _))) => format!(" -> {ty}"),
-        (ty, None) => format!(" -> {}", names.ty(ty)),
+    let ret = match &m.ret {
+        Ty::Void => String::new(),
+        ty => {
+            let typedef = m.ret_typedef.as_ref();
+            let spelled = win32_spelling(names, ty, typedef)
+                .map(|(ty, _)| ty)
+                .or_else(|| imported_spelling(names, ty, typedef))
+                .unwrap_or_else(|| names.ty(ty));
+            format!(" -> {spelled}")
+        }
     };
     let mut line = format!("{pad}fn {name}(&self");
     for p in &params {
@@ -76,7 +83,7 @@ fn method(out: &mut String, names: &Names, pad: &str, m: &Method) {
 /// cannot is pushed onto `dropped` (`rgelt: length_is`).
 fn param(names: &Names, params: &[Param], p: &Param, dropped: &mut Vec<String>) -> String {
     let mut said: Vec<&str> = SAID.to_vec();
-    let win32 = win32_typedef(&p.ty, p.typedef.as_ref());
+    let win32 = win32_spelling(names, &p.ty, p.typedef.as_ref());
     let string = p.string.then(|| string_ty(p)).flatten();
     if string.is_some() || win32.as_ref().is_some_and(|(_, s)| *s) {
         said.push("string");
@@ -84,6 +91,7 @@ fn param(names: &Names, params: &[Param], p: &Param, dropped: &mut Vec<String>) 
     let ty = win32
         .map(|(t, _)| t)
         .or(string)
+        .or_else(|| imported_spelling(names, &p.ty, p.typedef.as_ref()))
         .unwrap_or_else(|| names.ty(&p.ty));
     let mut attrs = Vec::new();
     // A retval whose type the RDL cannot name (the pointer is a `void *`: an interface or a
@@ -166,76 +174,6 @@ fn string_ty(p: &Param) -> Option<String> {
     let s = name(inner, inner_const)?;
     let star = if is_const { "*const" } else { "*mut" };
     Some(format!("{star} {WIN32}::{s}"))
-}
-
-/// Typedefs of the SDK's base files that Win32 metadata has under the same name (or, for the
-/// string pointers, under its own) and windows-bindgen maps to windows-core's types, with the
-/// type each stands for and whether it is a string: `BOOL` (an `i32`) and the string
-/// pointers. The IDL file's `BOOL fEnable` is then `windows_core::BOOL` as in the SDK's
-/// bindings, not `i32`. (`BSTR` is left out: windows-core has its `BSTR` on Windows only, and
-/// the bindings must compile everywhere.)
-const WIN32_TYPEDEFS: &[(&str, &str, Ty0, bool)] = &[
-    ("BOOL", "BOOL", Ty0::Int32, false),
-    ("LPWSTR", "PWSTR", Ty0::Wide, true),
-    ("PWSTR", "PWSTR", Ty0::Wide, true),
-    ("LPOLESTR", "PWSTR", Ty0::Wide, true),
-    ("LPCWSTR", "PCWSTR", Ty0::Wide, true),
-    ("PCWSTR", "PCWSTR", Ty0::Wide, true),
-    ("LPCOLESTR", "PCWSTR", Ty0::Wide, true),
-    ("LPSTR", "PSTR", Ty0::Narrow, true),
-    ("PSTR", "PSTR", Ty0::Narrow, true),
-    ("LPCSTR", "PCSTR", Ty0::Narrow, true),
-    ("PCSTR", "PCSTR", Ty0::Narrow, true),
-];
-
-/// What a typedef of [`WIN32_TYPEDEFS`] must stand for in the view, so that its Win32 name
-/// has the same ABI.
-#[derive(Debug, Clone, Copy)]
-enum Ty0 {
-    /// A 32-bit signed integer.
-    Int32,
-    /// A pointer to UTF-16 code units.
-    Wide,
-    /// A pointer to 8-bit characters.
-    Narrow,
-}
-
-impl Ty0 {
-    fn matches(self, ty: &Ty) -> bool {
-        match self {
-            Ty0::Int32 => matches!(ty.resolved(), Ty::Prim(Prim::I32)),
-            Ty0::Wide => {
-                matches!(ty.pointee(), Some((e, _)) if matches!(e.resolved(), Ty::Prim(Prim::WChar)))
-            }
-            Ty0::Narrow => {
-                matches!(ty.pointee(), Some((e, _)) if matches!(e.resolved(), Ty::Prim(Prim::Char | Prim::I8 | Prim::U8)))
-            }
-        }
-    }
-}
-
-/// The Win32 spelling of a type declared with a typedef of [`WIN32_TYPEDEFS`] under `depth`
-/// pointers (`BOOL *` is `*mut Windows::Win32::BOOL`), when the view's type is what the
-/// typedef stands for under as many pointers; and whether it is a string.
-fn win32_typedef(ty: &Ty, typedef: Option<&(String, usize)>) -> Option<(String, bool)> {
-    let (name, depth) = typedef?;
-    let (_, win32, shape, string) = WIN32_TYPEDEFS.iter().find(|(n, ..)| n == name)?;
-    let mut inner = ty;
-    let mut is_const = None;
-    for _ in 0..*depth {
-        let (pointee, c) = inner.pointee()?;
-        is_const.get_or_insert(c);
-        inner = pointee;
-    }
-    if !shape.matches(inner) {
-        return None;
-    }
-    let star = if is_const == Some(true) {
-        "*const "
-    } else {
-        "*mut "
-    };
-    Some((format!("{}{WIN32}::{win32}", star.repeat(*depth)), *string))
 }
 
 /// A reason on one line, for a comment.

@@ -9,12 +9,19 @@
 //!   direction (`#[in]`, `#[out]`), `#[opt]` from `[unique]` and `[optional]`, `#[retval]`,
 //!   `#[iid_is]` on the `void **` of an `iid_is`, and `#[len_param(N)]` (`#[size_param(N)]` for
 //!   a `void *`) from a `size_is` naming an integer parameter; `[string]` parameters, and
-//!   parameters and results declared with the SDK's `BOOL` or string typedefs (`LPOLESTR`,
-//!   `LPCWSTR` ...), are Win32 metadata's `BOOL`, `PWSTR`, `PCWSTR` ...,
+//!   parameters and results declared with the SDK's `BOOL`, `BSTR` or string typedefs
+//!   (`LPOLESTR`, `LPCWSTR` ...), are Win32 metadata's `BOOL`, `BSTR`, `PWSTR`, `PCWSTR` ...,
 //!   which windows-bindgen maps to windows-core's types;
+//! - parameters and results keep the name of the typedef they are declared with, as the SDK's
+//!   metadata does, when it is a typedef of the file, a typedef that Win32 metadata keeps as a
+//!   type ([`win32_names`]: `LCID`, `DISPID`, `OLECHAR` ...) or one naming a struct or an enum
+//!   (`VARIANT` for `tagVARIANT`); the imported ones are declared in the RDL's namespace;
 //! - structs (with `#[packed(N)]` under a `#pragma pack`), enums (`#[repr(i32)]`: C enums are
-//!   `int`), handles and typedefs (`type H = *mut void;`), integer constants, and each
-//!   coclass's `CLSID_` GUID constant.
+//!   `int`), handles and typedefs (`type H = *mut void;`, `type VARIANT = tagVARIANT;`),
+//!   integer constants, and each coclass's `CLSID_` GUID constant.
+//!
+//! `windows_core::BSTR` exists on Windows only: [`RdlOptions::portable`] RDL declares `BSTR`
+//! in its own namespace instead (a `*mut u16`), for bindings that must compile anywhere.
 //!
 //! `IUnknown` is Win32 metadata's (`Windows::Win32::IUnknown`), which
 //! windows-bindgen maps to `windows_core::IUnknown`; the RDL therefore compiles against the
@@ -31,13 +38,16 @@
 //! let opts = RdlOptions {
 //!     stamp: Stamp::new("my-tool", "idl/mobsync.idl"),
 //!     namespace: "Mobsync".into(),
+//!     portable: false,
 //! };
 //! let out = rdl::generate(&api, &opts).unwrap();
 //! assert!(out.text.contains("interface ISyncMgrSynchronize: Windows::Win32::IUnknown {"));
 //! ```
 
 mod interfaces;
+mod typedef_names;
 mod types;
+pub mod win32_names;
 #[cfg(feature = "winmd")]
 pub mod winmd;
 
@@ -72,9 +82,12 @@ What RDL cannot say (each is a comment in the RDL where it would be):
   - unions, bit fields, nameless members and function pointers (not in the view yet: the
     declarations, and whatever holds them by value, are comments; a method passing one by
     value keeps its slot as `fn Name(&self);`)
-  - IUnknown itself (Win32 metadata's is used), and typedefs of anything but integers,
-    pointers, handles, enums, GUIDs and HRESULTs (interfaces, void, floats, structs, arrays:
-    their uses are spelled out)
+  - IUnknown itself (Win32 metadata's is used), and typedefs of interfaces, void, floats and
+    function pointers (their uses are spelled out)
+  - the names of imported typedefs, except those parameters are declared with that Win32
+    metadata keeps as types (LCID, DISPID, OLECHAR ...) or that name a struct or an enum
+    (VARIANT, STGMEDIUM): those are declared in the RDL's namespace (BSTR, BOOL and the string
+    pointers are Win32 metadata's own; with --portable, BSTR is declared too)
   - [retval] on a pointer the RDL spells `*mut void` (to an interface or a type that is not
     generated)";
 
@@ -85,7 +98,7 @@ pub struct Rdl {
     pub text: String,
     /// The declarations of the view that the RDL does not define, each with why: those the
     /// view skips (which [`Api::skipped`] reports), `IUnknown` (Win32 metadata's is used) and
-    /// typedefs of interfaces or `void` (spelled out where they are used). Nothing else is
+    /// typedefs of interfaces, `void` or floats (spelled out where they are used). Nothing else is
     /// lost.
     pub omitted: Vec<Omitted>,
 }
@@ -113,7 +126,10 @@ pub fn generate(api: &Api, opts: &RdlOptions) -> Result<Rdl, String> {
             opts.namespace
         ));
     }
-    let mut names = Names::default();
+    let mut names = Names {
+        portable: opts.portable,
+        ..Names::default()
+    };
     let mut omitted = Vec::new();
     for d in &api.decls {
         let reason = match &d.kind {
@@ -125,8 +141,10 @@ pub fn generate(api: &Api, opts: &RdlOptions) -> Result<Rdl, String> {
                 names.defined.insert(d.name.clone(), Defined::Value);
                 continue;
             }
-            DeclKind::Alias(_) => "RDL typedefs are of integers, pointers, handles, enums, GUIDs \
-                                   and HRESULTs; its uses are spelled out"
+            DeclKind::Alias(_) => "RDL typedefs here are of integers, pointers, handles, enums, \
+                                   structs, arrays, GUIDs and HRESULTs (windows-bindgen makes a \
+                                   typedef of a float a newtype that cannot derive `Eq`); its \
+                                   uses are spelled out"
                 .to_string(),
             DeclKind::Interface(i) if i.base.is_none() && d.name == "IUnknown" => {
                 format!("the RDL uses Win32 metadata's `{IUNKNOWN}`")
@@ -153,6 +171,11 @@ pub fn generate(api: &Api, opts: &RdlOptions) -> Result<Rdl, String> {
         });
     }
 
+    names.imported = typedef_names::imported_typedefs(api, &names);
+    for name in names.imported.keys() {
+        names.defined.insert(name.clone(), Defined::Value);
+    }
+
     let mut out = String::new();
     let _ = writeln!(out, "// {}", opts.stamp.text());
     let _ = writeln!(
@@ -166,6 +189,16 @@ pub fn generate(api: &Api, opts: &RdlOptions) -> Result<Rdl, String> {
         let attr = if n == 0 { "#[win32]\n" } else { "" };
         let _ = writeln!(out, "{attr}{pad}mod {} {{", ident(part));
         pad.push_str("    ");
+    }
+    if !names.imported.is_empty() {
+        let _ = writeln!(
+            out,
+            "{pad}// Typedefs of imported files that parameters are declared with, kept by name"
+        );
+        for (name, target) in &names.imported {
+            let _ = writeln!(out, "{pad}type {} = {target};", ident(name));
+        }
+        out.push('\n');
     }
     let mut seen = HashSet::new();
     let mut first = true;
@@ -233,17 +266,22 @@ pub fn generate(api: &Api, opts: &RdlOptions) -> Result<Rdl, String> {
     Ok(Rdl { text: out, omitted })
 }
 
-/// Whether a typedef of `ty` can be an RDL `type`: metadata's typedefs are value types that
-/// windows-bindgen turns into newtypes deriving `Eq`, so only integers, pointers (not to
-/// interfaces), handles, enums, GUIDs and HRESULTs can be; a typedef of anything else (an
-/// interface, `void`, a float, a struct, an array) is spelled out where it is used.
-fn alias_has_form(ty: &Ty) -> bool {
+/// Whether a typedef of `ty` can be an RDL `type`. windows-bindgen makes a typedef of a
+/// primitive a newtype deriving `Eq`, so a float cannot be one; a typedef of a struct, a
+/// pointer or an array is a Rust `type` alias. A typedef of an interface (its pointer is the
+/// interface in RDL), of `void` or of a function pointer has no form: it is spelled out where
+/// it is used.
+pub(super) fn alias_has_form(ty: &Ty) -> bool {
     match ty.resolved() {
         Ty::Prim(p) => p.is_integer(),
         Ty::Guid | Ty::Hresult => true,
-        Ty::Named { kind, .. } => matches!(kind, NamedKind::Handle | NamedKind::Enum),
+        Ty::Named { kind, .. } => matches!(
+            kind,
+            NamedKind::Handle | NamedKind::Enum | NamedKind::Struct
+        ),
         Ty::Ptr { pointee, .. } => !has_interface(pointee),
-        Ty::Void | Ty::Interface(_) | Ty::Array { .. } | Ty::FnPtr { .. } => false,
+        Ty::Array { element, .. } => !has_interface(element),
+        Ty::Void | Ty::Interface(_) | Ty::FnPtr { .. } => false,
     }
 }
 

@@ -8,9 +8,16 @@ use crate::{Options, Session};
 
 /// The RDL of IDL text (importing the bundled base files), in namespace `Test`.
 fn rdl(text: &str) -> Rdl {
+    rdl_with(text, &[], false)
+}
+
+/// The RDL of IDL text that may also import the files of `include` (searched first).
+fn rdl_with(text: &str, include: &[&Path], portable: bool) -> Rdl {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut include_dirs: Vec<_> = include.iter().map(|d| d.to_path_buf()).collect();
+    include_dirs.push(root.join("include"));
     let mut session = Session::new(Options {
-        include_dirs: vec![root.join("include")],
+        include_dirs,
         ..Options::default()
     });
     let id = session
@@ -21,6 +28,7 @@ fn rdl(text: &str) -> Rdl {
     let opts = RdlOptions {
         stamp: Stamp::new("test", "test.idl"),
         namespace: "Test".into(),
+        portable,
     };
     generate(&api, &opts).expect("rdl")
 }
@@ -146,7 +154,7 @@ fn enums_constants_typedefs_handles_and_classes() {
             "type THINGID = u32;",
             "type LPTHINGID = *mut THINGID;",
             "type HTHING = *mut void;",
-            "// `LPUNK` is not here: RDL typedefs are of integers, pointers, handles, enums, GUIDs and HRESULTs; its uses are spelled out",
+            "// `LPUNK` is not here: RDL typedefs here are of integers, pointers, handles, enums, structs, arrays, GUIDs and HRESULTs (windows-bindgen makes a typedef of a float a newtype that cannot derive `Eq`); its uses are spelled out",
             "fn Use(&self, h: HTHING, unk: Windows::Win32::IUnknown, mode: MODE, s: f64) -> HRESULT;",
             "// coclass `Thing`: its CLSID",
             "const CLSID_Thing: GUID = 0x6295df2b_35ee_11d1_8707_00c04fd93327;",
@@ -209,10 +217,92 @@ fn the_namespace_is_nested_modules_and_must_be_identifiers() {
     let opts = |ns: &str| RdlOptions {
         stamp: Stamp::new("test", "mobsync.idl"),
         namespace: ns.into(),
+        portable: false,
     };
     let out = generate(&api, &opts("Contoso.Sync")).expect("rdl");
     has_lines(&out.text, &["#[win32]", "mod Contoso {", "mod Sync {"]);
     assert!(out.text.ends_with("    }\n}\n"), "{}", out.text);
     let err = generate(&api, &opts("Contoso.2x")).expect_err("refused");
     assert!(err.contains("`2x`"), "{err}");
+}
+
+/// A scratch directory holding one imported IDL file, removed when dropped.
+struct Imported(std::path::PathBuf);
+
+impl Imported {
+    fn new(name: &str, text: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "mobsync-idl-rdl-test-{}-{name}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).expect("scratch directory");
+        std::fs::write(dir.join(name), text).expect("imported file");
+        Imported(dir)
+    }
+}
+
+impl Drop for Imported {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const BASE_TYPES: &str = "
+    import \"unknwn.idl\";
+    typedef DWORD LCID;
+    typedef WCHAR OLECHAR;
+    typedef OLECHAR *BSTR;
+    typedef DWORD PLAINID;
+    typedef struct tagVARIANT VARIANT;
+    struct tagVARIANT { DWORD vt; LONG lVal; };
+    typedef struct tagRECT { LONG left; LONG top; } RECT;
+    typedef RECT *LPRECT;
+    typedef double DATE;
+";
+
+#[test]
+fn parameters_keep_the_win32_typedef_names_of_imported_files() {
+    let imported = Imported::new("basetypes.idl", BASE_TYPES);
+    let text = "
+        import \"basetypes.idl\";
+        typedef struct tagROOT { DWORD a; } ROOT;
+        typedef ROOT ROOTALIAS;
+        [object, uuid(6295DF2C-35EE-11D1-8707-00C04FD93327)]
+        interface IKeep : IUnknown {
+            HRESULT Locale([in] LCID lcid, [in] PLAINID id, [in] OLECHAR *name);
+            HRESULT Value([in] const VARIANT *in, [out] VARIANT *out, [in] ROOTALIAS r);
+            HRESULT Text([in] BSTR text, [out] BSTR *copy);
+            HRESULT Rect([in] LPRECT r, [in] DATE when);
+        }";
+    let out = rdl_with(text, &[&imported.0], false);
+    has_lines(
+        &out.text,
+        &[
+            // Win32 metadata's own typedefs and struct names are declared, by name, once.
+            "// Typedefs of imported files that parameters are declared with, kept by name",
+            "type LCID = u32;",
+            "type OLECHAR = u16;",
+            "type VARIANT = tagVARIANT;",
+            // A typedef of a struct of the file itself is a typedef too.
+            "type ROOTALIAS = ROOT;",
+            "fn Locale(&self, lcid: LCID, id: u32, #[in] name: *mut OLECHAR) -> HRESULT;",
+            "fn Value(&self, r#in: *const VARIANT, out: *mut VARIANT, r: ROOTALIAS) -> HRESULT;",
+            "fn Text(&self, text: Windows::Win32::BSTR, copy: *mut Windows::Win32::BSTR) -> HRESULT;",
+            // Pointer typedefs and floats are spelled out.
+            "fn Rect(&self, #[in] r: *mut RECT, when: f64) -> HRESULT;",
+        ],
+    );
+    for absent in ["type PLAINID", "type LPRECT", "type DATE", "type BSTR"] {
+        assert!(!out.text.contains(absent), "{absent} in:\n{}", out.text);
+    }
+
+    // Portable RDL declares BSTR itself: windows-core's BSTR exists on Windows only.
+    let portable = rdl_with(text, &[&imported.0], true);
+    has_lines(
+        &portable.text,
+        &[
+            "type BSTR = *mut u16;",
+            "fn Text(&self, text: BSTR, copy: *mut BSTR) -> HRESULT;",
+        ],
+    );
 }

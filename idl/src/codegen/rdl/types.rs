@@ -2,7 +2,7 @@
 //! built-in names, interface pointers as the interface (a metadata interface is a reference),
 //! and pointer chains with one constness, which is all metadata can store.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::super::abi::{NamedKind, Prim, Ty};
 use super::IUNKNOWN;
@@ -20,6 +20,14 @@ pub(super) enum Defined {
 #[derive(Debug, Default)]
 pub(super) struct Names {
     pub(super) defined: HashMap<String, Defined>,
+    /// The typedefs of imported files that the RDL declares because parameters are declared
+    /// with them, each with the spelling of what it stands for (see
+    /// [`super::typedef_names`]).
+    pub(super) imported: BTreeMap<String, String>,
+    /// Whether `BSTR` is spelled without windows-core's `BSTR` ([`RdlOptions::portable`]).
+    ///
+    /// [`RdlOptions::portable`]: super::super::RdlOptions::portable
+    pub(super) portable: bool,
 }
 
 impl Names {
