@@ -7,10 +7,14 @@
 //! (`impl IFoo { pub unsafe fn Method(...) }`) is compared: its generic parameters, where
 //! clause, parameter types and result, parameter names left out (Wine and the SDK name them
 //! differently). A difference is either a real difference between Wine's IDL and the SDK
-//! (another typedef, a missing `[unique]`) or meaning lost on the way; [`explain`] names the
-//! cause of each, and the report counts them.
+//! (another typedef, a missing `[unique]`, another direction) or meaning lost on the way;
+//! [`explain`] names the cause of each, from the two signatures and from each parameter of Wine's
+//! IDL against the same parameter in the Win32 metadata ([`sdk_params`]), and the report counts
+//! them.
 
 mod explain;
+mod param_facts;
+mod sdk_params;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -142,11 +146,17 @@ fn compare_file(
     let winmd = dir.join(format!("{stem}.winmd"));
     std::fs::write(&winmd, bytes)?;
 
-    // The file's own interfaces that the Win32 metadata has too.
-    let interfaces: Vec<&str> = api
+    // The file's own interfaces, and those that the Win32 metadata has too.
+    let own_interfaces: BTreeSet<String> = api
         .decls
         .iter()
         .filter(|d| d.origin == Origin::Root && matches!(d.kind, DeclKind::Interface(_)))
+        .map(|d| d.name.clone())
+        .collect();
+    let interfaces: Vec<&str> = api
+        .decls
+        .iter()
+        .filter(|d| own_interfaces.contains(&d.name))
         .map(|d| d.name.as_str())
         .filter(|n| win32.contains("Windows.Win32", n))
         .collect();
@@ -192,16 +202,22 @@ fn compare_file(
                 idl_method(&api, interface, method),
                 ours_vtable.get(method),
                 theirs_vtable.get(method),
+                sdk_params::sdk_params(win32, interface, method),
             ) {
-                (Some(idl), Some(ours_raw), Some(win32_raw)) => explain::explain(&explain::Sides {
-                    ours: sig,
-                    win32: their,
-                    ours_raw,
-                    win32_raw,
-                    idl,
-                }),
+                (Some(idl), Some(ours_raw), Some(win32_raw), Some(sdk)) => {
+                    explain::explain(&explain::Sides {
+                        ours: sig,
+                        win32: their,
+                        ours_raw,
+                        win32_raw,
+                        idl,
+                        sdk: &sdk,
+                        own_interfaces: &own_interfaces,
+                    })
+                }
                 _ => BTreeSet::from([explain::Cause::Unexplained(
-                    "the method or its vtable slot was not found on both sides".into(),
+                    "the method, its vtable slot or its metadata was not found on both sides"
+                        .into(),
                 )]),
             };
             diffs.push(Diff {
