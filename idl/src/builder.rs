@@ -32,7 +32,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::codegen::{self, Api, BindingsOptions, RdlOptions, Stamp, SuccessCodes, rdl};
+use crate::codegen::{
+    self, Api, BindingsOptions, ImportedInterfaces, RdlOptions, Stamp, SuccessCodes, rdl,
+};
 use crate::{BUNDLED_INCLUDE_DIR, Compilation, Diagnostics, Options, Session};
 
 /// The environment variable that names the root of Wine's IDL files.
@@ -247,7 +249,7 @@ impl Builder {
                 .map(PathBuf::from)
                 .ok_or(BuildError::NoOutDir)?,
         };
-        let (_, api) = self.load(file)?;
+        let (_, api) = self.load(file, ImportedInterfaces::Implemented)?;
         let stem = file
             .file_stem()
             .map(|s| s.to_string_lossy().replace(['-', '.', ' '], "_"))
@@ -306,7 +308,7 @@ impl Builder {
     }
 
     fn rdl_text(&self, file: &Path) -> Result<String, BuildError> {
-        let (_, api) = self.load(file)?;
+        let (_, api) = self.load(file, ImportedInterfaces::Referenced)?;
         let file_name = file
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -328,7 +330,11 @@ impl Builder {
 
     /// Loads and checks `file`: every file read announced (even when the IDL has errors),
     /// warnings printed; the compilation and its ABI view.
-    fn load(&self, file: &Path) -> Result<(Compilation, Api), BuildError> {
+    fn load(
+        &self,
+        file: &Path,
+        imported: ImportedInterfaces,
+    ) -> Result<(Compilation, Api), BuildError> {
         let mut session = Session::new(self.options());
         let id = session.load_file(file);
         self.rerun_if_changed(file, session.source_map());
@@ -341,7 +347,7 @@ impl Builder {
         };
         self.warn(&session.diagnostics(id).to_string());
         let compilation = session.into_compilation(vec![id]);
-        let mut api = Api::from_compilation(&compilation).map_err(|d| {
+        let mut api = Api::from_compilation_with(&compilation, imported).map_err(|d| {
             self.warn(&d.to_string());
             BuildError::Idl(d)
         })?;

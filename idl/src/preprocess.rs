@@ -31,13 +31,19 @@
 //! |------|-------|
 //! | `__WIDL__` | `0x80000` (widl's version number) |
 //! | `_WIN32` | `1` |
+//! | `_WIN64` | `1` (not widl's: see below) |
 //! | `__FILE__` | the current file's path, as a string literal |
 //! | `__LINE__` | the current line |
 //! | `__DATE__`, `__TIME__` | the date and time of the run (or of `SOURCE_DATE_EPOCH`) |
 //!
 //! plus `__MOBSYNC_IDL__` (`1`) so files can tell this front end apart. widl defines neither
-//! `_WIN64` nor `__midl`; neither do we (use `-D`). [`PpOptions::predefined`] turns off
-//! `__WIDL__`, `_WIN32` and `__MOBSYNC_IDL__` (like `cpp -undef`; the dynamic names stay).
+//! `_WIN64` nor `__midl`; we define `_WIN64`, because the generators resolve typedefs to the
+//! ABI of 64-bit Windows: widl's C header keeps a name such as `HANDLE_PTR`, which the C
+//! compiler then resolves with its own `_WIN64`, while our Rust spells what the name stands
+//! for, so the IDL must take the 64-bit branch of a header like `basetsd.h` (`HANDLE_PTR` is
+//! `unsigned __int64` there, not `unsigned long`). `-U _WIN64` undoes it. [`PpOptions::predefined`]
+//! turns off `__WIDL__`, `_WIN32`, `_WIN64` and `__MOBSYNC_IDL__` (like `cpp -undef`; the
+//! dynamic names stay).
 //!
 //! # Locations
 //!
@@ -80,7 +86,7 @@ pub struct PpOptions {
     pub defines: Vec<(String, Option<String>)>,
     /// Names to undefine after the predefined names and the definitions (`-U NAME`).
     pub undefines: Vec<String>,
-    /// Whether to define `__WIDL__`, `_WIN32` and `__MOBSYNC_IDL__` (see the
+    /// Whether to define `__WIDL__`, `_WIN32`, `_WIN64` and `__MOBSYNC_IDL__` (see the
     /// [module docs](self)); `__FILE__`, `__LINE__`, `__DATE__` and `__TIME__` are always
     /// defined.
     pub predefined: bool,

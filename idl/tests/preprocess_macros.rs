@@ -215,9 +215,9 @@ fn command_line_definitions_and_undefinitions() {
 }
 
 #[test]
-fn predefined_names_match_widl() {
+fn predefined_names_match_widl_and_win64() {
     let r = run("__WIDL__ _WIN32 __MOBSYNC_IDL__ __LINE__\n__FILE__ _WIN64 __midl\n");
-    assert_eq!(squash(r.text()), "0x80000 1 1 1 \"main.idl\" _WIN64 __midl");
+    assert_eq!(squash(r.text()), "0x80000 1 1 1 \"main.idl\" 1 __midl");
     // `"Mmm dd yyyy"` with the day padded by a space (`"Dec  5 2026"`), and `"hh:mm:ss"`.
     let date = run("__DATE__ __TIME__\n");
     let quoted: Vec<&str> = date.text().split('"').skip(1).step_by(2).collect();
@@ -232,14 +232,14 @@ fn predefined_names_match_widl() {
         "{time:?}"
     );
     let off = run_with(
-        &Fs::new(&[("m.idl", "__WIDL__ _WIN32 __LINE__\n")]),
+        &Fs::new(&[("m.idl", "__WIDL__ _WIN32 _WIN64 __LINE__\n")]),
         "m.idl",
         &PpOptions {
             predefined: false,
             ..PpOptions::default()
         },
     );
-    assert_eq!(squash(off.text()), "__WIDL__ _WIN32 1");
+    assert_eq!(squash(off.text()), "__WIDL__ _WIN32 _WIN64 1");
 }
 
 #[test]

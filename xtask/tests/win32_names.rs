@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use mobsync_idl::codegen::rdl::win32_names::NATIVE_TYPEDEFS;
-use windows_metadata::reader::{File, Index};
+use windows_metadata::reader::{File, HasAttributes, Index};
 
 #[test]
 fn every_kept_name_is_a_native_typedef_of_the_win32_metadata() {
@@ -13,18 +13,25 @@ fn every_kept_name_is_a_native_typedef_of_the_win32_metadata() {
     let index = Index::new(vec![file]);
     let native: HashSet<&str> = index
         .types()
-        .filter(|t| {
-            t.attributes()
-                .any(|a| a.name() == "NativeTypedefAttribute")
-        })
+        .filter(|t| t.attributes().any(|a| a.name() == "NativeTypedefAttribute"))
         .map(|t| t.name())
         .collect();
     let missing: Vec<&&str> = NATIVE_TYPEDEFS
         .iter()
         .filter(|n| !native.contains(**n))
         .collect();
-    assert!(missing.is_empty(), "not NativeTypedefs in Win32 metadata: {missing:?}");
-    for name in ["LCID", "DISPID", "OLECHAR", "BSTR", "STGMEDIUM", "KNOWNFOLDERID"] {
+    assert!(
+        missing.is_empty(),
+        "not NativeTypedefs in Win32 metadata: {missing:?}"
+    );
+    for name in [
+        "LCID",
+        "DISPID",
+        "OLECHAR",
+        "BSTR",
+        "STGMEDIUM",
+        "KNOWNFOLDERID",
+    ] {
         assert!(NATIVE_TYPEDEFS.contains(&name), "{name}");
     }
 }

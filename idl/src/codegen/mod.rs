@@ -42,7 +42,7 @@ mod options;
 pub mod rdl;
 mod rust_tokens;
 
-pub use abi::{Api, SuccessCodes};
+pub use abi::{Api, ImportedInterfaces, SuccessCodes};
 pub use options::{BindingsOptions, CHeaderOptions, RdlOptions, Stamp, TraitsOptions};
 
 /// Options for the tests of the generators: the ones `cargo xtask regen` passes for

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context, Result};
-use mobsync_idl::codegen::{self, Api, BindingsOptions, Stamp};
+use mobsync_idl::codegen::{self, Api, BindingsOptions, ImportedInterfaces, Stamp};
 use mobsync_idl::{Diagnostics, Options, Session};
 
 use super::Route;
@@ -73,7 +73,12 @@ fn generate_crate(route: Route, idl: &Path, crate_dir: &Path) -> Result<Result<F
         Err(diags) => return Ok(Err(first_error(&diags))),
     };
     let compilation = session.into_compilation(vec![id]);
-    let api = match Api::from_compilation(&compilation) {
+    // The RDL's view holds every imported interface a parameter names (see via_rdl).
+    let imported = match route {
+        Route::Ours => ImportedInterfaces::Implemented,
+        Route::WindowsBindgen => ImportedInterfaces::Referenced,
+    };
+    let api = match Api::from_compilation_with(&compilation, imported) {
         Ok(api) => api,
         Err(diags) => return Ok(Err(first_error(&diags))),
     };

@@ -43,6 +43,10 @@ pub enum Cause {
     LargeInteger,
     /// Wine's IDL declares another type (checked equal in ABI to widl's header by abi-corpus).
     OtherType(String),
+    /// Wine's IDL does not define the type: a stand-in that a `cpp_quote`d conditional hides
+    /// from C, or a struct it only declares (its C headers define the real one), so there is
+    /// nothing for our RDL to name.
+    NotDefinedInWine(String),
     /// Nothing above accounts for it.
     Unexplained(String),
 }
@@ -67,6 +71,7 @@ impl Cause {
             Cause::ConstIn => "[in] pointer: *const in ours, *mut in the SDK's C header",
             Cause::LargeInteger => "(U)LARGE_INTEGER written as u64/i64 by the metadata",
             Cause::OtherType(_) => "another type in Wine's IDL",
+            Cause::NotDefinedInWine(_) => "a type Wine's IDL does not define (its C headers do)",
             Cause::Unexplained(_) => "unexplained (meaning lost on our way)",
         }
     }
@@ -78,6 +83,7 @@ impl fmt::Display for Cause {
             Cause::OtherType(detail)
             | Cause::Unexplained(detail)
             | Cause::DirectionDiffers(detail)
+            | Cause::NotDefinedInWine(detail)
             | Cause::RetvalFollows(detail) => {
                 write!(f, "{}: {detail}", self.label())
             }
@@ -102,12 +108,21 @@ pub struct Sides<'a> {
     pub sdk: &'a [SdkParam],
     /// The interfaces the IDL file declares itself (the others are imported).
     pub own_interfaces: &'a BTreeSet<String>,
+    /// The types Wine's IDL has only a stand-in for (a `cpp_quote`d conditional hides it from
+    /// C), which the view does not generate.
+    pub stand_ins: &'a BTreeSet<String>,
 }
 
 /// The causes of the difference between the two sides.
 pub fn explain(sides: &Sides<'_>) -> BTreeSet<Cause> {
     let mut causes = BTreeSet::new();
     if sides.ours_raw.len() != sides.win32_raw.len() {
+        if let Some(why) = &sides.idl.unsupported
+            && why.contains("is declared but not defined in the IDL")
+        {
+            causes.insert(Cause::NotDefinedInWine(why.clone()));
+            return causes;
+        }
         causes.insert(Cause::Unexplained(match &sides.idl.unsupported {
             Some(why) => format!(
                 "our RDL keeps only the vtable slot ({} parameters in the SDK): {why}",
@@ -147,6 +162,14 @@ pub fn explain(sides: &Sides<'_>) -> BTreeSet<Cause> {
             continue;
         }
         let declared = sides.idl.params.get(i).and_then(|p| p.typedef.as_ref());
+        if let Some((name, _)) = declared
+            && sides.stand_ins.contains(name)
+        {
+            causes.insert(Cause::NotDefinedInWine(format!(
+                "{name}: a stand-in hidden from C; ours {ours}, the SDK {win32}"
+            )));
+            continue;
+        }
         raw_difference(
             ours,
             win32,
@@ -240,8 +263,14 @@ fn count(haystack: &str, needle: &str) -> usize {
 /// metadata differ.
 fn wrapper_differences(sides: &Sides<'_>, facts: &Facts, causes: &mut BTreeSet<Cause>) {
     let idl = sides.idl;
-    // `*mut Option<IFoo>` is how an interface out-pointer is written, not an optional one.
-    let optionals = |s: &str| count(s, "Option <") - count(s, "* mut Option <");
+    // `*mut Option<IFoo>` (`*const` for an `[in]` one) is how a pointer to an interface
+    // pointer is written, and `&[Option<IFoo>]` an array of them, not an optional one.
+    let optionals = |s: &str| {
+        count(s, "Option <")
+            - count(s, "* mut Option <")
+            - count(s, "* const Option <")
+            - count(s, "& [Option <")
+    };
     let (opt_o, opt_w) = (optionals(sides.ours), optionals(sides.win32));
     if opt_w > opt_o {
         causes.insert(if facts.optional_in_sdk.is_empty() {

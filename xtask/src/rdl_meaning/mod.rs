@@ -22,8 +22,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use mobsync_idl::codegen::abi::{DeclKind, Method, Origin};
-use mobsync_idl::codegen::{Api, RdlOptions, Stamp, rdl};
-use mobsync_idl::{Options, Session};
+use mobsync_idl::codegen::{Api, ImportedInterfaces, RdlOptions, Stamp, rdl};
+use mobsync_idl::{Options, Session, Symbol};
 use quote::ToTokens;
 
 use crate::abi_corpus::{corpus_root, idl_include_dirs};
@@ -130,7 +130,9 @@ fn compare_file(
         .load_file(idl)
         .map_err(|d| anyhow::anyhow!("{d}"))
         .with_context(|| format!("cannot load {}", idl.display()))?;
-    let api = Api::from_compilation(&session.into_compilation(vec![id]))
+    // The view `mobsync-idl rdl` writes: every imported interface a parameter names.
+    let compilation = session.into_compilation(vec![id]);
+    let api = Api::from_compilation_with(&compilation, ImportedInterfaces::Referenced)
         .map_err(|d| anyhow::anyhow!("{d}"))?;
     let stem = idl
         .file_stem()
@@ -152,6 +154,32 @@ fn compare_file(
         .iter()
         .filter(|d| d.origin == Origin::Root && matches!(d.kind, DeclKind::Interface(_)))
         .map(|d| d.name.clone())
+        .collect();
+    // The types Wine's IDL has only a stand-in for, which the view does not generate: the
+    // skipped stand-ins, and every other name their typedef statements declare
+    // (`typedef struct { int dummy; } WIN32_FIND_DATAA, WIN32_FIND_DATAW;`).
+    let stand_in_spans: BTreeSet<_> = api
+        .decls
+        .iter()
+        .filter(|d| matches!(&d.kind, DeclKind::Skipped(why) if why.contains("stand-in")))
+        .map(|d| (d.span.file, d.span.start))
+        .collect();
+    let stand_ins: BTreeSet<String> = api
+        .decls
+        .iter()
+        .flat_map(|d| match &d.kind {
+            DeclKind::Interface(i) => i.methods.as_slice(),
+            _ => &[],
+        })
+        .flat_map(|m| &m.params)
+        .filter_map(|p| p.typedef.as_ref().map(|(name, _)| name))
+        .filter(|name| match compilation.lookup(name) {
+            Some(Symbol::Typedef { typedef, .. }) => {
+                stand_in_spans.contains(&(typedef.span.file, typedef.span.start))
+            }
+            _ => false,
+        })
+        .cloned()
         .collect();
     let interfaces: Vec<&str> = api
         .decls
@@ -213,6 +241,7 @@ fn compare_file(
                         idl,
                         sdk: &sdk,
                         own_interfaces: &own_interfaces,
+                        stand_ins: &stand_ins,
                     })
                 }
                 _ => BTreeSet::from([explain::Cause::Unexplained(

@@ -4,10 +4,12 @@ use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 
 use mobsync_idl::Session;
-use mobsync_idl::codegen::{self, BindingsOptions, CHeaderOptions, RdlOptions, Stamp};
+use mobsync_idl::codegen::{
+    self, BindingsOptions, CHeaderOptions, ImportedInterfaces, RdlOptions, Stamp,
+};
 
 use crate::args::{Cli, Command, FrontEnd, RdlArgs};
-use crate::io::{Failure, api, load, options, readable, write};
+use crate::io::{Failure, api, api_with, load, options, readable, write};
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
@@ -94,7 +96,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 /// The RDL of `rdl.file`.
 fn rdl_text(front: &FrontEnd, rdl: &RdlArgs, tool: &str) -> Result<String, Failure> {
     let compilation = load(front, &rdl.file)?;
-    let api = api(&compilation)?;
+    let api = api_with(&compilation, ImportedInterfaces::Referenced)?;
     let namespace = rdl
         .namespace
         .clone()

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use mobsync_idl::codegen::Api;
+use mobsync_idl::codegen::{Api, ImportedInterfaces};
 use mobsync_idl::{Compilation, Diagnostics, Options, Session};
 
 use crate::args::FrontEnd;
@@ -74,7 +74,12 @@ pub fn load(front: &FrontEnd, file: &Path) -> Result<Compilation, Failure> {
 
 /// The ABI view of a compilation; what the generators leave out is reported as warnings.
 pub fn api(compilation: &Compilation) -> Result<Api, Failure> {
-    let api = Api::from_compilation(compilation).map_err(Failure::Idl)?;
+    api_with(compilation, ImportedInterfaces::Implemented)
+}
+
+/// [`api`] holding the imported interfaces `imported` says (the RDL's view holds them all).
+pub fn api_with(compilation: &Compilation, imported: ImportedInterfaces) -> Result<Api, Failure> {
+    let api = Api::from_compilation_with(compilation, imported).map_err(Failure::Idl)?;
     let skipped = api.skipped();
     if !skipped.is_empty() {
         eprint!(

@@ -522,6 +522,21 @@ pub(crate) fn errors(model: &Compilation, list: Vec<Diagnostic>) -> Diagnostics 
     Diagnostics::new(list, model.source_map().clone())
 }
 
+/// Which interfaces of imported files the view holds, besides the bases of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImportedInterfaces {
+    /// Those a class of the root files implements, and the interfaces their parameters name
+    /// (one level): the Rust bindings' view. An imported interface that only a root file's
+    /// parameter names is a raw pointer there, since the SDK's interfaces name one another
+    /// without end (`IShellItem` → `IBindCtx` → `IMoniker` → `IStorage` ...).
+    #[default]
+    Implemented,
+    /// Every imported interface a parameter names, and the ones those name in turn: the RDL's
+    /// view, whose metadata then types every interface parameter as the SDK's metadata does
+    /// (`IStream`, not `*mut void`).
+    Referenced,
+}
+
 impl Api {
     /// The ABI view of the root files of a checked compilation.
     ///
@@ -532,7 +547,20 @@ impl Api {
     /// # Errors
     /// A compilation whose values were never computed (loaded with `syntax_only`).
     pub fn from_compilation(model: &Compilation) -> Result<Api, Diagnostics> {
+        Api::from_compilation_with(model, ImportedInterfaces::Implemented)
+    }
+
+    /// The ABI view of the root files of a checked compilation, holding the imported
+    /// interfaces `imported` says (see [`Api::from_compilation`]).
+    ///
+    /// # Errors
+    /// A compilation whose values were never computed (loaded with `syntax_only`).
+    pub fn from_compilation_with(
+        model: &Compilation,
+        imported: ImportedInterfaces,
+    ) -> Result<Api, Diagnostics> {
         let mut builder = ApiBuilder::new(model);
+        builder.all_referenced_interfaces = imported == ImportedInterfaces::Referenced;
         for file in model.roots() {
             builder.items(&file.items);
         }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::super::abi::{Decl, Direction, Interface, Link, Method, Param, Prim, Ty};
+use super::super::abi::{Decl, Direction, Interface, Link, Method, NamedKind, Param, Prim, Ty};
 use super::typedef_names::{imported_spelling, win32_spelling};
 use super::types::{Names, ident};
 use super::{WIN32, guid_literal};
@@ -67,7 +67,7 @@ fn method(out: &mut String, names: &Names, pad: &str, m: &Method) {
             let spelled = win32_spelling(names, ty, typedef)
                 .map(|(ty, _)| ty)
                 .or_else(|| imported_spelling(names, ty, typedef))
-                .unwrap_or_else(|| names.ty(ty));
+                .unwrap_or_else(|| site_ty(names, ty));
             format!(" -> {spelled}")
         }
     };
@@ -88,11 +88,30 @@ fn param(names: &Names, params: &[Param], p: &Param, dropped: &mut Vec<String>) 
     if string.is_some() || win32.as_ref().is_some_and(|(_, s)| *s) {
         said.push("string");
     }
-    let ty = win32
-        .map(|(t, _)| t)
-        .or(string)
-        .or_else(|| imported_spelling(names, &p.ty, p.typedef.as_ref()))
-        .unwrap_or_else(|| names.ty(&p.ty));
+    // `[iid_is]` on a `void **` out-parameter, or on an interface's (`IUnknown **ppv`), which
+    // is then a `void **` too, as in the SDK's metadata: windows-bindgen makes the pair a
+    // generic `T: Interface` result only for a `void **`.
+    let iid_is = match (p.iid_is, p.ty.pointee()) {
+        (Some(Link::Param(k)), Some((inner, _)))
+            if p.dir == Direction::Out && params.get(k).is_some() =>
+        {
+            match inner.pointee() {
+                Some((Ty::Void, _)) => Some(false),
+                Some((pointee, _)) if pointee.resolved().is_interface() => Some(true),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let ty = if iid_is == Some(true) {
+        "*mut *mut void".to_string()
+    } else {
+        win32
+            .map(|(t, _)| t)
+            .or(string)
+            .or_else(|| imported_spelling(names, &p.ty, p.typedef.as_ref()))
+            .unwrap_or_else(|| site_ty(names, &p.ty))
+    };
     let mut attrs = Vec::new();
     // A retval whose type the RDL cannot name (the pointer is a `void *`: an interface or a
     // type that is not generated) has no value to return.
@@ -100,11 +119,7 @@ fn param(names: &Names, params: &[Param], p: &Param, dropped: &mut Vec<String>) 
         attrs.push("#[retval]".to_string());
         said.push("retval");
     }
-    if let Some(Link::Param(k)) = p.iid_is
-        && p.dir == Direction::Out
-        && matches!(p.ty.pointee(), Some((inner, _)) if matches!(inner.pointee(), Some((Ty::Void, _))))
-        && params.get(k).is_some()
-    {
+    if iid_is.is_some() {
         attrs.push("#[iid_is]".to_string());
         said.push("iid_is");
     }
@@ -146,6 +161,19 @@ fn param(names: &Names, params: &[Param], p: &Param, dropped: &mut Vec<String>) 
     }
     attrs.push(format!("{}: {ty}", ident(&p.name)));
     attrs.join(" ")
+}
+
+/// The RDL spelling of a parameter's or result's type: a pointer typedef (`LPFOLDERSETTINGS`)
+/// is spelled as the pointer (`*mut FOLDERSETTINGS`), as Win32 metadata spells parameters, so
+/// that windows-bindgen sees the pointer (an `[out]` one can be the result).
+fn site_ty(names: &Names, ty: &Ty) -> String {
+    match ty {
+        Ty::Named {
+            kind: NamedKind::Alias(_),
+            ..
+        } if matches!(ty.resolved(), Ty::Ptr { .. }) => names.ty(ty.resolved()),
+        _ => names.ty(ty),
+    }
 }
 
 /// An `[in]` integer passed by value: a parameter that can count an array's elements.

@@ -1,4 +1,5 @@
-//! Predefined macros: the names every run defines (`__WIDL__`, `_WIN32`, `__MOBSYNC_IDL__`),
+//! Predefined macros: the names every run defines (`__WIDL__`, `_WIN32`, `_WIN64`,
+//! `__MOBSYNC_IDL__`),
 //! the command-line definitions, and the dynamic names `__LINE__`, `__FILE__`, `__DATE__`
 //! and `__TIME__`, whose value depends on where and when they are expanded.
 
@@ -21,7 +22,7 @@ impl Engine<'_> {
         if self.opts.predefined {
             text.push_str("#define __WIDL__ ");
             text.push_str(WIDL_VERSION);
-            text.push_str("\n#define _WIN32 1\n#define __MOBSYNC_IDL__ 1\n");
+            text.push_str("\n#define _WIN32 1\n#define _WIN64 1\n#define __MOBSYNC_IDL__ 1\n");
         }
         for (name, value) in &self.opts.defines {
             let (head, body) = match value {

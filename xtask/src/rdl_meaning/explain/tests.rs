@@ -72,7 +72,61 @@ fn causes(
         idl,
         sdk,
         own_interfaces: &own,
+        stand_ins: &BTreeSet::from(["WIN32_FIND_DATAW".to_string()]),
     })
+}
+
+#[test]
+fn a_type_wine_has_only_a_stand_in_for_is_not_defined_in_wine() {
+    // IFileSystemBindData::GetFindData: `[out] WIN32_FIND_DATAW *pfd`, a stand-in in Wine.
+    let mut pfd = param("pfd", Direction::Out, ptr(Ty::Void, false));
+    pfd.typedef = Some(("WIN32_FIND_DATAW".into(), 1));
+    let idl = method(vec![pfd]);
+    let sdk = [SdkParam::plain("pfd", Direction::Out)];
+    let got = causes(
+        (
+            &format!("(* mut core :: ffi :: c_void) {HRESULT}"),
+            &format!("(* mut WIN32_FIND_DATAW) {HRESULT}"),
+        ),
+        (
+            &["* mut core :: ffi :: c_void"],
+            &["* mut WIN32_FIND_DATAW"],
+        ),
+        &idl,
+        &sdk,
+        &[],
+    );
+    assert_eq!(
+        got,
+        BTreeSet::from([Cause::NotDefinedInWine(
+            "WIN32_FIND_DATAW: a stand-in hidden from C; ours * mut core :: ffi :: c_void, the \
+             SDK * mut WIN32_FIND_DATAW"
+                .into()
+        )])
+    );
+}
+
+#[test]
+fn a_method_kept_as_a_slot_for_a_struct_wine_only_declares_is_not_defined_in_wine() {
+    // IShellExecuteHookW::Execute: `struct _SHELLEXECUTEINFOW *` is opaque in Wine's IDL.
+    let mut idl = method(Vec::new());
+    idl.unsupported = Some(
+        "`struct _SHELLEXECUTEINFOW` is declared but not defined in the IDL (an opaque type)"
+            .into(),
+    );
+    let sdk = [SdkParam::plain("pei", Direction::InOut)];
+    let got = causes(
+        (HRESULT, HRESULT),
+        (&[], &["* mut SHELLEXECUTEINFOW"]),
+        &idl,
+        &sdk,
+        &[],
+    );
+    assert!(
+        matches!(got.iter().next(), Some(Cause::NotDefinedInWine(why)) if why.contains("_SHELLEXECUTEINFOW")),
+        "{got:?}"
+    );
+    assert_eq!(got.len(), 1);
 }
 
 const HRESULT: &str = "-> windows_core :: HRESULT";

@@ -30,9 +30,10 @@ impl ApiBuilder<'_> {
     /// (`IPersistStream::Load` takes `Option<IStream>`, not a raw pointer). One level only,
     /// and not for the root files' own interfaces, whose parameters keep the raw pointer for an
     /// interface nothing else emits: the SDK's interfaces name one another without end
-    /// (`IShellItem` → `IBindCtx` → `IMoniker` → `IStorage` ...).
+    /// (`IShellItem` → `IBindCtx` → `IMoniker` → `IStorage` ...). Every one, at any depth,
+    /// when the view is asked for all of them (the RDL's).
     pub(super) fn need_referenced_interface(&mut self, name: &str) {
-        if self.lowering_class_interface {
+        if self.lowering_class_interface || self.all_referenced_interfaces {
             self.need(name);
         }
     }

@@ -59,6 +59,9 @@ pub(super) struct ApiBuilder<'m> {
     /// Whether the declaration being lowered is one of them: the imported interfaces its
     /// parameters name are queued too (see `need_referenced_interface`).
     pub(super) lowering_class_interface: bool,
+    /// Whether every imported interface a parameter names is queued, at any depth
+    /// ([`ImportedInterfaces::Referenced`](super::ImportedInterfaces::Referenced)).
+    pub(super) all_referenced_interfaces: bool,
     /// Why the declaration being lowered cannot be expressed; drained by
     /// [`ApiBuilder::guarded`], which turns them into a [`DeclKind::Skipped`] declaration.
     pub(super) errors: Vec<Diagnostic>,
@@ -87,6 +90,7 @@ impl<'m> ApiBuilder<'m> {
             imported_queue: Vec::new(),
             class_interfaces: HashSet::new(),
             lowering_class_interface: false,
+            all_referenced_interfaces: false,
             errors: Vec::new(),
             invalid: Vec::new(),
             depth: 0,
