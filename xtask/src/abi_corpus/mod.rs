@@ -258,7 +258,7 @@ pub fn run(args: Args, route: Route) -> Result<ExitCode> {
         println!(
             "{} of {} Wine IDL files through windows-bindgen (RDL, windows-rdl, windows-bindgen, \
              every ABI fact equal to widl's); facts of declarations the RDL spells out instead \
-             of defining (IUnknown, typedefs of interfaces, floats, structs), not compared: \
+             of defining (IUnknown, typedefs of interfaces, floats), not compared: \
              {absent_facts}",
             totals.equal, totals.accepted
         );
