@@ -269,6 +269,44 @@ fn rdl_writes_the_namespace_and_help_lists_what_rdl_cannot_say() {
     }
 }
 
+#[test]
+fn rdl_of_a_wine_file_keeps_the_sdks_names_and_its_imported_interfaces() {
+    // Wine's IDL files come with libwine-dev, which the README's setup installs
+    // (`MOBSYNC_WINE_IDL` names another root, as for the corpus test).
+    let root = std::env::var_os("MOBSYNC_WINE_IDL")
+        .map_or_else(|| PathBuf::from("/usr/include/wine/wine"), PathBuf::from);
+    let dir = root.join("windows");
+    let idl = dir.join("ocidl.idl");
+    let (idl, dir) = (idl.to_str().expect("utf-8"), dir.to_str().expect("utf-8"));
+    let rdl = scratch("ocidl.rdl");
+    let path = rdl.to_str().expect("utf-8");
+    let out = run(&["rdl", "-I", dir, idl, "-o", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&rdl).expect("written");
+    for line in [
+        // An imported typedef Win32 metadata keeps, declared in the namespace.
+        "    type LCID = u32;",
+        // An imported interface a parameter names is declared too, and named.
+        "    interface IStream: ISequentialStream {",
+        "        fn Load(&self, pStm: IStream) -> HRESULT;",
+        // BSTR is Win32 metadata's, which windows-bindgen maps to windows-core's.
+        "        fn GetDisplayString(&self, dispID: DISPID, pBstr: *mut Windows::Win32::BSTR) -> HRESULT;",
+    ] {
+        assert!(
+            written.lines().any(|l| l == line),
+            "no `{line}` in:\n{written}"
+        );
+    }
+    let out = run(&["rdl", "-I", dir, idl, "-o", path, "--portable"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&rdl).expect("written");
+    assert!(
+        written.contains("\n    type BSTR = *mut u16;\n"),
+        "{written}"
+    );
+    assert!(!written.contains("Windows::Win32::BSTR"), "{written}");
+}
+
 #[cfg(feature = "winmd")]
 #[test]
 fn winmd_writes_windows_metadata() {
