@@ -118,11 +118,11 @@ struct SyncArgs {
 /// Runs the command.
 pub fn run(args: CenterArgs) -> Result<u8> {
     match args.command {
-        CenterCommand::List(args) => list(args),
+        CenterCommand::List(args) => per_handler::<HandlerDescription>(args),
         CenterCommand::Sync(args) => sync(args),
-        CenterCommand::Conflicts(args) => conflicts(args),
+        CenterCommand::Conflicts(args) => per_handler::<HandlerConflicts>(args),
         CenterCommand::Resolve(args) => resolve(args),
-        CenterCommand::Events(args) => events(args),
+        CenterCommand::Events(args) => per_handler::<HandlerEvents>(args),
     }
 }
 
@@ -163,12 +163,13 @@ fn sources(which: &Which) -> Result<Vec<(HandlerSource, Option<String>)>> {
         .collect())
 }
 
-/// One handler in `list --json`: its description, or the call that failed.
+/// One handler in `list`, `conflicts` or `events --json`: what was asked of it (its
+/// description, conflicts or events), or the call that failed.
 #[derive(Debug, Serialize)]
-struct Listed {
+struct Listed<H> {
     #[serde(serialize_with = "ser_guid")]
     clsid: GUID,
-    handler: Option<HandlerDescription>,
+    handler: Option<H>,
     error: Option<CallError>,
 }
 
@@ -176,25 +177,74 @@ fn ser_guid<S: serde::Serializer>(guid: &GUID, s: S) -> Result<S::Ok, S::Error> 
     s.serialize_str(&guid_string(guid))
 }
 
-fn list(args: ListArgs) -> Result<u8> {
+/// What `list`, `conflicts` and `events` ask of each handler, and how they show it.
+trait PerHandler: Serialize {
+    /// The call, through `host`.
+    fn ask(host: &SyncCenterHost, source: HandlerSource) -> Result<Self, CallError>
+    where
+        Self: Sized;
+    /// The lines of one handler on standard output.
+    fn print(&self, out: &mut dyn Write) -> std::io::Result<()>;
+    /// The contract breaks the host saw, printed as warnings.
+    fn problems(&self) -> &[String];
+}
+
+impl PerHandler for HandlerDescription {
+    fn ask(host: &SyncCenterHost, source: HandlerSource) -> Result<Self, CallError> {
+        host.describe(source)
+    }
+    fn print(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        print_description(out, self)
+    }
+    fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+impl PerHandler for HandlerConflicts {
+    fn ask(host: &SyncCenterHost, source: HandlerSource) -> Result<Self, CallError> {
+        host.conflicts(source)
+    }
+    fn print(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        print_conflicts(out, self)
+    }
+    fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+impl PerHandler for HandlerEvents {
+    fn ask(host: &SyncCenterHost, source: HandlerSource) -> Result<Self, CallError> {
+        host.events(source)
+    }
+    fn print(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        print_events(out, self)
+    }
+    fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+/// Asks `H` of every handler `args` names and shows the answers (JSON or lines), the failed
+/// calls on standard error; the exit status is the worst failure's.
+fn per_handler<H: PerHandler>(args: ListArgs) -> Result<u8> {
     let sources = sources(&args.which)?;
     let host = SyncCenterHost::new();
-    let mut listed = Vec::new();
-    for (source, _) in sources {
-        let clsid = source.clsid();
-        match host.describe(source) {
-            Ok(d) => listed.push(Listed {
+    let listed: Vec<Listed<H>> = sources
+        .into_iter()
+        .map(|(source, _)| {
+            let clsid = source.clsid();
+            let (handler, error) = match H::ask(&host, source) {
+                Ok(h) => (Some(h), None),
+                Err(e) => (None, Some(e)),
+            };
+            Listed {
                 clsid,
-                handler: Some(d),
-                error: None,
-            }),
-            Err(e) => listed.push(Listed {
-                clsid,
-                handler: None,
-                error: Some(e),
-            }),
-        }
-    }
+                handler,
+                error,
+            }
+        })
+        .collect();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&listed)?);
     } else if listed.is_empty() {
@@ -203,17 +253,15 @@ fn list(args: ListArgs) -> Result<u8> {
         let mut out = std::io::stdout().lock();
         for entry in &listed {
             match (&entry.handler, &entry.error) {
-                (Some(h), _) => print_description(&mut out, h)?,
+                (Some(h), _) => h.print(&mut out)?,
                 (None, Some(e)) => eprintln!("error: {e}"),
                 (None, None) => {}
             }
         }
     }
-    for entry in &listed {
-        if let Some(h) = &entry.handler {
-            for problem in &h.problems {
-                eprintln!("warning: {problem}");
-            }
+    for h in listed.iter().filter_map(|l| l.handler.as_ref()) {
+        for problem in h.problems() {
+            eprintln!("warning: {problem}");
         }
     }
     Ok(listed
@@ -241,7 +289,7 @@ fn error_status(error: &CallError) -> u8 {
     }
 }
 
-fn print_description(out: &mut impl Write, h: &HandlerDescription) -> std::io::Result<()> {
+fn print_description(out: &mut dyn Write, h: &HandlerDescription) -> std::io::Result<()> {
     let info = h.info.as_ref();
     writeln!(out, "{}", display_name(&h.name, &h.clsid))?;
     if let Some(path) = &h.module {
@@ -467,64 +515,7 @@ fn status(report: &CenterReport) -> u8 {
     failed.fold(base, u8::max)
 }
 
-/// One handler in `conflicts --json`: its conflicts, or the call that failed.
-#[derive(Debug, Serialize)]
-struct ListedConflicts {
-    #[serde(serialize_with = "ser_guid")]
-    clsid: GUID,
-    handler: Option<HandlerConflicts>,
-    error: Option<CallError>,
-}
-
-fn conflicts(args: ListArgs) -> Result<u8> {
-    let sources = sources(&args.which)?;
-    let host = SyncCenterHost::new();
-    let listed: Vec<ListedConflicts> = sources
-        .into_iter()
-        .map(|(source, _)| {
-            let clsid = source.clsid();
-            match host.conflicts(source) {
-                Ok(h) => ListedConflicts {
-                    clsid,
-                    handler: Some(h),
-                    error: None,
-                },
-                Err(e) => ListedConflicts {
-                    clsid,
-                    handler: None,
-                    error: Some(e),
-                },
-            }
-        })
-        .collect();
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&listed)?);
-    } else if listed.is_empty() {
-        println!("No Sync Center handler is registered.");
-    } else {
-        let mut out = std::io::stdout().lock();
-        for entry in &listed {
-            match (&entry.handler, &entry.error) {
-                (Some(h), _) => print_conflicts(&mut out, h)?,
-                (None, Some(e)) => eprintln!("error: {e}"),
-                (None, None) => {}
-            }
-        }
-    }
-    for h in listed.iter().filter_map(|l| l.handler.as_ref()) {
-        for problem in &h.problems {
-            eprintln!("warning: {problem}");
-        }
-    }
-    Ok(listed
-        .iter()
-        .filter_map(|l| l.error.as_ref())
-        .map(error_status)
-        .max()
-        .unwrap_or(exit::SUCCESS))
-}
-
-fn print_conflicts(out: &mut impl Write, h: &HandlerConflicts) -> std::io::Result<()> {
+fn print_conflicts(out: &mut dyn Write, h: &HandlerConflicts) -> std::io::Result<()> {
     let who = display_name(&h.name, &h.clsid);
     if !h.conflict_store {
         return writeln!(out, "{who}: no conflict store");
@@ -612,61 +603,7 @@ fn resolve(args: ResolveArgs) -> Result<u8> {
     }
 }
 
-/// One handler in `events --json`: its stored events, or the call that failed.
-#[derive(Debug, Serialize)]
-struct ListedEvents {
-    #[serde(serialize_with = "ser_guid")]
-    clsid: GUID,
-    handler: Option<HandlerEvents>,
-    error: Option<CallError>,
-}
-
-fn events(args: ListArgs) -> Result<u8> {
-    let sources = sources(&args.which)?;
-    let host = SyncCenterHost::new();
-    let listed: Vec<ListedEvents> = sources
-        .into_iter()
-        .map(|(source, _)| {
-            let clsid = source.clsid();
-            let (handler, error) = match host.events(source) {
-                Ok(h) => (Some(h), None),
-                Err(e) => (None, Some(e)),
-            };
-            ListedEvents {
-                clsid,
-                handler,
-                error,
-            }
-        })
-        .collect();
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&listed)?);
-    } else if listed.is_empty() {
-        println!("No Sync Center handler is registered.");
-    } else {
-        let mut out = std::io::stdout().lock();
-        for entry in &listed {
-            match (&entry.handler, &entry.error) {
-                (Some(h), _) => print_events(&mut out, h)?,
-                (None, Some(e)) => eprintln!("error: {e}"),
-                (None, None) => {}
-            }
-        }
-    }
-    for h in listed.iter().filter_map(|l| l.handler.as_ref()) {
-        for problem in &h.problems {
-            eprintln!("warning: {problem}");
-        }
-    }
-    Ok(listed
-        .iter()
-        .filter_map(|l| l.error.as_ref())
-        .map(error_status)
-        .max()
-        .unwrap_or(exit::SUCCESS))
-}
-
-fn print_events(out: &mut impl Write, h: &HandlerEvents) -> std::io::Result<()> {
+fn print_events(out: &mut dyn Write, h: &HandlerEvents) -> std::io::Result<()> {
     let who = display_name(&h.name, &h.clsid);
     if !h.event_store {
         return writeln!(out, "{who}: no event store");
