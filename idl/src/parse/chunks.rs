@@ -1,7 +1,8 @@
-//! Parallel parsing of large files.
+//! Parsing large files in chunks, in parallel.
 //!
 //! A large preprocessed file is cut at statement boundaries (a `;` outside any bracket) into
-//! runs of complete items, which are parsed (`items` rule) and lowered on the rayon thread pool.
+//! runs of complete items, which are parsed (`items` rule) and lowered on the rayon thread pool
+//! (one after the other when it has one thread: small chunks keep pest's token queue small).
 //! When nearly the whole file is one `library`, `module` or `namespace` body (mshtml.idl is
 //! one library), the cuts are made inside that body: the rest of the file is parsed with the
 //! body blanked out, and the body's items are put into the container afterwards.
@@ -19,6 +20,9 @@ use rayon::prelude::*;
 use crate::lower::{lower_file, lower_spliced};
 use crate::model::Item;
 use crate::syntax::{DocComments, IdlParser, Rule, SpanSource};
+
+/// The size of a chunk at most, roughly, when the file is cut into more chunks than threads.
+const CHUNK_BYTES: usize = 64 << 10;
 
 /// A `library`, `module` or `namespace` at the top level of the file.
 #[derive(Debug, Clone)]
@@ -258,17 +262,19 @@ fn body_of<'a, T>(
     (n == name && items.is_empty()).then_some(items)
 }
 
-/// Parses a large blanked file on several threads; `None` to fall back to one piece.
+/// Parses a large blanked file in chunks, on several threads when the pool has them; `None` to
+/// fall back to one piece.
+///
+/// Chunks pay off on one thread too: pest keeps every token of a parse in one queue, which for
+/// mshtml.idl in one piece grows to 160 MiB (reallocated, copied and faulted in page by page),
+/// while a chunk's queue stays small.
 pub(crate) fn parse_in_parallel(
     text: &str,
     docs: &DocComments,
     spans: &dyn SpanSource,
 ) -> Option<Vec<Item>> {
     let threads = rayon::current_num_threads();
-    if threads < 2 {
-        return None;
-    }
-    let pieces = threads * 3;
+    let pieces = (threads * 3).max(text.len() / CHUNK_BYTES);
     let top = outline(text, 0..text.len(), true);
     let big = top
         .containers

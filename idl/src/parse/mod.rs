@@ -110,5 +110,6 @@ fn raise_call_limit(limit: usize) {
     pest::set_call_limit(NonZeroUsize::new(previous.max(limit)));
 }
 
-/// Files at least this large (preprocessed) are cut into chunks parsed on several threads.
+/// Files at least this large (preprocessed) are cut into chunks (parsed on several threads when
+/// the pool has them).
 const PARALLEL_THRESHOLD: usize = 256 * 1024;
