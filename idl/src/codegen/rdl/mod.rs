@@ -74,14 +74,16 @@ What RDL cannot say (each is a comment in the RDL where it would be):
   - coclass: only its CLSID_ GUID constant (RDL classes are WinRT's)
   - [length_is], [switch_is], [switch_type], [range], [max_is], [first_is], [last_is] and any
     other parameter attribute without an RDL form; [size_is] that is not a plain integer
-    parameter; [iid_is] other than on a `void **` [out] parameter
+    parameter; [iid_is] other than on an [out] `void **` or interface `**` (which is written
+    as a `void **`, as Win32 metadata writes it)
   - [call_as] methods (the [local] method keeps the vtable slot), [local], [propget]/[propput]
     (the methods are get_X/put_X), dispinterfaces, functions outside interfaces, a
     library's own LIBID (its declarations are kept)
   - cpp_quote (C only), doc comments and helpstrings
-  - unions, bit fields, nameless members and function pointers (not in the view yet: the
-    declarations, and whatever holds them by value, are comments; a method passing one by
-    value keeps its slot as `fn Name(&self);`)
+  - function pointers: a pointer-sized `*mut void`; bit fields: their storage units
+    (`_bitfield`); nameless members: `Anonymous`
+  - the names of pointer typedefs at parameters and results (`LPFOLDERSETTINGS` is written
+    `*mut FOLDERSETTINGS`, as Win32 metadata writes parameters); the typedefs themselves stay
   - IUnknown itself (Win32 metadata's is used), and typedefs of interfaces, void, floats and
     function pointers (their uses are spelled out)
   - the names of imported typedefs, except those parameters are declared with that Win32
