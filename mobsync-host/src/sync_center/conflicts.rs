@@ -24,9 +24,9 @@ use mobsync_runtime::task_mem::task_free;
 use serde::Serialize;
 use windows_core::{GUID, HRESULT, Interface};
 
-use super::describe::describe;
-use super::host::{SyncCenterHost, load};
+use super::host::SyncCenterHost;
 use super::model::{CallError, HandlerDescription, display_name};
+use super::stores::{StoreKind, store, with_handler};
 use crate::hresult::{E_INVALIDARG, E_NOINTERFACE, E_NOTIMPL, S_FALSE, S_OK};
 use crate::lent::Problems;
 use crate::lent::sync_center::lend_resolve_info;
@@ -40,6 +40,15 @@ pub const CHOOSE_CONFLICT: &str = "choose conflict";
 const VT_LPWSTR: u16 = 31;
 /// `VT_EMPTY`.
 const VT_EMPTY: u16 = 0;
+/// The conflict store, as a handler offers it.
+const CONFLICT_STORE: StoreKind = StoreKind {
+    capability: SYNCMGR_HCM_CONFLICT_STORE.0 as u32,
+    capability_name: "SYNCMGR_HCM_CONFLICT_STORE",
+    object_id: SYNCMGR_OBJECTID_ConflictStore,
+    object_id_name: "SYNCMGR_OBJECTID_ConflictStore",
+    interface_name: "ISyncMgrConflictStore",
+};
+
 /// Conflicts asked for per `IEnumSyncMgrConflict::Next` call.
 const BATCH: usize = 8;
 
@@ -140,18 +149,9 @@ pub struct Resolved {
 impl SyncCenterHost {
     /// Loads a handler and lists its conflicts. The handler is released afterwards.
     pub fn conflicts(&self, source: HandlerSource) -> Result<HandlerConflicts, CallError> {
-        let clsid = source.clsid();
-        let (handler, loaded) = load(source)?;
-        let description = describe(&handler, clsid)?;
-        let mut report = list(&handler, &description)?;
-        report.module = loaded.module.clone();
-        drop(handler);
-        leak_check(
-            &mut report.problems,
-            &report.name,
-            &clsid,
-            loaded.unload.leaked(),
-        );
+        let (mut report, module, leak) = with_handler(source, list)?;
+        report.module = module;
+        report.problems.extend(leak);
         Ok(report)
     }
 
@@ -162,77 +162,11 @@ impl SyncCenterHost {
         id: &str,
         keep: Keep,
     ) -> Result<Resolved, CallError> {
-        let clsid = source.clsid();
-        let (handler, loaded) = load(source)?;
-        let description = describe(&handler, clsid)?;
-        let mut resolved = resolve(&handler, &description, id, keep)?;
-        drop(handler);
-        leak_check(
-            &mut resolved.problems,
-            &resolved.name,
-            &clsid,
-            loaded.unload.leaked(),
-        );
+        let (mut resolved, _, leak) = with_handler(source, |handler, description| {
+            resolve(handler, description, id, keep)
+        })?;
+        resolved.problems.extend(leak);
         Ok(resolved)
-    }
-}
-
-pub(super) fn leak_check(
-    problems: &mut Vec<String>,
-    name: &str,
-    clsid: &GUID,
-    leaked: Result<Option<bool>, crate::loader::LoadError>,
-) {
-    match leaked {
-        Ok(Some(true)) => problems.push(format!(
-            "{}: DllCanUnloadNow returned S_FALSE after the handler was released (a leaked \
-             object or lock)",
-            display_name(name, clsid)
-        )),
-        Ok(_) => {}
-        Err(e) => problems.push(format!(
-            "{}: DllCanUnloadNow could not be asked: {}",
-            display_name(name, clsid),
-            e.message
-        )),
-    }
-}
-
-/// The handler's conflict store, if it has one.
-fn store(
-    handler: &ISyncMgrHandler,
-    description: &HandlerDescription,
-    who: &str,
-    problems: &mut Vec<String>,
-) -> Result<Option<ISyncMgrConflictStore>, CallError> {
-    let advertised = description.capabilities.value & (SYNCMGR_HCM_CONFLICT_STORE.0 as u32) != 0;
-    if advertised {
-        match handler.GetObject::<ISyncMgrConflictStore>(&SYNCMGR_OBJECTID_ConflictStore) {
-            Ok(store) => return Ok(Some(store)),
-            Err(e) if e.code() == E_NOTIMPL || e.code() == E_NOINTERFACE => {}
-            Err(e) => {
-                return Err(CallError::from_object(
-                    who,
-                    None,
-                    "ISyncMgrHandler::GetObject",
-                    e.code(),
-                    handler,
-                    &ISyncMgrHandler::IID,
-                ));
-            }
-        }
-    }
-    match handler.cast::<ISyncMgrConflictStore>() {
-        Ok(store) => Ok(Some(store)),
-        Err(_) if advertised => {
-            problems.push(format!(
-                "{who}: its capabilities include SYNCMGR_HCM_CONFLICT_STORE, but neither \
-                 GetObject(SYNCMGR_OBJECTID_ConflictStore) nor QueryInterface gives an \
-                 ISyncMgrConflictStore"
-            ));
-            Ok(None)
-        }
-        Err(_) => Ok(None),
     }
 }
 
@@ -243,7 +177,8 @@ fn list(
 ) -> Result<HandlerConflicts, CallError> {
     let who = display_name(&description.name, &description.clsid);
     let mut problems = Vec::new();
-    let store = store(handler, description, &who, &mut problems)?;
+    let store =
+        store::<ISyncMgrConflictStore>(handler, description, &CONFLICT_STORE, &who, &mut problems)?;
     let mut report = HandlerConflicts {
         clsid: description.clsid,
         name: description.name.clone(),
@@ -479,8 +414,9 @@ fn resolve(
             format!("conflict {id} has {count} version(s): there is nothing to keep as {keep}"),
         ));
     }
-    let store = store(handler, description, &who, &mut problems)?
-        .expect("a handler that listed a conflict has a conflict store");
+    let store =
+        store::<ISyncMgrConflictStore>(handler, description, &CONFLICT_STORE, &who, &mut problems)?
+            .expect("a handler that listed a conflict has a conflict store");
     // The ID as the caller's BYTE_BLOB: a u32-aligned buffer, the size, then the bytes.
     let mut words = vec![0u32; 1 + id.len().div_ceil(4).max(1)];
     words[0] = id.len() as u32;

@@ -14,12 +14,20 @@ use mobsync_runtime::task_mem::task_free;
 use serde::Serialize;
 use windows_core::{GUID, HRESULT, Interface};
 
-use super::conflicts::leak_check;
-use super::describe::describe;
-use super::host::{SyncCenterHost, load};
+use super::host::SyncCenterHost;
 use super::model::{CallError, EventLevel, HandlerDescription, display_name};
-use crate::hresult::{E_INVALIDARG, E_NOINTERFACE, E_NOTIMPL, S_FALSE, S_OK};
+use super::stores::{StoreKind, store, with_handler};
+use crate::hresult::{E_INVALIDARG, S_FALSE, S_OK};
 use crate::loader::HandlerSource;
+
+/// The event store, as a handler offers it.
+const EVENT_STORE: StoreKind = StoreKind {
+    capability: SYNCMGR_HCM_EVENT_STORE.0 as u32,
+    capability_name: "SYNCMGR_HCM_EVENT_STORE",
+    object_id: SYNCMGR_OBJECTID_EventStore,
+    object_id_name: "SYNCMGR_OBJECTID_EventStore",
+    interface_name: "ISyncMgrEventStore",
+};
 
 /// Events asked for per `IEnumSyncMgrEvents::Next` call.
 const BATCH: usize = 8;
@@ -76,57 +84,10 @@ impl SyncCenterHost {
     /// Loads a handler and lists the events its event store holds. The handler is released
     /// afterwards.
     pub fn events(&self, source: HandlerSource) -> Result<HandlerEvents, CallError> {
-        let clsid = source.clsid();
-        let (handler, loaded) = load(source)?;
-        let description = describe(&handler, clsid)?;
-        let mut report = list(&handler, &description)?;
-        report.module = loaded.module.clone();
-        drop(handler);
-        leak_check(
-            &mut report.problems,
-            &report.name,
-            &clsid,
-            loaded.unload.leaked(),
-        );
+        let (mut report, module, leak) = with_handler(source, list)?;
+        report.module = module;
+        report.problems.extend(leak);
         Ok(report)
-    }
-}
-
-/// The handler's event store, if it has one.
-fn store(
-    handler: &ISyncMgrHandler,
-    description: &HandlerDescription,
-    who: &str,
-    problems: &mut Vec<String>,
-) -> Result<Option<ISyncMgrEventStore>, CallError> {
-    let advertised = description.capabilities.value & (SYNCMGR_HCM_EVENT_STORE.0 as u32) != 0;
-    if advertised {
-        match handler.GetObject::<ISyncMgrEventStore>(&SYNCMGR_OBJECTID_EventStore) {
-            Ok(store) => return Ok(Some(store)),
-            Err(e) if e.code() == E_NOTIMPL || e.code() == E_NOINTERFACE => {}
-            Err(e) => {
-                return Err(CallError::from_object(
-                    who,
-                    None,
-                    "ISyncMgrHandler::GetObject",
-                    e.code(),
-                    handler,
-                    &ISyncMgrHandler::IID,
-                ));
-            }
-        }
-    }
-    match handler.cast::<ISyncMgrEventStore>() {
-        Ok(store) => Ok(Some(store)),
-        Err(_) if advertised => {
-            problems.push(format!(
-                "{who}: its capabilities include SYNCMGR_HCM_EVENT_STORE, but neither \
-                 GetObject(SYNCMGR_OBJECTID_EventStore) nor QueryInterface gives an \
-                 ISyncMgrEventStore"
-            ));
-            Ok(None)
-        }
-        Err(_) => Ok(None),
     }
 }
 
@@ -137,7 +98,8 @@ fn list(
 ) -> Result<HandlerEvents, CallError> {
     let who = display_name(&description.name, &description.clsid);
     let mut problems = Vec::new();
-    let store = store(handler, description, &who, &mut problems)?;
+    let store =
+        store::<ISyncMgrEventStore>(handler, description, &EVENT_STORE, &who, &mut problems)?;
     let mut report = HandlerEvents {
         clsid: description.clsid,
         name: description.name.clone(),

@@ -11,6 +11,7 @@ pub mod events;
 mod host;
 pub mod model;
 mod session;
+mod stores;
 
 pub use events::{CenterEvent, CenterSink};
 pub use host::{CHOOSE_ITEMS, CenterCancel, ItemChoice, LOAD, SyncCenterHost};
