@@ -92,6 +92,7 @@ impl Lower<'_> {
                 })
             }
             Rule::type_name => AttrArg::Type(self.parse_type_name(inner)?),
+            Rule::numeric_expr => AttrArg::Expr(self.parse_numeric_expr(&inner)?),
             Rule::expr | Rule::dense_expr => {
                 let inner = if inner.as_rule() == Rule::dense_expr {
                     inner

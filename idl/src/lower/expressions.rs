@@ -228,7 +228,11 @@ impl Lower<'_> {
 
     /// A number: `0x1Fu`, `42L`, `017`, `1.5e3`, `1.0f`.
     pub(super) fn parse_number(&self, pair: &P<'_>, span: Span) -> Result<ExprKind> {
-        let raw = pair.as_str();
+        self.number(pair.as_str(), span)
+    }
+
+    /// A number's text (`raw`, at `span`) as a literal.
+    pub(super) fn number(&self, raw: &str, span: Span) -> Result<ExprKind> {
         let malformed = || err(span, format!("malformed number `{raw}`"));
         let lower = raw.to_ascii_lowercase();
         if let Some(hex) = lower.strip_prefix("0x") {

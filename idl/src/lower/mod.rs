@@ -10,6 +10,7 @@ mod declarations;
 mod declarators;
 mod expressions;
 mod interfaces;
+mod numeric;
 mod types;
 
 use std::cell::Cell;
@@ -174,7 +175,12 @@ impl<'a> Lower<'a> {
 
     fn span(&self, pair: &P<'_>) -> Span {
         let s = pair.as_span();
-        self.spans.span(self.abs(s.start()), self.abs(s.end()))
+        self.span_of(s.start(), s.end())
+    }
+
+    /// The span of bytes `start..end` of the parsed text.
+    fn span_of(&self, start: usize, end: usize) -> Span {
+        self.spans.span(self.abs(start), self.abs(end))
     }
 
     fn ident(&self, pair: &P<'_>) -> Ident {
