@@ -14,27 +14,42 @@ pub struct Compilation {
     map: SourceMap,
     files: Vec<Option<Arc<File>>>,
     roots: Vec<FileId>,
-    symbols: SymbolTable,
+    symbols: Arc<SymbolTable>,
+    /// Each loaded file's closure (itself and everything it imports), by file id.
+    closures: Arc<Vec<FileSet>>,
     visible: FileSet,
 }
 
 impl Compilation {
-    /// A compilation of `files` (indexed by file id) whose roots are `roots`; `visible` holds the
-    /// roots and everything they import.
+    /// A compilation of `files` (indexed by file id, as `closures`) whose roots are `roots`.
     pub(crate) fn new(
         map: SourceMap,
         files: Vec<Option<Arc<File>>>,
         roots: Vec<FileId>,
         symbols: SymbolTable,
-        visible: FileSet,
+        closures: Vec<FileSet>,
     ) -> Self {
-        Compilation {
+        let mut compilation = Compilation {
             map,
             files,
-            roots,
-            symbols,
-            visible,
+            roots: Vec::new(),
+            symbols: Arc::new(symbols),
+            closures: Arc::new(closures),
+            visible: FileSet::default(),
+        };
+        compilation.set_roots(roots);
+        compilation
+    }
+
+    fn set_roots(&mut self, roots: Vec<FileId>) {
+        let mut visible = FileSet::default();
+        for root in &roots {
+            if let Some(closure) = self.closures.get(root.index()) {
+                visible.union_with(closure);
+            }
         }
+        self.visible = visible;
+        self.roots = roots;
     }
 }
 
@@ -46,6 +61,23 @@ impl Compilation {
     /// (they have at least one root).
     pub fn root(&self) -> &File {
         self.file(self.roots[0]).expect("roots are parsed files")
+    }
+
+    /// The same files seen from other roots (loaded files of this compilation), as if the
+    /// session had been turned into a compilation with these roots: for generating each of
+    /// many files from one load, where every file is parsed and checked once. The files and
+    /// symbols are shared, not copied.
+    pub fn with_roots(&self, roots: Vec<FileId>) -> Compilation {
+        let mut compilation = Compilation {
+            map: self.map.clone(),
+            files: self.files.clone(),
+            roots: Vec::new(),
+            symbols: Arc::clone(&self.symbols),
+            closures: Arc::clone(&self.closures),
+            visible: FileSet::default(),
+        };
+        compilation.set_roots(roots);
+        compilation
     }
 
     /// All root files, in the order given.

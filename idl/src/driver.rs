@@ -204,17 +204,13 @@ impl Session {
 
     /// Builds a [`Compilation`] whose roots are the given loaded files, consuming the session.
     pub fn into_compilation(self, roots: Vec<FileId>) -> Compilation {
-        let mut visible = FileSet::default();
-        for root in &roots {
-            if let Some(unit) = self.units.get(root) {
-                visible.union_with(&unit.closure);
-            }
-        }
         let mut files: Vec<Option<Arc<File>>> = vec![None; self.map.len()];
-        for (id, unit) in &self.units {
-            files[id.index()] = unit.file.clone();
+        let mut closures = vec![FileSet::default(); self.map.len()];
+        for (id, unit) in self.units {
+            files[id.index()] = unit.file;
+            closures[id.index()] = unit.closure;
         }
-        Compilation::new(self.map, files, roots, self.symbols, visible)
+        Compilation::new(self.map, files, roots, self.symbols, closures)
     }
 
     /// Diagnostics of `id` and of every failed file it imports (each file once).

@@ -327,3 +327,95 @@ fn winmd_writes_windows_metadata() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn out_dir_writes_each_file_as_dash_o_does_from_one_load() {
+    let dir = scratch("out-dir");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let base = dir.join("base.idl");
+    let user = dir.join("user.idl");
+    let bad = dir.join("bad.idl");
+    std::fs::write(
+        &base,
+        "import \"unknwn.idl\";\n\
+         [object, uuid(11111111-2222-3333-4444-555555555555)]\n\
+         interface IBase : IUnknown { HRESULT Get([out, retval] DWORD *value); }\n",
+    )
+    .expect("written");
+    std::fs::write(
+        &user,
+        "import \"base.idl\";\n\
+         [object, uuid(11111111-2222-3333-4444-666666666666)]\n\
+         interface IUser : IBase { HRESULT Set([in] DWORD value); }\n",
+    )
+    .expect("written");
+    std::fs::write(&bad, "import \"unknwn.idl\";\ntypedef DWRD X;\n").expect("written");
+    let (base, user, bad) = (
+        base.to_str().expect("utf-8"),
+        user.to_str().expect("utf-8"),
+        bad.to_str().expect("utf-8"),
+    );
+    let out_dir = dir.join("rs");
+    let out_dir = out_dir.to_str().expect("utf-8");
+    let out = run(&["rust", "--out-dir", out_dir, base, user]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for (idl, stem) in [(base, "base"), (user, "user")] {
+        let single = dir.join(format!("{stem}-single.rs"));
+        let out = run(&["rust", idl, "-o", single.to_str().expect("utf-8")]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let one_load = std::fs::read_to_string(dir.join("rs").join(format!("{stem}.rs")))
+            .expect("written by --out-dir");
+        assert_eq!(one_load, std::fs::read_to_string(&single).expect("written"));
+    }
+    let user_rs = std::fs::read_to_string(dir.join("rs").join("user.rs")).expect("written");
+    assert!(
+        user_rs.contains("pub struct IUser(windows_core::IUnknown);"),
+        "{user_rs}"
+    );
+    assert!(
+        user_rs.contains("pub struct IBase(windows_core::IUnknown);"),
+        "{user_rs}"
+    );
+
+    // A file with errors is reported and skipped; the others are written; exit status 1.
+    let _ = std::fs::remove_dir_all(dir.join("rs"));
+    let out = run(&["rust", "--out-dir", out_dir, bad, user]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("bad.idl:2:9: error: unknown type `DWRD`"),
+        "{err}"
+    );
+    assert!(err.contains("1 of 2 files have errors"), "{err}");
+    assert!(dir.join("rs").join("user.rs").is_file());
+    assert!(!dir.join("rs").join("bad.rs").exists());
+
+    // Usage errors (exit status 2) name the cause.
+    let out = run(&["rust", base, user, "-o", "x.rs"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("give --out-dir DIR"),
+        "{}",
+        text(&out.stderr)
+    );
+    let other = dir.join("other");
+    std::fs::create_dir_all(&other).expect("scratch directory");
+    let twin = other.join("base.idl");
+    std::fs::copy(base, &twin).expect("copied");
+    let out = run(&[
+        "rust",
+        "--out-dir",
+        out_dir,
+        base,
+        twin.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("would both be written to"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["rust", "--out-dir", out_dir, "-o", "x.rs", base]);
+    assert_eq!(out.status.code(), Some(2), "-o and --out-dir conflict");
+}

@@ -28,17 +28,28 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE.idl")]
         files: Vec<PathBuf>,
     },
-    /// Write Rust bindings of one IDL file: one formatted, self-contained module for a crate
-    /// that depends on `windows-core` 0.100.
+    /// Write Rust bindings of an IDL file: one formatted, self-contained module for a crate
+    /// that depends on `windows-core` 0.100 (of each of several files with --out-dir).
     Rust {
         #[command(flatten)]
         front: FrontEnd,
-        /// The IDL file.
-        #[arg(value_name = "FILE.idl")]
-        file: PathBuf,
+        /// The IDL file (with --out-dir, one or more).
+        #[arg(required = true, value_name = "FILE.idl")]
+        files: Vec<PathBuf>,
         /// Where to write the Rust file (with --modules: the directory of the modules).
-        #[arg(short, long, value_name = "OUT.rs")]
-        output: PathBuf,
+        #[arg(
+            short,
+            long,
+            value_name = "OUT.rs",
+            required_unless_present = "out_dir",
+            conflicts_with = "out_dir"
+        )]
+        output: Option<PathBuf>,
+        /// Write the bindings of each FILE.idl to DIR/<file stem>.rs, each as -o would write
+        /// it, from one load: every file and import is read, parsed and checked once, however
+        /// many of the files import it. The way to generate many files.
+        #[arg(long, value_name = "DIR", conflicts_with = "modules")]
+        out_dir: Option<PathBuf>,
         /// Also write, in a child module `implement`, a safe trait and checked
         /// `extern "system"` shims for every interface derived from IUnknown, so that a Rust
         /// type can implement it as a COM object with `#[derive(mobsync_runtime::ComObject)]`

@@ -1,15 +1,13 @@
 //! What each subcommand does.
 
 use std::mem::ManuallyDrop;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use mobsync_idl::Session;
-use mobsync_idl::codegen::{
-    self, BindingsOptions, CHeaderOptions, ImportedInterfaces, RdlOptions, Stamp,
-};
+use mobsync_idl::codegen::{self, CHeaderOptions, ImportedInterfaces, RdlOptions, Stamp};
 
 use crate::args::{Cli, Command, FrontEnd, RdlArgs};
-use crate::io::{Failure, api, api_with, load, options, readable, write};
+use crate::io::{Failure, api, api_with, file_name, load, options, readable, rust_text, write};
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
@@ -17,20 +15,37 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Check { front, files } => check(&front, &files),
         Command::Rust {
             front,
-            file,
-            output,
+            files,
+            output: None,
+            out_dir: Some(dir),
             implement,
-            modules: true,
+            modules: _,
             success_codes,
-        } => crate::modules::write_modules(&front, &file, &output, implement, &success_codes),
+        } => crate::out_dir::write_each(&front, &files, &dir, implement, &success_codes),
         Command::Rust {
             front,
-            file,
-            output,
+            files,
+            output: Some(output),
+            out_dir: None,
             implement,
-            modules: false,
+            modules,
             success_codes,
         } => {
+            let [file] = <[PathBuf; 1]>::try_from(files).map_err(|files| {
+                Failure::Usage(format!(
+                    "{} IDL files and one output: give --out-dir DIR to write one Rust file each",
+                    files.len()
+                ))
+            })?;
+            if modules {
+                return crate::modules::write_modules(
+                    &front,
+                    &file,
+                    &output,
+                    implement,
+                    &success_codes,
+                );
+            }
             // Never dropped, as in `check`: the process ends after writing the file.
             let compilation = ManuallyDrop::new(load(&front, &file)?);
             let mut api = ManuallyDrop::new(api(&compilation)?);
@@ -38,21 +53,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 api.set_success_codes(contract)
                     .map_err(|e| Failure::Usage(format!("--success-codes {e}")))?;
             }
-            let opts = BindingsOptions {
-                stamp: Stamp::new("mobsync-idl rust", file.display().to_string()),
-                title: format!("Rust bindings of `{}`.", file_name(&file)),
-            };
-            let text = if implement {
-                codegen::implement::generate(&api, &opts, "::mobsync_runtime")
-            } else {
-                codegen::bindings::generate(&api, &opts)
-            }
-            .map_err(|message| Failure::Generate {
-                file: file.clone(),
-                message,
-            })?;
-            write(&output, &text)
+            write(&output, rust_text(&api, &file, implement)?)
         }
+        Command::Rust { .. } => Err(Failure::Usage(
+            "give either -o OUT.rs or --out-dir DIR".to_string(),
+        )),
         Command::CHeader {
             front,
             file,
@@ -142,12 +147,4 @@ fn check(front: &FrontEnd, files: &[PathBuf]) -> Result<(), Failure> {
             total: files.len(),
         })
     }
-}
-
-/// The last component of a path, for messages and names.
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use mobsync_idl::codegen::{Api, ImportedInterfaces};
+use mobsync_idl::codegen::{self, Api, BindingsOptions, ImportedInterfaces, Stamp};
 use mobsync_idl::{Compilation, Diagnostics, Options, Session};
 
 use crate::args::FrontEnd;
@@ -79,15 +79,24 @@ pub fn api(compilation: &Compilation) -> Result<Api, Failure> {
 
 /// [`api`] holding the imported interfaces `imported` says (the RDL's view holds them all).
 pub fn api_with(compilation: &Compilation, imported: ImportedInterfaces) -> Result<Api, Failure> {
+    let (api, warnings) = api_and_warnings(compilation, imported)?;
+    eprint!("{warnings}");
+    Ok(api)
+}
+
+/// [`api_with`], its warnings returned as text rather than printed.
+pub fn api_and_warnings(
+    compilation: &Compilation,
+    imported: ImportedInterfaces,
+) -> Result<(Api, String), Failure> {
     let api = Api::from_compilation_with(compilation, imported).map_err(Failure::Idl)?;
     let skipped = api.skipped();
-    if !skipped.is_empty() {
-        eprint!(
-            "{}",
-            Diagnostics::new(skipped, compilation.source_map().clone())
-        );
-    }
-    Ok(api)
+    let warnings = if skipped.is_empty() {
+        String::new()
+    } else {
+        Diagnostics::new(skipped, compilation.source_map().clone()).to_string()
+    };
+    Ok((api, warnings))
 }
 
 /// Refuses an input that cannot be read (exit status 2) before the front end reports it as IDL.
@@ -136,4 +145,29 @@ pub fn options(front: &FrontEnd) -> Options {
         undefines: front.undefine.clone(),
         ..Options::default()
     }
+}
+
+/// The Rust bindings of `file`, whose view is `api` (with `implement`: and its traits).
+pub fn rust_text(api: &Api, file: &Path, implement: bool) -> Result<String, Failure> {
+    let opts = BindingsOptions {
+        stamp: Stamp::new("mobsync-idl rust", file.display().to_string()),
+        title: format!("Rust bindings of `{}`.", file_name(file)),
+    };
+    if implement {
+        codegen::implement::generate(api, &opts, "::mobsync_runtime")
+    } else {
+        codegen::bindings::generate(api, &opts)
+    }
+    .map_err(|message| Failure::Generate {
+        file: file.to_path_buf(),
+        message,
+    })
+}
+
+/// The last component of a path, for messages and names.
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod io;
 mod modules;
+mod out_dir;
 
 use std::process::ExitCode;
 
