@@ -17,7 +17,7 @@
 
 use std::ffi::c_void;
 use std::fmt;
-use std::mem::size_of;
+use std::mem::{MaybeUninit, size_of};
 use std::ptr::{self, NonNull};
 
 use windows_core::{GUID, HRESULT, Interface};
@@ -174,14 +174,47 @@ pub unsafe fn in_slice<'a, T>(ptr: *const T, len: impl TryInto<usize>) -> Checke
 /// A non-null `ptr` points to `len` writable `T`s, exclusively ours for `'a`; `T` is plain data
 /// for which all-zero bytes are a valid value.
 pub unsafe fn out_slice<'a, T>(ptr: *mut T, len: impl TryInto<usize>) -> Checked<&'a mut [T]> {
+    // SAFETY: forwarded contract.
+    let slots = unsafe { out_slice_uninit(ptr, len) }?;
+    // SAFETY: zero is a valid `T` per the contract.
+    Ok(unsafe { zeroed_slice(slots) })
+}
+
+/// `[out] size_is(len) T*`: the caller's buffer as it is, not read and not yet written, as a
+/// slice of [`MaybeUninit`]; a null pointer is allowed only with a zero count (`E_INVALIDARG`
+/// otherwise). What a shim hands the `_uninit` method of an out-array (`next_uninit`), which
+/// writes each item once instead of after [`out_slice`] has zeroed them all.
+///
+/// # Safety
+///
+/// A non-null `ptr` points to `len` writable `T`s, exclusively ours for `'a`.
+pub unsafe fn out_slice_uninit<'a, T>(
+    ptr: *mut T,
+    len: impl TryInto<usize>,
+) -> Checked<&'a mut [MaybeUninit<T>]> {
     let Some((ptr, len)) = checked_array(ptr, len)? else {
         return Ok(&mut []);
     };
     // SAFETY: checked non-null, aligned and within isize::MAX bytes; writable for `len` elements
-    // and exclusively ours per the contract; zero is a valid `T`.
+    // and exclusively ours per the contract. `MaybeUninit<T>` has `T`'s layout and asks nothing
+    // of the bytes, so the slice claims nothing about what the caller left there.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr().cast::<MaybeUninit<T>>(), len) })
+}
+
+/// Zeroes every slot and returns them as `T`s: the default `_uninit` method of an out-array,
+/// for the trait method that takes `&mut [T]`.
+///
+/// # Safety
+///
+/// `T` is plain data for which all-zero bytes are a valid value.
+pub unsafe fn zeroed_slice<T>(slots: &mut [MaybeUninit<T>]) -> &mut [T] {
+    let len = slots.len();
+    let ptr = slots.as_mut_ptr();
+    // SAFETY: `len` slots of `T`'s layout, ours for the borrow; after writing zeros to each,
+    // each holds a valid `T` per the contract.
     unsafe {
-        ptr::write_bytes(ptr.as_ptr(), 0, len);
-        Ok(std::slice::from_raw_parts_mut(ptr.as_ptr(), len))
+        ptr::write_bytes(ptr, 0, len);
+        std::slice::from_raw_parts_mut(ptr.cast::<T>(), len)
     }
 }
 
@@ -575,6 +608,35 @@ mod tests {
             let s = out_slice(buf.as_mut_ptr(), 3).unwrap();
             assert_eq!(s, &[0, 0, 0]);
         }
+    }
+
+    #[test]
+    fn uninit_out_slices_check_null_and_count_and_leave_the_buffer_alone() {
+        let mut buf = [9u32; 3];
+        // SAFETY: null pointers and a live array of 3.
+        unsafe {
+            assert_eq!(
+                out_slice_uninit::<u32>(ptr::null_mut(), 1).unwrap_err(),
+                E_INVALIDARG
+            );
+            assert!(
+                out_slice_uninit::<u32>(ptr::null_mut(), 0)
+                    .unwrap()
+                    .is_empty()
+            );
+            assert_eq!(
+                out_slice_uninit::<u32>(buf.as_mut_ptr(), -1i32).unwrap_err(),
+                E_INVALIDARG
+            );
+            let slots = out_slice_uninit(buf.as_mut_ptr(), 2).unwrap();
+            assert_eq!(slots.len(), 2);
+            slots[1].write(5);
+        }
+        assert_eq!(buf, [9, 5, 9], "only the slot written changed");
+        let mut slots = [MaybeUninit::<u64>::new(7); 2];
+        // SAFETY: zero is a valid u64.
+        let zeroed = unsafe { zeroed_slice(&mut slots) };
+        assert_eq!(zeroed, &[0, 0]);
     }
 
     #[test]

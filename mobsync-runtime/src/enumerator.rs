@@ -1,6 +1,6 @@
 //! [`ItemEnumerator`]: a ready `ISyncMgrEnumItems` over a list of [`SyncItem`]s.
 
-use std::mem::size_of;
+use std::mem::{MaybeUninit, size_of};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -193,16 +193,30 @@ impl ItemEnumerator {
             }
         }
     }
+
+    /// Takes the next items, as many as there are `slots` at most, and stores each as a
+    /// `SYNCMGRITEM` into its slot with `store`; returns how many.
+    fn fill<S>(&self, slots: &mut [S], store: impl Fn(&mut S, SYNCMGRITEM)) -> usize {
+        let range = self.advance(slots.len());
+        let filled = range.len();
+        for (slot, item) in slots.iter_mut().zip(&self.items[range]) {
+            store(slot, item.to_raw());
+        }
+        filled
+    }
 }
 
 impl SyncMgrEnumItems for ItemEnumerator {
     fn next(&self, items: &mut [SYNCMGRITEM]) -> windows_core::Result<usize> {
-        let range = self.advance(items.len());
-        let filled = range.len();
-        for (slot, item) in items.iter_mut().zip(&self.items[range]) {
-            *slot = item.to_raw();
-        }
-        Ok(filled)
+        Ok(self.fill(items, |slot, raw| *slot = raw))
+    }
+
+    /// What COM's `Next` calls: each item written once into the caller's buffer (the default
+    /// would zero the whole buffer first).
+    fn next_uninit(&self, items: &mut [MaybeUninit<SYNCMGRITEM>]) -> windows_core::Result<usize> {
+        Ok(self.fill(items, |slot, raw| {
+            slot.write(raw);
+        }))
     }
 
     fn skip(&self, count: u32) -> windows_core::Result<SkipOutcome> {
@@ -226,5 +240,56 @@ impl SyncMgrEnumItems for ItemEnumerator {
             position: AtomicUsize::new(self.position.load(Ordering::Acquire)),
         };
         Ok(copy.into_interface())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use windows_core::{GUID, Interface};
+
+    use super::*;
+    use crate::hresults::{E_NOTIMPL, S_FALSE};
+
+    /// An enumerator that implements only `next` (one item, always): COM's `Next` reaches it
+    /// through the default `next_uninit`, which zeroes the caller's buffer first.
+    #[derive(Debug, crate::ComObject)]
+    #[com_object(interfaces(ISyncMgrEnumItems))]
+    struct OneItem;
+
+    impl SyncMgrEnumItems for OneItem {
+        fn next(&self, items: &mut [SYNCMGRITEM]) -> windows_core::Result<usize> {
+            assert!(
+                items.iter().all(|item| *item == SYNCMGRITEM::default()),
+                "the items come zeroed"
+            );
+            items[0] = SyncItem::new(GUID::from_u128(7), "seven").to_raw();
+            Ok(1)
+        }
+        fn skip(&self, _: u32) -> windows_core::Result<SkipOutcome> {
+            Ok(SkipOutcome::S_OK)
+        }
+        fn reset(&self) -> windows_core::Result<()> {
+            Ok(())
+        }
+        fn clone_com(&self) -> windows_core::Result<ISyncMgrEnumItems> {
+            Err(E_NOTIMPL.into())
+        }
+    }
+
+    #[test]
+    fn an_enumerator_with_only_next_gets_the_callers_items_zeroed() {
+        let items: ISyncMgrEnumItems = ComObject::new(OneItem).cast().expect("an enumerator");
+        let vtbl = items.vtable();
+        let mut buffer = [SyncItem::new(GUID::from_u128(1), "old").to_raw(); 3];
+        let mut fetched = 0;
+        // SAFETY: `items` holds the object; `buffer` has room for the 3 items asked for.
+        let hr = unsafe { (vtbl.Next)(items.as_raw(), 3, buffer.as_mut_ptr(), &mut fetched) };
+        assert_eq!((hr, fetched), (S_FALSE, 1));
+        assert_eq!(buffer[0].ItemID, GUID::from_u128(7));
+        assert_eq!(
+            buffer[1],
+            SYNCMGRITEM::default(),
+            "zeroed, not left as given"
+        );
     }
 }

@@ -1345,6 +1345,17 @@ pub trait SyncMgrEnumItems {
     ///
     /// COM calls it through vtable slot 3 (`ISyncMgrEnumItems::Next`). Before it runs, the runtime checks the arguments: `rgelt` may be null only when `celt` is zero (`E_INVALIDARG`); `pceltFetched` may be null only when `celt` is 1 (`E_POINTER`).
     fn next(&self, items: &mut [SYNCMGRITEM]) -> windows_core::Result<usize>;
+    /// [`Self::next`] with `items` as the caller's memory, not read and not yet written: the method the shim calls. The default zeroes every item and calls [`Self::next`]. Implement it instead to write each item once (`slot.write(value)`); every item the caller then reads (all of them, or as many as the count returned) must have been written.
+    fn next_uninit(
+        &self,
+        items: &mut [core::mem::MaybeUninit<SYNCMGRITEM>],
+    ) -> windows_core::Result<usize> {
+        // SAFETY: IDL plain data (integers, floats, GUIDs, handles, pointers and structs of those):
+        // all-zero bytes are a valid value.
+        let items = unsafe { abi::zeroed_slice(items) };
+        self.next(items)
+    }
+
     /// Skips the next `celt` items. Returns `S_FALSE` when fewer were left.
     ///
     /// COM calls it through vtable slot 4 (`ISyncMgrEnumItems::Skip`).
@@ -1396,8 +1407,11 @@ unsafe extern "system" fn ISyncMgrEnumItems_Next<
             |object__| {
                 abi::respond(|| {
                     let pceltFetched = abi::fetched_init(pceltFetched, celt)?;
-                    let rgelt: &mut [SYNCMGRITEM] = abi::out_slice(rgelt, celt)?;
-                    match <T as SyncMgrEnumItems>::next(object__, &mut *rgelt) {
+                    let rgelt: &mut [core::mem::MaybeUninit<SYNCMGRITEM>] = abi::out_slice_uninit(
+                        rgelt,
+                        celt,
+                    )?;
+                    match <T as SyncMgrEnumItems>::next_uninit(object__, &mut *rgelt) {
                         Ok(value__) => {
                             abi::finish_fetched(
                                 "ISyncMgrEnumItems::Next",

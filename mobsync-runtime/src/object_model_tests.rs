@@ -542,7 +542,11 @@ fn item_enumerator_contract() {
         );
         assert_eq!(fetched, 3);
         assert_eq!(buffer[2].ItemID, GUID::from_u128(3));
-        assert_eq!(buffer[3].cbSize, 0, "the unfilled rest is zeroed");
+        assert_eq!(
+            buffer[3].cbSize as usize,
+            size_of::<SYNCMGRITEM>(),
+            "the rest is left as the caller gave it (`next_uninit` writes each item once)"
+        );
         assert_eq!(
             (vtbl.Next)(this, 1, buffer.as_mut_ptr(), ptr::null_mut()),
             S_FALSE

@@ -35,6 +35,7 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 mod names;
+mod out_arrays;
 mod params;
 
 use super::abi::{Api, Decl, DeclKind, Interface, Method, NamedKind, ParamRole, Ty};
@@ -231,6 +232,11 @@ struct ParamPlan {
     note: Option<String>,
     /// Statements the shim runs when the method fails, before returning its error.
     on_error: Vec<TokenStream>,
+    /// The name of the trait parameter, if there is one.
+    local: Option<Ident>,
+    /// For an out-array of plain items, the `_uninit` method's parameter (`name: &mut
+    /// [MaybeUninit<T>]`) and the statements its default body turns it into `&mut [T]` with.
+    uninit: Option<(TokenStream, TokenStream)>,
 }
 
 /// What a trait method returns, and how the shim turns that into an HRESULT.
@@ -707,9 +713,17 @@ impl<'a> Generator<'a> {
         }
         let method_doc = doc(&text);
         let body = default_body.unwrap_or_else(|| quote!(;));
-        let trait_method = quote! {
+        let mut trait_method = quote! {
             #method_doc
             fn #rust_method(&self, #(#sig),*) -> windows_core::Result<#ret_ty> #body
+        };
+        // Out-arrays of plain items: the shim calls a provided `_uninit` method instead.
+        let called = match self.uninit_method(m, &plans, &rust_method, ret_ty) {
+            Some((name, method)) => {
+                trait_method.extend(method);
+                name
+            }
+            None => rust_method.clone(),
         };
 
         // The shim.
@@ -740,7 +754,7 @@ impl<'a> Generator<'a> {
                         abi::respond(|| {
                             #(#out_prep)*
                             #(#in_prep)*
-                            match <T as #trait_ident>::#rust_method(object__, #(#args),*) {
+                            match <T as #trait_ident>::#called(object__, #(#args),*) {
                                 #finish
                                 Err(error__) => {
                                     #(#on_error)*

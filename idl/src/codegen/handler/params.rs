@@ -176,15 +176,9 @@ impl Generator<'_> {
                 } else {
                     None
                 };
-                let (t, slice) = match &interface {
-                    Some(iface) => (
-                        quote!(Option<#iface>),
-                        quote!(abi::out_interface_slice::<#iface>(#raw, #count)?),
-                    ),
-                    None => {
-                        let t = rust_ty(elem.resolved());
-                        (t.clone(), quote!(abi::out_slice(#raw, #count)?))
-                    }
+                let t = match &interface {
+                    Some(iface) => quote!(Option<#iface>),
+                    None => rust_ty(elem.resolved()),
                 };
                 plan.sig = Some(quote!(#local: &mut [#t]));
                 if let Some(f) = fetched {
@@ -203,11 +197,31 @@ impl Generator<'_> {
                         m.params[len].name
                     ));
                 }
-                plan.out_prep.push(quote!(let #raw: &mut [#t] = #slice;));
                 plan.arg = Some(quote!(&mut *#raw));
-                if interface.is_some() {
+                if let Some(iface) = &interface {
+                    plan.out_prep.push(quote! {
+                        let #raw: &mut [#t] = abi::out_interface_slice::<#iface>(#raw, #count)?;
+                    });
                     plan.on_error
                         .push(quote!(abi::release_interfaces_from(&mut *#raw, 0);));
+                } else {
+                    // Plain items go to the `_uninit` method as the caller's memory, unwritten;
+                    // its default zeroes them for the method that takes `&mut [T]`.
+                    plan.out_prep.push(quote! {
+                        let #raw: &mut [core::mem::MaybeUninit<#t>] =
+                            abi::out_slice_uninit(#raw, #count)?;
+                    });
+                    let zero_safety = super::safety(
+                        "IDL plain data (integers, floats, GUIDs, handles, pointers and structs \
+                         of those): all-zero bytes are a valid value.",
+                    );
+                    plan.uninit = Some((
+                        quote!(#local: &mut [core::mem::MaybeUninit<#t>]),
+                        quote! {
+                            #zero_safety
+                            let #local = unsafe { abi::zeroed_slice(#local) };
+                        },
+                    ));
                 }
             }
             ParamRole::ArrayLen { .. } | ParamRole::Iid { .. } => {}
@@ -260,6 +274,9 @@ impl Generator<'_> {
                      checked form."
                 ));
             }
+        }
+        if plan.sig.is_some() {
+            plan.local = Some(local);
         }
         Ok(plan)
     }
