@@ -90,15 +90,18 @@ impl Compilation {
         self.files.get(id.index())?.as_deref()
     }
 
-    /// Every parsed file (roots and imports), in load order.
+    /// Every parsed file of the roots (the roots and what they import, directly or not), in
+    /// load order. (Files the session loaded that the roots do not import are left out.)
     pub fn files(&self) -> impl Iterator<Item = &File> {
-        self.files.iter().filter_map(|f| f.as_deref())
+        self.files
+            .iter()
+            .filter_map(|f| f.as_deref())
+            .filter(|f| self.visible.contains(f.id))
     }
 
     /// The files imported (directly or not) by the roots, excluding the roots.
     pub fn imported_files(&self) -> impl Iterator<Item = &File> {
-        self.files()
-            .filter(|f| self.visible.contains(f.id) && !self.roots.contains(&f.id))
+        self.files().filter(|f| !self.roots.contains(&f.id))
     }
 
     /// Looks up a type, typedef, interface, constant, enumerator or function by name among the

@@ -79,9 +79,9 @@ pub fn write_each(
     // Each file on a thread of its own pool (with the front end's deep stacks), its
     // warnings kept to be printed in the order of the files.
     let generate = |&(file, id): &(&PathBuf, FileId)| -> Result<(String, Vec<bool>), Failure> {
-        let own = ManuallyDrop::new(compilation.with_roots(vec![id]));
-        let (api, warnings) = api_and_warnings(&own, ImportedInterfaces::Implemented)?;
-        let mut api = ManuallyDrop::new(api);
+        // Dropped after each file (unlike the whole load): their memory serves the next file.
+        let own = compilation.with_roots(vec![id]);
+        let (mut api, warnings) = api_and_warnings(&own, ImportedInterfaces::Implemented)?;
         // A contract applies to the file that declares its interface.
         let mut applied = vec![false; success_codes.len()];
         for (contract, applied) in success_codes.iter().zip(&mut applied) {
