@@ -3,10 +3,11 @@
 //! the file, separate items with blank lines, and stamp the file.
 //!
 //! Parsing the tokens back (syn) and printing them (prettyplease) is most of a generator's
-//! time (0.6 of `mshtml.idl`'s 1.2 s), so the file is cut into runs of whole top-level items
-//! that are parsed and printed on the front end's threads, then joined: prettyplease prints
-//! each top-level item on its own lines, whatever comes before or after it, so the text is
-//! the same as the whole file's.
+//! time (0.6 of `mshtml.idl`'s 1.2 s), so the file is cut into runs of whole top-level items,
+//! parsed and printed one by one (smaller buffers for syn: faster even on one thread), on the
+//! front end's threads for a big file, then joined: prettyplease prints each top-level item on
+//! its own lines, whatever comes before or after it, so the text is the same as the whole
+//! file's.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use rayon::prelude::*;
@@ -85,21 +86,38 @@ pub(crate) fn finish(file: TokenStream, stamp: &Stamp) -> Result<String, String>
 /// fixed costs small, few enough to give every thread work.
 const PIECE_TREES: usize = 512;
 
-/// The tokens of a file printed by prettyplease, in pieces printed in parallel.
+/// Files of fewer pieces are printed on the calling thread: sending a piece to another thread
+/// costs writing it out as text and reading it back, worth it only for the big files.
+const PARALLEL_PIECES: usize = 8;
+
+/// The tokens of a file printed by prettyplease, in pieces (printed in parallel for a big
+/// file).
 fn unparse(file: TokenStream) -> Result<String, String> {
     let pieces = pieces(file);
-    // Tokens cannot move between threads (they share their storage): the pieces go as text.
-    let texts: Vec<String> = pieces.iter().map(ToString::to_string).collect();
-    let printed: Vec<Option<String>> = crate::pool::run(|| {
-        texts
-            .par_iter()
-            .map(|text| {
-                syn::parse_str::<syn::File>(text)
+    let printed: Vec<Option<String>> = if pieces.len() < PARALLEL_PIECES {
+        pieces
+            .iter()
+            .map(|piece| {
+                syn::parse2::<syn::File>(piece.clone())
                     .ok()
                     .map(|f| prettyplease::unparse(&f))
             })
             .collect()
-    });
+    } else {
+        // Tokens cannot move between threads (they share their storage): the pieces go as
+        // text.
+        let texts: Vec<String> = pieces.iter().map(ToString::to_string).collect();
+        crate::pool::run(|| {
+            texts
+                .par_iter()
+                .map(|text| {
+                    syn::parse_str::<syn::File>(text)
+                        .ok()
+                        .map(|f| prettyplease::unparse(&f))
+                })
+                .collect()
+        })
+    };
     match printed.into_iter().collect::<Option<Vec<String>>>() {
         Some(texts) => Ok(texts.concat()),
         // A cut in the wrong place, or tokens that are not Rust: the whole file decides, and
@@ -199,9 +217,9 @@ mod tests {
         prettyplease::unparse(&syn::parse2(file.clone()).expect("test input parses"))
     }
 
-    #[test]
-    fn a_file_printed_in_pieces_reads_as_printed_whole() {
-        let items = (0..400).map(|i| {
+    /// A file of `n` groups of items (a constant, a struct, an impl block).
+    fn sample_file(n: usize) -> TokenStream {
+        let items = (0..n).map(|i| {
             let c = quote::format_ident!("C{i}");
             let s = quote::format_ident!("S{i}");
             quote! {
@@ -215,13 +233,22 @@ mod tests {
                 }
             }
         });
-        let file = quote! {
+        quote! {
             #![allow(dead_code)]
             use core::ffi::c_void;
             #(#items)*
-        };
-        assert!(pieces(file.clone()).len() > 4);
-        assert_eq!(unparse(file.clone()).unwrap(), whole(&file));
+        }
+    }
+
+    #[test]
+    fn a_file_printed_in_pieces_reads_as_printed_whole() {
+        // In parallel, and on the calling thread.
+        let big = sample_file(400);
+        assert!(pieces(big.clone()).len() >= PARALLEL_PIECES);
+        assert_eq!(unparse(big.clone()).unwrap(), whole(&big));
+        let small = sample_file(30);
+        assert!((2..PARALLEL_PIECES).contains(&pieces(small.clone()).len()));
+        assert_eq!(unparse(small.clone()).unwrap(), whole(&small));
     }
 
     #[test]
