@@ -64,7 +64,7 @@ fn tokens_of(api: &Api, opts: &BindingsOptions, own_only: bool) -> TokenStream {
         }
         items.extend(emitter.decl(decl));
     }
-    let helpers = emitter.helpers(&items.to_string());
+    let helpers = emitter.helpers(&Helpers::used_in(&items));
     let module_doc = doc_attrs_inner(&module_doc(api, opts));
     quote! {
         #module_doc
@@ -150,6 +150,43 @@ fn float_text(value: f64, ty: &str) -> String {
         format!("{ty}::{sign}INFINITY")
     } else {
         format!("{value:?}")
+    }
+}
+
+/// Which of the module's private helpers the generated items name.
+#[derive(Default)]
+struct Helpers {
+    /// `E_INVALIDARG__`
+    invalid_arg: bool,
+    /// `E_POINTER__`
+    pointer: bool,
+    /// `len__`
+    len: bool,
+    /// `wide__`
+    wide: bool,
+}
+
+impl Helpers {
+    /// The helpers named in `tokens`, by a walk over their identifiers.
+    fn used_in(tokens: &TokenStream) -> Helpers {
+        let mut used = Helpers::default();
+        used.walk(tokens);
+        used
+    }
+
+    fn walk(&mut self, tokens: &TokenStream) {
+        for tree in tokens.clone() {
+            match tree {
+                proc_macro2::TokenTree::Group(g) => self.walk(&g.stream()),
+                proc_macro2::TokenTree::Ident(i) => {
+                    self.invalid_arg |= i == "E_INVALIDARG__";
+                    self.pointer |= i == "E_POINTER__";
+                    self.len |= i == "len__";
+                    self.wide |= i == "wide__";
+                }
+                _ => {}
+            }
+        }
     }
 }
 
@@ -319,23 +356,23 @@ impl Emitter<'_> {
         }
     }
 
-    /// The private helpers that the generated items (`used`, as token text) refer to.
-    fn helpers(&self, used: &str) -> TokenStream {
+    /// The private helpers that the generated items refer to (`used`).
+    fn helpers(&self, used: &Helpers) -> TokenStream {
         let mut out = TokenStream::new();
-        if used.contains("E_INVALIDARG__") || used.contains("len__") || used.contains("wide__") {
+        if used.invalid_arg || used.len || used.wide {
             out.extend(quote! {
                 /// `E_INVALIDARG`: a slice too long for its count parameter, or a string without
                 /// its NUL terminator.
                 const E_INVALIDARG__: windows_core::HRESULT = windows_core::HRESULT(0x8007_0057_u32 as i32);
             });
         }
-        if used.contains("E_POINTER__") {
+        if used.pointer {
             out.extend(quote! {
                 /// `E_POINTER`: a method succeeded but returned a null interface pointer.
                 const E_POINTER__: windows_core::HRESULT = windows_core::HRESULT(0x8000_4003_u32 as i32);
             });
         }
-        if used.contains("len__") {
+        if used.len {
             out.extend(quote! {
                 /// The length of a slice as the integer type of its count parameter.
                 fn len__<T, N: TryFrom<usize>>(slice: &[T]) -> Result<N, windows_core::HRESULT> {
@@ -343,7 +380,7 @@ impl Emitter<'_> {
                 }
             });
         }
-        if used.contains("wide__") {
+        if used.wide {
             out.extend(quote! {
                 /// A pointer to a UTF-16 string that must contain its NUL terminator.
                 fn wide__(text: &[u16]) -> Result<*const u16, windows_core::HRESULT> {
