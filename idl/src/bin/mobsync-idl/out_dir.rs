@@ -34,9 +34,7 @@ pub fn write_each(
     let mut outputs: HashMap<String, &PathBuf> = HashMap::new();
     for file in files {
         readable(file)?;
-        let stem = file
-            .file_stem()
-            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let stem = stem(file);
         if let Some(first) = outputs.insert(stem.clone(), file) {
             return Err(Failure::Usage(format!(
                 "{} and {} would both be written to {}",
@@ -51,7 +49,6 @@ pub fn write_each(
         path: dir.to_path_buf(),
         cause,
     })?;
-    // Never dropped, as in `check`: the process ends after writing the files.
     let mut session = Session::new(options(front));
     let results = session.load_files(files);
     let loaded: Vec<_> = files
@@ -68,13 +65,14 @@ pub fn write_each(
             }
         }
     }
-    let failed = files.len() - loaded.len();
+    let mut failed = files.len() - loaded.len();
     let Some(&(_, first)) = loaded.first() else {
         return Err(Failure::Files {
             failed,
             total: files.len(),
         });
     };
+    // Never dropped, as in `check`: the process ends after writing the files.
     let compilation = ManuallyDrop::new(session.into_compilation(vec![first]));
     // Each file on a thread of its own pool (with the front end's deep stacks), its
     // warnings kept to be printed in the order of the files.
@@ -94,13 +92,8 @@ pub fn write_each(
                 *applied = true;
             }
         }
-        let stem = file
-            .file_stem()
-            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        write(
-            &dir.join(format!("{stem}.rs")),
-            rust_text(&api, file, implement)?,
-        )?;
+        let text = rust_text(&api, file, implement)?;
+        write(&dir.join(format!("{}.rs", stem(file))), text)?;
         Ok((warnings, applied))
     };
     let results: Vec<_> = match rayon::ThreadPoolBuilder::new()
@@ -111,11 +104,21 @@ pub fn write_each(
         Err(_) => loaded.iter().map(generate).collect(),
     };
     let mut applied = vec![false; success_codes.len()];
-    for result in results {
-        let (warnings, here) = result?;
-        eprint!("{warnings}");
-        for (a, h) in applied.iter_mut().zip(here) {
-            *a |= h;
+    for ((file, _), result) in loaded.iter().zip(results) {
+        match result {
+            Ok((warnings, here)) => {
+                eprint!("{warnings}");
+                for (a, h) in applied.iter_mut().zip(here) {
+                    *a |= h;
+                }
+            }
+            // A file the generators cannot express is reported, as one with IDL errors.
+            Err(failure @ (Failure::Idl(_) | Failure::Generate { .. })) => {
+                eprint!("{failure}");
+                eprintln!("{}: not written", file.display());
+                failed += 1;
+            }
+            Err(failure) => return Err(failure),
         }
     }
     if let Some((contract, _)) = success_codes.iter().zip(&applied).find(|(_, a)| !**a) {
@@ -132,4 +135,10 @@ pub fn write_each(
             total: files.len(),
         })
     }
+}
+
+/// The file name without its extension: the name of its Rust file.
+fn stem(file: &Path) -> String {
+    file.file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
 }
