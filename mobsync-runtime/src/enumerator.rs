@@ -194,13 +194,13 @@ impl ItemEnumerator {
         }
     }
 
-    /// Takes the next items, as many as there are `slots` at most, and stores each as a
-    /// `SYNCMGRITEM` into its slot with `store`; returns how many.
-    fn fill<S>(&self, slots: &mut [S], store: impl Fn(&mut S, SYNCMGRITEM)) -> usize {
+    /// Takes the next items, as many as there are `slots` at most, and stores each into its
+    /// slot with `store` (which builds the `SYNCMGRITEM` right into the slot); returns how many.
+    fn fill<S>(&self, slots: &mut [S], store: impl Fn(&mut S, &SyncItem)) -> usize {
         let range = self.advance(slots.len());
         let filled = range.len();
         for (slot, item) in slots.iter_mut().zip(&self.items[range]) {
-            store(slot, item.to_raw());
+            store(slot, item);
         }
         filled
     }
@@ -208,14 +208,14 @@ impl ItemEnumerator {
 
 impl SyncMgrEnumItems for ItemEnumerator {
     fn next(&self, items: &mut [SYNCMGRITEM]) -> windows_core::Result<usize> {
-        Ok(self.fill(items, |slot, raw| *slot = raw))
+        Ok(self.fill(items, |slot, item| *slot = item.to_raw()))
     }
 
     /// What COM's `Next` calls: each item written once into the caller's buffer (the default
     /// would zero the whole buffer first).
     fn next_uninit(&self, items: &mut [MaybeUninit<SYNCMGRITEM>]) -> windows_core::Result<usize> {
-        Ok(self.fill(items, |slot, raw| {
-            slot.write(raw);
+        Ok(self.fill(items, |slot, item| {
+            slot.write(item.to_raw());
         }))
     }
 
