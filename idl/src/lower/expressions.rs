@@ -56,15 +56,7 @@ impl Lower<'_> {
             }
             // Left associative: the right operand only takes tighter operators.
             let rhs = self.parse_binary(pairs, prec + 1)?;
-            let span = lhs.span.to(rhs.span);
-            lhs = Expr {
-                kind: ExprKind::Binary {
-                    op: binary_op(rule),
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span,
-            };
+            lhs = binary(rule, lhs, rhs);
         }
         Ok(lhs)
     }
@@ -330,6 +322,19 @@ pub(super) fn precedence(rule: Rule) -> u8 {
         Rule::op_add | Rule::op_sub => 10,
         Rule::op_mul | Rule::op_div | Rule::op_rem => 11,
         _ => 0,
+    }
+}
+
+/// `lhs OP rhs` for the infix rule `rule`, spanning both operands.
+pub(super) fn binary(rule: Rule, lhs: Expr, rhs: Expr) -> Expr {
+    let span = lhs.span.to(rhs.span);
+    Expr {
+        kind: ExprKind::Binary {
+            op: binary_op(rule),
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::model::*;
 use crate::source::Span;
 use crate::syntax::Rule;
 
-use super::expressions::{binary_op, precedence};
+use super::expressions::{binary, precedence};
 use super::{Lower, P, Result};
 
 impl Lower<'_> {
@@ -73,15 +73,7 @@ impl Reader<'_, '_> {
             self.pos += len;
             self.lower.expr_chain.step(lhs.span, "expression")?;
             let rhs = self.binary(prec + 1)?;
-            let span = lhs.span.to(rhs.span);
-            lhs = Expr {
-                kind: ExprKind::Binary {
-                    op: binary_op(rule),
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span,
-            };
+            lhs = binary(rule, lhs, rhs);
         }
         Ok(lhs)
     }

@@ -139,12 +139,5 @@ fn check(front: &FrontEnd, files: &[PathBuf]) -> Result<(), Failure> {
             }
         }
     }
-    if failed == 0 {
-        Ok(())
-    } else {
-        Err(Failure::Files {
-            failed,
-            total: files.len(),
-        })
-    }
+    Failure::of_files(failed, files.len())
 }

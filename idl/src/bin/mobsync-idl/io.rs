@@ -30,6 +30,15 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The result of a run over `total` files of which `failed` had errors (already reported).
+    pub fn of_files(failed: usize, total: usize) -> Result<(), Failure> {
+        if failed == 0 {
+            Ok(())
+        } else {
+            Err(Failure::Files { failed, total })
+        }
+    }
+
     /// The documented exit status.
     pub fn exit_code(&self) -> u8 {
         match self {

@@ -127,14 +127,7 @@ pub fn write_each(
             contract.interface
         )));
     }
-    if failed == 0 {
-        Ok(())
-    } else {
-        Err(Failure::Files {
-            failed,
-            total: files.len(),
-        })
-    }
+    Failure::of_files(failed, files.len())
 }
 
 /// The file name without its extension: the name of its Rust file.
