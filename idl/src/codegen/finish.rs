@@ -82,19 +82,31 @@ pub(crate) fn finish(file: TokenStream, stamp: &Stamp) -> Result<String, String>
     Ok(out)
 }
 
-/// Top-level token trees per run of items printed as one piece: enough to make a piece's
-/// fixed costs small, few enough to give every thread work.
-const PIECE_TREES: usize = 512;
+/// Files of fewer top-level token trees are printed on the calling thread: sending a piece to
+/// another thread costs writing it out as text and reading it back, worth it only for the big
+/// files (`mshtml.idl`'s bindings have 62,000; half of the Wine corpus's files have fewer
+/// than 1,300, nine more than 16,000).
+const PARALLEL_TREES: usize = 16 * 1024;
 
-/// Files of fewer pieces are printed on the calling thread: sending a piece to another thread
-/// costs writing it out as text and reading it back, worth it only for the big files.
-const PARALLEL_PIECES: usize = 8;
+/// Top-level token trees per run of items printed as one piece, on the calling thread (enough
+/// to make a piece's fixed costs small) and in parallel (few enough to give every thread work).
+const PIECE_TREES: usize = 2048;
+const PARALLEL_PIECE_TREES: usize = 512;
 
 /// The tokens of a file printed by prettyplease, in pieces (printed in parallel for a big
 /// file).
 fn unparse(file: TokenStream) -> Result<String, String> {
-    let pieces = pieces(file);
-    let printed: Vec<Option<String>> = if pieces.len() < PARALLEL_PIECES {
+    let trees: Vec<TokenTree> = file.into_iter().collect();
+    let parallel = trees.len() >= PARALLEL_TREES;
+    let pieces = pieces(
+        &trees,
+        if parallel {
+            PARALLEL_PIECE_TREES
+        } else {
+            PIECE_TREES
+        },
+    );
+    let printed: Vec<Option<String>> = if !parallel {
         pieces
             .iter()
             .map(|piece| {
@@ -130,13 +142,12 @@ fn unparse(file: TokenStream) -> Result<String, String> {
     }
 }
 
-/// Cuts a file's top-level tokens into runs of items of about [`PIECE_TREES`] token trees.
+/// Cuts a file's top-level tokens into runs of items of about `size` token trees.
 /// An item ends with a `;` or with a `{ ... }` that no `;` follows; attributes stay with the
 /// item after them (inner ones with the first). Where that rule cuts inside an item (a brace
 /// group followed by more of the same item), a piece does not parse and [`unparse`] falls
 /// back to the whole file.
-fn pieces(file: TokenStream) -> Vec<TokenStream> {
-    let trees: Vec<TokenTree> = file.into_iter().collect();
+fn pieces(trees: &[TokenTree], size: usize) -> Vec<TokenStream> {
     let mut pieces = Vec::new();
     let mut start = 0;
     for i in 0..trees.len() {
@@ -148,7 +159,7 @@ fn pieces(file: TokenStream) -> Vec<TokenStream> {
             }
             _ => false,
         };
-        if item_ends && i + 1 - start >= PIECE_TREES {
+        if item_ends && i + 1 - start >= size {
             pieces.push(trees[start..=i].iter().cloned().collect());
             start = i + 1;
         }
@@ -240,27 +251,32 @@ mod tests {
         }
     }
 
+    fn trees(file: &TokenStream) -> Vec<TokenTree> {
+        file.clone().into_iter().collect()
+    }
+
     #[test]
     fn a_file_printed_in_pieces_reads_as_printed_whole() {
         // In parallel, and on the calling thread.
-        let big = sample_file(400);
-        assert!(pieces(big.clone()).len() >= PARALLEL_PIECES);
+        let big = sample_file(1000);
+        assert!(trees(&big).len() >= PARALLEL_TREES);
         assert_eq!(unparse(big.clone()).unwrap(), whole(&big));
-        let small = sample_file(30);
-        assert!((2..PARALLEL_PIECES).contains(&pieces(small.clone()).len()));
+        let small = sample_file(200);
+        assert!(trees(&small).len() < PARALLEL_TREES);
+        assert!(pieces(&trees(&small), PIECE_TREES).len() > 1);
         assert_eq!(unparse(small.clone()).unwrap(), whole(&small));
     }
 
     #[test]
     fn a_cut_inside_an_item_falls_back_to_the_whole_file() {
-        // 600 attribute trees, then an item whose first brace group is followed by `else`.
-        let attrs = (0..300).map(|_| quote!(#[allow(dead_code)]));
+        // 2,200 attribute trees, then an item whose first brace group is followed by `else`.
+        let attrs = (0..1100).map(|_| quote!(#[allow(dead_code)]));
         let file = quote! {
             #(#attrs)*
             pub const X: u32 = if true { 1 } else { 2 };
             pub const Y: u32 = 3;
         };
-        let cut = pieces(file.clone());
+        let cut = pieces(&trees(&file), PIECE_TREES);
         assert_eq!(cut.len(), 2);
         assert!(syn::parse2::<syn::File>(cut[0].clone()).is_err());
         assert_eq!(unparse(file.clone()).unwrap(), whole(&file));
