@@ -45,7 +45,7 @@ impl Emitter<'_> {
             }
         };
         let base_doc = doc_attrs(&base_doc);
-        let slots = i.methods.iter().map(|m| self.slot_field(d, m));
+        let slots: Vec<TokenStream> = i.methods.iter().map(|m| self.slot_field(d, m)).collect();
         let vtbl_doc = doc_attrs(&format!(
             "The vtable of [`{}`]: {} slots, the `IUnknown` ones included, in SDK order.",
             d.name,
@@ -93,12 +93,10 @@ impl Emitter<'_> {
                 }
             }
         });
-        let methods: Vec<TokenStream> = i
-            .methods
-            .iter()
-            .filter(|m| m.unsupported.is_none())
-            .map(|m| self.method(&d.name, m))
-            .collect();
+        let mut methods: Vec<TokenStream> = Vec::new();
+        for m in i.methods.iter().filter(|m| m.unsupported.is_none()) {
+            methods.push(self.method(&d.name, m));
+        }
         let interface_safety = safety(&format!(
             "{name_str} is a repr(transparent) owner of one COM reference to an object whose \
              vtable is {name_str}_Vtbl, identified by IID_{name_str}; cloning it calls AddRef."
@@ -200,9 +198,9 @@ impl Emitter<'_> {
         m.has_safe_signature() && !m.needs_runtime() && generic_outs <= 1 && interfaces_known
     }
 
-    pub(super) fn method(&self, iface: &str, m: &Method) -> TokenStream {
+    pub(super) fn method(&mut self, iface: &str, m: &Method) -> TokenStream {
         if self.safe_ok(m) {
-            safe_method(iface, m)
+            safe_method(iface, m, &mut self.helpers)
         } else {
             raw_method(iface, m)
         }

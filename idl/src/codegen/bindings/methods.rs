@@ -105,8 +105,9 @@ enum Mode {
     Values,
 }
 
-/// A safe wrapper derived from the parameter roles.
-pub(super) fn safe_method(iface: &str, m: &Method) -> TokenStream {
+/// A safe wrapper derived from the parameter roles; the module's helpers it calls are marked
+/// in `helpers`.
+pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> TokenStream {
     let outs = m.out_values();
     let mode = if outs.is_empty() || m.has_extra_success_codes() {
         Mode::Hresult
@@ -183,6 +184,7 @@ pub(super) fn safe_method(iface: &str, m: &Method) -> TokenStream {
                 }
             }
             ParamRole::InString { optional } => {
+                helpers.wide = true;
                 let bail = fail(quote!(hr));
                 if optional {
                     sig.push(quote!(#pname: Option<&[u16]>));
@@ -205,6 +207,7 @@ pub(super) fn safe_method(iface: &str, m: &Method) -> TokenStream {
                 ));
             }
             ParamRole::InArray { len, optional } => {
+                helpers.len = true;
                 let (elem, _) = p.ty.pointee().expect("InArray is a pointer");
                 let t = rust_ty(elem);
                 let count = ident(&m.params[len].name);
@@ -237,6 +240,7 @@ pub(super) fn safe_method(iface: &str, m: &Method) -> TokenStream {
                 args.push(quote!(#pname));
             }
             ParamRole::OutArray { len, .. } => {
+                helpers.len = true;
                 let (elem, _) = p.ty.pointee().expect("OutArray is a pointer");
                 let t = rust_ty(elem);
                 let count = ident(&m.params[len].name);
@@ -314,6 +318,7 @@ pub(super) fn safe_method(iface: &str, m: &Method) -> TokenStream {
                 );
                 match mode {
                     Mode::Values => {
+                        helpers.pointer = true;
                         post.push(quote! {
                             let #pname = if #raw.is_null() {
                                 return Err(E_POINTER__.into());

@@ -55,6 +55,7 @@ fn tokens_of(api: &Api, opts: &BindingsOptions, own_only: bool) -> TokenStream {
     let mut emitter = Emitter {
         api,
         wide_text: false,
+        helpers: Helpers::default(),
         taken: taken_names(api),
     };
     let mut items = TokenStream::new();
@@ -64,7 +65,7 @@ fn tokens_of(api: &Api, opts: &BindingsOptions, own_only: bool) -> TokenStream {
         }
         items.extend(emitter.decl(decl));
     }
-    let helpers = emitter.helpers(&Helpers::used_in(&items));
+    let helpers = emitter.helpers();
     let module_doc = doc_attrs_inner(&module_doc(api, opts));
     quote! {
         #module_doc
@@ -153,47 +154,23 @@ fn float_text(value: f64, ty: &str) -> String {
     }
 }
 
-/// Which of the module's private helpers the generated items name.
+/// Which of the module's private helpers the generated items call.
 #[derive(Default)]
 struct Helpers {
-    /// `E_INVALIDARG__`
-    invalid_arg: bool,
     /// `E_POINTER__`
     pointer: bool,
-    /// `len__`
+    /// `len__` (and the `E_INVALIDARG__` it returns)
     len: bool,
-    /// `wide__`
+    /// `wide__` (and the `E_INVALIDARG__` it returns)
     wide: bool,
-}
-
-impl Helpers {
-    /// The helpers named in `tokens`, by a walk over their identifiers.
-    fn used_in(tokens: &TokenStream) -> Helpers {
-        let mut used = Helpers::default();
-        used.walk(tokens);
-        used
-    }
-
-    fn walk(&mut self, tokens: &TokenStream) {
-        for tree in tokens.clone() {
-            match tree {
-                proc_macro2::TokenTree::Group(g) => self.walk(&g.stream()),
-                proc_macro2::TokenTree::Ident(i) => {
-                    self.invalid_arg |= i == "E_INVALIDARG__";
-                    self.pointer |= i == "E_POINTER__";
-                    self.len |= i == "len__";
-                    self.wide |= i == "wide__";
-                }
-                _ => {}
-            }
-        }
-    }
 }
 
 struct Emitter<'a> {
     api: &'a Api,
     /// Whether the `WideText__` helper is used.
     wide_text: bool,
+    /// The other helpers the safe methods call.
+    helpers: Helpers,
     /// The names of the module's items so far and to come, so that a `DEFINE_GUID` line
     /// naming one of them (or repeated) is not generated twice.
     taken: std::collections::HashSet<String>,
@@ -356,10 +333,11 @@ impl Emitter<'_> {
         }
     }
 
-    /// The private helpers that the generated items refer to (`used`).
-    fn helpers(&self, used: &Helpers) -> TokenStream {
+    /// The private helpers that the generated items call.
+    fn helpers(&self) -> TokenStream {
+        let used = &self.helpers;
         let mut out = TokenStream::new();
-        if used.invalid_arg || used.len || used.wide {
+        if used.len || used.wide {
             out.extend(quote! {
                 /// `E_INVALIDARG`: a slice too long for its count parameter, or a string without
                 /// its NUL terminator.
