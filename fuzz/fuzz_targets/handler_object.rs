@@ -1112,7 +1112,11 @@ fn next(input: &mut Input<'_>, world: &mut World) {
             );
             assert!(item.wszItemName.contains(&0), "the name is NUL-terminated");
         } else {
-            assert_eq!(item.cbSize, 0, "{what}: the rest of the buffer is zeroed");
+            assert_eq!(
+                item.cbSize, 0xEEEE,
+                "{what}: the rest of the buffer is left as given (ItemEnumerator's next_uninit \
+                 writes only the items it hands out)"
+            );
         }
     }
     object.position += n;
