@@ -106,15 +106,10 @@ fn unparse(file: TokenStream) -> Result<String, String> {
             PIECE_TREES
         },
     );
+    // A piece's text, or `None` when it does not parse.
+    let print = |parsed: syn::Result<syn::File>| parsed.ok().map(|f| prettyplease::unparse(&f));
     let printed: Vec<Option<String>> = if !parallel {
-        pieces
-            .iter()
-            .map(|piece| {
-                syn::parse2::<syn::File>(piece.clone())
-                    .ok()
-                    .map(|f| prettyplease::unparse(&f))
-            })
-            .collect()
+        pieces.into_iter().map(|p| print(syn::parse2(p))).collect()
     } else {
         // Tokens cannot move between threads (they share their storage): the pieces go as
         // text.
@@ -122,11 +117,7 @@ fn unparse(file: TokenStream) -> Result<String, String> {
         crate::pool::run(|| {
             texts
                 .par_iter()
-                .map(|text| {
-                    syn::parse_str::<syn::File>(text)
-                        .ok()
-                        .map(|f| prettyplease::unparse(&f))
-                })
+                .map(|text| print(syn::parse_str(text)))
                 .collect()
         })
     };
@@ -135,7 +126,7 @@ fn unparse(file: TokenStream) -> Result<String, String> {
         // A cut in the wrong place, or tokens that are not Rust: the whole file decides, and
         // its error is the one reported.
         None => {
-            let parsed: syn::File = syn::parse2(pieces.into_iter().collect())
+            let parsed: syn::File = syn::parse2(trees.into_iter().collect())
                 .map_err(|e| format!("generated Rust does not parse: {e}"))?;
             Ok(prettyplease::unparse(&parsed))
         }
