@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use mobsync_idl::codegen::abi::Origin;
 use mobsync_idl::codegen::{self, Api, BindingsOptions, ImportedInterfaces, Stamp};
 use mobsync_idl::{Compilation, Diagnostics, Options, Session};
 
@@ -106,6 +107,13 @@ pub fn api_and_warnings(
         Diagnostics::new(skipped, compilation.source_map().clone()).to_string()
     };
     Ok((api, warnings))
+}
+
+/// Whether the root file of `api` declares the interface `name`: the file a `--success-codes`
+/// contract for it applies to when each file is generated on its own.
+pub fn declares_interface(api: &Api, name: &str) -> bool {
+    api.interfaces()
+        .any(|(d, _)| d.name == name && d.origin == Origin::Root)
 }
 
 /// Refuses an input that cannot be read (exit status 2) before the front end reports it as IDL.

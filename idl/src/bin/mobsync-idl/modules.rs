@@ -4,13 +4,12 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use mobsync_idl::codegen::abi::Origin;
 use mobsync_idl::codegen::{self, BindingsOptions, Stamp, SuccessCodes};
 use mobsync_idl::model::Item;
 use mobsync_idl::source::FileId;
 
 use crate::args::FrontEnd;
-use crate::io::{Failure, api, load, write};
+use crate::io::{Failure, api, declares_interface, load, write};
 
 /// The module name of an IDL file: its stem, with characters Rust does not take in a name
 /// replaced by `_` (a leading digit gets `m_`).
@@ -86,10 +85,9 @@ pub fn write_modules(
         let own = load(front, path)?;
         let mut api = api(&own)?;
         for (contract, applied) in success_codes.iter().zip(&mut applied) {
-            let own_interface = api
-                .interfaces()
-                .any(|(d, _)| d.name == contract.interface && d.origin == Origin::Root);
-            if own_interface && api.set_success_codes(contract).is_ok() {
+            if declares_interface(&api, &contract.interface)
+                && api.set_success_codes(contract).is_ok()
+            {
                 *applied = true;
             }
         }

@@ -11,13 +11,14 @@ use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 
 use mobsync_idl::Session;
-use mobsync_idl::codegen::abi::Origin;
 use mobsync_idl::codegen::{ImportedInterfaces, SuccessCodes};
 use mobsync_idl::source::FileId;
 use rayon::prelude::*;
 
 use crate::args::FrontEnd;
-use crate::io::{Failure, api_and_warnings, options, readable, rust_text, write};
+use crate::io::{
+    Failure, api_and_warnings, declares_interface, options, readable, rust_text, write,
+};
 
 /// The stack of each thread generating a file: the front end's (see `mobsync_idl`'s pool).
 const STACK_SIZE: usize = 32 << 20;
@@ -83,10 +84,7 @@ pub fn write_each(
         // A contract applies to the file that declares its interface.
         let mut applied = vec![false; success_codes.len()];
         for (contract, applied) in success_codes.iter().zip(&mut applied) {
-            let declared_here = api
-                .interfaces()
-                .any(|(d, _)| d.name == contract.interface && d.origin == Origin::Root);
-            if declared_here {
+            if declares_interface(&api, &contract.interface) {
                 api.set_success_codes(contract)
                     .map_err(|e| Failure::Usage(format!("--success-codes {e}")))?;
                 *applied = true;
