@@ -9,6 +9,8 @@
 //! its own lines, whatever comes before or after it, so the text is the same as the whole
 //! file's.
 
+use std::borrow::Cow;
+
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use rayon::prelude::*;
 
@@ -22,14 +24,14 @@ const SAFETY_WIDTH: usize = 89;
 pub(crate) fn finish(file: TokenStream, stamp: &Stamp) -> Result<String, String> {
     let text = unparse(file)?;
     let mut out = format!("// {}\n\n", stamp.text());
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = lines_with_doc_comments(&text)?;
     let mut i = 0;
     let mut prev = "";
     // Whether the attribute being written is an inner one (`#![...]`, which ends the module's
     // header) rather than an outer one (which belongs to the item after it).
     let mut inner_attribute = false;
     while i < lines.len() {
-        let line = lines[i];
+        let line: &str = &lines[i];
         if line.starts_with("#!") {
             inner_attribute = true;
         } else if line.starts_with("#[") {
@@ -78,6 +80,36 @@ pub(crate) fn finish(file: TokenStream, stamp: &Stamp) -> Result<String, String>
         out.push('\n');
         prev = line;
         i += 1;
+    }
+    Ok(out)
+}
+
+/// The lines of prettyplease's text, each `/** ... */` block (a doc attribute of several
+/// lines, as [`doc_attrs`](super::rust_tokens::doc_attrs) writes them) replaced by the `///`
+/// lines it stands for: prettyplease writes the attribute's text between `/**` and `*/`, its
+/// lines after the first without indentation, and each `///` line loses its trailing spaces,
+/// as prettyplease trims a one-line doc attribute's.
+fn lines_with_doc_comments(text: &str) -> Result<Vec<Cow<'_, str>>, String> {
+    let mut out = Vec::with_capacity(text.len() / 40);
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        let Some(mut rest) = trimmed.strip_prefix("/**") else {
+            out.push(Cow::Borrowed(line));
+            continue;
+        };
+        let indent = &line[..line.len() - trimmed.len()];
+        loop {
+            let end = rest.find("*/");
+            let content = end.map_or(rest, |at| &rest[..at]);
+            let content = content.trim_end_matches(' ');
+            out.push(Cow::Owned(format!("{indent}///{content}")));
+            match end {
+                Some(at) if rest[at + 2..].trim().is_empty() => break,
+                Some(at) => return Err(format!("text after a doc comment: {}", &rest[at + 2..])),
+                None => rest = lines.next().ok_or("a doc comment without its end")?,
+            }
+        }
     }
     Ok(out)
 }
@@ -271,6 +303,106 @@ mod tests {
         assert_eq!(cut.len(), 2);
         assert!(syn::parse2::<syn::File>(cut[0].clone()).is_err());
         assert_eq!(unparse(file.clone()).unwrap(), whole(&file));
+    }
+
+    /// `finish` of items documented by [`doc_attrs`], without the stamp.
+    fn finished(file: TokenStream) -> String {
+        let stamp = Stamp::new("test", "test.idl".to_string());
+        let text = finish(file, &stamp).unwrap();
+        text.strip_prefix(&format!("// {}\n\n", stamp.text()))
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn a_doc_attribute_of_several_lines_is_written_as_line_comments() {
+        use crate::codegen::rust_tokens::doc_attrs;
+        let item_doc = doc_attrs("First line.  \n\n  Indented * and text*\n  ");
+        let method_doc = doc_attrs("A method.\n\n# Errors\n\nNever.\n\n");
+        let field_doc = doc_attrs("One line.");
+        let item = quote! {
+            #item_doc
+            pub struct S {
+                #field_doc
+                pub a: u32,
+            }
+            impl S {
+                #method_doc
+                pub fn get(&self) -> u32 { self.a }
+            }
+        };
+        let expected = "\
+/// First line.
+///
+///   Indented * and text*
+///
+pub struct S {
+    /// One line.
+    pub a: u32,
+}
+
+impl S {
+    /// A method.
+    ///
+    /// # Errors
+    ///
+    /// Never.
+    ///
+    pub fn get(&self) -> u32 {
+        self.a
+    }
+}
+";
+        assert_eq!(finished(item), expected);
+        // What prettyplease prints for one attribute per line, as rustdoc reads both.
+        let per_line = |doc: &str| -> TokenStream {
+            doc.lines()
+                .map(|l| {
+                    if l.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {l}")
+                    }
+                })
+                .map(|l| quote! { #[doc = #l] })
+                .collect()
+        };
+        let (item_doc, method_doc) = (
+            per_line("First line.  \n\n  Indented * and text*\n  "),
+            per_line("A method.\n\n# Errors\n\nNever.\n\n"),
+        );
+        let lines = quote! {
+            #item_doc
+            pub struct S {
+                /// One line.
+                pub a: u32,
+            }
+            impl S {
+                #method_doc
+                pub fn get(&self) -> u32 { self.a }
+            }
+        };
+        assert_eq!(finished(lines), expected);
+    }
+
+    #[test]
+    fn a_doc_text_that_would_end_a_block_comment_gets_one_attribute_per_line() {
+        use crate::codegen::rust_tokens::doc_attrs;
+        for (text, first) in [
+            ("Ends */ early.", "/// Ends */ early."),
+            ("Opens /* one.", "/// Opens /* one."),
+        ] {
+            let doc = doc_attrs(&format!("{text}\nSecond."));
+            assert_eq!(doc.to_string().matches("doc").count(), 2);
+            let expected = format!("{first}\n/// Second.\npub const X: u32 = 1;\n");
+            assert_eq!(finished(quote! { #doc pub const X: u32 = 1; }), expected);
+        }
+    }
+
+    #[test]
+    fn an_unterminated_doc_block_is_an_error() {
+        assert!(lines_with_doc_comments("/** open\nnever closed\n").is_err());
+        assert!(lines_with_doc_comments("/** a */ pub const X: u32 = 1;\n").is_err());
     }
 
     #[test]

@@ -9,8 +9,33 @@ use crate::model::Guid;
 
 // ----- helpers for tokens ----------------------------------------------------------------
 
-/// `#[doc = " line"]` attributes for each line of `doc`.
+/// The documentation `doc` as one `#[doc = "..."]` attribute, each non-empty line after a
+/// space, as `///` lines give.
+///
+/// One attribute for all the lines, not one per line, because the attribute is most of what
+/// syn and prettyplease read and print in a generated file (a fifth of its text is
+/// documentation): prettyplease prints it as a `/** ... */` block, which
+/// [`finish`](super::finish::finish) turns back into `///` lines. A text that would end or
+/// nest such a block (`*/`, `/*`) gets one attribute per line instead, which prettyplease
+/// prints as `///` lines itself.
 pub(crate) fn doc_attrs(doc: &str) -> TokenStream {
+    if !doc.contains("*/") && !doc.contains("/*") {
+        let mut text = String::with_capacity(doc.len() + 8);
+        for (n, line) in doc.lines().enumerate() {
+            if n > 0 {
+                text.push('\n');
+            }
+            if !line.is_empty() {
+                text.push(' ');
+                text.push_str(line);
+            }
+        }
+        return if doc.lines().next().is_none() {
+            TokenStream::new()
+        } else {
+            quote! { #[doc = #text] }
+        };
+    }
     let mut out = TokenStream::new();
     for line in doc.lines() {
         let line = if line.is_empty() {
