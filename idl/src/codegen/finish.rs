@@ -129,7 +129,9 @@ const PARALLEL_PIECE_TREES: usize = 512;
 /// file).
 fn unparse(file: TokenStream) -> Result<String, String> {
     let trees: Vec<TokenTree> = file.into_iter().collect();
-    let parallel = trees.len() >= PARALLEL_TREES;
+    // A caller already on a rayon thread (`--out-dir`, generating files in parallel) keeps
+    // its threads busy with other files: there the text round trip would be lost work.
+    let parallel = trees.len() >= PARALLEL_TREES && rayon::current_thread_index().is_none();
     let pieces = pieces(
         &trees,
         if parallel {
