@@ -15,14 +15,16 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use rayon::prelude::*;
 
 use super::options::Stamp;
+use super::parts::{Part, Parts};
 
 /// The width that `// SAFETY:` comments are wrapped to, indentation excluded: with the 11
 /// columns of `// SAFETY: `, a comment line ends by column 100, rustfmt's default width.
 const SAFETY_WIDTH: usize = 89;
 
-/// Formats a token stream as a file, turns the comment markers into comments, and stamps it.
-pub(crate) fn finish(file: TokenStream, stamp: &Stamp) -> Result<String, String> {
-    let text = unparse(file)?;
+/// Formats a file's runs (a token stream, or [`Parts`]), turns the comment markers into
+/// comments, and stamps it.
+pub(crate) fn finish(file: impl Into<Parts>, stamp: &Stamp) -> Result<String, String> {
+    let text = unparse(file.into())?;
     let mut out = format!("// {}\n\n", stamp.text());
     let lines = lines_with_doc_comments(&text)?;
     let mut i = 0;
@@ -125,53 +127,107 @@ const PARALLEL_TREES: usize = 16 * 1024;
 const PIECE_TREES: usize = 2048;
 const PARALLEL_PIECE_TREES: usize = 512;
 
-/// The tokens of a file printed by prettyplease, in pieces (printed in parallel for a big
-/// file).
-fn unparse(file: TokenStream) -> Result<String, String> {
-    let trees: Vec<TokenTree> = file.into_iter().collect();
+/// A file's runs printed: its token runs by prettyplease, in pieces (in parallel for a big
+/// file), its text runs as they are.
+fn unparse(parts: Parts) -> Result<String, String> {
+    let runs: Vec<Run> = parts
+        .into_vec()
+        .into_iter()
+        .map(|part| match part {
+            Part::Tokens(tokens) => Run::Trees(tokens.into_iter().collect()),
+            Part::Text(text) => Run::Text(text),
+        })
+        .collect();
+    let trees: usize = runs
+        .iter()
+        .map(|run| match run {
+            Run::Trees(trees) => trees.len(),
+            Run::Text(_) => 0,
+        })
+        .sum();
     // A caller already on a rayon thread (`--out-dir`, generating files in parallel) keeps
     // its threads busy with other files: there the text round trip would be lost work.
-    let parallel = trees.len() >= PARALLEL_TREES && rayon::current_thread_index().is_none();
-    let pieces = pieces(
-        &trees,
-        if parallel {
-            PARALLEL_PIECE_TREES
-        } else {
-            PIECE_TREES
-        },
-    );
+    let parallel = trees >= PARALLEL_TREES && rayon::current_thread_index().is_none();
+    let size = if parallel {
+        PARALLEL_PIECE_TREES
+    } else {
+        PIECE_TREES
+    };
+    // Every token run's pieces, with the index of their run.
+    let pieces: Vec<(usize, TokenStream)> = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(at, run)| {
+            match run {
+                Run::Trees(trees) => pieces(trees, size),
+                Run::Text(_) => Vec::new(),
+            }
+            .into_iter()
+            .map(move |piece| (at, piece))
+        })
+        .collect();
     // A piece's text, or `None` when it does not parse.
     let print = |parsed: syn::Result<syn::File>| parsed.ok().map(|f| prettyplease::unparse(&f));
-    let printed: Vec<Option<String>> = if !parallel {
-        pieces.into_iter().map(|p| print(syn::parse2(p))).collect()
+    let printed: Vec<(usize, Option<String>)> = if !parallel {
+        pieces
+            .into_iter()
+            .map(|(at, p)| (at, print(syn::parse2(p))))
+            .collect()
     } else {
         // Tokens cannot move between threads (they share their storage): the pieces go as
         // text.
-        let texts: Vec<String> = pieces.iter().map(ToString::to_string).collect();
+        let texts: Vec<(usize, String)> = pieces
+            .iter()
+            .map(|(at, piece)| (*at, piece.to_string()))
+            .collect();
         crate::pool::run(|| {
             texts
                 .par_iter()
-                .map(|text| print(syn::parse_str(text)))
+                .map(|(at, text)| (*at, print(syn::parse_str(text))))
                 .collect()
         })
     };
-    match printed.into_iter().collect::<Option<Vec<String>>>() {
-        Some(texts) => Ok(texts.concat()),
-        // A cut in the wrong place, or tokens that are not Rust: the whole file decides, and
-        // its error is the one reported.
-        None => {
+    let mut printed = printed.into_iter().peekable();
+    let mut out = String::new();
+    for (at, run) in runs.into_iter().enumerate() {
+        let trees = match run {
+            Run::Text(text) => {
+                out.push_str(&text);
+                continue;
+            }
+            Run::Trees(trees) => trees,
+        };
+        let mut whole = true;
+        let mut text = String::new();
+        while let Some((_, piece)) = printed.next_if(|(of, _)| *of == at) {
+            match piece {
+                Some(piece) => text.push_str(&piece),
+                None => whole = false,
+            }
+        }
+        if !whole {
+            // A cut in the wrong place, or tokens that are not Rust: the whole run decides,
+            // and its error is the one reported.
             let parsed: syn::File = syn::parse2(trees.into_iter().collect())
                 .map_err(|e| format!("generated Rust does not parse: {e}"))?;
-            Ok(prettyplease::unparse(&parsed))
+            text = prettyplease::unparse(&parsed);
         }
+        out.push_str(&text);
     }
+    Ok(out)
+}
+
+/// A run of a file on its way to text.
+enum Run {
+    Trees(Vec<TokenTree>),
+    Text(String),
 }
 
 /// Cuts a file's top-level tokens into runs of items of about `size` token trees.
 /// An item ends with a `;` or with a `{ ... }` that no `;` follows; attributes stay with the
 /// item after them (inner ones with the first). Where that rule cuts inside an item (a brace
 /// group followed by more of the same item), a piece does not parse and [`unparse`] falls
-/// back to the whole file.
+/// back to the whole run.
 fn pieces(trees: &[TokenTree], size: usize) -> Vec<TokenStream> {
     let mut pieces = Vec::new();
     let mut start = 0;
@@ -285,11 +341,11 @@ mod tests {
         // In parallel, and on the calling thread.
         let big = sample_file(1000);
         assert!(trees(&big).len() >= PARALLEL_TREES);
-        assert_eq!(unparse(big.clone()).unwrap(), whole(&big));
+        assert_eq!(unparse(big.clone().into()).unwrap(), whole(&big));
         let small = sample_file(200);
         assert!(trees(&small).len() < PARALLEL_TREES);
         assert!(pieces(&trees(&small), PIECE_TREES).len() > 1);
-        assert_eq!(unparse(small.clone()).unwrap(), whole(&small));
+        assert_eq!(unparse(small.clone().into()).unwrap(), whole(&small));
     }
 
     #[test]
@@ -304,7 +360,7 @@ mod tests {
         let cut = pieces(&trees(&file), PIECE_TREES);
         assert_eq!(cut.len(), 2);
         assert!(syn::parse2::<syn::File>(cut[0].clone()).is_err());
-        assert_eq!(unparse(file.clone()).unwrap(), whole(&file));
+        assert_eq!(unparse(file.clone().into()).unwrap(), whole(&file));
     }
 
     /// `finish` of items documented by [`doc_attrs`], without the stamp.
@@ -408,8 +464,24 @@ impl S {
     }
 
     #[test]
+    fn text_runs_are_copied_between_printed_token_runs() {
+        let (first, last) = (
+            sample_file(3),
+            quote!(
+                pub const Z: u32 = 1;
+            ),
+        );
+        let text = "pub const T: u32 = 0;\n";
+        let mut parts = Parts::from(first.clone());
+        parts.text(text);
+        parts.tokens(last.clone());
+        let expected = format!("{}{text}{}", whole(&first), whole(&last));
+        assert_eq!(unparse(parts).unwrap(), expected);
+    }
+
+    #[test]
     fn tokens_that_are_not_rust_are_an_error() {
-        let error = unparse(quote!(pub const X: u32 = ;)).unwrap_err();
+        let error = unparse(quote!(pub const X: u32 = ;).into()).unwrap_err();
         assert!(
             error.starts_with("generated Rust does not parse: "),
             "{error}"

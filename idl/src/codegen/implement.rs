@@ -17,7 +17,9 @@ use super::{bindings, handler};
 /// # Errors
 /// A `runtime` that is not a Rust path, or generated code that does not parse (a generator bug).
 pub fn generate(api: &Api, opts: &BindingsOptions, runtime: &str) -> Result<String, String> {
-    finish(tokens(api, opts, runtime)?, &opts.stamp)
+    let mut parts = bindings::parts(api, opts, false);
+    parts.tokens(implement_module(api, opts, runtime)?);
+    finish(parts, &opts.stamp)
 }
 
 /// The items [`generate`] writes, before formatting.
@@ -29,11 +31,19 @@ pub fn tokens(
     opts: &BindingsOptions,
     runtime: &str,
 ) -> Result<proc_macro2::TokenStream, String> {
-    let items = bindings::tokens(api, opts);
+    let mut items = bindings::tokens(api, opts);
+    items.extend(implement_module(api, opts, runtime)?);
+    Ok(items)
+}
+
+/// `pub mod implement { ... }` of [`generate`].
+fn implement_module(
+    api: &Api,
+    opts: &BindingsOptions,
+    runtime: &str,
+) -> Result<proc_macro2::TokenStream, String> {
     let implement = handler::tokens(api, &traits_options(opts, runtime))?;
     Ok(quote! {
-        #items
-
         pub mod implement {
             #implement
         }
@@ -72,7 +82,7 @@ pub fn generate_module(
         .iter()
         .map(|d| syn::parse_str(d).map_err(|e| format!("`{d}` is not a module name: {e}")))
         .collect::<Result<_, _>>()?;
-    let items = bindings::own_tokens(api, opts);
+    let mut parts = bindings::parts(api, opts, true);
     let implement = match runtime {
         Some(rt) => {
             let traits = handler::own_tokens(api, &traits_options(opts, rt))?;
@@ -85,13 +95,12 @@ pub fn generate_module(
     } else {
         quote! {}
     };
-    let file = quote! {
-        #items
+    parts.tokens(quote! {
         #implement
         #( #[allow(unused_imports)] use super::#deps::*; )*
         #implement_uses
-    };
-    finish(file, &opts.stamp)
+    });
+    finish(parts, &opts.stamp)
 }
 
 /// The options of the traits in the `implement` child module.

@@ -39,7 +39,9 @@ mod finish;
 pub mod handler;
 pub mod implement;
 mod options;
+mod parts;
 pub mod rdl;
+mod rust_text;
 mod rust_tokens;
 
 pub use abi::{Api, ImportedInterfaces, SuccessCodes};

@@ -77,6 +77,15 @@ pub(crate) fn safety(text: &str) -> TokenStream {
 
 /// An identifier, raw when it is a Rust keyword.
 pub(crate) fn ident(name: &str) -> Ident {
+    if is_keyword(name) {
+        Ident::new_raw(name, Span::call_site())
+    } else {
+        Ident::new(name, Span::call_site())
+    }
+}
+
+/// Whether `name` is a Rust keyword that a raw identifier (`r#name`) can spell.
+pub(crate) fn is_keyword(name: &str) -> bool {
     const KEYWORDS: &[&str] = &[
         "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else",
         "enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match",
@@ -84,11 +93,7 @@ pub(crate) fn ident(name: &str) -> Ident {
         "type", "unsafe", "use", "where", "while", "yield", "abstract", "become", "do", "final",
         "macro", "override", "priv", "typeof", "unsized", "virtual",
     ];
-    if KEYWORDS.contains(&name) {
-        Ident::new_raw(name, Span::call_site())
-    } else {
-        Ident::new(name, Span::call_site())
-    }
+    KEYWORDS.contains(&name)
 }
 
 /// An integer literal, hexadecimal when `hex` and at least 10; negative values as `-n`.
@@ -120,19 +125,25 @@ pub(crate) fn guid_expr(g: &Guid) -> TokenStream {
 
 /// The Rust path of a primitive.
 pub(crate) fn prim_ty(p: Prim) -> TokenStream {
+    let name = Ident::new(prim_name(p), Span::call_site());
+    quote!(#name)
+}
+
+/// The Rust name of a primitive.
+pub(crate) fn prim_name(p: Prim) -> &'static str {
     match p {
-        Prim::Char | Prim::I8 => quote!(i8),
-        Prim::U8 => quote!(u8),
-        Prim::I16 => quote!(i16),
-        Prim::U16 | Prim::WChar => quote!(u16),
-        Prim::I32 => quote!(i32),
-        Prim::U32 => quote!(u32),
-        Prim::I64 => quote!(i64),
-        Prim::U64 => quote!(u64),
-        Prim::ISize => quote!(isize),
-        Prim::USize => quote!(usize),
-        Prim::F32 => quote!(f32),
-        Prim::F64 => quote!(f64),
+        Prim::Char | Prim::I8 => "i8",
+        Prim::U8 => "u8",
+        Prim::I16 => "i16",
+        Prim::U16 | Prim::WChar => "u16",
+        Prim::I32 => "i32",
+        Prim::U32 => "u32",
+        Prim::I64 => "i64",
+        Prim::U64 => "u64",
+        Prim::ISize => "isize",
+        Prim::USize => "usize",
+        Prim::F32 => "f32",
+        Prim::F64 => "f64",
     }
 }
 

@@ -5,14 +5,16 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::super::abi::{Decl, Interface, Method, ParamRole, Ty};
+use super::super::parts::Parts;
 use super::super::rust_tokens::*;
-use super::methods::{interface_path, raw_method, ret_ty, safe_method};
+use super::methods::{interface_path, raw_method, safe_method};
 use super::*;
 
 impl Emitter<'_> {
-    pub(super) fn interface(&mut self, d: &Decl, i: &Interface, doc: &TokenStream) -> TokenStream {
+    /// The items of interface `d`: its IID, type, impls, methods and vtable.
+    pub(super) fn interface(&mut self, d: &Decl, i: &Interface, doc: &TokenStream) -> Parts {
         if d.name == "IUnknown" {
-            return unknown(d, i);
+            return unknown(d, i).into();
         }
         if i.ancestors.last().map(String::as_str) != Some("IUnknown") {
             return self.interface_without_unknown(d, i, doc);
@@ -22,35 +24,6 @@ impl Emitter<'_> {
         let vtbl = format_ident!("{}_Vtbl", d.name);
         let iid = format_ident!("{}", i.iid_name(&d.name));
         let iid_const = iid_const(d, i);
-        let vtbl_debug = vtable_debug(d, i);
-
-        // The vtable.
-        let (base_vtbl, base_doc) = match i.base.as_deref() {
-            Some("IUnknown") | None => (
-                quote!(windows_core::IUnknown_Vtbl),
-                format!(
-                    "The `IUnknown` slots (0 to {}): `QueryInterface`, `AddRef`, `Release`.",
-                    i.base_slots.saturating_sub(1)
-                ),
-            ),
-            Some(base) => {
-                let b = format_ident!("{}_Vtbl", base);
-                (
-                    quote!(#b),
-                    format!(
-                        "The slots of the base interface [`{base}`] (0 to {}).",
-                        i.base_slots - 1
-                    ),
-                )
-            }
-        };
-        let base_doc = doc_attrs(&base_doc);
-        let slots: Vec<TokenStream> = i.methods.iter().map(|m| self.slot_field(d, m)).collect();
-        let vtbl_doc = doc_attrs(&format!(
-            "The vtable of [`{}`]: {} slots, the `IUnknown` ones included, in SDK order.",
-            d.name,
-            i.slot_count()
-        ));
 
         // Hierarchy: Deref to the nearest base, From and CanInto for every ancestor.
         let parent = i.base.as_deref().map(interface_path);
@@ -102,7 +75,7 @@ impl Emitter<'_> {
              vtable is {name_str}_Vtbl, identified by IID_{name_str}; cloning it calls AddRef."
         ));
 
-        quote! {
+        let items = quote! {
             #iid_const
 
             #doc
@@ -130,43 +103,10 @@ impl Emitter<'_> {
             impl #name {
                 #(#methods)*
             }
-
-            #vtbl_doc
-            #[repr(C)]
-            pub struct #vtbl {
-                #base_doc
-                pub base__: #base_vtbl,
-                #(#slots)*
-            }
-
-            #vtbl_debug
-        }
-    }
-
-    /// The vtable field of method `m` of interface `d`.
-    fn slot_field(&self, d: &Decl, m: &Method) -> TokenStream {
-        let mname = ident(&m.name);
-        if let Some(reason) = &m.unsupported {
-            let mdoc = doc_attrs(&format!(
-                "Slot {}: `{}`, the address of the method as a placeholder: {reason}.",
-                m.slot, m.name
-            ));
-            return quote! {
-                #mdoc
-                pub #mname: *const c_void,
-            };
-        }
-        let mdoc = doc_attrs(&format!("Slot {}: [`{}::{}`].", m.slot, d.name, m.name));
-        let params = m.params.iter().map(|p| {
-            let pname = ident(&p.name);
-            let ty = rust_ty(&p.ty);
-            quote!(#pname: #ty)
-        });
-        let ret = ret_ty(&m.ret);
-        quote! {
-            #mdoc
-            pub #mname: unsafe extern "system" fn(this: *mut c_void, #(#params),*) #ret,
-        }
+        };
+        let mut parts = Parts::from(items);
+        parts.append(self.vtable(d, i, true));
+        parts
     }
 
     /// Whether an interface can be named in a safe signature.
@@ -233,33 +173,12 @@ impl Emitter<'_> {
     /// An interface that does not derive from `IUnknown` (`[local]` interfaces of Direct3D's
     /// reflection API, for example): its vtable starts at slot 0, and the type is a plain
     /// pointer with no reference count (`windows_core::Interface::UNKNOWN` is false).
-    fn interface_without_unknown(
-        &mut self,
-        d: &Decl,
-        i: &Interface,
-        doc: &TokenStream,
-    ) -> TokenStream {
+    fn interface_without_unknown(&mut self, d: &Decl, i: &Interface, doc: &TokenStream) -> Parts {
         let name = ident(&d.name);
         let name_str = &d.name;
         let vtbl = format_ident!("{}_Vtbl", d.name);
         let iid = format_ident!("{}", i.iid_name(&d.name));
         let iid_const = iid_const(d, i);
-        let vtbl_debug = vtable_debug(d, i);
-        let vtbl_doc = doc_attrs(&format!(
-            "The vtable of [`{}`]: {} slots in SDK order (no `IUnknown` slots).",
-            d.name,
-            i.slot_count()
-        ));
-        let slots = i.methods.iter().map(|m| self.slot_field(d, m));
-        // A base that does not derive from IUnknown either: its vtable comes first.
-        let base = i.base.as_ref().map(|base| {
-            let b = format_ident!("{}_Vtbl", base);
-            let base_doc = doc_attrs(&format!(
-                "The slots of the base interface [`{base}`] (0 to {}).",
-                i.base_slots.saturating_sub(1)
-            ));
-            quote! { #base_doc pub base__: #b, }
-        });
         let methods: Vec<TokenStream> = i
             .methods
             .iter()
@@ -270,7 +189,7 @@ impl Emitter<'_> {
             "{name_str} is a repr(transparent) non-null pointer to an object whose vtable is \
              {name_str}_Vtbl; it holds no reference count (UNKNOWN is false)."
         ));
-        quote! {
+        let items = quote! {
             #iid_const
 
             #doc
@@ -288,16 +207,11 @@ impl Emitter<'_> {
             impl #name {
                 #(#methods)*
             }
-
-            #vtbl_doc
-            #[repr(C)]
-            pub struct #vtbl {
-                #base
-                #(#slots)*
-            }
-
-            #vtbl_debug
-        }
+        };
+        // A base that does not derive from IUnknown either: its vtable comes first.
+        let mut parts = Parts::from(items);
+        parts.append(self.vtable(d, i, false));
+        parts
     }
 }
 
@@ -309,25 +223,5 @@ fn iid_const(d: &Decl, i: &Interface) -> TokenStream {
     quote! {
         #iid_doc
         pub const #iid: windows_core::GUID = #iid_value;
-    }
-}
-
-/// `impl Debug for X_Vtbl`: each slot of interface `d` by name.
-fn vtable_debug(d: &Decl, i: &Interface) -> TokenStream {
-    let vtbl = format_ident!("{}_Vtbl", d.name);
-    let vtbl_name_str = format!("{}_Vtbl", d.name);
-    let debug_slots = i.methods.iter().map(|m| {
-        let mname = ident(&m.name);
-        let mname_str = &m.name;
-        quote!(.field(#mname_str, &self.#mname))
-    });
-    quote! {
-        impl core::fmt::Debug for #vtbl {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.debug_struct(#vtbl_name_str)
-                    #(#debug_slots)*
-                    .finish_non_exhaustive()
-            }
-        }
     }
 }

@@ -23,12 +23,14 @@ use quote::{format_ident, quote};
 use super::abi::{Api, Decl, DeclKind, Enum, Origin, Ty};
 use super::finish::{finish, wrap};
 use super::options::BindingsOptions;
+use super::parts::Parts;
 use super::rust_tokens::*;
 
 mod define_guid;
 mod interfaces;
 mod methods;
 mod structs;
+mod vtable;
 
 /// Generates the Rust bindings of `api`: one self-contained module.
 ///
@@ -36,38 +38,39 @@ mod structs;
 /// When the generated tokens do not parse as a Rust file (a generator bug), with the parser's
 /// message.
 pub fn generate(api: &Api, opts: &BindingsOptions) -> Result<String, String> {
-    finish(tokens(api, opts), &opts.stamp)
+    finish(parts(api, opts, false), &opts.stamp)
 }
 
 /// The items of the module [`generate`] writes, before formatting.
 pub fn tokens(api: &Api, opts: &BindingsOptions) -> TokenStream {
-    tokens_of(api, opts, false)
+    parts(api, opts, false).into_tokens()
 }
 
 /// As [`tokens`], but only the root files' own declarations: for a set of modules, one per
 /// IDL file, where the imported declarations are other modules' (the whole `api` still
 /// answers questions about them, such as whether a struct holds a union).
 pub fn own_tokens(api: &Api, opts: &BindingsOptions) -> TokenStream {
-    tokens_of(api, opts, true)
+    parts(api, opts, true).into_tokens()
 }
 
-fn tokens_of(api: &Api, opts: &BindingsOptions, own_only: bool) -> TokenStream {
+/// The items of the module [`generate`] writes (of the root files' own declarations when
+/// `own_only`), some as text already.
+pub(crate) fn parts(api: &Api, opts: &BindingsOptions, own_only: bool) -> Parts {
     let mut emitter = Emitter {
         api,
         wide_text: false,
         helpers: Helpers::default(),
         taken: taken_names(api),
     };
-    let mut items = TokenStream::new();
+    let mut items = Parts::default();
     for decl in &api.decls {
         if own_only && decl.origin != Origin::Root {
             continue;
         }
-        items.extend(emitter.decl(decl));
+        items.append(emitter.decl(decl));
     }
-    let helpers = emitter.helpers();
     let module_doc = doc_attrs_inner(&module_doc(api, opts));
-    quote! {
+    let mut parts = Parts::from(quote! {
         #module_doc
         #![allow(
             non_snake_case,
@@ -79,10 +82,10 @@ fn tokens_of(api: &Api, opts: &BindingsOptions, own_only: bool) -> TokenStream {
 
         #[allow(unused_imports)]
         use core::ffi::c_void;
-
-        #items
-        #helpers
-    }
+    });
+    parts.append(items);
+    parts.tokens(emitter.helpers());
+    parts
 }
 
 fn module_doc(api: &Api, opts: &BindingsOptions) -> String {
@@ -194,7 +197,16 @@ fn taken_names(api: &Api) -> std::collections::HashSet<String> {
 }
 
 impl Emitter<'_> {
-    fn decl(&mut self, d: &Decl) -> TokenStream {
+    fn decl(&mut self, d: &Decl) -> Parts {
+        if let DeclKind::Interface(i) = &d.kind {
+            let doc = doc_attrs(&doc_with_origin(d));
+            return self.interface(d, i, &doc);
+        }
+        self.decl_tokens(d).into()
+    }
+
+    /// The items of a declaration other than an interface.
+    fn decl_tokens(&mut self, d: &Decl) -> TokenStream {
         match &d.kind {
             // C only, but for the GUID constants of the root files' `DEFINE_GUID` lines.
             DeclKind::CppQuote(text) => {
@@ -295,7 +307,7 @@ impl Emitter<'_> {
                     }
                 }
             }
-            DeclKind::Interface(i) => self.interface(d, i, &doc),
+            DeclKind::Interface(_) => unreachable!("decl_tokens: interfaces are parts"),
             DeclKind::Class(c) => {
                 let clsid = format_ident!("CLSID_{}", d.name);
                 let value = guid_expr(&c.clsid);

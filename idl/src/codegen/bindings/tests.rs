@@ -5,7 +5,8 @@ use std::path::Path;
 use super::*;
 use crate::{Options, Session};
 
-fn generate_for(text: &str) -> (String, String) {
+/// The API of an IDL text (with the bundled base files).
+pub(super) fn api_for(text: &str) -> Api {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut session = Session::new(Options {
         include_dirs: vec![root.join("include")],
@@ -14,8 +15,11 @@ fn generate_for(text: &str) -> (String, String) {
     let id = session
         .load_source(&root.join("test.idl"), text)
         .unwrap_or_else(|d| panic!("{d}"));
-    let api = Api::from_compilation(&session.into_compilation(vec![id]))
-        .unwrap_or_else(|d| panic!("{d}"));
+    Api::from_compilation(&session.into_compilation(vec![id])).unwrap_or_else(|d| panic!("{d}"))
+}
+
+fn generate_for(text: &str) -> (String, String) {
+    let api = api_for(text);
     (
         generate(&api, &crate::codegen::test_options::bindings()).expect("generates"),
         super::super::c_header::generate(&api, &crate::codegen::test_options::c_header()),

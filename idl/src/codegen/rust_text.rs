@@ -1,0 +1,145 @@
+//! Rust source text as prettyplease prints it, for the items the generators write as text
+//! (see [`Parts`](super::parts::Parts)): its width rule, documentation lines, identifiers and
+//! types. What these write is checked against prettyplease's printing of the same items'
+//! tokens by the tests and, byte for byte, on the Wine corpus.
+
+use super::abi::Ty;
+use super::rust_tokens::{is_keyword, prim_name};
+
+/// The column up to which prettyplease fills a line: a group that fits is printed on one
+/// line, one that does not is broken (a line with nothing to break may be longer).
+pub(crate) const MARGIN: usize = 89;
+
+/// Appends `doc` as `///` lines indented by `indent`, as prettyplease prints the attributes
+/// of [`doc_attrs`](super::rust_tokens::doc_attrs): each non-empty line after a space, trailing
+/// spaces trimmed.
+pub(crate) fn doc_lines(out: &mut String, indent: &str, doc: &str) {
+    for line in doc.lines() {
+        out.push_str(indent);
+        out.push_str("///");
+        let line = line.trim_end_matches(' ');
+        if !line.is_empty() {
+            out.push(' ');
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+}
+
+/// Appends an identifier, raw (`r#type`) when it is a keyword, as
+/// [`ident`](super::rust_tokens::ident) makes it.
+pub(crate) fn ident(out: &mut String, name: &str) {
+    if is_keyword(name) {
+        out.push_str("r#");
+    }
+    out.push_str(name);
+}
+
+/// Appends the type [`rust_ty`](super::rust_tokens::rust_ty) makes, or returns `None` for a
+/// type prettyplease may break over lines (a function pointer), which stays with the tokens.
+pub(crate) fn ty(out: &mut String, ty: &Ty) -> Option<()> {
+    match ty {
+        Ty::Void | Ty::Interface(_) => out.push_str("c_void"),
+        Ty::Prim(p) => out.push_str(prim_name(*p)),
+        Ty::Guid => out.push_str("windows_core::GUID"),
+        Ty::Hresult => out.push_str("windows_core::HRESULT"),
+        Ty::Named { name, .. } => ident(out, name),
+        Ty::Ptr { pointee, is_const } => {
+            out.push_str(if *is_const && !pointee.is_interface() {
+                "*const "
+            } else {
+                "*mut "
+            });
+            self::ty(out, pointee)?;
+        }
+        Ty::Array { element, len } => {
+            out.push('[');
+            self::ty(out, element)?;
+            out.push_str("; ");
+            out.push_str(&usize::try_from(*len).unwrap_or(usize::MAX).to_string());
+            out.push(']');
+        }
+        Ty::FnPtr { .. } => return None,
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codegen::abi::{NamedKind, Prim};
+    use crate::codegen::rust_tokens::rust_ty;
+    use quote::quote;
+
+    /// prettyplease's text of a file of the given tokens.
+    fn printed(tokens: proc_macro2::TokenStream) -> String {
+        prettyplease::unparse(&syn::parse2(tokens).expect("test tokens parse"))
+    }
+
+    #[test]
+    fn types_read_as_prettyplease_prints_their_tokens() {
+        let named = |name: &str| Ty::Named {
+            name: name.to_string(),
+            kind: NamedKind::Struct,
+        };
+        let ptr = |pointee: Ty, is_const: bool| Ty::Ptr {
+            pointee: Box::new(pointee),
+            is_const,
+        };
+        let types = [
+            Ty::Void,
+            Ty::Prim(Prim::WChar),
+            Ty::Guid,
+            Ty::Hresult,
+            named("HWND"),
+            named("type"),
+            ptr(ptr(Ty::Prim(Prim::U16), true), false),
+            ptr(Ty::Interface("IUnknown".to_string()), true),
+            Ty::Array {
+                element: Box::new(ptr(named("RECT"), true)),
+                len: 4,
+            },
+        ];
+        for t in &types {
+            let tokens = rust_ty(t);
+            let mut text = String::from("type T = ");
+            ty(&mut text, t).unwrap();
+            text.push_str(";\n");
+            assert_eq!(text, printed(quote!(type T = #tokens;)));
+        }
+        let f = Ty::FnPtr {
+            ret: Box::new(Ty::Void),
+            params: vec![],
+        };
+        assert!(ty(&mut String::new(), &f).is_none());
+    }
+
+    #[test]
+    fn doc_lines_read_as_prettyplease_prints_one_doc_attribute_per_line() {
+        for doc in [
+            "One.",
+            "One.  \n\n   \n  Two */ and /* three.\n",
+            "\n\nA\n\n",
+        ] {
+            let attrs: proc_macro2::TokenStream = doc
+                .lines()
+                .map(|l| {
+                    if l.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {l}")
+                    }
+                })
+                .map(|l| quote!(#[doc = #l]))
+                .collect();
+            let mut text = String::new();
+            doc_lines(&mut text, "", doc);
+            text.push_str("pub const X: u32 = 1;\n");
+            assert_eq!(
+                text,
+                printed(quote!(#attrs pub const X: u32 = 1;)),
+                "{doc:?}"
+            );
+        }
+    }
+}
