@@ -26,6 +26,50 @@ pub(crate) fn doc_lines(out: &mut String, indent: &str, doc: &str) {
     }
 }
 
+/// Appends `text` as a line indented by `indent`, or returns `None` when the line would be
+/// wider than [`MARGIN`] (prettyplease would break it somewhere these rules do not follow).
+pub(crate) fn line(out: &mut String, indent: &str, text: &str) -> Option<()> {
+    if indent.len() + text.len() > MARGIN {
+        return None;
+    }
+    out.push_str(indent);
+    out.push_str(text);
+    out.push('\n');
+    Some(())
+}
+
+/// Appends a chain of calls (`f.debug_struct("X")`, `.field(..)`, ..., `.finish()`) that is a
+/// block's last expression at `indent`: on one line when it fits, else the first part on the
+/// line and each call on its own line, indented once more.
+pub(crate) fn chain(out: &mut String, indent: &str, parts: &[String]) -> Option<()> {
+    let flat = indent.len() + parts.iter().map(String::len).sum::<usize>();
+    if flat <= MARGIN {
+        out.push_str(indent);
+        parts.iter().for_each(|part| out.push_str(part));
+        out.push('\n');
+        return Some(());
+    }
+    let inner = format!("{indent}    ");
+    for (n, part) in parts.iter().enumerate() {
+        line(out, if n == 0 { indent } else { &inner }, part)?;
+    }
+    Some(())
+}
+
+/// Appends the marker of a `// SAFETY:` comment (see
+/// [`safety`](super::rust_tokens::safety)) on one line, or returns `None` for a text that its
+/// string literal would have to escape.
+pub(crate) fn safety_marker(out: &mut String, indent: &str, text: &str) -> Option<()> {
+    if !text.chars().all(|c| c == ' ' || c.is_ascii_graphic()) || text.contains(['"', '\\']) {
+        return None;
+    }
+    out.push_str(indent);
+    out.push_str("safety_comment__!(\"");
+    out.push_str(text);
+    out.push_str("\");\n");
+    Some(())
+}
+
 /// Appends an identifier, raw (`r#type`) when it is a keyword, as
 /// [`ident`](super::rust_tokens::ident) makes it.
 pub(crate) fn ident(out: &mut String, name: &str) {
@@ -112,6 +156,19 @@ mod tests {
             params: vec![],
         };
         assert!(ty(&mut String::new(), &f).is_none());
+    }
+
+    #[test]
+    fn a_safety_text_its_literal_would_escape_is_left_to_the_tokens() {
+        let mut out = String::new();
+        assert!(safety_marker(&mut out, "    ", "a reference's vtable.").is_some());
+        assert_eq!(out, "    safety_comment__!(\"a reference's vtable.\");\n");
+        for text in ["a \"quoted\" word", "a back\\slash", "a tab\there", "café"] {
+            assert!(
+                safety_marker(&mut String::new(), "", text).is_none(),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -114,13 +114,17 @@ pub(crate) fn int_lit(value: i128, hex: bool) -> TokenStream {
 
 /// `windows_core::GUID::from_u128(0x...)`.
 pub(crate) fn guid_expr(g: &Guid) -> TokenStream {
+    let lit: Literal = guid_u128(g).parse().expect("a GUID literal");
+    quote! { windows_core::GUID::from_u128(#lit) }
+}
+
+/// The `u128` literal of a GUID, grouped as its text form: `0x00000000_0000_0000_c000_...`.
+pub(crate) fn guid_u128(g: &Guid) -> String {
     let d = &g.data4;
-    let text = format!(
+    format!(
         "0x{:08x}_{:04x}_{:04x}_{:02x}{:02x}_{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
         g.data1, g.data2, g.data3, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]
-    );
-    let lit: Literal = text.parse().expect("a GUID literal");
-    quote! { windows_core::GUID::from_u128(#lit) }
+    )
 }
 
 /// The Rust path of a primitive.

@@ -7,104 +7,32 @@ use quote::{format_ident, quote};
 use super::super::abi::{Decl, Interface, Method, ParamRole, Ty};
 use super::super::parts::Parts;
 use super::super::rust_tokens::*;
-use super::methods::{interface_path, raw_method, safe_method};
+use super::methods::{raw_method, safe_method};
+use super::owner::owner;
 use super::*;
 
 impl Emitter<'_> {
     /// The items of interface `d`: its IID, type, impls, methods and vtable.
-    pub(super) fn interface(&mut self, d: &Decl, i: &Interface, doc: &TokenStream) -> Parts {
+    pub(super) fn interface(&mut self, d: &Decl, i: &Interface, doc: &str) -> Parts {
         if d.name == "IUnknown" {
             return unknown(d, i).into();
         }
         if i.ancestors.last().map(String::as_str) != Some("IUnknown") {
-            return self.interface_without_unknown(d, i, doc);
+            return self.interface_without_unknown(d, i, &doc_attrs(doc));
         }
+        let mut parts = owner(d, i, doc);
         let name = ident(&d.name);
-        let name_str = &d.name;
-        let vtbl = format_ident!("{}_Vtbl", d.name);
-        let iid = format_ident!("{}", i.iid_name(&d.name));
-        let iid_const = iid_const(d, i);
-
-        // Hierarchy: Deref to the nearest base, From and CanInto for every ancestor.
-        let parent = i.base.as_deref().map(interface_path);
-        let deref = parent.as_ref().map(|parent| {
-            let s = safety(&format!(
-                "{name_str} and its base are both repr(transparent) over one IUnknown pointer, \
-                 and the vtable of {name_str} starts with the base's vtable."
-            ));
-            quote! {
-                impl core::ops::Deref for #name {
-                    type Target = #parent;
-                    fn deref(&self) -> &Self::Target {
-                        #s
-                        unsafe { &*core::ptr::from_ref(self).cast::<#parent>() }
-                    }
-                }
-            }
-        });
-        let hierarchy = i.ancestors.iter().map(|a| {
-            let ancestor = interface_path(a);
-            let s = safety(&format!(
-                "the vtable of {name_str} starts with the vtable of {a}, so the owned \
-                 reference is also a valid {a} reference."
-            ));
-            quote! {
-                impl windows_core::imp::CanInto<#ancestor> for #name {}
-
-                impl From<#name> for #ancestor {
-                    fn from(value: #name) -> Self {
-                        #s
-                        unsafe { <#ancestor as windows_core::Interface>::from_raw(windows_core::Interface::into_raw(value)) }
-                    }
-                }
-
-                impl<'a> From<&'a #name> for &'a #ancestor {
-                    fn from(value: &'a #name) -> Self {
-                        #s
-                        unsafe { &*core::ptr::from_ref(value).cast::<#ancestor>() }
-                    }
-                }
-            }
-        });
-        let mut methods: Vec<TokenStream> = Vec::new();
-        for m in i.methods.iter().filter(|m| m.unsupported.is_none()) {
-            methods.push(self.method(&d.name, m));
-        }
-        let interface_safety = safety(&format!(
-            "{name_str} is a repr(transparent) owner of one COM reference to an object whose \
-             vtable is {name_str}_Vtbl, identified by IID_{name_str}; cloning it calls AddRef."
-        ));
-
-        let items = quote! {
-            #iid_const
-
-            #doc
-            #[repr(transparent)]
-            #[derive(Clone)]
-            pub struct #name(windows_core::IUnknown);
-
-            #interface_safety
-            unsafe impl windows_core::Interface for #name {
-                type Vtable = #vtbl;
-                const IID: windows_core::GUID = #iid;
-            }
-
-            impl core::fmt::Debug for #name {
-                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    f.debug_tuple(#name_str)
-                        .field(&windows_core::Interface::as_raw(self))
-                        .finish()
-                }
-            }
-
-            #deref
-            #(#hierarchy)*
-
+        let methods: Vec<TokenStream> = i
+            .methods
+            .iter()
+            .filter(|m| m.unsupported.is_none())
+            .map(|m| self.method(&d.name, m))
+            .collect();
+        parts.tokens(quote! {
             impl #name {
                 #(#methods)*
             }
-        };
-        let mut parts = Parts::from(items);
+        });
         parts.append(self.vtable(d, i, true));
         parts
     }

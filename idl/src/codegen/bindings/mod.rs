@@ -29,6 +29,7 @@ use super::rust_tokens::*;
 mod define_guid;
 mod interfaces;
 mod methods;
+mod owner;
 mod structs;
 mod vtable;
 
@@ -199,8 +200,7 @@ fn taken_names(api: &Api) -> std::collections::HashSet<String> {
 impl Emitter<'_> {
     fn decl(&mut self, d: &Decl) -> Parts {
         if let DeclKind::Interface(i) = &d.kind {
-            let doc = doc_attrs(&doc_with_origin(d));
-            return self.interface(d, i, &doc);
+            return self.interface(d, i, &doc_with_origin(d));
         }
         self.decl_tokens(d).into()
     }

@@ -11,7 +11,7 @@ use quote::{format_ident, quote};
 
 use super::super::abi::{Decl, Interface, Method, Ty};
 use super::super::parts::Parts;
-use super::super::rust_text::{MARGIN, doc_lines, ident as ident_text, ty as ty_text};
+use super::super::rust_text::{MARGIN, chain, doc_lines, ident as ident_text, line, ty as ty_text};
 use super::super::rust_tokens::*;
 use super::Emitter;
 use super::methods::ret_ty;
@@ -24,10 +24,9 @@ struct Base {
     doc: String,
 }
 
-/// Indentation of a field, of a broken line inside a field, and of a chained call.
+/// Indentation of a field, and of a broken line inside a field.
 const FIELD: &str = "    ";
 const INNER: &str = "        ";
-const CHAINED: &str = "            ";
 
 impl Emitter<'_> {
     /// The vtable struct of interface `d` and its `Debug` impl; `unknown` tells whether the
@@ -177,32 +176,15 @@ fn text(d: &Decl, i: &Interface, doc: &str, base: Option<&Base>) -> Option<Strin
         &format!("impl core::fmt::Debug for {vtbl} {{"),
     )?;
     out.push_str("    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {\n");
-    let start = format!("f.debug_struct(\"{vtbl}\")");
-    let calls: Vec<String> = i
-        .methods
-        .iter()
-        .map(|m| {
-            let mut call = format!(".field(\"{}\", &self.", m.name);
-            ident_text(&mut call, &m.name);
-            call.push(')');
-            call
-        })
-        .collect();
-    let end = ".finish_non_exhaustive()";
-    let flat = INNER.len() + start.len() + calls.iter().map(String::len).sum::<usize>() + end.len();
-    if flat <= MARGIN {
-        out.push_str(INNER);
-        out.push_str(&start);
-        calls.iter().for_each(|call| out.push_str(call));
-        out.push_str(end);
-        out.push('\n');
-    } else {
-        line(&mut out, INNER, &start)?;
-        for call in &calls {
-            line(&mut out, CHAINED, call)?;
-        }
-        line(&mut out, CHAINED, end)?;
+    let mut calls = vec![format!("f.debug_struct(\"{vtbl}\")")];
+    for m in &i.methods {
+        let mut call = format!(".field(\"{}\", &self.", m.name);
+        ident_text(&mut call, &m.name);
+        call.push(')');
+        calls.push(call);
     }
+    calls.push(".finish_non_exhaustive()".to_string());
+    chain(&mut out, INNER, &calls)?;
     out.push_str("    }\n}\n");
     Some(out)
 }
@@ -248,18 +230,6 @@ fn slot_text(out: &mut String, m: &Method) -> Option<()> {
         line(out, INNER, &format!("{param},"))?;
     }
     line(out, FIELD, &format!("){ret},"))
-}
-
-/// Appends `text` as a line indented by `indent`, or returns `None` when the line would be
-/// wider than [`MARGIN`] (prettyplease would break it somewhere these rules do not follow).
-fn line(out: &mut String, indent: &str, text: &str) -> Option<()> {
-    if indent.len() + text.len() > MARGIN {
-        return None;
-    }
-    out.push_str(indent);
-    out.push_str(text);
-    out.push('\n');
-    Some(())
 }
 
 #[cfg(test)]
