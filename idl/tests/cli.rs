@@ -419,3 +419,85 @@ fn out_dir_writes_each_file_as_dash_o_does_from_one_load() {
     let out = run(&["rust", "--out-dir", out_dir, "-o", "x.rs", base]);
     assert_eq!(out.status.code(), Some(2), "-o and --out-dir conflict");
 }
+
+#[test]
+fn modules_writes_one_module_per_file_naming_its_imports_in_order() {
+    let dir = scratch("modules");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    // `top` imports `zeta` and `alpha`, which import `base`.
+    let files = [
+        (
+            "base.idl",
+            "import \"unknwn.idl\";\n\
+             [object, uuid(11111111-2222-3333-4444-555555555555)]\n\
+             interface IBase : IUnknown { HRESULT Get([out, retval] DWORD *value); }\n",
+        ),
+        (
+            "zeta.idl",
+            "import \"base.idl\";\n\
+             [object, uuid(11111111-2222-3333-4444-666666666666)]\n\
+             interface IZeta : IBase { HRESULT Z(); }\n",
+        ),
+        (
+            "alpha.idl",
+            "import \"base.idl\";\n\
+             [object, uuid(11111111-2222-3333-4444-777777777777)]\n\
+             interface IAlpha : IBase { HRESULT A(); }\n",
+        ),
+        (
+            "top.idl",
+            "import \"zeta.idl\";\nimport \"alpha.idl\";\n\
+             [object, uuid(11111111-2222-3333-4444-888888888888)]\n\
+             interface ITop : IAlpha { HRESULT T([in] IZeta *z); }\n",
+        ),
+    ];
+    for (name, idl) in files {
+        std::fs::write(dir.join(name), idl).expect("written");
+    }
+    let top = dir.join("top.idl");
+    let mut outputs = Vec::new();
+    for run_number in 0..3 {
+        let out_dir = dir.join(format!("rs{run_number}"));
+        let out = run(&[
+            "rust",
+            "--modules",
+            top.to_str().expect("utf-8"),
+            "-o",
+            out_dir.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let mut modules = Vec::new();
+        for name in ["mod", "top", "alpha", "zeta", "base", "unknwn"] {
+            let path = out_dir.join(format!("{name}.rs"));
+            modules.push(std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!("{}: {e}", path.display());
+            }));
+        }
+        outputs.push(modules);
+    }
+    // The same bytes every time, whichever file the parallel load finished first.
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+    let modules = &outputs[0];
+    for name in ["alpha", "base", "top", "unknwn", "zeta"] {
+        assert!(
+            modules[0].contains(&format!("pub mod {name};\n")),
+            "{}",
+            modules[0]
+        );
+    }
+    let uses: Vec<&str> = modules[1]
+        .lines()
+        .filter(|l| l.starts_with("use super::"))
+        .collect();
+    assert!(uses.len() >= 3, "{}", modules[1]);
+    let mut sorted = uses.clone();
+    sorted.sort();
+    assert_eq!(uses, sorted, "the imports of top.rs, by name");
+    assert!(modules[1].contains("pub struct ITop(windows_core::IUnknown);"));
+    assert!(
+        !modules[1].contains("pub struct IAlpha("),
+        "declared in alpha.rs"
+    );
+    assert!(modules[2].contains("pub struct IAlpha(windows_core::IUnknown);"));
+}

@@ -68,7 +68,11 @@ pub fn write_modules(
     let mut modules = BTreeSet::new();
     // The contracts given, and whether a module declares its interface.
     let mut applied = vec![false; success_codes.len()];
-    for (id, path) in &paths {
+    // In the order of the paths, and each module's imports in the order of their names: the
+    // ids depend on which file a parallel load finished first, the output must not.
+    let mut files: Vec<(&FileId, &PathBuf)> = paths.iter().collect();
+    files.sort_by(|a, b| a.1.cmp(b.1));
+    for (id, path) in files {
         let mut closure = BTreeSet::new();
         let mut stack = direct.get(id).cloned().unwrap_or_default();
         while let Some(next) = stack.pop() {
@@ -76,11 +80,12 @@ pub fn write_modules(
                 stack.extend(direct.get(&next).cloned().unwrap_or_default());
             }
         }
-        let deps: Vec<String> = closure
+        let mut deps: Vec<String> = closure
             .iter()
             .filter_map(|d| paths.get(d))
             .map(|p| module_name(p))
             .collect();
+        deps.sort();
         // The file as the root of its own compilation: its declarations are its own.
         let own = load(front, path)?;
         let mut api = api(&own)?;
