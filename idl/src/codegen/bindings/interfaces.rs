@@ -7,6 +7,7 @@ use quote::{format_ident, quote};
 use super::super::abi::{Decl, Interface, Method, ParamRole, Ty};
 use super::super::parts::Parts;
 use super::super::rust_tokens::*;
+use super::method_text::{MethodItem, impl_block};
 use super::methods::{raw_method, safe_method};
 use super::owner::owner;
 use super::*;
@@ -21,18 +22,13 @@ impl Emitter<'_> {
             return self.interface_without_unknown(d, i, &doc_attrs(doc));
         }
         let mut parts = owner(d, i, doc);
-        let name = ident(&d.name);
-        let methods: Vec<TokenStream> = i
+        let methods: Vec<MethodItem> = i
             .methods
             .iter()
             .filter(|m| m.unsupported.is_none())
             .map(|m| self.method(&d.name, m))
             .collect();
-        parts.tokens(quote! {
-            impl #name {
-                #(#methods)*
-            }
-        });
+        parts.append(impl_block(&d.name, methods));
         parts.append(self.vtable(d, i, true));
         parts
     }
@@ -66,7 +62,7 @@ impl Emitter<'_> {
         m.has_safe_signature() && !m.needs_runtime() && generic_outs <= 1 && interfaces_known
     }
 
-    pub(super) fn method(&mut self, iface: &str, m: &Method) -> TokenStream {
+    pub(super) fn method(&mut self, iface: &str, m: &Method) -> MethodItem {
         if self.safe_ok(m) {
             safe_method(iface, m, &mut self.helpers)
         } else {
@@ -107,7 +103,7 @@ impl Emitter<'_> {
         let vtbl = format_ident!("{}_Vtbl", d.name);
         let iid = format_ident!("{}", i.iid_name(&d.name));
         let iid_const = iid_const(d, i);
-        let methods: Vec<TokenStream> = i
+        let methods: Vec<MethodItem> = i
             .methods
             .iter()
             .filter(|m| m.unsupported.is_none())
@@ -131,13 +127,10 @@ impl Emitter<'_> {
                 const IID: windows_core::GUID = #iid;
                 const UNKNOWN: bool = false;
             }
-
-            impl #name {
-                #(#methods)*
-            }
         };
-        // A base that does not derive from IUnknown either: its vtable comes first.
         let mut parts = Parts::from(items);
+        parts.append(impl_block(&d.name, methods));
+        // A base that does not derive from IUnknown either: its vtable comes first.
         parts.append(self.vtable(d, i, false));
         parts
     }

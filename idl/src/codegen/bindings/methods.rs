@@ -7,6 +7,7 @@ use quote::{format_ident, quote};
 
 use super::super::abi::{Method, ParamRole, Ty};
 use super::super::rust_tokens::*;
+use super::method_text::{MethodItem, direct_call};
 use super::*;
 
 /// The Rust path of an interface type.
@@ -38,6 +39,12 @@ pub(super) fn slot_call(m: &Method, args: &[TokenStream]) -> TokenStream {
 }
 
 pub(super) fn method_doc(iface: &str, m: &Method, extra: &str) -> TokenStream {
+    doc_attrs(&method_doc_text(iface, m, extra))
+}
+
+/// The documentation of method `m` of interface `iface`: its IDL text, the slot it calls, and
+/// `extra` (paragraphs separated by blank lines; those starting with `#` are headings).
+fn method_doc_text(iface: &str, m: &Method, extra: &str) -> String {
     let mut ours = format!("Calls vtable slot {} of `{iface}`.", m.slot);
     if !m.success_codes.is_empty() {
         let codes: Vec<String> = m.success_codes.iter().map(|c| format!("`{c}`")).collect();
@@ -55,11 +62,25 @@ pub(super) fn method_doc(iface: &str, m: &Method, extra: &str) -> TokenStream {
             text.push_str(&wrap(para, 92).join("\n"));
         }
     }
-    doc_attrs(&text)
+    text
 }
 
 /// An `unsafe fn` over the raw ABI.
-pub(super) fn raw_method(iface: &str, m: &Method) -> TokenStream {
+pub(super) fn raw_method(iface: &str, m: &Method) -> MethodItem {
+    const SAFETY: &str = "the caller upholds the contract documented under Safety, and self is \
+                          a live reference to an object with this vtable.";
+    let doc = method_doc_text(
+        iface,
+        m,
+        "# Safety\n\n\
+         Every pointer argument must be valid for the access its MIDL attributes describe for \
+         the whole call: `[in]` pointers readable (strings NUL-terminated, arrays as long as \
+         their `size_is` count), `[out]` pointers writable, interface pointers null or live.",
+    );
+    let ret = (m.ret != Ty::Void).then_some(&m.ret);
+    if let Some(text) = direct_call(m, true, &doc, SAFETY, ret) {
+        return MethodItem::Text(text);
+    }
     let mname = ident(&m.name);
     let params = m.params.iter().map(|p| {
         let pname = ident(&p.name);
@@ -76,24 +97,15 @@ pub(super) fn raw_method(iface: &str, m: &Method) -> TokenStream {
         .collect();
     let call = slot_call(m, &args);
     let ret = ret_ty(&m.ret);
-    let doc = method_doc(
-        iface,
-        m,
-        "# Safety\n\n\
-         Every pointer argument must be valid for the access its MIDL attributes describe for \
-         the whole call: `[in]` pointers readable (strings NUL-terminated, arrays as long as \
-         their `size_is` count), `[out]` pointers writable, interface pointers null or live.",
-    );
-    let s = safety(
-        "the caller upholds the contract documented under Safety, and self is a live reference to an object with this vtable.",
-    );
-    quote! {
+    let doc = doc_attrs(&doc);
+    let s = safety(SAFETY);
+    MethodItem::Tokens(quote! {
         #doc
         pub unsafe fn #mname(&self, #(#params),*) #ret {
             #s
             unsafe { #call }
         }
-    }
+    })
 }
 
 /// How a safe wrapper reports results.
@@ -107,13 +119,20 @@ enum Mode {
 
 /// A safe wrapper derived from the parameter roles; the module's helpers it calls are marked
 /// in `helpers`.
-pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> TokenStream {
+pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> MethodItem {
     let outs = m.out_values();
     let mode = if outs.is_empty() || m.has_extra_success_codes() {
         Mode::Hresult
     } else {
         Mode::Values
     };
+    if outs.is_empty() && m.params.iter().all(|p| p.role == ParamRole::Value) {
+        // The parameters passed as they are, the HRESULT returned: the call is the body.
+        let doc = method_doc_text(iface, m, HRESULT_UNCHANGED);
+        if let Some(text) = direct_call(m, false, &doc, SAFE_CALL, Some(&Ty::Hresult)) {
+            return MethodItem::Text(text);
+        }
+    }
     let fail = |hr: TokenStream| match mode {
         Mode::Hresult => quote!(return #hr),
         Mode::Values => quote!(return Err(#hr.into())),
@@ -351,11 +370,7 @@ pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> Tok
 
     let mname = ident(&m.name);
     let call = slot_call(m, &args);
-    let s = safety(
-        "self is a live reference to an object with this vtable, and every argument was built \
-         from references, slices and interfaces that stay valid for the call, as the method's \
-         MIDL attributes require.",
-    );
+    let s = safety(SAFE_CALL);
     let (ret, body_end) = match mode {
         Mode::Hresult => (quote!(windows_core::HRESULT), quote!(hr__)),
         Mode::Values => {
@@ -375,9 +390,7 @@ pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> Tok
              are stored through the `&mut` arguments."
                 .to_string()
         }
-        Mode::Hresult => {
-            "Returns the method's `HRESULT` unchanged, success codes included.".to_string()
-        }
+        Mode::Hresult => HRESULT_UNCHANGED.to_string(),
         Mode::Values => "# Errors\n\nThe method's failure `HRESULT`.".to_string(),
     };
     let mut extra = extra;
@@ -402,10 +415,18 @@ pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> Tok
             #body_end
         }
     };
-    quote! {
+    MethodItem::Tokens(quote! {
         #doc
         pub fn #mname #generics(&self, #(#sig),*) -> #ret {
             #body
         }
-    }
+    })
 }
+
+/// Why the call of a safe method is sound.
+const SAFE_CALL: &str = "self is a live reference to an object with this vtable, and every \
+                         argument was built from references, slices and interfaces that stay \
+                         valid for the call, as the method's MIDL attributes require.";
+
+/// The documentation of what a safe method without out values returns.
+const HRESULT_UNCHANGED: &str = "Returns the method's `HRESULT` unchanged, success codes included.";

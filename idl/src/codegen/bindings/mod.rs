@@ -28,6 +28,7 @@ use super::rust_tokens::*;
 
 mod define_guid;
 mod interfaces;
+mod method_text;
 mod methods;
 mod owner;
 mod structs;

@@ -1,0 +1,288 @@
+//! The methods of an interface type as text (see [`Parts`]): the ones whose body is only the
+//! slot's call with the parameters passed as they are (every raw method, and the safe ones
+//! whose parameters are all plain values), written as prettyplease prints their tokens; the
+//! impl block that holds them, with the other methods' tokens printed by prettyplease.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::super::abi::{Method, Ty};
+use super::super::parts::Parts;
+use super::super::rust_text::{
+    MARGIN, doc_lines, ident as ident_text, line, safety_marker, ty as ty_text,
+};
+use super::super::rust_tokens::ident;
+
+/// A method of an interface type, as text or as tokens.
+pub(super) enum MethodItem {
+    /// The method's lines, as prettyplease prints them inside its impl block.
+    Text(String),
+    /// The method's tokens.
+    Tokens(TokenStream),
+}
+
+/// Indentation of a method, of its body, of the call inside `unsafe { }`, and of the call's
+/// broken lines.
+const METHOD: &str = "    ";
+const BODY: &str = "        ";
+const CALL: &str = "            ";
+const ARGS: &str = "                ";
+
+/// A method whose body is `unsafe { (vtable(self).Slot)(as_raw(self), params...) }`, as text:
+/// `doc` and `safety` are its documentation and the reason of its `unsafe` block, `ret` its
+/// return type (none for `()`). `None` where a line falls outside the rules this follows.
+pub(super) fn direct_call(
+    m: &Method,
+    unsafe_fn: bool,
+    doc: &str,
+    safety: &str,
+    ret: Option<&Ty>,
+) -> Option<String> {
+    let mut out = String::with_capacity(1024);
+    doc_lines(&mut out, METHOD, doc);
+    let mut head = String::from(if unsafe_fn {
+        "pub unsafe fn "
+    } else {
+        "pub fn "
+    });
+    ident_text(&mut head, &m.name);
+    head.push('(');
+    let mut params = vec!["&self".to_string()];
+    let mut args = vec!["windows_core::Interface::as_raw(self)".to_string()];
+    for p in &m.params {
+        let mut arg = String::new();
+        ident_text(&mut arg, &p.name);
+        let mut param = format!("{arg}: ");
+        ty_text(&mut param, &p.ty)?;
+        params.push(param);
+        args.push(arg);
+    }
+    let mut tail = String::from(")");
+    if let Some(ret) = ret {
+        tail.push_str(" -> ");
+        ty_text(&mut tail, ret)?;
+    }
+    tail.push_str(" {");
+    // The signature: on one line when it fits, else one parameter per line.
+    if METHOD.len() + head.len() + joined_len(&params) + tail.len() <= MARGIN {
+        out.push_str(METHOD);
+        out.push_str(&head);
+        out.push_str(&params.join(", "));
+        out.push_str(&tail);
+        out.push('\n');
+    } else {
+        line(&mut out, METHOD, &head)?;
+        for param in &params {
+            line(&mut out, BODY, &format!("{param},"))?;
+        }
+        line(&mut out, METHOD, &tail)?;
+    }
+    safety_marker(&mut out, BODY, safety)?;
+    // The call never fits on one line: it breaks before the slot, then, when they do not fit
+    // either, between the arguments.
+    out.push_str(BODY);
+    out.push_str("unsafe {\n");
+    out.push_str(CALL);
+    out.push_str("(windows_core::Interface::vtable(self)\n");
+    let mut slot = String::from(".");
+    ident_text(&mut slot, &m.name);
+    slot.push_str(")(");
+    let closing = ")";
+    if ARGS.len() + slot.len() + joined_len(&args) + closing.len() <= MARGIN {
+        out.push_str(ARGS);
+        out.push_str(&slot);
+        out.push_str(&args.join(", "));
+        out.push_str(closing);
+        out.push('\n');
+    } else {
+        line(&mut out, ARGS, &slot)?;
+        for arg in &args {
+            line(&mut out, ARGS, &format!("{arg},"))?;
+        }
+        out.push_str(CALL);
+        out.push_str(")\n");
+    }
+    out.push_str(BODY);
+    out.push_str("}\n");
+    out.push_str(METHOD);
+    out.push_str("}\n");
+    Some(out)
+}
+
+/// The length of `items` joined with `", "`.
+fn joined_len(items: &[String]) -> usize {
+    items
+        .iter()
+        .map(|i| i.len() + 2)
+        .sum::<usize>()
+        .saturating_sub(2)
+}
+
+/// `impl Name { methods }`: as tokens when no method is text; else as text, the token
+/// methods printed together by prettyplease in an impl block of their own and cut at their
+/// closing lines. Where that goes wrong (tokens that do not parse, a generator bug), the whole
+/// block goes back to tokens, for [`finish`](super::super::finish::finish) to report.
+pub(super) fn impl_block(name: &str, methods: Vec<MethodItem>) -> Parts {
+    let type_name = ident(name);
+    let token_methods: Vec<&TokenStream> = methods
+        .iter()
+        .filter_map(|m| match m {
+            MethodItem::Tokens(tokens) => Some(tokens),
+            MethodItem::Text(_) => None,
+        })
+        .collect();
+    if token_methods.len() < methods.len() {
+        let printed = if token_methods.is_empty() {
+            Some(Vec::new())
+        } else {
+            print_methods(quote! { impl #type_name { #(#token_methods)* } })
+        };
+        if let Some(printed) = printed.filter(|p| p.len() == token_methods.len()) {
+            let mut printed = printed.into_iter();
+            let mut out = String::new();
+            if line(&mut out, "", &format!("impl {type_name} {{")).is_some() {
+                for m in &methods {
+                    match m {
+                        MethodItem::Text(text) => out.push_str(text),
+                        MethodItem::Tokens(_) => out.push_str(&printed.next().unwrap_or_default()),
+                    }
+                }
+                out.push_str("}\n");
+                let mut parts = Parts::default();
+                parts.text(&out);
+                return parts;
+            }
+        }
+    }
+    // Every method as tokens, the text ones read back.
+    let all = methods.into_iter().map(|m| match m {
+        MethodItem::Tokens(tokens) => tokens,
+        MethodItem::Text(text) => text.parse().unwrap_or_else(|e| {
+            let message = format!("mobsync-idl wrote a method it cannot read back: {e}");
+            quote!(compile_error!(#message);)
+        }),
+    });
+    quote! { impl #type_name { #(#all)* } }.into()
+}
+
+/// The methods of an impl block printed by prettyplease, each with its lines (the block's own
+/// first and last lines left out), or `None` when the tokens do not parse.
+fn print_methods(block: TokenStream) -> Option<Vec<String>> {
+    let text = prettyplease::unparse(&syn::parse2(block).ok()?);
+    let body = text.split_once('\n')?.1.strip_suffix("}\n")?;
+    let mut methods = Vec::new();
+    let mut start = 0;
+    let closing = format!("\n{METHOD}}}\n");
+    while let Some(at) = body[start..].find(&closing) {
+        let end = start + at + closing.len();
+        methods.push(body[start..end].to_string());
+        start = end;
+    }
+    (start == body.len()).then_some(methods)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::api_for;
+    use super::super::{Emitter, Helpers};
+    use super::*;
+    use crate::codegen::abi::DeclKind;
+    use crate::codegen::finish::finish;
+    use crate::codegen::options::Stamp;
+
+    /// The methods of interface `name` in an IDL text, as the bindings make them.
+    fn methods_of(idl: &str, name: &str) -> Vec<MethodItem> {
+        let api = api_for(idl);
+        let mut emitter = Emitter {
+            api: &api,
+            wide_text: false,
+            helpers: Helpers::default(),
+            taken: std::collections::HashSet::new(),
+        };
+        let d = api.decls.iter().find(|d| d.name == name).expect("declared");
+        let DeclKind::Interface(i) = &d.kind else {
+            panic!("{name} is an interface")
+        };
+        i.methods.iter().map(|m| emitter.method(name, m)).collect()
+    }
+
+    const IDL: &str = "import \"unknwn.idl\";\n\
+        [object, local, uuid(11111111-2222-3333-4444-555555555555)]\n\
+        interface IT : IUnknown {\n\
+            HRESULT Short([in] LONG x);\n\
+            HRESULT ValuesEnoughToBreakTheSignature([in] LONG first, [in] LONG second, [in] DWORD third);\n\
+            HRESULT Raw([in] void *data);\n\
+            HRESULT RawWithManyPointers([in] void *first, [in] void *second, [in] void *third, [out] void **fourth);\n\
+            ULONG Count();\n\
+            void Nothing();\n\
+            HRESULT Get([out, retval] LONG *value);\n\
+            HRESULT type([in] LONG in);\n\
+        }\n";
+
+    #[test]
+    fn an_impl_block_with_text_methods_finishes_as_its_tokens_do() {
+        let methods = methods_of(IDL, "IT");
+        let texts = methods
+            .iter()
+            .filter(|m| matches!(m, MethodItem::Text(_)))
+            .count();
+        // `Get` has an out value: its body is more than the call.
+        assert_eq!(texts, 7);
+        let stamp = Stamp::new("test", "test.idl");
+        let tokens: Vec<TokenStream> = methods
+            .iter()
+            .map(|m| match m {
+                MethodItem::Text(text) => text.parse().expect("reads back"),
+                MethodItem::Tokens(tokens) => tokens.clone(),
+            })
+            .collect();
+        let expected = finish(quote! { impl IT { #(#tokens)* } }, &stamp).unwrap();
+        let parts = impl_block("IT", methods);
+        assert!(matches!(
+            parts.into_vec().as_slice(),
+            [crate::codegen::parts::Part::Text(_)]
+        ));
+        let parts = impl_block("IT", methods_of(IDL, "IT"));
+        assert_eq!(finish(parts, &stamp).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_method_as_text_reads_as_the_tokens_the_generator_writes() {
+        let methods = methods_of(IDL, "IT");
+        let MethodItem::Text(raw) = &methods[2] else {
+            panic!("Raw is text")
+        };
+        let tokens: TokenStream = raw.parse().expect("reads back");
+        let expected = quote! {
+            pub unsafe fn Raw(&self, data: *mut c_void) -> windows_core::HRESULT {
+                safety_comment__!("the caller upholds the contract documented under Safety, and self is a live reference to an object with this vtable.");
+                unsafe { (windows_core::Interface::vtable(self).Raw)(windows_core::Interface::as_raw(self), data) }
+            }
+        };
+        let without_docs: Vec<_> = tokens
+            .into_iter()
+            .skip_while(|t| !matches!(t, proc_macro2::TokenTree::Ident(i) if i == "pub"))
+            .collect();
+        assert_eq!(
+            without_docs
+                .into_iter()
+                .collect::<TokenStream>()
+                .to_string(),
+            expected.to_string()
+        );
+    }
+
+    #[test]
+    fn methods_that_do_not_parse_leave_the_block_as_tokens() {
+        let methods = vec![
+            MethodItem::Text("    pub fn a(&self) {}\n".to_string()),
+            MethodItem::Tokens(quote!(pub fn b(&self) -> { })),
+        ];
+        let parts = impl_block("IT", methods).into_vec();
+        let [crate::codegen::parts::Part::Tokens(tokens)] = parts.as_slice() else {
+            panic!("one run of tokens")
+        };
+        assert!(syn::parse2::<syn::File>(tokens.clone()).is_err());
+        assert!(tokens.to_string().starts_with("impl IT { pub fn a"));
+    }
+}
