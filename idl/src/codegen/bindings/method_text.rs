@@ -8,10 +8,10 @@ use quote::quote;
 
 use super::super::abi::{Method, Ty};
 use super::super::parts::Parts;
-use super::super::rust_text::{
-    MARGIN, doc_lines, ident as ident_text, line, safety_marker, ty as ty_text,
-};
+use super::super::rust_text::{MARGIN, doc_lines, ident as ident_text, line, safety_marker};
 use super::super::rust_tokens::ident;
+
+pub(super) use super::super::rust_text::ty as ty_text;
 
 /// A method of an interface type, as text or as tokens.
 pub(super) enum MethodItem {
@@ -28,39 +28,79 @@ const BODY: &str = "        ";
 const CALL: &str = "            ";
 const ARGS: &str = "                ";
 
-/// A method whose body is `unsafe { (vtable(self).Slot)(as_raw(self), params...) }`, as text:
-/// `doc` and `safety` are its documentation and the reason of its `unsafe` block, `ret` its
-/// return type (none for `()`). `None` where a line falls outside the rules this follows.
-pub(super) fn direct_call(
-    m: &Method,
-    unsafe_fn: bool,
-    doc: &str,
-    safety: &str,
-    ret: Option<&Ty>,
-) -> Option<String> {
+/// What a method made of one call of its slot says, as text: prettyplease's printing of it
+/// follows from these.
+pub(super) struct Shape {
+    /// `pub unsafe fn` rather than `pub fn`.
+    pub(super) unsafe_fn: bool,
+    /// The parameters after `&self` (`name: Type`).
+    pub(super) params: Vec<String>,
+    /// The return type, if not `()`.
+    pub(super) ret: Option<String>,
+    /// Statements before the call (`let mut p: T = 0;`).
+    pub(super) before: Vec<String>,
+    /// The arguments after `as_raw(self)`.
+    pub(super) args: Vec<String>,
+    /// Statements and the final expression after the call, which is then bound to `hr__`;
+    /// none when the call is the body's value.
+    pub(super) after: Vec<String>,
+}
+
+impl Shape {
+    /// The shape of a method whose body is the call with its parameters passed as they are,
+    /// or `None` for a parameter type with no text (see [`ty`](super::super::rust_text::ty)).
+    pub(super) fn direct(m: &Method, unsafe_fn: bool, ret: Option<&Ty>) -> Option<Shape> {
+        let mut shape = Shape {
+            unsafe_fn,
+            params: Vec::new(),
+            ret: None,
+            before: Vec::new(),
+            args: Vec::new(),
+            after: Vec::new(),
+        };
+        for p in &m.params {
+            let arg = ident_string(&p.name);
+            let mut param = format!("{arg}: ");
+            ty_text(&mut param, &p.ty)?;
+            shape.params.push(param);
+            shape.args.push(arg);
+        }
+        if let Some(ret) = ret {
+            let mut text = String::new();
+            ty_text(&mut text, ret)?;
+            shape.ret = Some(text);
+        }
+        Some(shape)
+    }
+}
+
+/// An identifier as text (see [`ident`](super::super::rust_text::ident)).
+pub(super) fn ident_string(name: &str) -> String {
+    let mut text = String::new();
+    ident_text(&mut text, name);
+    text
+}
+
+/// Method `m` of the given shape as prettyplease prints its tokens inside its impl block:
+/// `doc` and `safety` are its documentation and the reason of its `unsafe` block. `None`
+/// where a line falls outside the rules this follows.
+pub(super) fn method(m: &Method, doc: &str, safety: &str, shape: &Shape) -> Option<String> {
     let mut out = String::with_capacity(1024);
     doc_lines(&mut out, METHOD, doc);
-    let mut head = String::from(if unsafe_fn {
+    let mut head = String::from(if shape.unsafe_fn {
         "pub unsafe fn "
     } else {
         "pub fn "
     });
     ident_text(&mut head, &m.name);
     head.push('(');
-    let mut params = vec!["&self".to_string()];
-    let mut args = vec!["windows_core::Interface::as_raw(self)".to_string()];
-    for p in &m.params {
-        let mut arg = String::new();
-        ident_text(&mut arg, &p.name);
-        let mut param = format!("{arg}: ");
-        ty_text(&mut param, &p.ty)?;
-        params.push(param);
-        args.push(arg);
-    }
+    let mut params = Vec::with_capacity(shape.params.len() + 1);
+    params.push("&self");
+    params.extend(shape.params.iter().map(String::as_str));
     let mut tail = String::from(")");
-    if let Some(ret) = ret {
+    if let Some(ret) = &shape.ret {
         tail.push_str(" -> ");
-        ty_text(&mut tail, ret)?;
+        tail.push_str(ret);
     }
     tail.push_str(" {");
     // The signature: on one line when it fits, else one parameter per line.
@@ -77,16 +117,27 @@ pub(super) fn direct_call(
         }
         line(&mut out, METHOD, &tail)?;
     }
+    for statement in &shape.before {
+        line(&mut out, BODY, statement)?;
+    }
     safety_marker(&mut out, BODY, safety)?;
     // The call never fits on one line: it breaks before the slot, then, when they do not fit
     // either, between the arguments.
+    let bound = !shape.after.is_empty();
     out.push_str(BODY);
-    out.push_str("unsafe {\n");
+    out.push_str(if bound {
+        "let hr__ = unsafe {\n"
+    } else {
+        "unsafe {\n"
+    });
     out.push_str(CALL);
     out.push_str("(windows_core::Interface::vtable(self)\n");
     let mut slot = String::from(".");
     ident_text(&mut slot, &m.name);
     slot.push_str(")(");
+    let mut args = Vec::with_capacity(shape.args.len() + 1);
+    args.push("windows_core::Interface::as_raw(self)");
+    args.extend(shape.args.iter().map(String::as_str));
     let closing = ")";
     if ARGS.len() + slot.len() + joined_len(&args) + closing.len() <= MARGIN {
         out.push_str(ARGS);
@@ -103,14 +154,17 @@ pub(super) fn direct_call(
         out.push_str(")\n");
     }
     out.push_str(BODY);
-    out.push_str("}\n");
+    out.push_str(if bound { "};\n" } else { "}\n" });
+    for statement in &shape.after {
+        line(&mut out, BODY, statement)?;
+    }
     out.push_str(METHOD);
     out.push_str("}\n");
     Some(out)
 }
 
 /// The length of `items` joined with `", "`.
-fn joined_len(items: &[String]) -> usize {
+fn joined_len(items: &[&str]) -> usize {
     items
         .iter()
         .map(|i| i.len() + 2)
@@ -217,6 +271,9 @@ mod tests {
             void Nothing();\n\
             HRESULT Get([out, retval] LONG *value);\n\
             HRESULT type([in] LONG in);\n\
+            HRESULT Two([in] const GUID *id, [in] IUnknown *unknown, [out] DWORD *count, [out] GUID *found, [out] void **raw);\n\
+            HRESULT Find([in] REFGUID id, [out] IUnknown **found);\n\
+            HRESULT Point([in] float x, [out] float *y, [out] IT **self_);\n\
         }\n";
 
     #[test]
@@ -226,8 +283,9 @@ mod tests {
             .iter()
             .filter(|m| matches!(m, MethodItem::Text(_)))
             .count();
-        // `Get` has an out value: its body is more than the call.
-        assert_eq!(texts, 7);
+        // `Find` and `Point` have an out interface, whose post-call conversion stays with the
+        // tokens.
+        assert_eq!(texts, 9);
         let stamp = Stamp::new("test", "test.idl");
         let tokens: Vec<TokenStream> = methods
             .iter()

@@ -5,9 +5,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::super::abi::{Method, ParamRole, Ty};
+use super::super::abi::{Method, ParamRole, Prim, Ty};
 use super::super::rust_tokens::*;
-use super::method_text::{MethodItem, direct_call};
+use super::method_text::{MethodItem, Shape, ident_string, method as method_text, ty_text};
 use super::*;
 
 /// The Rust path of an interface type.
@@ -78,7 +78,7 @@ pub(super) fn raw_method(iface: &str, m: &Method) -> MethodItem {
          their `size_is` count), `[out]` pointers writable, interface pointers null or live.",
     );
     let ret = (m.ret != Ty::Void).then_some(&m.ret);
-    if let Some(text) = direct_call(m, true, &doc, SAFETY, ret) {
+    if let Some(text) = Shape::direct(m, true, ret).and_then(|s| method_text(m, &doc, SAFETY, &s)) {
         return MethodItem::Text(text);
     }
     let mname = ident(&m.name);
@@ -126,10 +126,13 @@ pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> Met
     } else {
         Mode::Values
     };
-    if outs.is_empty() && m.params.iter().all(|p| p.role == ParamRole::Value) {
-        // The parameters passed as they are, the HRESULT returned: the call is the body.
-        let doc = method_doc_text(iface, m, HRESULT_UNCHANGED);
-        if let Some(text) = direct_call(m, false, &doc, SAFE_CALL, Some(&Ty::Hresult)) {
+    if let Some(shape) = plain_shape(m, mode) {
+        let extra = match mode {
+            Mode::Hresult => HRESULT_UNCHANGED,
+            Mode::Values => VALUES_ERRORS,
+        };
+        let doc = method_doc_text(iface, m, extra);
+        if let Some(text) = method_text(m, &doc, SAFE_CALL, &shape) {
             return MethodItem::Text(text);
         }
     }
@@ -391,7 +394,7 @@ pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> Met
                 .to_string()
         }
         Mode::Hresult => HRESULT_UNCHANGED.to_string(),
-        Mode::Values => "# Errors\n\nThe method's failure `HRESULT`.".to_string(),
+        Mode::Values => VALUES_ERRORS.to_string(),
     };
     let mut extra = extra;
     if !notes.is_empty() {
@@ -423,6 +426,104 @@ pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> Met
     })
 }
 
+/// The text shape of a safe method (see [`safe_method`]) whose parameters are plain values,
+/// references and interfaces in, and out values returned, or `None` for another one (its
+/// tokens say it).
+fn plain_shape(m: &Method, mode: Mode) -> Option<Shape> {
+    let mut shape = Shape {
+        unsafe_fn: false,
+        params: Vec::new(),
+        ret: None,
+        before: Vec::new(),
+        args: Vec::new(),
+        after: Vec::new(),
+    };
+    let mut returned = Vec::new();
+    for p in &m.params {
+        let name = ident_string(&p.name);
+        match p.role {
+            ParamRole::Value => {
+                let mut param = format!("{name}: ");
+                ty_text(&mut param, &p.ty)?;
+                shape.params.push(param);
+                shape.args.push(name);
+            }
+            ParamRole::InRef { optional: false } => {
+                let (pointee, _) = p.ty.pointee()?;
+                let mut param = format!("{name}: &");
+                ty_text(&mut param, pointee)?;
+                shape.params.push(param);
+                let cast = if abi_is_const_ptr(&p.ty) {
+                    ""
+                } else {
+                    ".cast_mut()"
+                };
+                shape
+                    .args
+                    .push(format!("core::ptr::from_ref({name}){cast}"));
+            }
+            ParamRole::InInterface { optional: false } => {
+                let Some((Ty::Interface(iname), _)) =
+                    p.ty.pointee().map(|(t, c)| (t.resolved(), c))
+                else {
+                    return None;
+                };
+                let path = if iname == "IUnknown" {
+                    "windows_core::IUnknown".to_string()
+                } else {
+                    ident_string(iname)
+                };
+                shape.params.push(format!("{name}: &{path}"));
+                shape
+                    .args
+                    .push(format!("windows_core::Interface::as_raw({name})"));
+            }
+            ParamRole::OutValue if mode == Mode::Values => {
+                let (pointee, _) = p.ty.pointee()?;
+                let mut ty = String::new();
+                ty_text(&mut ty, pointee)?;
+                shape
+                    .before
+                    .push(format!("let mut {name}: {ty} = {};", zero_text(pointee)?));
+                shape.args.push(format!("&mut {name}"));
+                returned.push((ty, name));
+            }
+            _ => return None,
+        }
+    }
+    shape.ret = Some(match mode {
+        Mode::Hresult => "windows_core::HRESULT".to_string(),
+        Mode::Values => {
+            let (tys, vals): (Vec<String>, Vec<String>) = returned.into_iter().unzip();
+            let (ty, val) = match tys.len() {
+                1 => (tys[0].clone(), vals[0].clone()),
+                _ => (
+                    format!("({})", tys.join(", ")),
+                    format!("({})", vals.join(", ")),
+                ),
+            };
+            shape.after = vec!["hr__.ok()?;".to_string(), format!("Ok({val})")];
+            format!("windows_core::Result<{ty}>")
+        }
+    });
+    Some(shape)
+}
+
+/// The text of [`zero`] of a type, or `None` for one that stays with the tokens.
+fn zero_text(ty: &Ty) -> Option<String> {
+    Some(match ty.resolved() {
+        Ty::Ptr { .. } if abi_is_const_ptr(ty) => "core::ptr::null()".to_string(),
+        Ty::Ptr { .. } => "core::ptr::null_mut()".to_string(),
+        Ty::Prim(Prim::F32 | Prim::F64) => "0.0".to_string(),
+        Ty::Prim(_) => "0".to_string(),
+        Ty::Void | Ty::FnPtr { .. } | Ty::Array { .. } => return None,
+        _ => "Default::default()".to_string(),
+    })
+}
+
+/// The documentation of the errors of a safe method that returns its out values.
+const VALUES_ERRORS: &str = "# Errors\n\nThe method's failure `HRESULT`.";
+
 /// Why the call of a safe method is sound.
 const SAFE_CALL: &str = "self is a live reference to an object with this vtable, and every \
                          argument was built from references, slices and interfaces that stay \
@@ -430,3 +531,41 @@ const SAFE_CALL: &str = "self is a live reference to an object with this vtable,
 
 /// The documentation of what a safe method without out values returns.
 const HRESULT_UNCHANGED: &str = "Returns the method's `HRESULT` unchanged, success codes included.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codegen::abi::NamedKind;
+
+    #[test]
+    fn zero_text_reads_as_the_tokens_of_zero() {
+        let ptr = |is_const| Ty::Ptr {
+            pointee: Box::new(Ty::Prim(Prim::U16)),
+            is_const,
+        };
+        let named = Ty::Named {
+            name: "RECT".to_string(),
+            kind: NamedKind::Struct,
+        };
+        for ty in [
+            ptr(true),
+            ptr(false),
+            Ty::Prim(Prim::F32),
+            Ty::Prim(Prim::I64),
+            Ty::Guid,
+            Ty::Hresult,
+            named,
+        ] {
+            let text = zero_text(&ty).expect("has a text");
+            assert_eq!(
+                text.parse::<TokenStream>().unwrap().to_string(),
+                zero(&ty).to_string()
+            );
+        }
+        let array = Ty::Array {
+            element: Box::new(Ty::Prim(Prim::U8)),
+            len: 4,
+        };
+        assert!(zero_text(&array).is_none());
+    }
+}
