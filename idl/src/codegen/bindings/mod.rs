@@ -17,15 +17,16 @@
 //! generator writes `safety_comment__!("...")` markers that `finish` turns into
 //! `// SAFETY: ...` lines.
 
-use proc_macro2::{Ident, Literal, TokenStream};
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::abi::{Api, Decl, DeclKind, Enum, Origin, Ty};
+use super::abi::{Api, Decl, DeclKind, Origin, Ty};
 use super::finish::{finish, wrap};
 use super::options::BindingsOptions;
 use super::parts::Parts;
 use super::rust_tokens::*;
 
+mod consts;
 mod define_guid;
 mod interfaces;
 mod method_text;
@@ -200,8 +201,17 @@ fn taken_names(api: &Api) -> std::collections::HashSet<String> {
 
 impl Emitter<'_> {
     fn decl(&mut self, d: &Decl) -> Parts {
-        if let DeclKind::Interface(i) = &d.kind {
-            return self.interface(d, i, &doc_with_origin(d));
+        match &d.kind {
+            DeclKind::Interface(i) => return self.interface(d, i, &doc_with_origin(d)),
+            DeclKind::Enum(e) => return consts::enumeration(d, e, &doc_with_origin(d)),
+            DeclKind::Const(c) if c.ty.resolved() != &Ty::Hresult => {
+                if let Some(text) = consts::int_const(d, c, &doc_with_origin(d)) {
+                    let mut parts = Parts::default();
+                    parts.text(&text);
+                    return parts;
+                }
+            }
+            _ => {}
         }
         self.decl_tokens(d).into()
     }
@@ -241,7 +251,7 @@ impl Emitter<'_> {
         let name = ident(&d.name);
         match &d.kind {
             DeclKind::Struct(s) => self.aggregate(d, s, &doc),
-            DeclKind::Enum(e) => enumeration(&name, e, &doc),
+            DeclKind::Enum(e) => consts::enumeration_tokens(&name, e, &doc),
             DeclKind::Handle => quote! {
                 #doc
                 #[repr(transparent)]
@@ -411,26 +421,6 @@ fn doc_with_origin(d: &Decl) -> String {
             "{}\n\n(A base Windows type that the Sync Manager declarations use.)",
             d.doc
         ),
-    }
-}
-
-fn enumeration(name: &Ident, e: &Enum, doc: &TokenStream) -> TokenStream {
-    let consts = e.variants.iter().map(|v| {
-        let vdoc = doc_attrs(&v.doc);
-        let vname = ident(&v.name);
-        let value = int_lit(v.value.into(), v.hex);
-        quote! {
-            #vdoc
-            pub const #vname: #name = #name(#value);
-        }
-    });
-    quote! {
-        #doc
-        #[repr(transparent)]
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-        pub struct #name(pub i32);
-
-        #(#consts)*
     }
 }
 
