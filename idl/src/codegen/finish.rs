@@ -25,7 +25,8 @@ const SAFETY_WIDTH: usize = 89;
 /// comments, and stamps it.
 pub(crate) fn finish(file: impl Into<Parts>, stamp: &Stamp) -> Result<String, String> {
     let text = unparse(file.into())?;
-    let mut out = format!("// {}\n\n", stamp.text());
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    out.push_str(&format!("// {}\n\n", stamp.text()));
     let lines = lines_with_doc_comments(&text)?;
     let mut i = 0;
     let mut prev = "";
@@ -271,14 +272,15 @@ fn needs_blank_line(prev: &str, line: &str, inner_attribute: bool) -> bool {
     if top_level_end && !line.starts_with(' ') && !line.starts_with('}') {
         return true;
     }
-    let member_start = ["/// ", "///\n", "pub fn ", "fn ", "pub unsafe fn ", "#["]
-        .iter()
-        .any(|p| line.trim_start().starts_with(p) || line.trim() == "///");
-    prev.trim() == "}"
-        && prev.len() - prev.trim_start().len() == 4
+    // A member of an impl block after the one that ends on `prev` (checked in this order: most
+    // lines are not one).
+    prev == "    }"
         && line.starts_with("    ")
         && !line.starts_with("     ")
-        && member_start
+        && (line.trim() == "///"
+            || ["/// ", "pub fn ", "fn ", "pub unsafe fn ", "#["]
+                .iter()
+                .any(|p| line[4..].starts_with(p)))
 }
 
 /// Splits text into lines of at most `width` characters at spaces.
