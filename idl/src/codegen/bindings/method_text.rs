@@ -41,9 +41,18 @@ pub(super) struct Shape {
     pub(super) before: Vec<String>,
     /// The arguments after `as_raw(self)`.
     pub(super) args: Vec<String>,
-    /// Statements and the final expression after the call, which is then bound to `hr__`;
-    /// none when the call is the body's value.
-    pub(super) after: Vec<String>,
+    /// The lines of the statements and the final expression after the call, which is then
+    /// bound to `hr__`; none when the call is the body's value.
+    pub(super) after: Vec<Line>,
+}
+
+/// A line of a method's body, after the body's indentation.
+pub(super) enum Line {
+    /// Code, itself indented by its leading spaces.
+    Code(String),
+    /// The marker of a `// SAFETY:` comment, indented by this many more spaces (its width
+    /// does not matter: `finish` wraps the comment).
+    Safety(usize, &'static str),
 }
 
 impl Shape {
@@ -155,8 +164,13 @@ pub(super) fn method(m: &Method, doc: &str, safety: &str, shape: &Shape) -> Opti
     }
     out.push_str(BODY);
     out.push_str(if bound { "};\n" } else { "}\n" });
-    for statement in &shape.after {
-        line(&mut out, BODY, statement)?;
+    for after in &shape.after {
+        match after {
+            Line::Code(code) => line(&mut out, BODY, code)?,
+            Line::Safety(indent, text) => {
+                safety_marker(&mut out, &format!("{BODY}{}", " ".repeat(*indent)), text)?;
+            }
+        }
     }
     out.push_str(METHOD);
     out.push_str("}\n");
@@ -274,6 +288,7 @@ mod tests {
             HRESULT Two([in] const GUID *id, [in] IUnknown *unknown, [out] DWORD *count, [out] GUID *found, [out] void **raw);\n\
             HRESULT Find([in] REFGUID id, [out] IUnknown **found);\n\
             HRESULT Point([in] float x, [out] float *y, [out] IT **self_);\n\
+            HRESULT Named([in, string] LPCWSTR name);\n\
         }\n";
 
     #[test]
@@ -283,9 +298,8 @@ mod tests {
             .iter()
             .filter(|m| matches!(m, MethodItem::Text(_)))
             .count();
-        // `Find` and `Point` have an out interface, whose post-call conversion stays with the
-        // tokens.
-        assert_eq!(texts, 9);
+        // `Named` checks its string before the call: its tokens say it.
+        assert_eq!((texts, methods.len()), (11, 12));
         let stamp = Stamp::new("test", "test.idl");
         let tokens: Vec<TokenStream> = methods
             .iter()

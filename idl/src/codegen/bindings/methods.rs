@@ -6,8 +6,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::super::abi::{Method, ParamRole, Prim, Ty};
+use super::super::rust_text::MARGIN;
 use super::super::rust_tokens::*;
-use super::method_text::{MethodItem, Shape, ident_string, method as method_text, ty_text};
+use super::method_text::{Line, MethodItem, Shape, ident_string, method as method_text, ty_text};
 use super::*;
 
 /// The Rust path of an interface type.
@@ -126,7 +127,8 @@ pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> Met
     } else {
         Mode::Values
     };
-    if let Some(shape) = plain_shape(m, mode) {
+    if let Some((shape, uses_pointer)) = plain_shape(m, mode) {
+        helpers.pointer |= uses_pointer;
         let extra = match mode {
             Mode::Hresult => HRESULT_UNCHANGED,
             Mode::Values => VALUES_ERRORS,
@@ -335,9 +337,7 @@ pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> Met
                 let raw = format_ident!("{}__", p.name);
                 prep.push(quote!(let mut #raw: *mut c_void = core::ptr::null_mut();));
                 args.push(quote!(&mut #raw));
-                let s = safety(
-                    "on success the callee stored an owned reference of the requested interface (or null), which we take over exactly once.",
-                );
+                let s = safety(TAKE_OVER);
                 match mode {
                     Mode::Values => {
                         helpers.pointer = true;
@@ -427,9 +427,9 @@ pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> Met
 }
 
 /// The text shape of a safe method (see [`safe_method`]) whose parameters are plain values,
-/// references and interfaces in, and out values returned, or `None` for another one (its
-/// tokens say it).
-fn plain_shape(m: &Method, mode: Mode) -> Option<Shape> {
+/// references and interfaces in, and values and interfaces returned, or `None` for another
+/// one (its tokens say it); with whether it calls `E_POINTER__`.
+fn plain_shape(m: &Method, mode: Mode) -> Option<(Shape, bool)> {
     let mut shape = Shape {
         unsafe_fn: false,
         params: Vec::new(),
@@ -439,6 +439,8 @@ fn plain_shape(m: &Method, mode: Mode) -> Option<Shape> {
         after: Vec::new(),
     };
     let mut returned = Vec::new();
+    let mut post = Vec::new();
+    let mut uses_pointer = false;
     for p in &m.params {
         let name = ident_string(&p.name);
         match p.role {
@@ -468,11 +470,7 @@ fn plain_shape(m: &Method, mode: Mode) -> Option<Shape> {
                 else {
                     return None;
                 };
-                let path = if iname == "IUnknown" {
-                    "windows_core::IUnknown".to_string()
-                } else {
-                    ident_string(iname)
-                };
+                let path = interface_path_text(iname);
                 shape.params.push(format!("{name}: &{path}"));
                 shape
                     .args
@@ -486,6 +484,37 @@ fn plain_shape(m: &Method, mode: Mode) -> Option<Shape> {
                     .before
                     .push(format!("let mut {name}: {ty} = {};", zero_text(pointee)?));
                 shape.args.push(format!("&mut {name}"));
+                returned.push((ty, name));
+            }
+            ParamRole::OutInterface if mode == Mode::Values => {
+                let (inner, _) = p.ty.pointee()?;
+                let (iface, _) = inner.pointee()?;
+                let Ty::Interface(iname) = iface.resolved() else {
+                    return None;
+                };
+                let ty = interface_path_text(iname);
+                let raw = format!("{}__", p.name);
+                shape.before.push(format!(
+                    "let mut {raw}: *mut c_void = core::ptr::null_mut();"
+                ));
+                shape.args.push(format!("&mut {raw}"));
+                uses_pointer = true;
+                post.push(Line::Code(format!("let {name} = if {raw}.is_null() {{")));
+                post.push(Line::Code(
+                    "    return Err(E_POINTER__.into());".to_string(),
+                ));
+                post.push(Line::Code("} else {".to_string()));
+                post.push(Line::Safety(4, TAKE_OVER));
+                // `unsafe { .. }` on one line when it fits, else the call on its own line.
+                let call = format!("<{ty} as windows_core::Interface>::from_raw({raw})");
+                if BLOCK.len() + 9 + call.len() + 2 <= MARGIN {
+                    post.push(Line::Code(format!("    unsafe {{ {call} }}")));
+                } else {
+                    post.push(Line::Code("    unsafe {".to_string()));
+                    post.push(Line::Code(format!("        {call}")));
+                    post.push(Line::Code("    }".to_string()));
+                }
+                post.push(Line::Code("};".to_string()));
                 returned.push((ty, name));
             }
             _ => return None,
@@ -502,11 +531,29 @@ fn plain_shape(m: &Method, mode: Mode) -> Option<Shape> {
                     format!("({})", vals.join(", ")),
                 ),
             };
-            shape.after = vec!["hr__.ok()?;".to_string(), format!("Ok({val})")];
+            shape.after.push(Line::Code("hr__.ok()?;".to_string()));
+            shape.after.append(&mut post);
+            shape.after.push(Line::Code(format!("Ok({val})")));
             format!("windows_core::Result<{ty}>")
         }
     });
-    Some(shape)
+    Some((shape, uses_pointer))
+}
+
+/// The indentation of a block inside a method's body.
+const BLOCK: &str = "            ";
+
+/// Why taking over an out interface is sound.
+const TAKE_OVER: &str = "on success the callee stored an owned reference of the requested \
+                         interface (or null), which we take over exactly once.";
+
+/// The text of [`interface_path`].
+fn interface_path_text(name: &str) -> String {
+    if name == "IUnknown" {
+        "windows_core::IUnknown".to_string()
+    } else {
+        ident_string(name)
+    }
 }
 
 /// The text of [`zero`] of a type, or `None` for one that stays with the tokens.
