@@ -3,8 +3,8 @@
 //! types. What these write is checked against prettyplease's printing of the same items'
 //! tokens by the tests and, byte for byte, on the Wine corpus.
 
-use super::abi::Ty;
-use super::rust_tokens::{is_keyword, prim_name};
+use super::abi::{Prim, Ty};
+use super::rust_tokens::{abi_is_const_ptr, is_keyword, prim_name};
 
 /// The column up to which prettyplease fills a line: a group that fits is printed on one
 /// line, one that does not is broken (a line with nothing to break may be longer).
@@ -108,11 +108,29 @@ pub(crate) fn ty(out: &mut String, ty: &Ty) -> Option<()> {
     Some(())
 }
 
+/// The text of [`zero`](super::rust_tokens::zero) of a type, or `None` for one with no text
+/// (see [`ty`]).
+pub(crate) fn zero(ty: &Ty) -> Option<String> {
+    Some(match ty.resolved() {
+        Ty::Ptr { .. } if abi_is_const_ptr(ty) => "core::ptr::null()".to_string(),
+        Ty::Ptr { .. } => "core::ptr::null_mut()".to_string(),
+        Ty::Prim(Prim::F32 | Prim::F64) => "0.0".to_string(),
+        Ty::Prim(_) => "0".to_string(),
+        Ty::Array { element, len } => format!(
+            "[{}; {}]",
+            zero(element)?,
+            usize::try_from(*len).unwrap_or(usize::MAX)
+        ),
+        Ty::Void | Ty::FnPtr { .. } => return None,
+        _ => "Default::default()".to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codegen::abi::{NamedKind, Prim};
-    use crate::codegen::rust_tokens::rust_ty;
+    use crate::codegen::abi::NamedKind;
+    use crate::codegen::rust_tokens::{rust_ty, zero as zero_tokens};
     use quote::quote;
 
     /// prettyplease's text of a file of the given tokens.
@@ -156,6 +174,46 @@ mod tests {
             params: vec![],
         };
         assert!(ty(&mut String::new(), &f).is_none());
+    }
+
+    #[test]
+    fn zero_reads_as_the_tokens_of_zero() {
+        let ptr = |is_const| Ty::Ptr {
+            pointee: Box::new(Ty::Prim(Prim::U16)),
+            is_const,
+        };
+        let named = Ty::Named {
+            name: "RECT".to_string(),
+            kind: NamedKind::Struct,
+        };
+        let array = |element: Ty| Ty::Array {
+            element: Box::new(element),
+            len: 4,
+        };
+        for t in [
+            ptr(true),
+            ptr(false),
+            Ty::Prim(Prim::F32),
+            Ty::Prim(Prim::I64),
+            Ty::Guid,
+            Ty::Hresult,
+            named.clone(),
+            array(Ty::Prim(Prim::U8)),
+            array(array(named)),
+        ] {
+            let text = zero(&t).expect("has a text");
+            assert_eq!(
+                text.parse::<proc_macro2::TokenStream>()
+                    .unwrap()
+                    .to_string(),
+                zero_tokens(&t).to_string()
+            );
+        }
+        let f = Ty::FnPtr {
+            ret: Box::new(Ty::Void),
+            params: vec![],
+        };
+        assert!(zero(&f).is_none());
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::super::abi::{Method, ParamRole, Prim, Ty};
-use super::super::rust_text::MARGIN;
+use super::super::abi::{Method, ParamRole, Ty};
+use super::super::rust_text::{MARGIN, zero as zero_text};
 use super::super::rust_tokens::*;
 use super::method_text::{Line, MethodItem, Shape, ident_string, method as method_text, ty_text};
 use super::*;
@@ -556,18 +556,6 @@ fn interface_path_text(name: &str) -> String {
     }
 }
 
-/// The text of [`zero`] of a type, or `None` for one that stays with the tokens.
-fn zero_text(ty: &Ty) -> Option<String> {
-    Some(match ty.resolved() {
-        Ty::Ptr { .. } if abi_is_const_ptr(ty) => "core::ptr::null()".to_string(),
-        Ty::Ptr { .. } => "core::ptr::null_mut()".to_string(),
-        Ty::Prim(Prim::F32 | Prim::F64) => "0.0".to_string(),
-        Ty::Prim(_) => "0".to_string(),
-        Ty::Void | Ty::FnPtr { .. } | Ty::Array { .. } => return None,
-        _ => "Default::default()".to_string(),
-    })
-}
-
 /// The documentation of the errors of a safe method that returns its out values.
 const VALUES_ERRORS: &str = "# Errors\n\nThe method's failure `HRESULT`.";
 
@@ -578,41 +566,3 @@ const SAFE_CALL: &str = "self is a live reference to an object with this vtable,
 
 /// The documentation of what a safe method without out values returns.
 const HRESULT_UNCHANGED: &str = "Returns the method's `HRESULT` unchanged, success codes included.";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::codegen::abi::NamedKind;
-
-    #[test]
-    fn zero_text_reads_as_the_tokens_of_zero() {
-        let ptr = |is_const| Ty::Ptr {
-            pointee: Box::new(Ty::Prim(Prim::U16)),
-            is_const,
-        };
-        let named = Ty::Named {
-            name: "RECT".to_string(),
-            kind: NamedKind::Struct,
-        };
-        for ty in [
-            ptr(true),
-            ptr(false),
-            Ty::Prim(Prim::F32),
-            Ty::Prim(Prim::I64),
-            Ty::Guid,
-            Ty::Hresult,
-            named,
-        ] {
-            let text = zero_text(&ty).expect("has a text");
-            assert_eq!(
-                text.parse::<TokenStream>().unwrap().to_string(),
-                zero(&ty).to_string()
-            );
-        }
-        let array = Ty::Array {
-            element: Box::new(Ty::Prim(Prim::U8)),
-            len: 4,
-        };
-        assert!(zero_text(&array).is_none());
-    }
-}

@@ -204,6 +204,7 @@ impl Emitter<'_> {
         match &d.kind {
             DeclKind::Interface(i) => return self.interface(d, i, &doc_with_origin(d)),
             DeclKind::Enum(e) => return consts::enumeration(d, e, &doc_with_origin(d)),
+            DeclKind::Struct(s) => return self.aggregate(d, s, &doc_with_origin(d)),
             DeclKind::Const(c) if c.ty.resolved() != &Ty::Hresult => {
                 if let Some(text) = consts::int_const(d, c, &doc_with_origin(d)) {
                     let mut parts = Parts::default();
@@ -250,7 +251,7 @@ impl Emitter<'_> {
         let doc = doc_attrs(&doc_with_origin(d));
         let name = ident(&d.name);
         match &d.kind {
-            DeclKind::Struct(s) => self.aggregate(d, s, &doc),
+            DeclKind::Struct(_) => unreachable!("decl_tokens: structs are parts"),
             DeclKind::Enum(e) => consts::enumeration_tokens(&name, e, &doc),
             DeclKind::Handle => quote! {
                 #doc

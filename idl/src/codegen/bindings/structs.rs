@@ -12,6 +12,10 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::super::abi::{Api, Decl, DeclKind, NamedKind, Prim, Struct, Ty};
+use super::super::parts::Parts;
+use super::super::rust_text::{
+    MARGIN, chain, doc_lines, ident as ident_text, line, ty as ty_text, zero as zero_text,
+};
 use super::super::rust_tokens::*;
 use super::Emitter;
 
@@ -69,87 +73,209 @@ fn repr(s: &Struct) -> TokenStream {
 }
 
 impl Emitter<'_> {
-    pub(super) fn aggregate(&mut self, d: &Decl, s: &Struct, doc: &TokenStream) -> TokenStream {
+    /// The struct or union `d` with its impls; `doc` is its documentation.
+    pub(super) fn aggregate(&mut self, d: &Decl, s: &Struct, doc: &str) -> Parts {
         if s.is_union {
-            union(d, s, doc)
-        } else {
-            self.structure(d, s, doc)
+            return union(d, s, &doc_attrs(doc)).into();
         }
-    }
-
-    fn structure(&mut self, d: &Decl, s: &Struct, doc: &TokenStream) -> TokenStream {
-        let name = ident(&d.name);
-        let name_str = &d.name;
-        let names = s.rust_field_names();
-        let fields = s.fields.iter().zip(&names).map(|(f, n)| {
-            let fdoc = doc_attrs(&f.doc);
-            let fname = ident(n);
-            let ty = rust_ty(&f.ty);
-            quote! { #fdoc pub #fname: #ty, }
-        });
-        let defaults = s.fields.iter().zip(&names).map(|(f, n)| {
-            let fname = ident(n);
-            let z = zero(&f.ty);
-            quote! { #fname: #z, }
-        });
-        let mut held = Holds::default();
-        for f in &s.fields {
-            holds(self.api, &f.ty, &mut held);
-        }
-        let eq = match (held.no_eq, held.float) {
-            (true, _) => quote!(),
-            (false, true) => quote!(PartialEq,),
-            (false, false) => quote!(PartialEq, Eq,),
-        };
-        let debug_fields = s.fields.iter().zip(&names).map(|(f, n)| {
-            let fname = ident(n);
-            // The fields of a packed struct may be misaligned: they are copied out, never
-            // borrowed.
-            let value = if s.pack.is_some() {
-                quote!({ self.#fname })
-            } else {
-                quote!(self.#fname)
-            };
-            if is_wide_text(&f.ty) {
-                quote! { .field(#n, &WideText__(&#value)) }
-            } else {
-                quote! { .field(#n, &#value) }
-            }
-        });
-        let repr = repr(s);
         if s.fields.iter().any(|f| is_wide_text(&f.ty)) {
             self.wide_text = true;
         }
-        let (derive_default, default_impl) = if s.fields.iter().all(|f| derives_default(&f.ty)) {
-            (quote!(Default,), quote!())
-        } else {
-            (
-                quote!(),
-                quote! {
-                    impl Default for #name {
-                        fn default() -> Self {
-                            Self { #(#defaults)* }
-                        }
-                    }
-                },
-            )
+        let plan = Plan::of(self.api, s);
+        let mut parts = Parts::default();
+        match structure_text(d, s, doc, &plan) {
+            Some(text) => parts.text(&text),
+            None => parts.tokens(structure(d, s, &doc_attrs(doc), &plan)),
+        }
+        parts
+    }
+}
+
+/// What a struct's items depend on besides its fields.
+struct Plan {
+    /// The derives after `Clone, Copy`.
+    derives: Vec<&'static str>,
+    /// Whether `Default` is derived (else implemented with zeros).
+    derive_default: bool,
+}
+
+impl Plan {
+    fn of(api: &Api, s: &Struct) -> Plan {
+        let mut held = Holds::default();
+        for f in &s.fields {
+            holds(api, &f.ty, &mut held);
+        }
+        let mut derives = match (held.no_eq, held.float) {
+            (true, _) => vec![],
+            (false, true) => vec!["PartialEq"],
+            (false, false) => vec!["PartialEq", "Eq"],
         };
-        quote! {
-            #doc
-            #repr
-            #[derive(Clone, Copy, #eq #derive_default)]
-            pub struct #name {
-                #(#fields)*
+        let derive_default = s.fields.iter().all(|f| derives_default(&f.ty));
+        if derive_default {
+            derives.push("Default");
+        }
+        Plan {
+            derives,
+            derive_default,
+        }
+    }
+}
+
+/// The widest struct literal prettyplease keeps on one line, its closing brace left out.
+const SHORT_STRUCT_LITERAL: usize = 34;
+
+/// The struct as prettyplease prints its tokens, or `None` where a line falls outside the
+/// rules this follows.
+fn structure_text(d: &Decl, s: &Struct, doc: &str, plan: &Plan) -> Option<String> {
+    if s.fields.is_empty() {
+        return None;
+    }
+    let mut name = String::new();
+    ident_text(&mut name, &d.name);
+    let names = s.rust_field_names();
+    let mut out = String::with_capacity(512 + 160 * s.fields.len());
+    doc_lines(&mut out, "", doc);
+    match s.pack {
+        Some(n) => out.push_str(&format!("#[repr(C, packed({n}))]\n")),
+        None => out.push_str("#[repr(C)]\n"),
+    }
+    let mut derives = vec!["Clone", "Copy"];
+    derives.extend(&plan.derives);
+    line(&mut out, "", &format!("#[derive({})]", derives.join(", ")))?;
+    line(&mut out, "", &format!("pub struct {name} {{"))?;
+    for (f, n) in s.fields.iter().zip(&names) {
+        doc_lines(&mut out, "    ", &f.doc);
+        let mut field = String::from("pub ");
+        ident_text(&mut field, n);
+        field.push_str(": ");
+        ty_text(&mut field, &f.ty)?;
+        field.push(',');
+        line(&mut out, "    ", &field)?;
+    }
+    out.push_str("}\n");
+
+    if !plan.derive_default {
+        line(&mut out, "", &format!("impl Default for {name} {{"))?;
+        out.push_str("    fn default() -> Self {\n");
+        let mut fields = Vec::with_capacity(s.fields.len());
+        for (f, n) in s.fields.iter().zip(&names) {
+            let mut field = String::new();
+            ident_text(&mut field, n);
+            field.push_str(": ");
+            field.push_str(&zero_text(&f.ty)?);
+            fields.push(field);
+        }
+        // prettyplease keeps a struct literal on one line only when it is short: up to 34
+        // columns before its closing brace.
+        let flat = format!("Self {{ {} }}", fields.join(", "));
+        if flat.len() <= SHORT_STRUCT_LITERAL + 1 && 8 + flat.len() <= MARGIN {
+            line(&mut out, "        ", &flat)?;
+        } else {
+            out.push_str("        Self {\n");
+            for field in &fields {
+                line(&mut out, "            ", &format!("{field},"))?;
             }
+            out.push_str("        }\n");
+        }
+        out.push_str("    }\n}\n");
+    }
 
-            #default_impl
+    line(
+        &mut out,
+        "",
+        &format!("impl core::fmt::Debug for {name} {{"),
+    )?;
+    out.push_str("    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {\n");
+    let mut calls = vec![format!("f.debug_struct(\"{}\")", d.name)];
+    for (f, n) in s.fields.iter().zip(&names) {
+        let mut value = String::new();
+        ident_text(&mut value, n);
+        // The fields of a packed struct may be misaligned: they are copied out, never
+        // borrowed.
+        let value = if s.pack.is_some() {
+            format!("{{ self.{value} }}")
+        } else {
+            format!("self.{value}")
+        };
+        calls.push(if is_wide_text(&f.ty) {
+            format!(".field(\"{n}\", &WideText__(&{value}))")
+        } else {
+            format!(".field(\"{n}\", &{value})")
+        });
+    }
+    calls.push(".finish()".to_string());
+    chain(&mut out, "        ", &calls)?;
+    out.push_str("    }\n}\n");
+    Some(out)
+}
 
-            impl core::fmt::Debug for #name {
-                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    f.debug_struct(#name_str)
-                        #(#debug_fields)*
-                        .finish()
+/// The struct as tokens.
+fn structure(d: &Decl, s: &Struct, doc: &TokenStream, plan: &Plan) -> TokenStream {
+    let name = ident(&d.name);
+    let name_str = &d.name;
+    let names = s.rust_field_names();
+    let fields = s.fields.iter().zip(&names).map(|(f, n)| {
+        let fdoc = doc_attrs(&f.doc);
+        let fname = ident(n);
+        let ty = rust_ty(&f.ty);
+        quote! { #fdoc pub #fname: #ty, }
+    });
+    let defaults = s.fields.iter().zip(&names).map(|(f, n)| {
+        let fname = ident(n);
+        let z = zero(&f.ty);
+        quote! { #fname: #z, }
+    });
+    let eq = plan
+        .derives
+        .iter()
+        .filter(|d| **d != "Default")
+        .map(|d| proc_macro2::Ident::new(d, proc_macro2::Span::call_site()));
+    let eq = quote!(#(#eq,)*);
+    let debug_fields = s.fields.iter().zip(&names).map(|(f, n)| {
+        let fname = ident(n);
+        // The fields of a packed struct may be misaligned: they are copied out, never
+        // borrowed.
+        let value = if s.pack.is_some() {
+            quote!({ self.#fname })
+        } else {
+            quote!(self.#fname)
+        };
+        if is_wide_text(&f.ty) {
+            quote! { .field(#n, &WideText__(&#value)) }
+        } else {
+            quote! { .field(#n, &#value) }
+        }
+    });
+    let repr = repr(s);
+    let (derive_default, default_impl) = if plan.derive_default {
+        (quote!(Default,), quote!())
+    } else {
+        (
+            quote!(),
+            quote! {
+                impl Default for #name {
+                    fn default() -> Self {
+                        Self { #(#defaults)* }
+                    }
                 }
+            },
+        )
+    };
+    quote! {
+        #doc
+        #repr
+        #[derive(Clone, Copy, #eq #derive_default)]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        #default_impl
+
+        impl core::fmt::Debug for #name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(#name_str)
+                    #(#debug_fields)*
+                    .finish()
             }
         }
     }
@@ -192,5 +318,58 @@ fn union(d: &Decl, s: &Struct, doc: &TokenStream) -> TokenStream {
                 f.write_str(#shown)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::api_for;
+    use super::*;
+    use crate::codegen::finish::finish;
+    use crate::codegen::options::Stamp;
+
+    #[test]
+    fn structs_as_text_finish_as_their_tokens_do() {
+        let api = api_for(
+            "import \"unknwn.idl\";\n\
+             typedef struct tagPLAIN { DWORD a; LONG b; } PLAIN;\n\
+             typedef struct tagPOINTERS { void *pvRecord; IUnknown *pRecInfo; } POINTERS;\n\
+             typedef struct tagSHORT_ARRAY { ULONG ulCAT; BYTE pbATRI[768]; } SHORT_ARRAY;\n\
+             typedef struct tagNAMED { WCHAR name[32]; float weight; double more; } NAMED;\n\
+             #pragma pack(push, 1)\n\
+             typedef struct tagPACKED { BYTE b; DWORD d; WCHAR text[4]; } PACKED;\n\
+             #pragma pack(pop)\n\
+             typedef struct tagLONG_NAMES {\n\
+                 DWORD aFieldWithALongerName;\n\
+                 DWORD anotherFieldWithALongName;\n\
+             } LONG_NAMES;\n\
+             typedef struct tagTOO_LONG {\n\
+                 DWORD aFieldWithAVeryLongNameIndeedForTheDebugChain;\n\
+             } TOO_LONG;\n",
+        );
+        let stamp = Stamp::new("test", "test.idl");
+        let mut as_text = Vec::new();
+        for d in &api.decls {
+            let DeclKind::Struct(s) = &d.kind else {
+                continue;
+            };
+            let plan = Plan::of(&api, s);
+            let tokens = structure(d, s, &doc_attrs(&d.doc), &plan);
+            let Some(text) = structure_text(d, s, &d.doc, &plan) else {
+                // Its `.field(..)` line would be wider than the margin.
+                assert_eq!(d.name, "TOO_LONG");
+                continue;
+            };
+            let mut parts = Parts::default();
+            parts.text(&text);
+            assert_eq!(
+                finish(parts, &stamp).unwrap(),
+                finish(tokens, &stamp).unwrap(),
+                "{}",
+                d.name
+            );
+            as_text.push(d.name.as_str());
+        }
+        assert_eq!(as_text.len(), 6, "{as_text:?}");
     }
 }
