@@ -24,17 +24,17 @@ const SAFETY_WIDTH: usize = 89;
 /// Formats a file's runs (a token stream, or [`Parts`]), turns the comment markers into
 /// comments, and stamps it.
 pub(crate) fn finish(file: impl Into<Parts>, stamp: &Stamp) -> Result<String, String> {
-    let text = unparse(file.into())?;
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let runs = unparse(file.into())?;
+    let size: usize = runs.iter().map(String::len).sum();
+    let mut out = String::with_capacity(size + size / 8);
     out.push_str(&format!("// {}\n\n", stamp.text()));
-    let lines = lines_with_doc_comments(&text)?;
-    let mut i = 0;
-    let mut prev = "";
+    let mut lines = DocLines::new(runs.iter().flat_map(|run| run.lines()));
+    let mut prev = Cow::Borrowed("");
     // Whether the attribute being written is an inner one (`#![...]`, which ends the module's
     // header) rather than an outer one (which belongs to the item after it).
     let mut inner_attribute = false;
-    while i < lines.len() {
-        let line: &str = &lines[i];
+    while let Some(line) = lines.next() {
+        let line = line?;
         if line.starts_with("#!") {
             inner_attribute = true;
         } else if line.starts_with("#[") {
@@ -53,10 +53,12 @@ pub(crate) fn finish(file: impl Into<Parts>, stamp: &Stamp) -> Result<String, St
             // `safety_comment__!("text");` or `note_comment__!("text");`, possibly over
             // several lines.
             let mut call = String::from(trimmed);
-            while !call.trim_end().ends_with(");") && i + 1 < lines.len() {
-                i += 1;
+            while !call.trim_end().ends_with(");") {
+                let Some(next) = lines.next() else {
+                    break;
+                };
                 call.push(' ');
-                call.push_str(lines[i].trim());
+                call.push_str(next?.trim());
             }
             let text = match (call.find('"'), call.rfind('"')) {
                 (Some(a), Some(b)) if a < b => &call[a + 1..b],
@@ -72,17 +74,15 @@ pub(crate) fn finish(file: impl Into<Parts>, stamp: &Stamp) -> Result<String, St
                 out.push_str(chunk);
                 out.push('\n');
             }
-            prev = "//";
-            i += 1;
+            prev = Cow::Borrowed("//");
             continue;
         }
-        if needs_blank_line(prev, line, inner_attribute) {
+        if needs_blank_line(&prev, &line, inner_attribute) {
             out.push('\n');
         }
-        out.push_str(line);
+        out.push_str(&line);
         out.push('\n');
         prev = line;
-        i += 1;
     }
     Ok(out)
 }
@@ -92,29 +92,58 @@ pub(crate) fn finish(file: impl Into<Parts>, stamp: &Stamp) -> Result<String, St
 /// lines it stands for: prettyplease writes the attribute's text between `/**` and `*/`, its
 /// lines after the first without indentation, and each `///` line loses its trailing spaces,
 /// as prettyplease trims a one-line doc attribute's.
-fn lines_with_doc_comments(text: &str) -> Result<Vec<Cow<'_, str>>, String> {
-    let mut out = Vec::with_capacity(text.len() / 40);
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
+struct DocLines<'a, I: Iterator<Item = &'a str>> {
+    lines: I,
+    /// The `///` lines of a block not given yet.
+    pending: std::vec::IntoIter<String>,
+}
+
+impl<'a, I: Iterator<Item = &'a str>> DocLines<'a, I> {
+    fn new(lines: I) -> Self {
+        DocLines {
+            lines,
+            pending: Vec::new().into_iter(),
+        }
+    }
+
+    /// The `///` lines of the block that starts on `line` (its first line).
+    fn block(&mut self, line: &str) -> Result<Vec<String>, String> {
         let trimmed = line.trim_start();
-        let Some(mut rest) = trimmed.strip_prefix("/**") else {
-            out.push(Cow::Borrowed(line));
-            continue;
-        };
         let indent = &line[..line.len() - trimmed.len()];
+        let mut out = Vec::new();
+        let mut rest = &trimmed["/**".len()..];
         loop {
             let end = rest.find("*/");
             let content = end.map_or(rest, |at| &rest[..at]);
-            let content = content.trim_end_matches(' ');
-            out.push(Cow::Owned(format!("{indent}///{content}")));
+            out.push(format!("{indent}///{}", content.trim_end_matches(' ')));
             match end {
-                Some(at) if rest[at + 2..].trim().is_empty() => break,
+                Some(at) if rest[at + 2..].trim().is_empty() => return Ok(out),
                 Some(at) => return Err(format!("text after a doc comment: {}", &rest[at + 2..])),
-                None => rest = lines.next().ok_or("a doc comment without its end")?,
+                None => rest = self.lines.next().ok_or("a doc comment without its end")?,
             }
         }
     }
-    Ok(out)
+}
+
+impl<'a, I: Iterator<Item = &'a str>> Iterator for DocLines<'a, I> {
+    type Item = Result<Cow<'a, str>, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(line) = self.pending.next() {
+            return Some(Ok(Cow::Owned(line)));
+        }
+        let line = self.lines.next()?;
+        if !line.trim_start().starts_with("/**") {
+            return Some(Ok(Cow::Borrowed(line)));
+        }
+        match self.block(line) {
+            Ok(lines) => {
+                self.pending = lines.into_iter();
+                self.pending.next().map(|line| Ok(Cow::Owned(line)))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }
 }
 
 /// Files of fewer top-level token trees are printed on the calling thread: sending a piece to
@@ -130,7 +159,7 @@ const PARALLEL_PIECE_TREES: usize = 512;
 
 /// A file's runs printed: its token runs by prettyplease, in pieces (in parallel for a big
 /// file), its text runs as they are.
-fn unparse(parts: Parts) -> Result<String, String> {
+fn unparse(parts: Parts) -> Result<Vec<String>, String> {
     let runs: Vec<Run> = parts
         .into_vec()
         .into_iter()
@@ -189,11 +218,11 @@ fn unparse(parts: Parts) -> Result<String, String> {
         })
     };
     let mut printed = printed.into_iter().peekable();
-    let mut out = String::new();
+    let mut out = Vec::new();
     for (at, run) in runs.into_iter().enumerate() {
         let trees = match run {
             Run::Text(text) => {
-                out.push_str(&text);
+                out.push(text);
                 continue;
             }
             Run::Trees(trees) => trees,
@@ -213,7 +242,7 @@ fn unparse(parts: Parts) -> Result<String, String> {
                 .map_err(|e| format!("generated Rust does not parse: {e}"))?;
             text = prettyplease::unparse(&parsed);
         }
-        out.push_str(&text);
+        out.push(text);
     }
     Ok(out)
 }
@@ -343,11 +372,14 @@ mod tests {
         // In parallel, and on the calling thread.
         let big = sample_file(1000);
         assert!(trees(&big).len() >= PARALLEL_TREES);
-        assert_eq!(unparse(big.clone().into()).unwrap(), whole(&big));
+        assert_eq!(unparse(big.clone().into()).unwrap().concat(), whole(&big));
         let small = sample_file(200);
         assert!(trees(&small).len() < PARALLEL_TREES);
         assert!(pieces(&trees(&small), PIECE_TREES).len() > 1);
-        assert_eq!(unparse(small.clone().into()).unwrap(), whole(&small));
+        assert_eq!(
+            unparse(small.clone().into()).unwrap().concat(),
+            whole(&small)
+        );
     }
 
     #[test]
@@ -362,7 +394,7 @@ mod tests {
         let cut = pieces(&trees(&file), PIECE_TREES);
         assert_eq!(cut.len(), 2);
         assert!(syn::parse2::<syn::File>(cut[0].clone()).is_err());
-        assert_eq!(unparse(file.clone().into()).unwrap(), whole(&file));
+        assert_eq!(unparse(file.clone().into()).unwrap().concat(), whole(&file));
     }
 
     /// `finish` of items documented by [`doc_attrs`], without the stamp.
@@ -461,8 +493,14 @@ impl S {
 
     #[test]
     fn an_unterminated_doc_block_is_an_error() {
-        assert!(lines_with_doc_comments("/** open\nnever closed\n").is_err());
-        assert!(lines_with_doc_comments("/** a */ pub const X: u32 = 1;\n").is_err());
+        let lines =
+            |text: &'static str| DocLines::new(text.lines()).collect::<Result<Vec<_>, String>>();
+        assert!(lines("/** open\nnever closed\n").is_err());
+        assert!(lines("/** a */ pub const X: u32 = 1;\n").is_err());
+        assert_eq!(
+            lines("    /** a\n\n b  */\nfn f() {}\n").unwrap(),
+            ["    /// a", "    ///", "    /// b", "fn f() {}"]
+        );
     }
 
     #[test]
@@ -478,7 +516,7 @@ impl S {
         parts.text(text);
         parts.tokens(last.clone());
         let expected = format!("{}{text}{}", whole(&first), whole(&last));
-        assert_eq!(unparse(parts).unwrap(), expected);
+        assert_eq!(unparse(parts).unwrap().concat(), expected);
     }
 
     #[test]
