@@ -10,6 +10,7 @@ use super::super::abi::{Const, Decl, Enum};
 use super::super::parts::Parts;
 use super::super::rust_text::{MARGIN, doc_lines, ident as ident_text, line, ty as ty_text};
 use super::super::rust_tokens::*;
+use crate::model::Guid;
 
 /// The enumeration `d` (see the module's documentation); `doc` is its documentation.
 pub(super) fn enumeration(d: &Decl, e: &Enum, doc: &str) -> Parts {
@@ -35,6 +36,26 @@ pub(super) fn int_const(d: &Decl, c: &Const, doc: &str) -> Option<String> {
     item.push(';');
     line(&mut out, "", &item)?;
     Some(out)
+}
+
+/// A `GUID` constant `name` documented by `doc`, as text: its one-line form never fits, and
+/// its first line has nowhere to break.
+pub(super) fn guid(name: &str, doc: &str, guid: &Guid) -> Parts {
+    let mut out = String::with_capacity(256);
+    guid_text(&mut out, name, doc, guid);
+    let mut parts = Parts::default();
+    parts.text(&out);
+    parts
+}
+
+/// Appends the text of [`guid`].
+pub(super) fn guid_text(out: &mut String, name: &str, doc: &str, guid: &Guid) {
+    doc_lines(out, "", doc);
+    out.push_str("pub const ");
+    out.push_str(name);
+    out.push_str(": windows_core::GUID = windows_core::GUID::from_u128(\n    ");
+    out.push_str(&guid_u128(guid));
+    out.push_str(",\n);\n");
 }
 
 /// The text of [`int_lit`].

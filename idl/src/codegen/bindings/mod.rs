@@ -33,6 +33,7 @@ mod method_text;
 mod methods;
 mod owner;
 mod structs;
+mod type_items;
 mod vtable;
 
 /// Generates the Rust bindings of `api`: one self-contained module.
@@ -205,6 +206,16 @@ impl Emitter<'_> {
             DeclKind::Interface(i) => return self.interface(d, i, &doc_with_origin(d)),
             DeclKind::Enum(e) => return consts::enumeration(d, e, &doc_with_origin(d)),
             DeclKind::Struct(s) => return self.aggregate(d, s, &doc_with_origin(d)),
+            DeclKind::Handle => return type_items::handle(&d.name, &doc_with_origin(d)),
+            DeclKind::Alias(ty) => return type_items::alias(&d.name, &doc_with_origin(d), ty),
+            DeclKind::GuidConst(g) => {
+                let name = method_text::ident_string(&d.name);
+                return consts::guid(&name, &doc_with_origin(d), g);
+            }
+            DeclKind::Class(c) => {
+                let name = format!("CLSID_{}", d.name);
+                return consts::guid(&name, &self.class_doc(d, c), &c.clsid);
+            }
             DeclKind::Const(c) if c.ty.resolved() != &Ty::Hresult => {
                 if let Some(text) = consts::int_const(d, c, &doc_with_origin(d)) {
                     let mut parts = Parts::default();
@@ -253,39 +264,7 @@ impl Emitter<'_> {
         match &d.kind {
             DeclKind::Struct(_) => unreachable!("decl_tokens: structs are parts"),
             DeclKind::Enum(e) => consts::enumeration_tokens(&name, e, &doc),
-            DeclKind::Handle => quote! {
-                #doc
-                #[repr(transparent)]
-                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-                pub struct #name(pub *mut c_void);
-
-                impl Default for #name {
-                    fn default() -> Self {
-                        Self(core::ptr::null_mut())
-                    }
-                }
-
-                impl #name {
-                    /// Whether the handle is null.
-                    pub fn is_null(&self) -> bool {
-                        self.0.is_null()
-                    }
-                }
-            },
-            DeclKind::Alias(ty) => {
-                let ty = rust_ty(ty);
-                quote! {
-                    #doc
-                    pub type #name = #ty;
-                }
-            }
-            DeclKind::GuidConst(guid) => {
-                let value = guid_expr(guid);
-                quote! {
-                    #doc
-                    pub const #name: windows_core::GUID = #value;
-                }
-            }
+            DeclKind::Handle | DeclKind::Alias(_) => unreachable!("decl_tokens: types are parts"),
             DeclKind::Literal(literal) => {
                 let (ty, value) = literal_tokens(literal);
                 quote! {
@@ -320,41 +299,40 @@ impl Emitter<'_> {
                 }
             }
             DeclKind::Interface(_) => unreachable!("decl_tokens: interfaces are parts"),
-            DeclKind::Class(c) => {
-                let clsid = format_ident!("CLSID_{}", d.name);
-                let value = guid_expr(&c.clsid);
-                let mut text = doc_with_origin(d);
-                if !c.interfaces.is_empty() {
-                    // A link only to an interface these bindings declare.
-                    let list: Vec<String> = c
-                        .interfaces
-                        .iter()
-                        .map(|i| {
-                            if self.known_interface(i) {
-                                format!("[`{i}`]")
-                            } else {
-                                format!("`{i}`")
-                            }
-                        })
-                        .collect();
-                    let sentence = format!(
-                        "The class identifier of `{}`, which implements {}.",
-                        d.name,
-                        list.join(", ")
-                    );
-                    text.push_str("\n\n");
-                    text.push_str(&wrap(&sentence, 92).join("\n"));
-                }
-                let doc = doc_attrs(&text);
-                quote! {
-                    #doc
-                    pub const #clsid: windows_core::GUID = #value;
-                }
+            DeclKind::GuidConst(_) | DeclKind::Class(_) => {
+                unreachable!("decl_tokens: GUID constants are parts")
             }
             DeclKind::CppQuote(_) | DeclKind::Skipped(_) => {
                 unreachable!("decl: handled before the name is made")
             }
         }
+    }
+
+    /// The documentation of the `CLSID_` constant of class `d`.
+    fn class_doc(&self, d: &Decl, c: &super::abi::Class) -> String {
+        let mut text = doc_with_origin(d);
+        if !c.interfaces.is_empty() {
+            // A link only to an interface these bindings declare.
+            let list: Vec<String> = c
+                .interfaces
+                .iter()
+                .map(|i| {
+                    if self.known_interface(i) {
+                        format!("[`{i}`]")
+                    } else {
+                        format!("`{i}`")
+                    }
+                })
+                .collect();
+            let sentence = format!(
+                "The class identifier of `{}`, which implements {}.",
+                d.name,
+                list.join(", ")
+            );
+            text.push_str("\n\n");
+            text.push_str(&wrap(&sentence, 92).join("\n"));
+        }
+        text
     }
 
     /// The private helpers that the generated items call.

@@ -12,6 +12,7 @@ use super::super::abi::{Decl, Interface};
 use super::super::parts::Parts;
 use super::super::rust_text::{chain, doc_lines, ident as ident_text, line, safety_marker};
 use super::super::rust_tokens::*;
+use super::consts::guid_text;
 use super::methods::interface_path;
 
 /// The owner items of interface `d` (see the module's documentation); `doc` is its
@@ -80,13 +81,7 @@ fn text(d: &Decl, i: &Interface, doc: &str, texts: &Texts) -> Option<String> {
     let iid = i.iid_name(&d.name);
     let mut out = String::with_capacity(2048 + 1024 * i.ancestors.len());
 
-    // The IID: its one-line form never fits, and its first line has nowhere to break.
-    doc_lines(&mut out, "", &texts.iid_doc);
-    out.push_str("pub const ");
-    out.push_str(&iid);
-    out.push_str(": windows_core::GUID = windows_core::GUID::from_u128(\n    ");
-    out.push_str(&guid_u128(&i.iid));
-    out.push_str(",\n);\n");
+    guid_text(&mut out, &iid, &texts.iid_doc, &i.iid);
 
     doc_lines(&mut out, "", doc);
     out.push_str("#[repr(transparent)]\n#[derive(Clone)]\n");
