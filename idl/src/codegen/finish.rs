@@ -1,13 +1,14 @@
-//! The finishing step every Rust generator shares: format the tokens with prettyplease, turn
-//! the `safety_comment__!("...")` markers into `// SAFETY:` comments wrapped to the width of
-//! the file, separate items with blank lines, and stamp the file.
+//! The finishing step every Rust generator shares: format the tokens with prettyplease (the
+//! items a generator wrote as text already, see [`Parts`], are copied), turn the
+//! `safety_comment__!("...")` markers into `// SAFETY:` comments wrapped to the width of the
+//! file, separate items with blank lines, and stamp the file.
 //!
-//! Parsing the tokens back (syn) and printing them (prettyplease) is most of a generator's
-//! time (0.6 of `mshtml.idl`'s 1.2 s), so the file is cut into runs of whole top-level items,
-//! parsed and printed one by one (smaller buffers for syn: faster even on one thread), on the
-//! front end's threads for a big file, then joined: prettyplease prints each top-level item on
-//! its own lines, whatever comes before or after it, so the text is the same as the whole
-//! file's.
+//! Parsing tokens back (syn) and printing them (prettyplease) costs most of the time of the
+//! items that are still tokens, so each run of tokens is cut into pieces of whole top-level
+//! items, parsed and printed one by one (smaller buffers for syn: faster even on one thread),
+//! on the front end's threads for a big file, then joined: prettyplease prints each top-level
+//! item on its own lines, whatever comes before or after it, so the text is the same as the
+//! whole file's.
 
 use std::borrow::Cow;
 

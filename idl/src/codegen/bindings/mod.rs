@@ -13,9 +13,13 @@
 //!   [`ParamRole`](super::abi::ParamRole)); otherwise it is an `unsafe fn` over the raw ABI.
 //! - Classes: `CLSID_X`.
 //!
-//! The output is formatted with prettyplease. Token streams cannot carry comments, so the
-//! generator writes `safety_comment__!("...")` markers that `finish` turns into
-//! `// SAFETY: ...` lines.
+//! The output reads as prettyplease prints it. The frequent items (vtables, interface types
+//! and their impls, methods whose body is one call of their slot, structs, unions, enums,
+//! constants, handles, aliases) are written as that text directly, byte for byte what
+//! prettyplease prints for their tokens (checked by the tests and on the 261 files of the Wine
+//! corpus), which is most of the speed of the generator; the others are tokens, which
+//! prettyplease prints. Token streams cannot carry comments, so the generator writes
+//! `safety_comment__!("...")` markers that `finish` turns into `// SAFETY: ...` lines.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
