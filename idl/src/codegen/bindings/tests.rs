@@ -162,3 +162,37 @@ fn function_pointers_bit_fields_and_literals_in_rust_and_c() {
         "{c}"
     );
 }
+
+/// The bindings of a real IDL file read as prettyplease prints them: every item written as
+/// text is what prettyplease prints for the text's own tokens.
+#[test]
+fn the_text_items_of_real_files_are_what_prettyplease_prints() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("mobsync.idl"), root.join("syncmgr.idl")];
+    // Wine's larger files too, where the corpus is installed.
+    let wine = crate::wine_idl_root().join("windows");
+    files.extend(
+        ["objidl.idl", "ocidl.idl", "shobjidl.idl"]
+            .iter()
+            .map(|f| wine.join(f))
+            .filter(|p| p.is_file()),
+    );
+    for file in files {
+        let mut session = Session::new(Options {
+            include_dirs: vec![root.join("include"), wine.clone()],
+            ..Options::default()
+        });
+        let id = session.load_file(&file).unwrap_or_else(|d| panic!("{d}"));
+        let api = Api::from_compilation(&session.into_compilation(vec![id]))
+            .unwrap_or_else(|d| panic!("{d}"));
+        let opts = crate::codegen::test_options::bindings();
+        let as_text = generate(&api, &opts).expect("generates");
+        let all_tokens = parts(&api, &opts, false).into_tokens();
+        let printed = finish(all_tokens, &opts.stamp).expect("prints");
+        assert!(
+            as_text == printed,
+            "{}: the text items differ",
+            file.display()
+        );
+    }
+}
