@@ -514,7 +514,7 @@ impl S {
         );
         let text = "pub const T: u32 = 0;\n";
         let mut parts = Parts::from(first.clone());
-        parts.text(text);
+        parts.text(text.to_string());
         parts.tokens(last.clone());
         let expected = format!("{}{text}{}", whole(&first), whole(&last));
         assert_eq!(unparse(parts).unwrap().concat(), expected);

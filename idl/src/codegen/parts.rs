@@ -18,7 +18,7 @@ pub(crate) enum Part {
     Text(String),
 }
 
-/// The runs of a file, in order; adjacent runs of the same kind are merged.
+/// The runs of a file, in order; adjacent runs of tokens are merged.
 #[derive(Default)]
 pub(crate) struct Parts(Vec<Part>);
 
@@ -34,14 +34,11 @@ impl Parts {
         }
     }
 
-    /// Appends items as text (see [`Part::Text`]).
-    pub(crate) fn text(&mut self, text: &str) {
-        if text.is_empty() {
-            return;
-        }
-        match self.0.last_mut() {
-            Some(Part::Text(run)) => run.push_str(text),
-            _ => self.0.push(Part::Text(text.to_string())),
+    /// Appends items as text (see [`Part::Text`]), as a run of their own: texts are not
+    /// copied into one (`finish` reads them in turn).
+    pub(crate) fn text(&mut self, text: String) {
+        if !text.is_empty() {
+            self.0.push(Part::Text(text));
         }
     }
 
@@ -50,7 +47,7 @@ impl Parts {
         for part in other.0 {
             match part {
                 Part::Tokens(tokens) => self.tokens(tokens),
-                Part::Text(text) => self.text(&text),
+                Part::Text(text) => self.text(text),
             }
         }
     }
@@ -94,7 +91,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn runs_of_one_kind_merge_and_read_back_as_tokens() {
+    fn token_runs_merge_and_all_read_back_as_tokens() {
         let mut parts = Parts::default();
         parts.tokens(quote!(
             pub const A: u32 = 1;
@@ -102,15 +99,16 @@ mod tests {
         parts.tokens(quote!(
             pub const B: u32 = 2;
         ));
-        parts.text("/// C.\npub const C: u32 = 3;\n");
-        parts.text("pub const D: u32 = 4;\n");
+        parts.text("/// C.\npub const C: u32 = 3;\n".to_string());
+        parts.text("pub const D: u32 = 4;\n".to_string());
+        parts.text(String::new());
         parts.tokens(TokenStream::new());
         let mut tail = Parts::default();
         tail.tokens(quote!(
             pub const E: u32 = 5;
         ));
         parts.append(tail);
-        assert_eq!(parts.0.len(), 3);
+        assert_eq!(parts.0.len(), 4);
         let expected = quote! {
             pub const A: u32 = 1;
             pub const B: u32 = 2;
@@ -125,7 +123,7 @@ mod tests {
     #[test]
     fn text_that_is_not_tokens_reads_back_as_a_compile_error() {
         let mut parts = Parts::default();
-        parts.text("pub const A: u32 = (1;\n");
+        parts.text("pub const A: u32 = (1;\n".to_string());
         let tokens = parts.into_tokens().to_string();
         assert!(tokens.starts_with("compile_error !"), "{tokens}");
     }

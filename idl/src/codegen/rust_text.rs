@@ -38,20 +38,51 @@ pub(crate) fn line(out: &mut String, indent: &str, text: &str) -> Option<()> {
     Some(())
 }
 
+/// One call of a chain: `head(args)`, as `.field("a", &self.a)` (the first one is
+/// `f.debug_struct("X")`).
+pub(crate) struct Call {
+    pub(crate) head: String,
+    pub(crate) args: Vec<String>,
+}
+
+impl Call {
+    pub(crate) fn new(head: impl Into<String>, args: Vec<String>) -> Call {
+        Call {
+            head: head.into(),
+            args,
+        }
+    }
+
+    fn flat(&self) -> String {
+        format!("{}({})", self.head, self.args.join(", "))
+    }
+}
+
 /// Appends a chain of calls (`f.debug_struct("X")`, `.field(..)`, ..., `.finish()`) that is a
-/// block's last expression at `indent`: on one line when it fits, else the first part on the
-/// line and each call on its own line, indented once more.
-pub(crate) fn chain(out: &mut String, indent: &str, parts: &[String]) -> Option<()> {
-    let flat = indent.len() + parts.iter().map(String::len).sum::<usize>();
-    if flat <= MARGIN {
+/// block's last expression at `indent`: on one line when it fits, else the first call on the
+/// line and each other call on its own line, indented once more, its arguments one per line
+/// when the call does not fit either.
+pub(crate) fn chain(out: &mut String, indent: &str, calls: &[Call]) -> Option<()> {
+    let flat: Vec<String> = calls.iter().map(Call::flat).collect();
+    if indent.len() + flat.iter().map(String::len).sum::<usize>() <= MARGIN {
         out.push_str(indent);
-        parts.iter().for_each(|part| out.push_str(part));
+        flat.iter().for_each(|call| out.push_str(call));
         out.push('\n');
         return Some(());
     }
     let inner = format!("{indent}    ");
-    for (n, part) in parts.iter().enumerate() {
-        line(out, if n == 0 { indent } else { &inner }, part)?;
+    let args = format!("{inner}    ");
+    for (n, (call, text)) in calls.iter().zip(&flat).enumerate() {
+        let at = if n == 0 { indent } else { &inner };
+        if n == 0 || at.len() + text.len() <= MARGIN || call.args.is_empty() {
+            line(out, at, text)?;
+            continue;
+        }
+        line(out, at, &format!("{}(", call.head))?;
+        for arg in &call.args {
+            line(out, &args, &format!("{arg},"))?;
+        }
+        line(out, at, ")")?;
     }
     Some(())
 }

@@ -16,7 +16,7 @@ use crate::model::Guid;
 pub(super) fn enumeration(d: &Decl, e: &Enum, doc: &str) -> Parts {
     let mut parts = Parts::default();
     match enumeration_text(d, e, doc) {
-        Some(text) => parts.text(&text),
+        Some(text) => parts.text(text),
         None => parts.tokens(enumeration_tokens(&ident(&d.name), e, &doc_attrs(doc))),
     }
     parts
@@ -44,7 +44,7 @@ pub(super) fn guid(name: &str, doc: &str, guid: &Guid) -> Parts {
     let mut out = String::with_capacity(256);
     guid_text(&mut out, name, doc, guid);
     let mut parts = Parts::default();
-    parts.text(&out);
+    parts.text(out);
     parts
 }
 
@@ -160,7 +160,7 @@ mod tests {
                 _ => continue,
             };
             let mut parts = Parts::default();
-            parts.text(&text.expect("fits the rules"));
+            parts.text(text.expect("fits the rules"));
             assert_eq!(
                 finish(parts, &stamp).unwrap(),
                 finish(tokens, &stamp).unwrap(),

@@ -217,7 +217,7 @@ pub(super) fn impl_block(name: &str, methods: Vec<MethodItem>) -> Parts {
                 }
                 out.push_str("}\n");
                 let mut parts = Parts::default();
-                parts.text(&out);
+                parts.text(out);
                 return parts;
             }
         }

@@ -223,7 +223,7 @@ impl Emitter<'_> {
             DeclKind::Const(c) if c.ty.resolved() != &Ty::Hresult => {
                 if let Some(text) = consts::int_const(d, c, &doc_with_origin(d)) {
                     let mut parts = Parts::default();
-                    parts.text(&text);
+                    parts.text(text);
                     return parts;
                 }
             }

@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 
 use super::super::abi::{Decl, Interface};
 use super::super::parts::Parts;
-use super::super::rust_text::{chain, doc_lines, ident as ident_text, line, safety_marker};
+use super::super::rust_text::{Call, chain, doc_lines, ident as ident_text, line, safety_marker};
 use super::super::rust_tokens::*;
 use super::consts::guid_text;
 use super::methods::interface_path;
@@ -21,7 +21,7 @@ pub(super) fn owner(d: &Decl, i: &Interface, doc: &str) -> Parts {
     let texts = Texts::of(d);
     let mut parts = Parts::default();
     match text(d, i, doc, &texts) {
-        Some(text) => parts.text(&text),
+        Some(text) => parts.text(text),
         None => parts.tokens(tokens(d, i, doc, &texts)),
     }
     parts
@@ -111,9 +111,12 @@ fn text(d: &Decl, i: &Interface, doc: &str, texts: &Texts) -> Option<String> {
     )?;
     out.push_str("    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {\n");
     let calls = [
-        format!("f.debug_tuple(\"{}\")", d.name),
-        ".field(&windows_core::Interface::as_raw(self))".to_string(),
-        ".finish()".to_string(),
+        Call::new("f.debug_tuple", vec![format!("\"{}\"", d.name)]),
+        Call::new(
+            ".field",
+            vec!["&windows_core::Interface::as_raw(self)".to_string()],
+        ),
+        Call::new(".finish", vec![]),
     ];
     chain(&mut out, "        ", &calls)?;
     out.push_str("    }\n}\n");
@@ -279,7 +282,7 @@ mod tests {
             let printed = finish(tokens(d, i, &d.doc, &texts), &stamp).unwrap();
             if let Some(text) = text(d, i, &d.doc, &texts) {
                 let mut parts = Parts::default();
-                parts.text(&text);
+                parts.text(text);
                 assert_eq!(finish(parts, &stamp).unwrap(), printed, "{}", d.name);
                 as_text.push(d.name.as_str());
             }

@@ -40,7 +40,7 @@ pub(super) fn handle(decl_name: &str, doc: &str) -> Parts {
         "\n    /// Whether the handle is null.\n    pub fn is_null(&self) -> bool {\n        \
          self.0.is_null()\n    }\n}\n",
     );
-    parts.text(&out);
+    parts.text(out);
     parts
 }
 
@@ -81,7 +81,7 @@ pub(super) fn alias(name: &str, doc: &str, ty: &Ty) -> Parts {
         line(&mut out, "", &item)
     });
     match text {
-        Some(()) => parts.text(&out),
+        Some(()) => parts.text(out),
         None => {
             let (doc, name, ty) = (
                 super::super::rust_tokens::doc_attrs(doc),

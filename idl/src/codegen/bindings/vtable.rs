@@ -11,7 +11,9 @@ use quote::{format_ident, quote};
 
 use super::super::abi::{Decl, Interface, Method, Ty};
 use super::super::parts::Parts;
-use super::super::rust_text::{MARGIN, chain, doc_lines, ident as ident_text, line, ty as ty_text};
+use super::super::rust_text::{
+    Call, MARGIN, chain, doc_lines, ident as ident_text, line, ty as ty_text,
+};
 use super::super::rust_tokens::*;
 use super::Emitter;
 use super::methods::ret_ty;
@@ -35,7 +37,7 @@ impl Emitter<'_> {
         let (doc, base) = heading(d, i, unknown);
         let mut parts = Parts::default();
         match text(d, i, &doc, base.as_ref()) {
-            Some(text) => parts.text(&text),
+            Some(text) => parts.text(text),
             None => parts.tokens(self.vtable_tokens(d, i, &doc, base.as_ref())),
         }
         parts
@@ -176,14 +178,13 @@ fn text(d: &Decl, i: &Interface, doc: &str, base: Option<&Base>) -> Option<Strin
         &format!("impl core::fmt::Debug for {vtbl} {{"),
     )?;
     out.push_str("    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {\n");
-    let mut calls = vec![format!("f.debug_struct(\"{vtbl}\")")];
+    let mut calls = vec![Call::new("f.debug_struct", vec![format!("\"{vtbl}\"")])];
     for m in &i.methods {
-        let mut call = format!(".field(\"{}\", &self.", m.name);
-        ident_text(&mut call, &m.name);
-        call.push(')');
-        calls.push(call);
+        let mut value = String::from("&self.");
+        ident_text(&mut value, &m.name);
+        calls.push(Call::new(".field", vec![format!("\"{}\"", m.name), value]));
     }
-    calls.push(".finish_non_exhaustive()".to_string());
+    calls.push(Call::new(".finish_non_exhaustive", vec![]));
     chain(&mut out, INNER, &calls)?;
     out.push_str("    }\n}\n");
     Some(out)
