@@ -120,20 +120,8 @@ impl Names {
 
 /// The RDL spelling of a primitive. C's plain `char` is signed on Windows.
 pub(super) fn prim(p: Prim) -> &'static str {
-    match p {
-        Prim::Char | Prim::I8 => "i8",
-        Prim::U8 => "u8",
-        Prim::I16 => "i16",
-        Prim::U16 | Prim::WChar => "u16",
-        Prim::I32 => "i32",
-        Prim::U32 => "u32",
-        Prim::I64 => "i64",
-        Prim::U64 => "u64",
-        Prim::ISize => "isize",
-        Prim::USize => "usize",
-        Prim::F32 => "f32",
-        Prim::F64 => "f64",
-    }
+    // RDL spells primitives as Rust does.
+    super::super::rust_tokens::prim_name(p)
 }
 
 /// An IDL name as an RDL identifier: raw (`r#type`) when it is a Rust keyword, with a `_`
