@@ -38,6 +38,39 @@ pub(crate) fn line(out: &mut String, indent: &str, text: &str) -> Option<()> {
     Some(())
 }
 
+/// Appends `head`, the `items` separated by `, ` and `tail` as one line at `indent` when it
+/// fits, else broken as prettyplease breaks a parenthesized list: `head` on its line, each item
+/// on its own line at `item_indent` followed by a comma, and `tail` on its line at
+/// `tail_indent`. `None` when a broken line is still too wide.
+pub(crate) fn list(
+    out: &mut String,
+    indent: &str,
+    head: &str,
+    items: &[&str],
+    tail: &str,
+    item_indent: &str,
+    tail_indent: &str,
+) -> Option<()> {
+    let joined = items
+        .iter()
+        .map(|i| i.len() + 2)
+        .sum::<usize>()
+        .saturating_sub(2);
+    if indent.len() + head.len() + joined + tail.len() <= MARGIN {
+        out.push_str(indent);
+        out.push_str(head);
+        out.push_str(&items.join(", "));
+        out.push_str(tail);
+        out.push('\n');
+        return Some(());
+    }
+    line(out, indent, head)?;
+    for item in items {
+        line(out, item_indent, &format!("{item},"))?;
+    }
+    line(out, tail_indent, tail)
+}
+
 /// One call of a chain: `head(args)`, as `.field("a", &self.a)` (the first one is
 /// `f.debug_struct("X")`).
 pub(crate) struct Call {
@@ -73,16 +106,20 @@ pub(crate) fn chain(out: &mut String, indent: &str, calls: &[Call]) -> Option<()
     let inner = format!("{indent}    ");
     let args = format!("{inner}    ");
     for (n, (call, text)) in calls.iter().zip(&flat).enumerate() {
-        let at = if n == 0 { indent } else { &inner };
-        if n == 0 || at.len() + text.len() <= MARGIN || call.args.is_empty() {
-            line(out, at, text)?;
+        if n == 0 || call.args.is_empty() {
+            line(out, if n == 0 { indent } else { &inner }, text)?;
             continue;
         }
-        line(out, at, &format!("{}(", call.head))?;
-        for arg in &call.args {
-            line(out, &args, &format!("{arg},"))?;
-        }
-        line(out, at, ")")?;
+        let items: Vec<&str> = call.args.iter().map(String::as_str).collect();
+        list(
+            out,
+            &inner,
+            &format!("{}(", call.head),
+            &items,
+            ")",
+            &args,
+            &inner,
+        )?;
     }
     Some(())
 }

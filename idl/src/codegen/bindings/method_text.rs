@@ -8,7 +8,7 @@ use quote::quote;
 
 use super::super::abi::{Method, Ty};
 use super::super::parts::Parts;
-use super::super::rust_text::{MARGIN, doc_lines, ident as ident_text, line, safety_marker};
+use super::super::rust_text::{doc_lines, ident as ident_text, line, list, safety_marker};
 use super::super::rust_tokens::ident;
 
 pub(super) use super::super::rust_text::ty as ty_text;
@@ -113,19 +113,7 @@ pub(super) fn method(m: &Method, doc: &str, safety: &str, shape: &Shape) -> Opti
     }
     tail.push_str(" {");
     // The signature: on one line when it fits, else one parameter per line.
-    if METHOD.len() + head.len() + joined_len(&params) + tail.len() <= MARGIN {
-        out.push_str(METHOD);
-        out.push_str(&head);
-        out.push_str(&params.join(", "));
-        out.push_str(&tail);
-        out.push('\n');
-    } else {
-        line(&mut out, METHOD, &head)?;
-        for param in &params {
-            line(&mut out, BODY, &format!("{param},"))?;
-        }
-        line(&mut out, METHOD, &tail)?;
-    }
+    list(&mut out, METHOD, &head, &params, &tail, BODY, METHOD)?;
     for statement in &shape.before {
         line(&mut out, BODY, statement)?;
     }
@@ -147,21 +135,7 @@ pub(super) fn method(m: &Method, doc: &str, safety: &str, shape: &Shape) -> Opti
     let mut args = Vec::with_capacity(shape.args.len() + 1);
     args.push("windows_core::Interface::as_raw(self)");
     args.extend(shape.args.iter().map(String::as_str));
-    let closing = ")";
-    if ARGS.len() + slot.len() + joined_len(&args) + closing.len() <= MARGIN {
-        out.push_str(ARGS);
-        out.push_str(&slot);
-        out.push_str(&args.join(", "));
-        out.push_str(closing);
-        out.push('\n');
-    } else {
-        line(&mut out, ARGS, &slot)?;
-        for arg in &args {
-            line(&mut out, ARGS, &format!("{arg},"))?;
-        }
-        out.push_str(CALL);
-        out.push_str(")\n");
-    }
+    list(&mut out, ARGS, &slot, &args, ")", ARGS, CALL)?;
     out.push_str(BODY);
     out.push_str(if bound { "};\n" } else { "}\n" });
     for after in &shape.after {
@@ -175,15 +149,6 @@ pub(super) fn method(m: &Method, doc: &str, safety: &str, shape: &Shape) -> Opti
     out.push_str(METHOD);
     out.push_str("}\n");
     Some(out)
-}
-
-/// The length of `items` joined with `", "`.
-fn joined_len(items: &[&str]) -> usize {
-    items
-        .iter()
-        .map(|i| i.len() + 2)
-        .sum::<usize>()
-        .saturating_sub(2)
 }
 
 /// `impl Name { methods }`: as tokens when no method is text; else as text, the token

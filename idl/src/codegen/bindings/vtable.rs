@@ -12,7 +12,7 @@ use quote::{format_ident, quote};
 use super::super::abi::{Decl, Interface, Method, Ty};
 use super::super::parts::Parts;
 use super::super::rust_text::{
-    Call, MARGIN, chain, doc_lines, ident as ident_text, line, ty as ty_text,
+    Call, chain, doc_lines, ident as ident_text, line, list, ty as ty_text,
 };
 use super::super::rust_tokens::*;
 use super::Emitter;
@@ -190,8 +190,8 @@ fn text(d: &Decl, i: &Interface, doc: &str, base: Option<&Base>) -> Option<Strin
     Some(out)
 }
 
-/// Appends the field of a supported slot: its function type on one line when it fits, else
-/// one parameter per line.
+/// Appends the field of a slot: its function type on one line when it fits, else one
+/// parameter per line (an unsupported slot: the address placeholder).
 fn slot_text(out: &mut String, m: &Method) -> Option<()> {
     let mut head = String::from("pub ");
     ident_text(&mut head, &m.name);
@@ -213,24 +213,16 @@ fn slot_text(out: &mut String, m: &Method) -> Option<()> {
         ret.push_str(" -> ");
         ty_text(&mut ret, &m.ret)?;
     }
-    let flat = FIELD.len() + head.len() + params.iter().map(|p| p.len() + 2).sum::<usize>() - 2
-        + 1
-        + ret.len()
-        + 1;
-    if flat <= MARGIN {
-        out.push_str(FIELD);
-        out.push_str(&head);
-        out.push_str(&params.join(", "));
-        out.push(')');
-        out.push_str(&ret);
-        out.push_str(",\n");
-        return Some(());
-    }
-    line(out, FIELD, &head)?;
-    for param in &params {
-        line(out, INNER, &format!("{param},"))?;
-    }
-    line(out, FIELD, &format!("){ret},"))
+    let params: Vec<&str> = params.iter().map(String::as_str).collect();
+    list(
+        out,
+        FIELD,
+        &head,
+        &params,
+        &format!("){ret},"),
+        INNER,
+        FIELD,
+    )
 }
 
 #[cfg(test)]
