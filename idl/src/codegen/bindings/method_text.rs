@@ -24,7 +24,7 @@ pub(super) enum MethodItem {
 /// Indentation of a method, of its body, of the call inside `unsafe { }`, and of the call's
 /// broken lines.
 const METHOD: &str = "    ";
-const BODY: &str = "        ";
+pub(super) const BODY: &str = "        ";
 const CALL: &str = "            ";
 const ARGS: &str = "                ";
 

@@ -8,7 +8,9 @@ use quote::{format_ident, quote};
 use super::super::abi::{Method, ParamRole, Ty};
 use super::super::rust_text::{MARGIN, zero as zero_text};
 use super::super::rust_tokens::*;
-use super::method_text::{Line, MethodItem, Shape, ident_string, method as method_text, ty_text};
+use super::method_text::{
+    BODY, Line, MethodItem, Shape, ident_string, method as method_text, ty_text,
+};
 use super::*;
 
 /// The Rust path of an interface type.
@@ -507,8 +509,9 @@ fn plain_shape(m: &Method, mode: Mode) -> Option<(Shape, bool)> {
                 post.push(Line::Safety(4, TAKE_OVER));
                 // `unsafe { .. }` on one line when it fits, else the call on its own line.
                 let call = format!("<{ty} as windows_core::Interface>::from_raw({raw})");
-                if BLOCK.len() + 9 + call.len() + 2 <= MARGIN {
-                    post.push(Line::Code(format!("    unsafe {{ {call} }}")));
+                let one_line = format!("    unsafe {{ {call} }}");
+                if BODY.len() + one_line.len() <= MARGIN {
+                    post.push(Line::Code(one_line));
                 } else {
                     post.push(Line::Code("    unsafe {".to_string()));
                     post.push(Line::Code(format!("        {call}")));
@@ -540,15 +543,12 @@ fn plain_shape(m: &Method, mode: Mode) -> Option<(Shape, bool)> {
     Some((shape, uses_pointer))
 }
 
-/// The indentation of a block inside a method's body.
-const BLOCK: &str = "            ";
-
 /// Why taking over an out interface is sound.
 const TAKE_OVER: &str = "on success the callee stored an owned reference of the requested \
                          interface (or null), which we take over exactly once.";
 
 /// The text of [`interface_path`].
-fn interface_path_text(name: &str) -> String {
+pub(super) fn interface_path_text(name: &str) -> String {
     if name == "IUnknown" {
         "windows_core::IUnknown".to_string()
     } else {

@@ -13,7 +13,7 @@ use super::super::parts::Parts;
 use super::super::rust_text::{Call, chain, doc_lines, ident as ident_text, line, safety_marker};
 use super::super::rust_tokens::*;
 use super::consts::guid_text;
-use super::methods::interface_path;
+use super::methods::{interface_path, interface_path_text};
 
 /// The owner items of interface `d` (see the module's documentation); `doc` is its
 /// documentation.
@@ -59,17 +59,6 @@ impl Texts {
             "the vtable of {name} starts with the vtable of {ancestor}, so the owned reference \
              is also a valid {ancestor} reference."
         )
-    }
-}
-
-/// The Rust path of an interface type, as text.
-fn path_text(name: &str) -> String {
-    if name == "IUnknown" {
-        "windows_core::IUnknown".to_string()
-    } else {
-        let mut path = String::new();
-        ident_text(&mut path, name);
-        path
     }
 }
 
@@ -122,7 +111,7 @@ fn text(d: &Decl, i: &Interface, doc: &str, texts: &Texts) -> Option<String> {
     out.push_str("    }\n}\n");
 
     if let Some(base) = i.base.as_deref() {
-        let parent = path_text(base);
+        let parent = interface_path_text(base);
         line(
             &mut out,
             "",
@@ -137,7 +126,7 @@ fn text(d: &Decl, i: &Interface, doc: &str, texts: &Texts) -> Option<String> {
     }
 
     for a in &i.ancestors {
-        let ancestor = path_text(a);
+        let ancestor = interface_path_text(a);
         let safety = Texts::ancestor(&d.name, a);
         let can_into = format!("impl windows_core::imp::CanInto<{ancestor}> for {name} {{}}");
         line(&mut out, "", &can_into)?;
