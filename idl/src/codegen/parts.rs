@@ -42,6 +42,17 @@ impl Parts {
         }
     }
 
+    /// An item written as `text` when its writer could, else as the `tokens` its writer
+    /// stands in for.
+    pub(crate) fn text_or(text: Option<String>, tokens: impl FnOnce() -> TokenStream) -> Parts {
+        let mut parts = Parts::default();
+        match text {
+            Some(text) => parts.text(text),
+            None => parts.tokens(tokens()),
+        }
+        parts
+    }
+
     /// Appends another file's runs.
     pub(crate) fn append(&mut self, other: Parts) {
         for part in other.0 {

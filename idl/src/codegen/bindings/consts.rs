@@ -14,12 +14,9 @@ use crate::model::Guid;
 
 /// The enumeration `d` (see the module's documentation); `doc` is its documentation.
 pub(super) fn enumeration(d: &Decl, e: &Enum, doc: &str) -> Parts {
-    let mut parts = Parts::default();
-    match enumeration_text(d, e, doc) {
-        Some(text) => parts.text(text),
-        None => parts.tokens(enumeration_tokens(&ident(&d.name), e, &doc_attrs(doc))),
-    }
-    parts
+    Parts::text_or(enumeration_text(d, e, doc), || {
+        enumeration_tokens(&ident(&d.name), e, &doc_attrs(doc))
+    })
 }
 
 /// The integer constant `d` of a type other than `HRESULT`, as text, or `None` when its line

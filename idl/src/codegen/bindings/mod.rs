@@ -221,11 +221,8 @@ impl Emitter<'_> {
                 return consts::guid(&name, &self.class_doc(d, c), &c.clsid);
             }
             DeclKind::Const(c) if c.ty.resolved() != &Ty::Hresult => {
-                if let Some(text) = consts::int_const(d, c, &doc_with_origin(d)) {
-                    let mut parts = Parts::default();
-                    parts.text(text);
-                    return parts;
-                }
+                let text = consts::int_const(d, c, &doc_with_origin(d));
+                return Parts::text_or(text, || self.decl_tokens(d));
             }
             _ => {}
         }

@@ -19,12 +19,7 @@ use super::methods::{interface_path, interface_path_text};
 /// documentation.
 pub(super) fn owner(d: &Decl, i: &Interface, doc: &str) -> Parts {
     let texts = Texts::of(d);
-    let mut parts = Parts::default();
-    match text(d, i, doc, &texts) {
-        Some(text) => parts.text(text),
-        None => parts.tokens(tokens(d, i, doc, &texts)),
-    }
-    parts
+    Parts::text_or(text(d, i, doc, &texts), || tokens(d, i, doc, &texts))
 }
 
 /// The comments of the owner items.

@@ -77,23 +77,15 @@ impl Emitter<'_> {
     /// The struct or union `d` with its impls; `doc` is its documentation.
     pub(super) fn aggregate(&mut self, d: &Decl, s: &Struct, doc: &str) -> Parts {
         if s.is_union {
-            let mut parts = Parts::default();
-            match union_text(d, s, doc) {
-                Some(text) => parts.text(text),
-                None => parts.tokens(union(d, s, &doc_attrs(doc))),
-            }
-            return parts;
+            return Parts::text_or(union_text(d, s, doc), || union(d, s, &doc_attrs(doc)));
         }
         if s.fields.iter().any(|f| is_wide_text(&f.ty)) {
             self.wide_text = true;
         }
         let plan = Plan::of(self.api, s);
-        let mut parts = Parts::default();
-        match structure_text(d, s, doc, &plan) {
-            Some(text) => parts.text(text),
-            None => parts.tokens(structure(d, s, &doc_attrs(doc), &plan)),
-        }
-        parts
+        Parts::text_or(structure_text(d, s, doc, &plan), || {
+            structure(d, s, &doc_attrs(doc), &plan)
+        })
     }
 }
 

@@ -8,45 +8,39 @@ use quote::quote;
 use super::super::abi::Ty;
 use super::super::parts::Parts;
 use super::super::rust_text::{doc_lines, ident as ident_text, line, ty as ty_text};
-use super::super::rust_tokens::{ident, rust_ty};
+use super::super::rust_tokens::{doc_attrs, ident, rust_ty};
 use super::method_text::ident_string;
 
 /// The handle `name` documented by `doc`.
-pub(super) fn handle(decl_name: &str, doc: &str) -> Parts {
-    let name = ident_string(decl_name);
+pub(super) fn handle(name: &str, doc: &str) -> Parts {
+    Parts::text_or(handle_text(name, doc), || handle_tokens(name, doc))
+}
+
+/// The handle as prettyplease prints its tokens, or `None` when a line is too wide.
+fn handle_text(name: &str, doc: &str) -> Option<String> {
+    let name = ident_string(name);
     let mut out = String::with_capacity(512);
     doc_lines(&mut out, "", doc);
     out.push_str("#[repr(transparent)]\n");
     out.push_str("#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\n");
-    let mut parts = Parts::default();
-    let lines = [
-        format!("pub struct {name}(pub *mut c_void);"),
-        format!("impl Default for {name} {{"),
-        format!("impl {name} {{"),
-    ];
-    if lines
-        .iter()
-        .any(|l| line(&mut String::new(), "", l).is_none())
-    {
-        parts.tokens(handle_tokens(decl_name, doc));
-        return parts;
-    }
-    out.push_str(&lines[0]);
-    out.push('\n');
-    out.push_str(&lines[1]);
-    out.push_str("\n    fn default() -> Self {\n        Self(core::ptr::null_mut())\n    }\n}\n");
-    out.push_str(&lines[2]);
+    line(
+        &mut out,
+        "",
+        &format!("pub struct {name}(pub *mut c_void);"),
+    )?;
+    line(&mut out, "", &format!("impl Default for {name} {{"))?;
+    out.push_str("    fn default() -> Self {\n        Self(core::ptr::null_mut())\n    }\n}\n");
+    line(&mut out, "", &format!("impl {name} {{"))?;
     out.push_str(
-        "\n    /// Whether the handle is null.\n    pub fn is_null(&self) -> bool {\n        \
+        "    /// Whether the handle is null.\n    pub fn is_null(&self) -> bool {\n        \
          self.0.is_null()\n    }\n}\n",
     );
-    parts.text(out);
-    parts
+    Some(out)
 }
 
 fn handle_tokens(name: &str, doc: &str) -> TokenStream {
     let name = ident(name);
-    let doc = super::super::rust_tokens::doc_attrs(doc);
+    let doc = doc_attrs(doc);
     quote! {
         #doc
         #[repr(transparent)]
@@ -70,31 +64,29 @@ fn handle_tokens(name: &str, doc: &str) -> TokenStream {
 
 /// The alias `name` of `ty`, documented by `doc`.
 pub(super) fn alias(name: &str, doc: &str, ty: &Ty) -> Parts {
-    let mut parts = Parts::default();
+    Parts::text_or(alias_text(name, doc, ty), || alias_tokens(name, doc, ty))
+}
+
+/// The alias as prettyplease prints its tokens, or `None` when its type has no text or its
+/// line is too wide.
+fn alias_text(name: &str, doc: &str, ty: &Ty) -> Option<String> {
     let mut item = String::from("pub type ");
     ident_text(&mut item, name);
     item.push_str(" = ");
+    ty_text(&mut item, ty)?;
+    item.push(';');
     let mut out = String::new();
     doc_lines(&mut out, "", doc);
-    let text = ty_text(&mut item, ty).and_then(|()| {
-        item.push(';');
-        line(&mut out, "", &item)
-    });
-    match text {
-        Some(()) => parts.text(out),
-        None => {
-            let (doc, name, ty) = (
-                super::super::rust_tokens::doc_attrs(doc),
-                ident(name),
-                rust_ty(ty),
-            );
-            parts.tokens(quote! {
-                #doc
-                pub type #name = #ty;
-            });
-        }
+    line(&mut out, "", &item)?;
+    Some(out)
+}
+
+fn alias_tokens(name: &str, doc: &str, ty: &Ty) -> TokenStream {
+    let (doc, name, ty) = (doc_attrs(doc), ident(name), rust_ty(ty));
+    quote! {
+        #doc
+        pub type #name = #ty;
     }
-    parts
 }
 
 #[cfg(test)]
@@ -120,21 +112,17 @@ mod tests {
             }),
             is_const: true,
         };
-        let alias_tokens = |name: &str, ty: &Ty| {
-            let (doc, name, ty) = (
-                crate::codegen::rust_tokens::doc_attrs("An alias."),
-                ident(name),
-                rust_ty(ty),
-            );
-            text(quote!(#doc pub type #name = #ty;).into())
-        };
+
         for (name, ty) in [("LPCRECT", &ptr), ("type", &Ty::Prim(Prim::U32))] {
             let parts = alias(name, "An alias.", ty);
             assert!(matches!(
                 parts.into_vec().as_slice(),
                 [crate::codegen::parts::Part::Text(_)]
             ));
-            assert_eq!(text(alias(name, "An alias.", ty)), alias_tokens(name, ty));
+            assert_eq!(
+                text(alias(name, "An alias.", ty)),
+                text(alias_tokens(name, "An alias.", ty).into())
+            );
         }
         let f = Ty::FnPtr {
             ret: Box::new(Ty::Void),

@@ -35,12 +35,9 @@ impl Emitter<'_> {
     /// interface derives from `IUnknown` (else its vtable has no `IUnknown` slots).
     pub(super) fn vtable(&self, d: &Decl, i: &Interface, unknown: bool) -> Parts {
         let (doc, base) = heading(d, i, unknown);
-        let mut parts = Parts::default();
-        match text(d, i, &doc, base.as_ref()) {
-            Some(text) => parts.text(text),
-            None => parts.tokens(self.vtable_tokens(d, i, &doc, base.as_ref())),
-        }
-        parts
+        Parts::text_or(text(d, i, &doc, base.as_ref()), || {
+            self.vtable_tokens(d, i, &doc, base.as_ref())
+        })
     }
 
     /// [`vtable`](Self::vtable) as tokens.
