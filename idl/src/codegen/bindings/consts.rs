@@ -96,7 +96,7 @@ fn enumeration_text(d: &Decl, e: &Enum, doc: &str) -> Option<String> {
 }
 
 /// The enumeration as tokens.
-pub(super) fn enumeration_tokens(name: &Ident, e: &Enum, doc: &TokenStream) -> TokenStream {
+fn enumeration_tokens(name: &Ident, e: &Enum, doc: &TokenStream) -> TokenStream {
     let consts = e.variants.iter().map(|v| {
         let vdoc = doc_attrs(&v.doc);
         let vname = ident(&v.name);

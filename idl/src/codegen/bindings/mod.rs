@@ -22,7 +22,7 @@
 //! `safety_comment__!("...")` markers that `finish` turns into `// SAFETY: ...` lines.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::abi::{Api, Decl, DeclKind, Origin, Ty};
 use super::finish::{finish, wrap};
@@ -220,6 +220,19 @@ impl Emitter<'_> {
                 let name = format!("CLSID_{}", d.name);
                 return consts::guid(&name, &self.class_doc(d, c), &c.clsid);
             }
+            // C only, but for the GUID constants of the root files' `DEFINE_GUID` lines.
+            DeclKind::CppQuote(text) => {
+                let Some((name, guid)) = define_guid::parse(text) else {
+                    return Parts::default();
+                };
+                if d.origin != Origin::Root || !self.taken.insert(name.clone()) {
+                    return Parts::default();
+                }
+                let doc = format!(
+                    "`{name}`, stated in the IDL as `cpp_quote(\"DEFINE_GUID({name}, ...)\")`."
+                );
+                return consts::guid(&name, &doc, &guid);
+            }
             DeclKind::Const(c) if c.ty.resolved() != &Ty::Hresult => {
                 let text = consts::int_const(d, c, &doc_with_origin(d));
                 return Parts::text_or(text, || self.decl_tokens(d));
@@ -229,43 +242,21 @@ impl Emitter<'_> {
         self.decl_tokens(d).into()
     }
 
-    /// The items of a declaration other than an interface.
+    /// The items of a declaration that [`decl`](Self::decl) does not write as text: skipped
+    /// ones (a note), float and string constants, `HRESULT` constants, and integer constants
+    /// whose line is too wide.
     fn decl_tokens(&mut self, d: &Decl) -> TokenStream {
-        match &d.kind {
-            // C only, but for the GUID constants of the root files' `DEFINE_GUID` lines.
-            DeclKind::CppQuote(text) => {
-                let Some((name, guid)) = define_guid::parse(text) else {
-                    return TokenStream::new();
-                };
-                if d.origin != Origin::Root || !self.taken.insert(name.clone()) {
-                    return TokenStream::new();
-                }
-                let id = format_ident!("{}", name);
-                let value = guid_expr(&guid);
-                let doc = doc_attrs(&format!(
-                    "`{name}`, stated in the IDL as `cpp_quote(\"DEFINE_GUID({name}, ...)\")`."
-                ));
-                return quote! {
-                    #doc
-                    pub const #id: windows_core::GUID = #value;
-                };
-            }
-            DeclKind::Skipped(reason) => {
-                let what = if d.name.is_empty() {
-                    "A declaration"
-                } else {
-                    &d.name
-                };
-                return note(&format!("{what}: not generated: {reason}."));
-            }
-            _ => {}
+        if let DeclKind::Skipped(reason) = &d.kind {
+            let what = if d.name.is_empty() {
+                "A declaration"
+            } else {
+                &d.name
+            };
+            return note(&format!("{what}: not generated: {reason}."));
         }
         let doc = doc_attrs(&doc_with_origin(d));
         let name = ident(&d.name);
         match &d.kind {
-            DeclKind::Struct(_) => unreachable!("decl_tokens: structs are parts"),
-            DeclKind::Enum(e) => consts::enumeration_tokens(&name, e, &doc),
-            DeclKind::Handle | DeclKind::Alias(_) => unreachable!("decl_tokens: types are parts"),
             DeclKind::Literal(literal) => {
                 let (ty, value) = literal_tokens(literal);
                 quote! {
@@ -299,13 +290,7 @@ impl Emitter<'_> {
                     }
                 }
             }
-            DeclKind::Interface(_) => unreachable!("decl_tokens: interfaces are parts"),
-            DeclKind::GuidConst(_) | DeclKind::Class(_) => {
-                unreachable!("decl_tokens: GUID constants are parts")
-            }
-            DeclKind::CppQuote(_) | DeclKind::Skipped(_) => {
-                unreachable!("decl: handled before the name is made")
-            }
+            _ => unreachable!("decl_tokens: the other declarations are made by decl"),
         }
     }
 
