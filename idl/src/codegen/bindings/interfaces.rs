@@ -10,6 +10,7 @@ use super::super::rust_tokens::*;
 use super::method_text::{MethodItem, impl_block};
 use super::methods::{raw_method, safe_method};
 use super::owner::owner;
+use super::vtable::vtable;
 use super::*;
 
 impl Emitter<'_> {
@@ -29,7 +30,7 @@ impl Emitter<'_> {
             .map(|m| self.method(&d.name, m))
             .collect();
         parts.append(impl_block(&d.name, methods));
-        parts.append(self.vtable(d, i, true));
+        parts.append(vtable(d, i, true));
         parts
     }
 
@@ -131,7 +132,7 @@ impl Emitter<'_> {
         let mut parts = Parts::from(items);
         parts.append(impl_block(&d.name, methods));
         // A base that does not derive from IUnknown either: its vtable comes first.
-        parts.append(self.vtable(d, i, false));
+        parts.append(vtable(d, i, false));
         parts
     }
 }

@@ -30,6 +30,7 @@ const ARGS: &str = "                ";
 
 /// What a method made of one call of its slot says, as text: prettyplease's printing of it
 /// follows from these.
+#[derive(Default)]
 pub(super) struct Shape {
     /// `pub unsafe fn` rather than `pub fn`.
     pub(super) unsafe_fn: bool,
@@ -61,11 +62,7 @@ impl Shape {
     pub(super) fn direct(m: &Method, unsafe_fn: bool, ret: Option<&Ty>) -> Option<Shape> {
         let mut shape = Shape {
             unsafe_fn,
-            params: Vec::new(),
-            ret: None,
-            before: Vec::new(),
-            args: Vec::new(),
-            after: Vec::new(),
+            ..Shape::default()
         };
         for p in &m.params {
             let arg = ident_string(&p.name);

@@ -432,14 +432,7 @@ pub(super) fn safe_method(iface: &str, m: &Method, helpers: &mut Helpers) -> Met
 /// references and interfaces in, and values and interfaces returned, or `None` for another
 /// one (its tokens say it); with whether it calls `E_POINTER__`.
 fn plain_shape(m: &Method, mode: Mode) -> Option<(Shape, bool)> {
-    let mut shape = Shape {
-        unsafe_fn: false,
-        params: Vec::new(),
-        ret: None,
-        before: Vec::new(),
-        args: Vec::new(),
-        after: Vec::new(),
-    };
+    let mut shape = Shape::default();
     let mut returned = Vec::new();
     let mut post = Vec::new();
     let mut uses_pointer = false;

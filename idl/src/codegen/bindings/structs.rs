@@ -91,10 +91,9 @@ impl Emitter<'_> {
 
 /// What a struct's items depend on besides its fields.
 struct Plan {
-    /// The derives after `Clone, Copy`.
+    /// The derives after `Clone, Copy`; without `Default`, `Default` is implemented with
+    /// zeros.
     derives: Vec<&'static str>,
-    /// Whether `Default` is derived (else implemented with zeros).
-    derive_default: bool,
 }
 
 impl Plan {
@@ -108,14 +107,15 @@ impl Plan {
             (false, true) => vec!["PartialEq"],
             (false, false) => vec!["PartialEq", "Eq"],
         };
-        let derive_default = s.fields.iter().all(|f| derives_default(&f.ty));
-        if derive_default {
+        if s.fields.iter().all(|f| derives_default(&f.ty)) {
             derives.push("Default");
         }
-        Plan {
-            derives,
-            derive_default,
-        }
+        Plan { derives }
+    }
+
+    /// Whether `Default` is derived.
+    fn derive_default(&self) -> bool {
+        self.derives.contains(&"Default")
     }
 }
 
@@ -152,7 +152,7 @@ fn structure_text(d: &Decl, s: &Struct, doc: &str, plan: &Plan) -> Option<String
     }
     out.push_str("}\n");
 
-    if !plan.derive_default {
+    if !plan.derive_default() {
         line(&mut out, "", &format!("impl Default for {name} {{"))?;
         out.push_str("    fn default() -> Self {\n");
         let mut fields = Vec::with_capacity(s.fields.len());
@@ -224,12 +224,10 @@ fn structure(d: &Decl, s: &Struct, doc: &TokenStream, plan: &Plan) -> TokenStrea
         let z = zero(&f.ty);
         quote! { #fname: #z, }
     });
-    let eq = plan
+    let derives = plan
         .derives
         .iter()
-        .filter(|d| **d != "Default")
         .map(|d| proc_macro2::Ident::new(d, proc_macro2::Span::call_site()));
-    let eq = quote!(#(#eq,)*);
     let debug_fields = s.fields.iter().zip(&names).map(|(f, n)| {
         let fname = ident(n);
         // The fields of a packed struct may be misaligned: they are copied out, never
@@ -246,24 +244,19 @@ fn structure(d: &Decl, s: &Struct, doc: &TokenStream, plan: &Plan) -> TokenStrea
         }
     });
     let repr = repr(s);
-    let (derive_default, default_impl) = if plan.derive_default {
-        (quote!(Default,), quote!())
-    } else {
-        (
-            quote!(),
-            quote! {
-                impl Default for #name {
-                    fn default() -> Self {
-                        Self { #(#defaults)* }
-                    }
+    let default_impl = (!plan.derive_default()).then(|| {
+        quote! {
+            impl Default for #name {
+                fn default() -> Self {
+                    Self { #(#defaults)* }
                 }
-            },
-        )
-    };
+            }
+        }
+    });
     quote! {
         #doc
         #repr
-        #[derive(Clone, Copy, #eq #derive_default)]
+        #[derive(Clone, Copy, #(#derives,)*)]
         pub struct #name {
             #(#fields)*
         }

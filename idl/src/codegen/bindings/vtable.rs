@@ -15,7 +15,6 @@ use super::super::rust_text::{
     Call, chain, doc_lines, ident as ident_text, line, list, ty as ty_text,
 };
 use super::super::rust_tokens::*;
-use super::Emitter;
 use super::methods::ret_ty;
 
 /// The first field of a vtable: the base interface's slots.
@@ -30,59 +29,51 @@ struct Base {
 const FIELD: &str = "    ";
 const INNER: &str = "        ";
 
-impl Emitter<'_> {
-    /// The vtable struct of interface `d` and its `Debug` impl; `unknown` tells whether the
-    /// interface derives from `IUnknown` (else its vtable has no `IUnknown` slots).
-    pub(super) fn vtable(&self, d: &Decl, i: &Interface, unknown: bool) -> Parts {
-        let (doc, base) = heading(d, i, unknown);
-        Parts::text_or(text(d, i, &doc, base.as_ref()), || {
-            self.vtable_tokens(d, i, &doc, base.as_ref())
-        })
-    }
+/// The vtable struct of interface `d` and its `Debug` impl; `unknown` tells whether the
+/// interface derives from `IUnknown` (else its vtable has no `IUnknown` slots).
+pub(super) fn vtable(d: &Decl, i: &Interface, unknown: bool) -> Parts {
+    let (doc, base) = heading(d, i, unknown);
+    Parts::text_or(text(d, i, &doc, base.as_ref()), || {
+        vtable_tokens(d, i, &doc, base.as_ref())
+    })
+}
 
-    /// [`vtable`](Self::vtable) as tokens.
-    fn vtable_tokens(
-        &self,
-        d: &Decl,
-        i: &Interface,
-        doc: &str,
-        base: Option<&Base>,
-    ) -> TokenStream {
-        let vtbl = format_ident!("{}_Vtbl", d.name);
-        let doc = doc_attrs(doc);
-        let base = base.map(|base| {
-            let path: TokenStream = base.path.parse().expect("a path");
-            let doc = doc_attrs(&base.doc);
-            quote! { #doc pub base__: #path, }
-        });
-        let slots = i.methods.iter().map(|m| slot_field(d, m));
-        let vtbl_name_str = format!("{}_Vtbl", d.name);
-        let debug_slots = i.methods.iter().map(|m| {
-            let mname = ident(&m.name);
-            let mname_str = &m.name;
-            quote!(.field(#mname_str, &self.#mname))
-        });
-        quote! {
-            #doc
-            #[repr(C)]
-            pub struct #vtbl {
-                #base
-                #(#slots)*
-            }
+/// [`vtable`] as tokens.
+fn vtable_tokens(d: &Decl, i: &Interface, doc: &str, base: Option<&Base>) -> TokenStream {
+    let vtbl = format_ident!("{}_Vtbl", d.name);
+    let doc = doc_attrs(doc);
+    let base = base.map(|base| {
+        let path: TokenStream = base.path.parse().expect("a path");
+        let doc = doc_attrs(&base.doc);
+        quote! { #doc pub base__: #path, }
+    });
+    let slots = i.methods.iter().map(|m| slot_field(d, m));
+    let vtbl_name_str = format!("{}_Vtbl", d.name);
+    let debug_slots = i.methods.iter().map(|m| {
+        let mname = ident(&m.name);
+        let mname_str = &m.name;
+        quote!(.field(#mname_str, &self.#mname))
+    });
+    quote! {
+        #doc
+        #[repr(C)]
+        pub struct #vtbl {
+            #base
+            #(#slots)*
+        }
 
-            impl core::fmt::Debug for #vtbl {
-                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    f.debug_struct(#vtbl_name_str)
-                        #(#debug_slots)*
-                        .finish_non_exhaustive()
-                }
+        impl core::fmt::Debug for #vtbl {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(#vtbl_name_str)
+                    #(#debug_slots)*
+                    .finish_non_exhaustive()
             }
         }
     }
 }
 
 /// The documentation of the vtable of interface `d` and its base field (see
-/// [`Emitter::vtable`]).
+/// [`vtable`]).
 fn heading(d: &Decl, i: &Interface, unknown: bool) -> (String, Option<Base>) {
     let doc = if unknown {
         format!(
@@ -250,12 +241,6 @@ mod tests {
              [object, local, uuid(11111111-2222-3333-4444-555555555559)]\n\
              interface INoUnknown2 : INoUnknown {{ }}\n"
         ));
-        let emitter = Emitter {
-            api: &api,
-            wide_text: false,
-            helpers: super::super::Helpers::default(),
-            taken: std::collections::HashSet::new(),
-        };
         let mut as_text = Vec::new();
         for d in &api.decls {
             let DeclKind::Interface(i) = &d.kind else {
@@ -266,7 +251,7 @@ mod tests {
             }
             let unknown = i.ancestors.last().map(String::as_str) == Some("IUnknown");
             let (doc, base) = heading(d, i, unknown);
-            let tokens = emitter.vtable_tokens(d, i, &doc, base.as_ref());
+            let tokens = vtable_tokens(d, i, &doc, base.as_ref());
             let printed = prettyplease::unparse(&syn::parse2(tokens).expect("parses"));
             if let Some(text) = text(d, i, &doc, base.as_ref()) {
                 assert_eq!(text, printed, "{}", d.name);
