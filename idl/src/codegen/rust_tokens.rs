@@ -98,17 +98,24 @@ pub(crate) fn is_keyword(name: &str) -> bool {
 
 /// An integer literal, hexadecimal when `hex` and at least 10; negative values as `-n`.
 pub(crate) fn int_lit(value: i128, hex: bool) -> TokenStream {
-    let magnitude = value.unsigned_abs();
-    let text = if hex && magnitude >= 10 {
-        format!("{magnitude:#x}")
-    } else {
-        magnitude.to_string()
-    };
-    let lit: Literal = text.parse().expect("an integer literal");
+    let lit: Literal = int_magnitude(value, hex)
+        .parse()
+        .expect("an integer literal");
     if value < 0 {
         quote! { -#lit }
     } else {
         quote! { #lit }
+    }
+}
+
+/// The digits of [`int_lit`]'s literal: the magnitude of `value`, in hexadecimal when `hex`
+/// and at least 10.
+pub(crate) fn int_magnitude(value: i128, hex: bool) -> String {
+    let magnitude = value.unsigned_abs();
+    if hex && magnitude >= 10 {
+        format!("{magnitude:#x}")
+    } else {
+        magnitude.to_string()
     }
 }
 

@@ -57,13 +57,8 @@ pub(super) fn guid_text(out: &mut String, name: &str, doc: &str, guid: &Guid) {
 
 /// The text of [`int_lit`].
 fn int_text(value: i128, hex: bool) -> String {
-    let magnitude = value.unsigned_abs();
     let sign = if value < 0 { "-" } else { "" };
-    if hex && magnitude >= 10 {
-        format!("{sign}{magnitude:#x}")
-    } else {
-        format!("{sign}{magnitude}")
-    }
+    format!("{sign}{}", int_magnitude(value, hex))
 }
 
 fn enumeration_text(d: &Decl, e: &Enum, doc: &str) -> Option<String> {
