@@ -18,6 +18,19 @@ pub(super) fn api_for(text: &str) -> Api {
     Api::from_compilation(&session.into_compilation(vec![id])).unwrap_or_else(|d| panic!("{d}"))
 }
 
+/// Asserts that an item written as `text` finishes (prettyplease, then comments and blank
+/// lines) exactly as its `tokens` do; `what` names it in the failure.
+pub(super) fn assert_finishes_as_tokens(text: String, tokens: TokenStream, what: &str) {
+    let stamp = crate::codegen::options::Stamp::new("test", "test.idl");
+    let mut parts = crate::codegen::parts::Parts::default();
+    parts.text(text);
+    assert_eq!(
+        finish(parts, &stamp).unwrap(),
+        finish(tokens, &stamp).unwrap(),
+        "{what}"
+    );
+}
+
 fn generate_for(text: &str) -> (String, String) {
     let api = api_for(text);
     (
