@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -13,6 +13,9 @@ use serde_json::Value;
 /// The line of each build-cost crate that the incremental rebuild edits.
 const EDIT_FROM: &str = "let max = 1; // build-cost: incremental edit";
 const EDIT_TO: &str = "let max = 2; // build-cost: incremental edit";
+
+/// Counted incremental rebuilds of each crate (after one that is not counted).
+pub(super) const REBUILDS: usize = 5;
 
 /// The build cost of one crate.
 #[derive(Debug)]
@@ -33,86 +36,173 @@ impl BuildCost {
     }
 }
 
-/// Builds `benches/build-cost/<name>` from clean, then three incremental rebuilds.
-pub(super) fn build_cost(root: &Path, target: &Path, name: &str) -> Result<BuildCost> {
-    let source = root.join("benches").join("build-cost").join(name);
-    let work = target.join("build-cost").join(name);
-    if work.exists() {
-        fs::remove_dir_all(&work).with_context(|| format!("cannot remove {}", work.display()))?;
+/// The build costs of `benches/build-cost/wincore` and `benches/build-cost/ours`: each built
+/// from clean, then one rebuild each that is not counted (the first after a clean build does
+/// one-off work), then [`REBUILDS`] incremental rebuilds each, the two crates taking turns (the
+/// first of each pair alternating), so that a slow spell of a shared machine falls on both.
+pub(super) fn build_costs(root: &Path, target: &Path) -> Result<(BuildCost, BuildCost)> {
+    let mut wincore = BuildCrate::prepare(root, target, "wincore")?;
+    let mut ours = BuildCrate::prepare(root, target, "ours")?;
+    let (wincore_clean, wincore_units) = wincore.clean_build()?;
+    let (ours_clean, ours_units) = ours.clean_build()?;
+    wincore.rebuild()?;
+    ours.rebuild()?;
+    let (mut wincore_times, mut ours_times) = (Vec::new(), Vec::new());
+    for round in 0..REBUILDS {
+        if round.is_multiple_of(2) {
+            wincore_times.push(wincore.rebuild()?);
+            ours_times.push(ours.rebuild()?);
+        } else {
+            ours_times.push(ours.rebuild()?);
+            wincore_times.push(wincore.rebuild()?);
+        }
     }
-    let krate = work.join("crate");
-    let target_dir = work.join("target");
-    fs::create_dir_all(krate.join("src"))?;
-    // A copy, so that the edit never touches the checkout; path dependencies made absolute.
-    let manifest = fs::read_to_string(source.join("Cargo.toml"))?.replace(
-        "path = \"../../../",
-        &format!("path = \"{}/", root.display()),
-    );
-    fs::write(krate.join("Cargo.toml"), manifest)?;
-    if source.join("Cargo.lock").is_file() {
-        fs::copy(source.join("Cargo.lock"), krate.join("Cargo.lock"))?;
-    }
-    fs::copy(
-        root.join("rust-toolchain.toml"),
-        krate.join("rust-toolchain.toml"),
-    )?;
-    let lib = krate.join("src").join("lib.rs");
-    let original = fs::read_to_string(source.join("src").join("lib.rs"))?;
-    ensure!(
-        original.matches(EDIT_FROM).count() == 1,
-        "{} must contain the line `{EDIT_FROM}` exactly once",
-        source.join("src/lib.rs").display()
-    );
-    fs::write(&lib, &original)?;
+    let wincore_tree = if wincore_units.contains_key("mobsync-derive") {
+        wincore.derive_tree()?
+    } else {
+        Vec::new()
+    };
+    let ours_tree = if ours_units.contains_key("mobsync-derive") {
+        ours.derive_tree()?
+    } else {
+        Vec::new()
+    };
+    Ok((
+        BuildCost {
+            clean: wincore_clean,
+            incremental: wincore_times,
+            units: wincore_units,
+            derive_tree: wincore_tree,
+        },
+        BuildCost {
+            clean: ours_clean,
+            incremental: ours_times,
+            units: ours_units,
+            derive_tree: ours_tree,
+        },
+    ))
+}
 
-    // The toolchain's cargo through rustup's proxy, so rust-toolchain.toml applies.
-    let cargo = |args: &[&str]| -> Result<Duration> {
-        let started = Instant::now();
-        let output = Command::new("cargo")
-            .current_dir(&krate)
+/// A copy of one build-cost crate in its own target directory.
+struct BuildCrate {
+    name: &'static str,
+    krate: PathBuf,
+    target_dir: PathBuf,
+    lib: PathBuf,
+    /// Rebuilds so far (the edit goes one way on even ones and back on odd ones).
+    rebuilds: usize,
+}
+
+impl BuildCrate {
+    /// Copies `benches/build-cost/<name>` under `target/build-cost/<name>/crate`.
+    fn prepare(root: &Path, target: &Path, name: &'static str) -> Result<Self> {
+        let source = root.join("benches").join("build-cost").join(name);
+        let work = target.join("build-cost").join(name);
+        if work.exists() {
+            fs::remove_dir_all(&work)
+                .with_context(|| format!("cannot remove {}", work.display()))?;
+        }
+        let krate = work.join("crate");
+        let target_dir = work.join("target");
+        fs::create_dir_all(krate.join("src"))?;
+        // A copy, so that the edit never touches the checkout; path dependencies made absolute.
+        let manifest = fs::read_to_string(source.join("Cargo.toml"))?.replace(
+            "path = \"../../../",
+            &format!("path = \"{}/", root.display()),
+        );
+        fs::write(krate.join("Cargo.toml"), manifest)?;
+        if source.join("Cargo.lock").is_file() {
+            fs::copy(source.join("Cargo.lock"), krate.join("Cargo.lock"))?;
+        }
+        fs::copy(
+            root.join("rust-toolchain.toml"),
+            krate.join("rust-toolchain.toml"),
+        )?;
+        let lib = krate.join("src").join("lib.rs");
+        let original = fs::read_to_string(source.join("src").join("lib.rs"))?;
+        ensure!(
+            original.matches(EDIT_FROM).count() == 1,
+            "{} must contain the line `{EDIT_FROM}` exactly once",
+            source.join("src/lib.rs").display()
+        );
+        fs::write(&lib, &original)?;
+        Ok(Self {
+            name,
+            krate,
+            target_dir,
+            lib,
+            rebuilds: 0,
+        })
+    }
+
+    /// The toolchain's cargo through rustup's proxy (so that rust-toolchain.toml applies),
+    /// in the copy, with its own target directory.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("cargo");
+        command
+            .current_dir(&self.krate)
             .args(args)
-            .env("CARGO_TARGET_DIR", &target_dir)
+            .env("CARGO_TARGET_DIR", &self.target_dir)
             .env_remove("CARGO")
-            .env_remove("RUSTUP_TOOLCHAIN")
-            .output()
-            .context("cannot run cargo")?;
+            .env_remove("RUSTUP_TOOLCHAIN");
+        command
+    }
+
+    /// The wall time of one successful `cargo <args>`.
+    fn cargo(&self, args: &[&str]) -> Result<Duration> {
+        let started = Instant::now();
+        let output = self.command(args).output().context("cannot run cargo")?;
         let elapsed = started.elapsed();
         if !output.status.success() {
             bail!(
                 "cargo {} failed in {}:\n{}",
                 args.join(" "),
-                krate.display(),
+                self.krate.display(),
                 String::from_utf8_lossy(&output.stderr)
             );
         }
         Ok(elapsed)
-    };
-    // Downloads are not build time.
-    cargo(&["fetch"])?;
-    let clean = cargo(&["build", "--timings"])?;
-    println!("{name}: clean build {:.1} s", clean.as_secs_f64());
-    let units = timing_units(&target_dir.join("cargo-timings").join("cargo-timing.html"))?;
-    let mut incremental = Vec::new();
-    for round in 0..3 {
-        let (from, to) = if round % 2 == 0 {
+    }
+
+    /// The clean build's wall time and its seconds per crate.
+    fn clean_build(&self) -> Result<(Duration, BTreeMap<String, f64>)> {
+        // Downloads are not build time.
+        self.cargo(&["fetch"])?;
+        let clean = self.cargo(&["build", "--timings"])?;
+        println!("{}: clean build {:.1} s", self.name, clean.as_secs_f64());
+        let units = timing_units(
+            &self
+                .target_dir
+                .join("cargo-timings")
+                .join("cargo-timing.html"),
+        )?;
+        Ok((clean, units))
+    }
+
+    /// Edits the marked line (one way, then back) and rebuilds.
+    fn rebuild(&mut self) -> Result<Duration> {
+        let (from, to) = if self.rebuilds.is_multiple_of(2) {
             (EDIT_FROM, EDIT_TO)
         } else {
             (EDIT_TO, EDIT_FROM)
         };
-        let text = fs::read_to_string(&lib)?;
-        fs::write(&lib, text.replace(from, to))?;
-        let took = cargo(&["build"])?;
+        let text = fs::read_to_string(&self.lib)?;
+        fs::write(&self.lib, text.replace(from, to))?;
+        let took = self.cargo(&["build"])?;
+        self.rebuilds += 1;
         println!(
-            "{name}: incremental rebuild {} {:.2} s",
-            round + 1,
+            "{}: incremental rebuild {} {:.2} s",
+            self.name,
+            self.rebuilds,
             took.as_secs_f64()
         );
-        incremental.push(took);
+        Ok(took)
     }
-    let derive_tree = if units.contains_key("mobsync-derive") {
-        let output = Command::new("cargo")
-            .current_dir(&krate)
-            .args([
+
+    /// The crates `mobsync-derive` depends on, itself included.
+    fn derive_tree(&self) -> Result<Vec<String>> {
+        let output = self
+            .command(&[
                 "tree",
                 "-p",
                 "mobsync-derive",
@@ -121,9 +211,6 @@ pub(super) fn build_cost(root: &Path, target: &Path, name: &str) -> Result<Build
                 "--prefix",
                 "none",
             ])
-            .env("CARGO_TARGET_DIR", &target_dir)
-            .env_remove("CARGO")
-            .env_remove("RUSTUP_TOOLCHAIN")
             .output()
             .context("cannot run cargo tree")?;
         ensure!(
@@ -134,16 +221,8 @@ pub(super) fn build_cost(root: &Path, target: &Path, name: &str) -> Result<Build
             .lines()
             .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
             .collect();
-        names.into_iter().collect()
-    } else {
-        Vec::new()
-    };
-    Ok(BuildCost {
-        clean,
-        incremental,
-        units,
-        derive_tree,
-    })
+        Ok(names.into_iter().collect())
+    }
 }
 
 /// Seconds per crate from a `cargo build --timings` report.

@@ -30,7 +30,7 @@ use anyhow::{Context, Result};
 
 use crate::checked_runs::{step, target_dir};
 use crate::project_root;
-use build_cost::build_cost;
+use build_cost::build_costs;
 use criterion::run_criterion;
 use machine::{command_output, cpu_model, load_average, niceness, today};
 use report::{RunInfo, render, update_readme};
@@ -102,9 +102,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None
     } else {
         step("Build cost: clean and incremental builds of benches/build-cost/{wincore,ours}");
-        let wincore = build_cost(&root, &target, "wincore")?;
-        let ours = build_cost(&root, &target, "ours")?;
-        Some((wincore, ours))
+        Some(build_costs(&root, &target)?)
     };
     let load_after = load_average();
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use super::build_cost::BuildCost;
+use super::build_cost::{BuildCost, REBUILDS};
 use super::criterion::{CALL_ROWS, ENUM_GROUPS, ENUM_ITEMS, Estimate, HOST_GROUP, HOST_ITEMS};
 use super::front_end::{self, FrontEnd};
 
@@ -232,12 +232,14 @@ pub(super) fn render(
         writeln!(out, "|---|---:|---:|---:|---|---|")?;
         let rows = [
             (
-                "Clean build, all dependencies included",
+                "Clean build, all dependencies included".to_owned(),
                 wincore.clean,
                 ours.clean,
             ),
             (
-                "Incremental rebuild, one method body changed (median of 3)",
+                format!(
+                    "Incremental rebuild, one method body changed (median of {REBUILDS}, the two crates taking turns)"
+                ),
                 wincore.incremental_median(),
                 ours.incremental_median(),
             ),
