@@ -123,6 +123,7 @@ impl<T> fmt::Debug for OutPtr<'_, T> {
 /// # Safety
 ///
 /// `ptr` is null or readable for a `GUID`.
+#[inline]
 pub unsafe fn in_guid(ptr: *const GUID) -> Checked<GUID> {
     if ptr.is_null() {
         return Err(E_POINTER);
@@ -136,6 +137,7 @@ pub unsafe fn in_guid(ptr: *const GUID) -> Checked<GUID> {
 /// # Safety
 ///
 /// `ptr` is null or readable for a `GUID`.
+#[inline]
 pub unsafe fn in_guid_opt(ptr: *const GUID) -> Option<GUID> {
     // SAFETY: forwarded contract.
     unsafe { in_guid(ptr) }.ok()
@@ -255,6 +257,7 @@ pub unsafe fn in_sized_struct_opt<'a, S>(ptr: *const S) -> Checked<Option<&'a S>
 /// # Safety
 ///
 /// A non-null `ptr` points to a NUL-terminated string unchanged for `'a`.
+#[inline]
 pub unsafe fn in_wstr<'a>(ptr: *const u16) -> Checked<&'a WStr> {
     let ptr = checked_ptr(ptr)?;
     // SAFETY: non-null and aligned (checked); a NUL-terminated string unchanged for `'a` per the
@@ -267,6 +270,7 @@ pub unsafe fn in_wstr<'a>(ptr: *const u16) -> Checked<&'a WStr> {
 /// # Safety
 ///
 /// As for [`in_wstr`].
+#[inline]
 pub unsafe fn in_wstr_opt<'a>(ptr: *const u16) -> Checked<Option<&'a WStr>> {
     if ptr.is_null() {
         return Ok(None);
@@ -386,6 +390,7 @@ pub unsafe fn out_zeroed<T>(ptr: *mut T) -> Checked<*mut T> {
 /// # Safety
 ///
 /// A non-null `ptr` is writable for a `u32` for the duration of the shim.
+#[inline]
 pub unsafe fn fetched_init(ptr: *mut u32, requested: u32) -> Checked<*mut u32> {
     if ptr.is_null() && requested == 1 {
         return Ok(ptr);
@@ -434,6 +439,7 @@ pub unsafe fn write_out<T>(slot: *mut T, value: T) {
 }
 
 /// Runs a shim body whose argument checks return early with an HRESULT.
+#[inline(always)]
 pub fn respond(body: impl FnOnce() -> Checked<HRESULT>) -> HRESULT {
     body().unwrap_or_else(|hr| hr)
 }
@@ -481,6 +487,7 @@ pub unsafe fn write_interface<I: Interface>(slot: *mut *mut c_void, value: I) {
 }
 
 /// `BOOL` → `bool`.
+#[inline]
 pub fn in_bool(value: i32) -> bool {
     value != 0
 }
@@ -584,6 +591,7 @@ pub fn error_code(method: &str, error: windows_core::Error) -> HRESULT {
 }
 
 /// `S_OK` when `filled == requested`, else `S_FALSE` (the enumerator contract).
+#[inline]
 pub fn fetched_status(filled: usize, requested: usize) -> HRESULT {
     if filled == requested { S_OK } else { S_FALSE }
 }

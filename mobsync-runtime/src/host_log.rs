@@ -141,21 +141,43 @@ impl log::Log for HostLogger {
 
 /// Marks the current thread as inside a method shim while `f` runs, when a host set a sink (the
 /// panic hook needs it only then; without one, a shim call touches no thread-local storage,
-/// which costs a function call per access in a DLL).
-#[inline]
+/// which costs a function call per access in a DLL). Inlined into every shim: without a sink,
+/// the marking is one load and a branch on each side of `f`.
+#[inline(always)]
 pub(crate) fn in_shim<R>(f: impl FnOnce() -> R) -> R {
-    struct Leave;
-    impl Drop for Leave {
-        fn drop(&mut self) {
-            SHIM_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    let _marked = ShimMark::enter();
+    f()
+}
+
+/// The mark of [`in_shim`]: whether this shim counted itself in [`SHIM_DEPTH`] (undone on drop,
+/// also when `f` unwinds).
+struct ShimMark(bool);
+
+impl ShimMark {
+    #[inline(always)]
+    fn enter() -> Self {
+        let counted = SINK_SET.load(Ordering::Relaxed);
+        if counted {
+            Self::count(1);
+        }
+        Self(counted)
+    }
+
+    /// Adds `step` (1 or -1) to the thread's shim depth.
+    #[cold]
+    #[inline(never)]
+    fn count(step: i32) {
+        SHIM_DEPTH.with(|d| d.set(d.get().saturating_add_signed(step)));
+    }
+}
+
+impl Drop for ShimMark {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.0 {
+            Self::count(-1);
         }
     }
-    if !SINK_SET.load(Ordering::Relaxed) {
-        return f();
-    }
-    SHIM_DEPTH.with(|d| d.set(d.get() + 1));
-    let _leave = Leave;
-    f()
 }
 
 /// Where the panic being reported happened (` (file:line:col)`), once; empty when unknown.

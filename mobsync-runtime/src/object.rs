@@ -457,6 +457,7 @@ unsafe extern "system" fn release<T: ComClass, const K: usize>(this: *mut c_void
 ///
 /// `this` is null or slot `K` of a live `Object<T>` on which the caller holds a reference for the
 /// duration of the call.
+#[inline(always)]
 pub unsafe fn dispatch<T: ComClass, const K: usize>(
     this: *mut c_void,
     method: &'static str,
@@ -472,8 +473,18 @@ pub unsafe fn dispatch<T: ComClass, const K: usize>(
     }
     let hr = guard::catch(method, || f(&object.value));
     if T::SUPPORTS_ERROR_INFO && hr.is_err() {
-        error_info::finish_call(hr, &T::IIDS[K], std::any::type_name::<T>());
+        return finish_failed_call::<T, K>(hr);
     }
+    hr
+}
+
+/// [`error_info::finish_call`] for slot `K` of `T`; returns `hr`. `extern "C"` because such a
+/// function cannot unwind (a panic in it aborts): the shim's call to it then needs no landing
+/// pad, and is a tail call, so that the shim's path for successful calls needs no stack frame.
+#[cold]
+#[inline(never)]
+extern "C" fn finish_failed_call<T: ComClass, const K: usize>(hr: HRESULT) -> HRESULT {
+    error_info::finish_call(hr, &T::IIDS[K], std::any::type_name::<T>());
     hr
 }
 
@@ -484,6 +495,7 @@ pub unsafe fn dispatch<T: ComClass, const K: usize>(
 /// # Safety
 ///
 /// As [`dispatch`].
+#[inline(always)]
 pub unsafe fn dispatch_value<T: ComClass, const K: usize, R>(
     this: *mut c_void,
     method: &'static str,
