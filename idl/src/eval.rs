@@ -539,7 +539,7 @@ fn layout(ty: &Type, env: &dyn EvalEnv, depth: u32) -> Option<(u64, u64)> {
         TypeKind::Named { .. } => None,
         TypeKind::Array { element, size } => {
             let (s, a) = layout(element, env, depth + 1)?;
-            match size {
+            match &**size {
                 ArraySize::Fixed { value, .. } => {
                     Some((s.checked_mul(u64::try_from(value.value()?).ok()?)?, a))
                 }

@@ -174,14 +174,14 @@ fn struct_fields(name: &str) -> Vec<(String, String)> {
         .iter()
         .map(|f| {
             let ty = match &f.ty.kind {
-                TypeKind::Array {
-                    element,
-                    size: ArraySize::Fixed { value, .. },
-                } => format!(
-                    "{}[{}]",
-                    c_type(element),
-                    value.get().expect("evaluated array size")
-                ),
+                TypeKind::Array { element, size } => match &**size {
+                    ArraySize::Fixed { value, .. } => format!(
+                        "{}[{}]",
+                        c_type(element),
+                        value.get().expect("evaluated array size")
+                    ),
+                    ArraySize::Conformant { .. } => c_type(&f.ty),
+                },
                 _ => c_type(&f.ty),
             };
             (ty, f.name.as_ref().expect("named field").name.clone())
@@ -754,11 +754,10 @@ fn array_sizes_are_written_with_the_name_constants() {
                     .find(|f| f.name.as_ref().is_some_and(|n| n.name == field))
             })
             .expect("field");
-        let TypeKind::Array {
-            size: ArraySize::Fixed { expr, .. },
-            ..
-        } = &f.ty.kind
-        else {
+        let TypeKind::Array { size, .. } = &f.ty.kind else {
+            panic!("{name}.{field} is not an array")
+        };
+        let ArraySize::Fixed { expr, .. } = &**size else {
             panic!("{name}.{field} is not a fixed array")
         };
         assert_eq!(expr_text(expr), constant_name);

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use mobsync_idl::model::{
     ArraySize, AttrArg, BaseKind, ExprKind, ForwardKind, HasAttributes, Item, Sign, StructKind,
-    TypeKind,
+    Type, TypeKind,
 };
 use mobsync_idl::{Options, Session, mobsync_compilation};
 
@@ -107,21 +107,14 @@ fn declarators_get_their_full_types() {
     assert_eq!(fields.len(), 4);
     assert_eq!(fields[1].bits_value.value(), Some(3));
     assert!(fields[2].name.is_none(), "unnamed bitfield");
-    assert!(
-        matches!(&fields[3].ty.kind, TypeKind::Array { size: ArraySize::Fixed { value, .. }, .. } if value.value() == Some(16))
-    );
+    assert_eq!(fixed_array_len(&fields[3].ty), Some(16));
     assert!(matches!(ty("PS").kind, TypeKind::Pointer { .. }));
-    let TypeKind::Array {
-        element,
-        size: ArraySize::Fixed { value, .. },
-    } = &ty("ARR").kind
-    else {
+    let arr = ty("ARR");
+    assert_eq!(fixed_array_len(&arr), Some(2));
+    let TypeKind::Array { element, .. } = &arr.kind else {
         panic!()
     };
-    assert_eq!(value.value(), Some(2));
-    assert!(
-        matches!(&element.kind, TypeKind::Array { size: ArraySize::Fixed { value, .. }, .. } if value.value() == Some(3))
-    );
+    assert_eq!(fixed_array_len(element), Some(3));
     let TypeKind::Pointer { pointee, .. } = &ty("CALLBACK_FN").kind else {
         panic!()
     };
@@ -306,9 +299,7 @@ fn large_files_parse_in_chunks_with_exact_locations() {
             panic!()
         };
         let b = &s.fields.as_ref().unwrap()[1];
-        assert!(
-            matches!(&b.ty.kind, TypeKind::Array { size: ArraySize::Fixed { value, .. }, .. } if value.value() == Some(4000))
-        );
+        assert_eq!(fixed_array_len(&b.ty), Some(4000));
         if in_library {
             let Some(mobsync_idl::Symbol::Library(l)) = model.lookup("Big") else {
                 panic!()
@@ -339,4 +330,15 @@ fn syntax_errors_in_large_files_are_those_of_a_whole_parse() {
         d.message,
         "syntax error: expected `;` after this, found `typedef`"
     );
+}
+
+/// The evaluated length of a fixed-size array type (`None` for other types).
+fn fixed_array_len(ty: &Type) -> Option<i128> {
+    match &ty.kind {
+        TypeKind::Array { size, .. } => match &**size {
+            ArraySize::Fixed { value, .. } => value.value(),
+            ArraySize::Conformant { .. } => None,
+        },
+        _ => None,
+    }
 }

@@ -35,7 +35,7 @@ impl Checker<'_> {
             TypeKind::Const(inner) | TypeKind::SafeArray(inner) => self.check_type(inner),
             TypeKind::Array { element, size } => {
                 self.check_type(element);
-                if let ArraySize::Fixed { expr, value } = size
+                if let ArraySize::Fixed { expr, value } = &**size
                     && value.get().is_none()
                     && let Some(v) = self.eval_int(expr)
                 {
@@ -264,7 +264,7 @@ pub(super) fn type_sig(ty: &Type) -> String {
             pointee, is_const, ..
         } => format!("*{is_const}({})", type_sig(pointee)),
         TypeKind::Const(inner) => format!("const({})", type_sig(inner)),
-        TypeKind::Array { element, size } => match size {
+        TypeKind::Array { element, size } => match &**size {
             ArraySize::Fixed { value, .. } => {
                 format!("[{:?}]({})", value.value(), type_sig(element))
             }

@@ -91,7 +91,7 @@ impl Lower<'_> {
                     span: self.span(&inner),
                 })
             }
-            Rule::type_name => AttrArg::Type(self.parse_type_name(inner)?),
+            Rule::type_name => AttrArg::Type(Box::new(self.parse_type_name(inner)?)),
             Rule::numeric_expr => AttrArg::Expr(self.parse_numeric_expr(&inner)?),
             Rule::expr | Rule::dense_expr => {
                 let inner = if inner.as_rule() == Rule::dense_expr {
@@ -116,7 +116,7 @@ impl Lower<'_> {
                         AttrArg::Expr(expr)
                     }
                     ExprKind::Ident { name } if TYPE_ATTRIBUTES.contains(&attr) => {
-                        AttrArg::Type(Type {
+                        AttrArg::Type(Box::new(Type {
                             kind: TypeKind::Named {
                                 name: Ident {
                                     name: name.clone(),
@@ -125,7 +125,7 @@ impl Lower<'_> {
                                 args: Vec::new(),
                             },
                             span: expr.span,
-                        })
+                        }))
                     }
                     _ => AttrArg::Expr(expr),
                 }

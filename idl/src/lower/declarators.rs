@@ -97,7 +97,7 @@ impl Lower<'_> {
                     Type {
                         kind: TypeKind::Array {
                             element: Box::new(ty),
-                            size,
+                            size: Box::new(size),
                         },
                         span,
                     }

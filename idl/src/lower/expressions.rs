@@ -105,7 +105,7 @@ impl Lower<'_> {
                     ExprKind::Member {
                         base: Box::new(operand),
                         arrow,
-                        member,
+                        member: Box::new(member),
                     }
                 }
                 _ => {

@@ -27,11 +27,22 @@ type P<'i> = Pair<'i, Rule>;
 type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 
 /// Lowers, in order, the children of `pair` that are `rule`s (the others are punctuation).
-fn children<'i, T>(pair: P<'i>, rule: Rule, f: impl FnMut(P<'i>) -> Result<T>) -> Result<Vec<T>> {
-    pair.into_inner()
-        .filter(|p| p.as_rule() == rule)
-        .map(f)
-        .collect()
+///
+/// The vector is allocated at its final length (the children counted first): the model keeps
+/// these vectors, and growing one by doubling leaves up to half of it unused (most attribute and
+/// argument lists hold one to three entries, which a grown vector would keep room for four).
+fn children<'i, T>(
+    pair: P<'i>,
+    rule: Rule,
+    mut f: impl FnMut(P<'i>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let pairs = pair.into_inner();
+    let len = pairs.clone().filter(|p| p.as_rule() == rule).count();
+    let mut lowered = Vec::with_capacity(len);
+    for p in pairs.filter(|p| p.as_rule() == rule) {
+        lowered.push(f(p)?);
+    }
+    Ok(lowered)
 }
 
 /// An error at `span`, boxed (errors are rare; results stay small).

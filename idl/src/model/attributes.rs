@@ -50,7 +50,7 @@ pub enum AttrArg {
         span: Span,
     },
     /// A type (`switch_type(unsigned short)`, `wire_marshal(wireHWND)`, `static(IFoo, C, 1.0)`).
-    Type(Type),
+    Type(Box<Type>),
     /// An expression (`id(0x1)`, `size_is(cb / 2)`, `helpstring("...")`).
     Expr(Expr),
 }

@@ -96,7 +96,7 @@ pub enum ExprKind {
         /// `true` for `->`.
         arrow: bool,
         /// The member name.
-        member: Ident,
+        member: Box<Ident>,
     },
     /// `a[i]`
     Index {

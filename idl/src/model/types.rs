@@ -82,7 +82,7 @@ pub enum TypeKind {
         /// The element type.
         element: Box<Type>,
         /// The size.
-        size: ArraySize,
+        size: Box<ArraySize>,
     },
     /// A function type (from a function-pointer declarator).
     Function(Box<FunctionType>),

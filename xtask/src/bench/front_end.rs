@@ -124,16 +124,22 @@ pub(super) fn measure(cargo: &str, root: &Path, target: &Path) -> Result<FrontEn
     rust.extend(["--out-dir".into(), scratch.join("rs").into()]);
     rust.extend(accepted.iter().map(OsString::from));
     let (mut corpus_ours, mut corpus_widl) = (Duration::MAX, Duration::MAX);
-    for _ in 0..CORPUS_ROUNDS {
-        corpus_ours = corpus_ours.min(timed(&rust)?);
-        let mut round = Duration::ZERO;
+    for round in 1..=CORPUS_ROUNDS {
+        let ours_round = timed(&rust)?;
+        corpus_ours = corpus_ours.min(ours_round);
+        let mut widl_round = Duration::ZERO;
         for path in &accepted {
             let mut header = vec![OsString::from(widl()), "-h".into()];
             header.extend(includes.iter().cloned());
             header.extend(["-o".into(), out(path, "h").into(), path.into()]);
-            round += timed(&header)?;
+            widl_round += timed(&header)?;
         }
-        corpus_widl = corpus_widl.min(round);
+        corpus_widl = corpus_widl.min(widl_round);
+        println!(
+            "corpus round {round}: mobsync {}, widl {}",
+            ms(ours_round),
+            ms(widl_round)
+        );
     }
     Ok(FrontEnd {
         mshtml_ours,

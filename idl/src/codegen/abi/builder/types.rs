@@ -34,7 +34,7 @@ impl ApiBuilder<'_> {
                     is_const,
                 })
             }
-            TypeKind::Array { element, size } => match size {
+            TypeKind::Array { element, size } => match &**size {
                 ArraySize::Fixed { value, .. } => {
                     let Some(len) = value.value().and_then(|v| u64::try_from(v).ok()) else {
                         self.error(
