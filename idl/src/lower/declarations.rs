@@ -183,11 +183,11 @@ impl Lower<'_> {
 
     /// `a, *b = 3, c[2]`
     pub(super) fn parse_declarator_list(&self, pair: P<'_>, base: Type) -> Result<Vec<Declarator>> {
-        let mut out = Vec::new();
         let list: Vec<P<'_>> = pair
             .into_inner()
             .filter(|p| p.as_rule() == Rule::init_declarator)
             .collect();
+        let mut out = Vec::with_capacity(list.len());
         let mut base = Some(base);
         let n = list.len();
         for (i, p) in list.into_iter().enumerate() {

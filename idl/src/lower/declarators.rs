@@ -134,10 +134,16 @@ impl Lower<'_> {
 
     /// `(params)`
     pub(super) fn parse_param_suffix(&self, pair: P<'_>) -> Result<Vec<Param>> {
-        let lists = children(pair, Rule::param_list, |list| {
+        let mut lists = children(pair, Rule::param_list, |list| {
             children(list, Rule::param, |q| self.parse_param(q))
         })?;
-        Ok(lists.into_iter().flatten().collect())
+        // One list (the usual case) is kept as lowered, at its exact length.
+        if lists.len() == 1 {
+            return Ok(lists.pop().unwrap_or_default());
+        }
+        let mut params = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        params.extend(lists.into_iter().flatten());
+        Ok(params)
     }
 
     /// `[attrs] spec declarator`

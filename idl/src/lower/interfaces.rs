@@ -164,6 +164,9 @@ impl Lower<'_> {
                 }
             }
         }
+        // The model keeps them: no room left over from growing the vectors.
+        properties.shrink_to_fit();
+        methods.shrink_to_fit();
         Ok(Item::Dispinterface(Arc::new(Dispinterface {
             doc,
             attrs,

@@ -184,6 +184,8 @@ impl Lower<'_> {
                 r => unreachable!("parse_struct_body: unexpected {r:?}"),
             }
         }
+        // The model keeps the fields: no room left over from growing the vector.
+        fields.shrink_to_fit();
         Ok(fields)
     }
 
@@ -224,7 +226,7 @@ impl Lower<'_> {
                                     let e = q.into_inner().next().unwrap_or_else(|| {
                                         unreachable!("parse_field: empty bitfield")
                                     });
-                                    bits = Some(self.parse_expr(e)?);
+                                    bits = Some(Box::new(self.parse_expr(e)?));
                                 }
                                 r => unreachable!("parse_field: unexpected {r:?}"),
                             }

@@ -34,7 +34,7 @@ pub struct Field {
     /// The name (`None` for nameless struct/union members).
     pub name: Option<Ident>,
     /// Bit width for bitfields.
-    pub bits: Option<Expr>,
+    pub bits: Option<Box<Expr>>,
     /// Evaluated bit width.
     pub bits_value: Computed<i128>,
     /// The whole field.
