@@ -65,4 +65,5 @@ pub use compilation::Compilation;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use driver::{Session, load};
 pub use options::{Loader, Options};
+pub use pool::run as on_front_end_threads;
 pub use symbols::Symbol;

@@ -28,8 +28,12 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
     .as_ref()
 }
 
-/// Runs `f` on the front end's pool (inline when already there) and returns its result.
-pub(crate) fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+/// Runs `f` on the front end's threads (inline when already on one) and returns its result;
+/// rayon's parallel iterators in `f` run there too. A tool that works on a loaded compilation
+/// file by file in parallel (as `mobsync-idl rust --out-dir` does) runs on the threads that
+/// loaded it: the deep stacks the model's recursive walks need, and the memory the load freed
+/// (each thread's allocator reuses its own), with no second pool.
+pub fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     match pool() {
         Some(pool) => pool.install(f),
         None => f(),

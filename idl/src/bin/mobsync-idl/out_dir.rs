@@ -20,9 +20,6 @@ use crate::io::{
     Failure, api_and_warnings, declares_interface, options, readable, rust_text, write,
 };
 
-/// The stack of each thread generating a file: the front end's (see `mobsync_idl`'s pool).
-const STACK_SIZE: usize = 32 << 20;
-
 /// Writes `DIR/<stem>.rs` for each of `files`. Files with errors are reported and skipped;
 /// the others are written (exit status 1 when any failed).
 pub fn write_each(
@@ -75,8 +72,8 @@ pub fn write_each(
     };
     // Never dropped, as in `check`: the process ends after writing the files.
     let compilation = ManuallyDrop::new(session.into_compilation(vec![first]));
-    // Each file on a thread of its own pool (with the front end's deep stacks), its
-    // warnings kept to be printed in the order of the files.
+    // Each file on one of the front end's threads (deep stacks, and the memory the load
+    // freed), its warnings kept to be printed in the order of the files.
     let generate = |&(file, id): &(&PathBuf, FileId)| -> Result<(String, Vec<bool>), Failure> {
         // Dropped after each file (unlike the whole load): their memory serves the next file.
         let own = compilation.with_roots(vec![id]);
@@ -94,13 +91,8 @@ pub fn write_each(
         write(&dir.join(format!("{}.rs", stem(file))), text)?;
         Ok((warnings, applied))
     };
-    let results: Vec<_> = match rayon::ThreadPoolBuilder::new()
-        .stack_size(STACK_SIZE)
-        .build()
-    {
-        Ok(pool) => pool.install(|| loaded.par_iter().map(generate).collect()),
-        Err(_) => loaded.iter().map(generate).collect(),
-    };
+    let results: Vec<_> =
+        mobsync_idl::on_front_end_threads(|| loaded.par_iter().map(generate).collect());
     let mut applied = vec![false; success_codes.len()];
     for ((file, _), result) in loaded.iter().zip(results) {
         match result {
