@@ -20,7 +20,7 @@ use crate::hresults::E_UNEXPECTED;
 /// Runs `f`, turning a panic into `E_UNEXPECTED` (logged with `what`, e.g. `"ISyncMgrSynchronize::Initialize"`).
 #[inline(always)]
 pub(crate) fn catch(what: &str, f: impl FnOnce() -> HRESULT) -> HRESULT {
-    match host_log::in_shim(|| catch_unwind(AssertUnwindSafe(f))) {
+    match catch_unwind(AssertUnwindSafe(f)) {
         Ok(hr) => hr,
         Err(payload) => {
             report_panic(what, payload);
@@ -32,7 +32,7 @@ pub(crate) fn catch(what: &str, f: impl FnOnce() -> HRESULT) -> HRESULT {
 /// Runs `f`, turning a panic into `None` (logged with `what`).
 #[inline(always)]
 pub(crate) fn catch_value<R>(what: &str, f: impl FnOnce() -> R) -> Option<R> {
-    match host_log::in_shim(|| catch_unwind(AssertUnwindSafe(f))) {
+    match catch_unwind(AssertUnwindSafe(f)) {
         Ok(value) => Some(value),
         Err(payload) => {
             report_panic(what, payload);

@@ -22,7 +22,12 @@
 //! - A panic becomes one record at level 1 and nothing on stderr: a panic in a method names the
 //!   method, the message and where it happened (`panic in ISyncMgrSynchronize::Synchronize:
 //!   boom (src/lib.rs:40:9); returning E_UNEXPECTED`); a panic on a thread of the handler's own
-//!   names the thread instead.
+//!   names the thread instead, and is reported when that thread ends (or, when the handler's
+//!   code caught the panic itself and the thread goes on, at the thread's next panic).
+//!
+//! The panic hook only notes a panic on its thread; the method shim that catches it takes the
+//! note, and a note no shim took is reported as a panic on the thread. So a method call does no
+//! work for this (not even a check whether a sink is set) unless it panics.
 //! - A null `sink` removes the sink (records and panics go back to what they did before);
 //!   `max_level` above 5 gives `E_INVALIDARG` and changes nothing.
 //!
@@ -62,17 +67,49 @@ unsafe impl Sync for Sink {}
 
 static SINK: RwLock<Option<Sink>> = RwLock::new(None);
 
-/// Whether a sink is set (a cheap check for every shim call).
-static SINK_SET: AtomicBool = AtomicBool::new(false);
-
 /// Whether the module's `log` logger is the runtime's [`HostLogger`].
 static LOGGER_IS_OURS: AtomicBool = AtomicBool::new(false);
 
+/// A panic the hook saw while a sink was set, not reported yet.
+struct NotedPanic {
+    message: String,
+    /// `file:line:col`, when known.
+    location: Option<String>,
+    /// The thread's name, for a panic no shim catches.
+    thread: String,
+}
+
+impl NotedPanic {
+    /// Reports it as a panic on a thread of the handler's own.
+    fn report_on_thread(self) {
+        let at = self
+            .location
+            .map(|at| format!(" ({at})"))
+            .unwrap_or_default();
+        send(
+            log::Level::Error,
+            &format!(
+                "panic on the handler's thread '{}': {}{at}",
+                self.thread, self.message
+            ),
+        );
+    }
+}
+
+/// The thread's noted panic: taken by the shim that catches it, else reported when the thread
+/// ends (this cell's destructor) or at the thread's next panic.
+struct PanicNote(Cell<Option<NotedPanic>>);
+
+impl Drop for PanicNote {
+    fn drop(&mut self) {
+        if let Some(noted) = self.0.take() {
+            noted.report_on_thread();
+        }
+    }
+}
+
 thread_local! {
-    /// How many method shims ([`crate::guard::catch`]) this thread is inside.
-    static SHIM_DEPTH: Cell<u32> = const { Cell::new(0) };
-    /// Where the last panic inside a shim happened, for the shim's one-line report.
-    static PANIC_LOCATION: Cell<Option<String>> = const { Cell::new(None) };
+    static PANIC_NOTE: PanicNote = const { PanicNote(Cell::new(None)) };
 }
 
 /// `MobsyncSetLogSink` (see the module documentation).
@@ -82,11 +119,9 @@ pub fn set_log_sink(sink: Option<LogSink>, context: *mut c_void, max_level: u32)
     }
     let Some(sink) = sink else {
         *SINK.write().unwrap_or_else(|p| p.into_inner()) = None;
-        SINK_SET.store(false, Ordering::Relaxed);
         return S_OK;
     };
     *SINK.write().unwrap_or_else(|p| p.into_inner()) = Some(Sink { sink, context });
-    SINK_SET.store(true, Ordering::Relaxed);
     install_panic_hook();
     static LOGGER: HostLogger = HostLogger;
     if log::set_logger(&LOGGER).is_ok() {
@@ -139,51 +174,14 @@ impl log::Log for HostLogger {
     fn flush(&self) {}
 }
 
-/// Marks the current thread as inside a method shim while `f` runs, when a host set a sink (the
-/// panic hook needs it only then; without one, a shim call touches no thread-local storage,
-/// which costs a function call per access in a DLL). Inlined into every shim: without a sink,
-/// the marking is one load and a branch on each side of `f`.
-#[inline(always)]
-pub(crate) fn in_shim<R>(f: impl FnOnce() -> R) -> R {
-    let _marked = ShimMark::enter();
-    f()
-}
-
-/// The mark of [`in_shim`]: whether this shim counted itself in [`SHIM_DEPTH`] (undone on drop,
-/// also when `f` unwinds).
-struct ShimMark(bool);
-
-impl ShimMark {
-    #[inline(always)]
-    fn enter() -> Self {
-        let counted = SINK_SET.load(Ordering::Relaxed);
-        if counted {
-            Self::count(1);
-        }
-        Self(counted)
-    }
-
-    /// Adds `step` (1 or -1) to the thread's shim depth.
-    #[cold]
-    #[inline(never)]
-    fn count(step: i32) {
-        SHIM_DEPTH.with(|d| d.set(d.get().saturating_add_signed(step)));
-    }
-}
-
-impl Drop for ShimMark {
-    #[inline(always)]
-    fn drop(&mut self) {
-        if self.0 {
-            Self::count(-1);
-        }
-    }
-}
-
-/// Where the panic being reported happened (` (file:line:col)`), once; empty when unknown.
+/// Where the panic a shim just caught happened (` (file:line:col)`), taking the hook's note of
+/// it; empty when the hook noted nothing (no sink was set).
 pub(crate) fn take_panic_location() -> String {
-    PANIC_LOCATION
-        .with(Cell::take)
+    PANIC_NOTE
+        .try_with(|note| note.0.take())
+        .ok()
+        .flatten()
+        .and_then(|noted| noted.location)
         .map(|at| format!(" ({at})"))
         .unwrap_or_default()
 }
@@ -203,31 +201,33 @@ fn install_panic_hook() {
     });
 }
 
-/// The hook's work: `true` when the panic was handed to the host (or will be, by the shim).
+/// The hook's work: `true` when the panic goes to the host (noted for the shim that catches
+/// it, or reported as a panic on the thread).
 fn route_panic(info: &PanicHookInfo<'_>) -> bool {
     if SINK.read().map_or(true, |s| s.is_none()) {
         return false;
     }
-    let location = info
-        .location()
-        .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
-    if SHIM_DEPTH.with(Cell::get) > 0 {
-        // The shim catching it reports one line naming the method.
-        PANIC_LOCATION.with(|l| l.set(location));
-        return true;
+    let noted = NotedPanic {
+        message: info
+            .payload_as_str()
+            .unwrap_or("<non-string panic payload>")
+            .to_owned(),
+        location: info
+            .location()
+            .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column())),
+        thread: std::thread::current()
+            .name()
+            .unwrap_or("<unnamed>")
+            .to_owned(),
+    };
+    let mut noted = Some(noted);
+    match PANIC_NOTE.try_with(|note| note.0.replace(noted.take())) {
+        // An earlier panic no shim took (the handler's code caught it): reported now.
+        Ok(earlier) => earlier.map_or((), NotedPanic::report_on_thread),
+        // The thread is ending (its locals are gone): reported now.
+        Err(_) => noted.map_or((), NotedPanic::report_on_thread),
     }
-    let thread = std::thread::current();
-    let message = info
-        .payload_as_str()
-        .unwrap_or("<non-string panic payload>");
-    let at = location.map(|at| format!(" ({at})")).unwrap_or_default();
-    send(
-        log::Level::Error,
-        &format!(
-            "panic on the handler's thread '{}': {message}{at}",
-            thread.name().unwrap_or("<unnamed>")
-        ),
-    )
+    true
 }
 
 #[cfg(test)]
@@ -240,25 +240,27 @@ mod tests {
     /// Serialises the tests that set the process-wide sink.
     static SERIAL: Mutex<()> = Mutex::new(());
 
-    /// Keeps the records of this test's threads (other tests of the binary panic in shims
-    /// concurrently, and the sink is process-wide).
+    /// Keeps the records of this test (other tests of the binary panic in shims concurrently,
+    /// and the sink is process-wide), recognised by their text: a thread's panic is reported
+    /// while the thread ends, when the thread can no longer be asked its name.
     unsafe extern "system" fn collect(context: *mut c_void, level: u32, text: *const u16) {
         assert_eq!(context.addr(), 0x5EED);
-        let thread = std::thread::current();
-        let name = thread.name().unwrap_or_default();
-        if !(name.ends_with("records_and_panics_reach_the_sink_until_it_is_removed")
-            || name == "copier")
-        {
-            return;
-        }
         // SAFETY: the runtime passes a NUL-terminated UTF-16 string valid for the call.
         let len = (0..).take_while(|&i| unsafe { *text.add(i) } != 0).count();
         // SAFETY: `len` units before the NUL are readable.
         let units = unsafe { std::slice::from_raw_parts(text, len) };
-        RECORDS
-            .lock()
-            .unwrap()
-            .push((level, String::from_utf16_lossy(units)));
+        let text = String::from_utf16_lossy(units);
+        const OURS: [&str; 6] = [
+            "cannot read /src/a",
+            "not at max level 2",
+            "panic in ITest::Method:",
+            "panic on the handler's thread 'copier':",
+            "panic on the handler's thread '<unnamed>': caught by the handler",
+            "after removal",
+        ];
+        if OURS.iter().any(|ours| text.starts_with(ours)) {
+            RECORDS.lock().unwrap().push((level, text));
+        }
     }
 
     fn take_records() -> Vec<(u32, String)> {
@@ -315,6 +317,27 @@ mod tests {
             records[0]
                 .1
                 .starts_with("panic on the handler's thread 'copier': disk gone ("),
+            "{records:?}"
+        );
+
+        // A panic the handler's own code catches outside any method is reported when its thread
+        // ends; one caught by a method's shim is reported once, by the shim.
+        std::thread::spawn(|| {
+            assert_eq!(
+                crate::guard::catch("ITest::Method", || panic!("in a method")),
+                crate::hresults::E_UNEXPECTED
+            );
+            std::panic::catch_unwind(|| panic!("caught by the handler")).unwrap_err();
+            assert_eq!(take_records().len(), 1, "reported when the thread ends");
+        })
+        .join()
+        .unwrap();
+        let records = take_records();
+        assert_eq!(records.len(), 1, "{records:?}");
+        assert!(
+            records[0]
+                .1
+                .starts_with("panic on the handler's thread '<unnamed>': caught by the"),
             "{records:?}"
         );
 
