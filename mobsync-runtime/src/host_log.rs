@@ -205,6 +205,8 @@ fn install_panic_hook() {
 /// it, or reported as a panic on the thread).
 fn route_panic(info: &PanicHookInfo<'_>) -> bool {
     if SINK.read().map_or(true, |s| s.is_none()) {
+        // A note from before the sink was removed must not lend its place to this panic.
+        let _ = PANIC_NOTE.try_with(|note| note.0.take());
         return false;
     }
     let noted = NotedPanic {
