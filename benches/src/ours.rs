@@ -89,10 +89,11 @@ pub fn new_enumerator(items: Vec<SyncItem>) -> ComRef<ISyncMgrEnumItems_Vtbl> {
     ComRef::new(ItemEnumerator::new(items).into_interface())
 }
 
-/// A handler DLL exports `MobsyncSetLogSink`, so its shims read the runtime's "a host set a log
-/// sink" flag on every call. The benchmark binary exports nothing: without a reachable call that
-/// sets a sink, link-time optimization proves the flag always false and drops that read, and the
-/// benchmarks would time shims cheaper than any DLL's. The call is never made.
+/// A handler DLL exports `MobsyncSetLogSink`, so a host may set a log sink at any time. The
+/// benchmark binary exports nothing: without a reachable call that sets a sink, link-time
+/// optimization may assume none is ever set and drop whatever the shims do for one (it once
+/// folded away a per-call check that every DLL paid), timing shims cheaper than any DLL's.
+/// The call is never made.
 #[inline(never)]
 fn keep_log_sink_reachable() {
     if std::hint::black_box(false) {

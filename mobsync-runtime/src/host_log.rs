@@ -24,10 +24,6 @@
 //!   boom (src/lib.rs:40:9); returning E_UNEXPECTED`); a panic on a thread of the handler's own
 //!   names the thread instead, and is reported when that thread ends (or, when the handler's
 //!   code caught the panic itself and the thread goes on, at the thread's next panic).
-//!
-//! The panic hook only notes a panic on its thread; the method shim that catches it takes the
-//! note, and a note no shim took is reported as a panic on the thread. So a method call does no
-//! work for this (not even a check whether a sink is set) unless it panics.
 //! - A null `sink` removes the sink (records and panics go back to what they did before);
 //!   `max_level` above 5 gives `E_INVALIDARG` and changes nothing.
 //!
@@ -35,6 +31,10 @@
 //! unloaded. Hosts that do not know the export (Windows' own Sync Manager) never call it; the
 //! module then behaves as before: records go to whatever logger the handler installed, panics to
 //! the default hook.
+//!
+//! The panic hook only notes a panic on its thread; the method shim that catches it takes the
+//! note, and a note no shim took is reported as a panic on the thread. So a method call does no
+//! work for this (not even a check whether a sink is set) unless it panics.
 
 use std::cell::Cell;
 use std::ffi::c_void;
@@ -225,9 +225,14 @@ fn route_panic(info: &PanicHookInfo<'_>) -> bool {
     let mut noted = Some(noted);
     match PANIC_NOTE.try_with(|note| note.0.replace(noted.take())) {
         // An earlier panic no shim took (the handler's code caught it): reported now.
-        Ok(earlier) => earlier.map_or((), NotedPanic::report_on_thread),
-        // The thread is ending (its locals are gone): reported now.
-        Err(_) => noted.map_or((), NotedPanic::report_on_thread),
+        Ok(Some(earlier)) => earlier.report_on_thread(),
+        Ok(None) => {}
+        // The thread is ending (its locals are gone): this one is reported now.
+        Err(_) => {
+            if let Some(noted) = noted {
+                noted.report_on_thread();
+            }
+        }
     }
     true
 }

@@ -480,7 +480,8 @@ pub unsafe fn dispatch<T: ComClass, const K: usize>(
 
 /// [`error_info::finish_call`] for slot `K` of `T`; returns `hr`. `extern "C"` because such a
 /// function cannot unwind (a panic in it aborts): the shim's call to it then needs no landing
-/// pad, and is a tail call, so that the shim's path for successful calls needs no stack frame.
+/// pad, and the frame it needs is set up on the failure path only, not on the shim's path for
+/// successful calls.
 #[cold]
 #[inline(never)]
 extern "C" fn finish_failed_call<T: ComClass, const K: usize>(hr: HRESULT) -> HRESULT {

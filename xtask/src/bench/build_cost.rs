@@ -57,29 +57,9 @@ pub(super) fn build_costs(root: &Path, target: &Path) -> Result<(BuildCost, Buil
             wincore_times.push(wincore.rebuild()?);
         }
     }
-    let wincore_tree = if wincore_units.contains_key("mobsync-derive") {
-        wincore.derive_tree()?
-    } else {
-        Vec::new()
-    };
-    let ours_tree = if ours_units.contains_key("mobsync-derive") {
-        ours.derive_tree()?
-    } else {
-        Vec::new()
-    };
     Ok((
-        BuildCost {
-            clean: wincore_clean,
-            incremental: wincore_times,
-            units: wincore_units,
-            derive_tree: wincore_tree,
-        },
-        BuildCost {
-            clean: ours_clean,
-            incremental: ours_times,
-            units: ours_units,
-            derive_tree: ours_tree,
-        },
+        wincore.cost(wincore_clean, wincore_times, wincore_units)?,
+        ours.cost(ours_clean, ours_times, ours_units)?,
     ))
 }
 
@@ -197,6 +177,27 @@ impl BuildCrate {
             took.as_secs_f64()
         );
         Ok(took)
+    }
+
+    /// The crate's build cost from its measurements, with the crates `mobsync-derive` depends
+    /// on when the crate uses it.
+    fn cost(
+        &self,
+        clean: Duration,
+        incremental: Vec<Duration>,
+        units: BTreeMap<String, f64>,
+    ) -> Result<BuildCost> {
+        let derive_tree = if units.contains_key("mobsync-derive") {
+            self.derive_tree()?
+        } else {
+            Vec::new()
+        };
+        Ok(BuildCost {
+            clean,
+            incremental,
+            units,
+            derive_tree,
+        })
     }
 
     /// The crates `mobsync-derive` depends on, itself included.
